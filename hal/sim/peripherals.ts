@@ -1,0 +1,171 @@
+import type {
+  Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad, PalmHealth, PalmReading,
+  PalmScanner, Random, Screen, Settings, SystemInfo, Watchdog,
+} from '../ports';
+import { hmacSha256Parts, sha256Parts } from './sha256';
+import type { VirtualClock } from './world';
+
+/** Keeps every screen shown, for tests and the bench page. */
+export class RecordingDisplay implements Display {
+  readonly shown: Screen[] = [];
+  static readonly HISTORY_MAX = 256;
+
+  show(screen: Screen): void {
+    if (this.shown.length === RecordingDisplay.HISTORY_MAX) this.shown.shift();
+    this.shown.push(screen);
+  }
+
+  get current(): Screen | undefined {
+    return this.shown[this.shown.length - 1];
+  }
+}
+
+export class ScriptedKeypad implements Keypad {
+  readonly #pending: Key[] = [];
+
+  press(...keys: Key[]): void {
+    this.#pending.push(...keys);
+  }
+
+  read(): Key | undefined {
+    return this.#pending.shift();
+  }
+}
+
+export class SimPalmScanner implements PalmScanner {
+  healthState: PalmHealth = 'ready';
+  #capturing = false;
+  #next: PalmReading | undefined = undefined;
+
+  health(): PalmHealth {
+    return this.healthState;
+  }
+
+  start(): boolean {
+    if (this.healthState !== 'ready') return false;
+    this.#capturing = true;
+    return true;
+  }
+
+  /** The customer holds a palm over the camera during a capture. */
+  present(reading: PalmReading): void {
+    if (this.#capturing) this.#next = reading;
+  }
+
+  read(): PalmReading | undefined {
+    const reading = this.#next;
+    if (reading !== undefined) {
+      this.#next = undefined;
+      this.#capturing = false;
+    }
+    return reading;
+  }
+
+  stop(): void {
+    this.#capturing = false;
+    this.#next = undefined;
+  }
+}
+
+/** A watchdog that records a bite when not fed in time (the sim board then "restarts"). */
+export class SimWatchdog implements Watchdog {
+  readonly #clock: VirtualClock;
+  timeoutMs = Infinity;
+  lastFedMs = 0;
+  feeds = 0;
+
+  constructor(clock: VirtualClock) {
+    this.#clock = clock;
+  }
+
+  enable(timeoutMs: number): void {
+    this.timeoutMs = timeoutMs;
+    this.lastFedMs = this.#clock.nowMs;
+  }
+
+  feed(): void {
+    this.lastFedMs = this.#clock.nowMs;
+    this.feeds++;
+  }
+
+  get bitten(): boolean {
+    return this.#clock.nowMs - this.lastFedMs > this.timeoutMs;
+  }
+}
+
+/** Deterministic random bytes from a seed (xorshift32): every simulated run replays. */
+export class SeededRandom implements Random {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = (seed | 0) === 0 ? 0x9e3779b9 : seed | 0;
+  }
+
+  nextUint32(): number {
+    let x = this.#state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#state = x;
+    return x >>> 0;
+  }
+
+  fill(into: Uint8Array): void {
+    for (let index = 0; index < into.length; index++) into[index] = this.nextUint32() & 0xff;
+  }
+}
+
+export class SoftCrypto implements Crypto {
+  sha256(data: Uint8Array, length: number, out: Uint8Array): void {
+    sha256Parts([data], [length], out);
+  }
+
+  hmacSha256(key: Uint8Array, data: Uint8Array, length: number, out: Uint8Array): void {
+    hmacSha256Parts(key, data, length, out);
+  }
+}
+
+export class MemorySettings implements Settings {
+  readonly #values = new Map<string, string>();
+  static readonly KEY_CHARS_MAX = 15;
+  static readonly VALUE_CHARS_MAX = 4000;
+
+  get(key: string): string | undefined {
+    return this.#values.get(key);
+  }
+
+  set(key: string, value: string): boolean {
+    if (key.length === 0 || key.length > MemorySettings.KEY_CHARS_MAX || value.length > MemorySettings.VALUE_CHARS_MAX) return false;
+    this.#values.set(key, value);
+    return true;
+  }
+}
+
+export class SimSystem implements SystemInfo {
+  restarts = 0;
+
+  restart(): void {
+    this.restarts++;
+  }
+
+  heapUsedBytes(): number {
+    return Number.NaN;
+  }
+}
+
+/** A bank link with no bank behind it: every request fails to connect, on a later turn. */
+export class UnreachableBank implements HttpsClient {
+  readonly #pending: ((result: HttpsResult) => void)[] = [];
+
+  request(_request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
+    if (this.#pending.length > 0) return false;
+    this.#pending.push(onDone);
+    return true;
+  }
+
+  /** Delivers the failure (the world calls this between ticks). */
+  settle(): void {
+    const onDone = this.#pending.shift();
+    if (onDone !== undefined) onDone({ ok: false, failure: 'connect', detail: 'no bank on this board' });
+  }
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { startFirmware } from '../../src/firmware';
+import { makeSimBoard } from '../../hal/sim/board';
+
+function typeLine(sim: ReturnType<typeof makeSimBoard>, text: string): void {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
+  sim.consoleLink.deviceEnd.write(bytes, bytes.length);
+}
+
+function readAll(sim: ReturnType<typeof makeSimBoard>): string {
+  const buffer = new Uint8Array(512);
+  let text = '';
+  for (let count = sim.consoleLink.deviceEnd.read(buffer); count > 0; count = sim.consoleLink.deviceEnd.read(buffer)) {
+    text += String.fromCharCode(...buffer.subarray(0, count));
+  }
+  return text;
+}
+
+describe('startFirmware on the simulated board', () => {
+  it('prints the banner and prompt, and answers a console command', () => {
+    const sim = makeSimBoard();
+    startFirmware(sim.board);
+    sim.world.runFor(50);
+    assert.match(readAll(sim), /Kaspi Red cash-in ATM, firmware \d+\.\d+\.\d+ on simulator\r\natm> $/);
+    typeLine(sim, 'status\r');
+    sim.world.runFor(100);
+    const status = readAll(sim);
+    assert.match(status, /console\s+20\s+\d+/);
+    assert.match(status, /atm> $/);
+    typeLine(sim, 'frobnicate\r');
+    sim.world.runFor(100);
+    assert.match(readAll(sim), /error: unknown command 'frobnicate' \(type 'help'\)/);
+  });
+
+  it('runs an hour of virtual time with the watchdog fed throughout', () => {
+    const sim = makeSimBoard();
+    const firmware = startFirmware(sim.board);
+    for (let minute = 0; minute < 60; minute++) {
+      sim.world.runFor(60_000);
+      assert.ok(!sim.watchdog.bitten, `watchdog bit at minute ${minute}`);
+    }
+    assert.equal(sim.clock.nowMs, 3_600_000);
+    assert.equal(firmware.scheduler.loopTicks, 3_600_000 / 5 + 1);
+    assert.equal(firmware.scheduler.stats[0].overruns, 0);
+  });
+});

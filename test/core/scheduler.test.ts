@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { Scheduler, type Task } from '../../src/loop/scheduler';
+import { SimWatchdog } from '../../hal/sim/peripherals';
+import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
+
+function countingTask(name: string, periodMs: number, deadlineMs: number, workMs = 0, clock?: VirtualClock) {
+  const calls: number[] = [];
+  const task: Task = {
+    name, periodMs, deadlineMs,
+    poll(nowMs) {
+      calls.push(nowMs);
+      if (clock !== undefined) clock.nowMs += workMs;
+    },
+  };
+  return { task, calls };
+}
+
+function rig(tasks: Task[], clock = new VirtualClock()) {
+  const watchdog = new SimWatchdog(clock);
+  watchdog.enable(1000);
+  const scheduler = new Scheduler(clock, watchdog, tasks);
+  const ticker = new SimTicker();
+  const world = new SimWorld(clock);
+  world.add(ticker);
+  ticker.start(5, () => scheduler.tick());
+  return { scheduler, watchdog, world, clock };
+}
+
+describe('scheduler', () => {
+  it('runs each task on its own period', () => {
+    const fast = countingTask('fast', 10, 50);
+    const slow = countingTask('slow', 100, 500);
+    const { world } = rig([fast.task, slow.task]);
+    world.runFor(1000);
+    assert.equal(fast.calls.length, 101); // t = 0, 10, ..., 1000
+    assert.equal(slow.calls.length, 11);
+    assert.deepEqual(slow.calls.slice(0, 3), [0, 100, 200]);
+  });
+
+  it('feeds the watchdog only while every task ticks within its deadline', () => {
+    const clock = new VirtualClock();
+    let stallOnce = false;
+    const stalling: Task = {
+      name: 'stalling', periodMs: 10, deadlineMs: 50,
+      poll() {
+        if (stallOnce) { stallOnce = false; clock.nowMs += 200; }
+      },
+    };
+    const { scheduler, world, watchdog } = rig([stalling], clock);
+    world.runFor(100);
+    const feedsBefore = scheduler.watchdogFeeds;
+    assert.ok(feedsBefore > 0);
+    stallOnce = true;
+    world.runFor(20);
+    // The stalled tick itself returned 200 ms late: the task's last tick is fresh, so the
+    // next tick records the overrun but feeding resumes only once it is on time again.
+    assert.equal(scheduler.stats[0].worstTickMs, 200);
+    world.runFor(100);
+    assert.equal(scheduler.stats[0].overruns, 1);
+    assert.ok(!watchdog.bitten);
+  });
+
+  it('halts on a throwing task and stops feeding, so the watchdog bites', () => {
+    const clock = new VirtualClock();
+    let healthy = true;
+    const fragile: Task = { name: 'fragile', periodMs: 10, deadlineMs: 100, poll() { if (!healthy) throw new Error('ledger invariant'); } };
+    const { scheduler, world, watchdog } = rig([fragile], clock);
+    world.runFor(500);
+    assert.ok(!watchdog.bitten);
+    healthy = false;
+    world.runFor(2000);
+    assert.deepEqual(scheduler.halt, { taskName: 'fragile', message: 'ledger invariant' });
+    assert.ok(watchdog.bitten);
+  });
+
+  it('refuses a deadline shorter than the period', () => {
+    assert.throws(() => rig([countingTask('bad', 100, 50).task]), /deadline below period/);
+  });
+});
