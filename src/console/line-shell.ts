@@ -13,6 +13,8 @@ export class LineShell {
   readonly #readBuffer = new Uint8Array(READ_CHUNK_BYTES);
   readonly #lineCodes: number[] = [];
   #overlong = false;
+  #readIndex = 0;
+  #readCount = 0;
   #writeBuffer = new Uint8Array(256);
 
   constructor(line: SerialLine) {
@@ -21,12 +23,16 @@ export class LineShell {
 
   /** Returns the next complete line typed, or undefined. A line over the limit comes back as null. */
   poll(): string | null | undefined {
-    const count = this.#line.read(this.#readBuffer);
-    for (let index = 0; index < count; index++) {
-      const code = this.#readBuffer[index];
+    // Bytes after the end of a line stay in the read buffer for the next poll.
+    if (this.#readIndex === this.#readCount) {
+      this.#readCount = this.#line.read(this.#readBuffer);
+      this.#readIndex = 0;
+    }
+    while (this.#readIndex < this.#readCount) {
+      const code = this.#readBuffer[this.#readIndex++];
       if (code === CR || code === LF) {
         if (this.#lineCodes.length === 0 && !this.#overlong) continue;
-        return this.#finishLine(index + 1, count);
+        return this.#finishLine();
       }
       if (code === BACKSPACE || code === DELETE) {
         this.#lineCodes.pop();
@@ -38,15 +44,10 @@ export class LineShell {
     return undefined;
   }
 
-  // Bytes after the end of a line in the same read stay for the next poll.
-  #finishLine(consumed: number, count: number): string | null {
+  #finishLine(): string | null {
     const text = this.#overlong ? null : String.fromCharCode(...this.#lineCodes);
     this.#lineCodes.length = 0;
     this.#overlong = false;
-    for (let index = consumed; index < count; index++) {
-      const code = this.#readBuffer[index];
-      if (code >= 32 && code < 127 && this.#lineCodes.length < CONSOLE_LINE_CHARS_MAX) this.#lineCodes.push(code);
-    }
     return text;
   }
 

@@ -45,3 +45,18 @@ describe('startFirmware on the simulated board', () => {
     assert.equal(firmware.scheduler.stats[0].overruns, 0);
   });
 });
+
+describe('console line shell', () => {
+  it('answers every line when several arrive in one read, and refuses an overlong line', () => {
+    const sim = makeSimBoard();
+    startFirmware(sim.board);
+    sim.world.runFor(50);
+    readAll(sim);
+    typeLine(sim, 'version\rvers\bsion\r\n' + 'x'.repeat(200) + '\rhelp\r');
+    sim.world.runFor(500);
+    const output = readAll(sim);
+    assert.equal(output.split('firmware 0.1.0').length - 1, 2);
+    assert.match(output, /error: line too long/);
+    assert.match(output, /status\s+loop, tasks and memory/);
+  });
+});

@@ -1,0 +1,35 @@
+import type { SerialLine } from '../ports';
+
+export const STDIO_BUFFER_BYTES = 4096;
+
+/** The terminal as a serial line: keystrokes in (raw mode when a TTY), text out. */
+export class StdioLine implements SerialLine {
+  readonly #received = new Uint8Array(STDIO_BUFFER_BYTES);
+  #count = 0;
+  onInterrupt: () => void = () => undefined;
+
+  constructor(input: NodeJS.ReadStream, private readonly output: NodeJS.WriteStream) {
+    if (input.isTTY) input.setRawMode(true);
+    input.on('data', (chunk: Uint8Array) => {
+      for (const byte of chunk) {
+        if (byte === 3) return this.onInterrupt(); // Ctrl-C in raw mode
+        if (this.#count < STDIO_BUFFER_BYTES) this.#received[this.#count++] = byte;
+      }
+    });
+    if (input.isTTY) return;
+    // Piped input: let the loop answer what was typed, then stop.
+    input.on('end', () => setTimeout(() => this.onInterrupt(), 200));
+  }
+
+  read(into: Uint8Array): number {
+    const count = Math.min(into.length, this.#count);
+    into.set(this.#received.subarray(0, count));
+    this.#received.copyWithin(0, count, this.#count);
+    this.#count -= count;
+    return count;
+  }
+
+  write(bytes: Uint8Array, length: number): boolean {
+    return this.output.write(bytes.slice(0, length)) || true;
+  }
+}
