@@ -77,7 +77,8 @@ export class SimWorld {
       let nextMs = Infinity;
       for (const actor of this.#actors) nextMs = Math.min(nextMs, actor.nextEventMs());
       if (nextMs > endMs) {
-        this.clock.nowMs = endMs;
+        // A step may itself have used time past the end (a stalled task): never go back.
+        this.clock.nowMs = Math.max(this.clock.nowMs, endMs);
         return done();
       }
       if (nextMs > this.clock.nowMs) this.clock.nowMs = nextMs;

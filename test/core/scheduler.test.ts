@@ -51,12 +51,14 @@ describe('scheduler', () => {
     const feedsBefore = scheduler.watchdogFeeds;
     assert.ok(feedsBefore > 0);
     stallOnce = true;
-    world.runFor(20);
-    // The stalled tick itself returned 200 ms late: the task's last tick is fresh, so the
-    // next tick records the overrun but feeding resumes only once it is on time again.
+    world.runFor(10); // loop ticks at 105 (fed) and 110, where the task stalls 200 ms
+    assert.equal(clock.nowMs, 310);
     assert.equal(scheduler.stats[0].worstTickMs, 200);
+    // The stalled tick ended 200 ms after the task's tick started, past its 50 ms deadline: no feed.
+    assert.equal(scheduler.watchdogFeeds, feedsBefore + 1);
     world.runFor(100);
-    assert.equal(scheduler.stats[0].overruns, 1);
+    assert.equal(scheduler.stats[0].overruns, 1); // the next tick came 205 ms after the stalled one
+    assert.ok(scheduler.watchdogFeeds > feedsBefore + 1);
     assert.ok(!watchdog.bitten);
   });
 
