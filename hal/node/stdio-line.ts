@@ -30,6 +30,8 @@ export class StdioLine implements SerialLine {
   }
 
   write(bytes: Uint8Array, length: number): boolean {
-    return this.output.write(bytes.slice(0, length)) || true;
+    // The stream queues what it cannot send at once, so the write is always whole.
+    this.output.write(bytes.slice(0, length));
+    return true;
   }
 }

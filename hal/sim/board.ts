@@ -1,4 +1,4 @@
-import type { Board, Ticker } from '../ports';
+import type { Board } from '../ports';
 import { NorFlashEmulator } from './nor-flash';
 import {
   MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SimPalmScanner, SimSystem, SimWatchdog,
@@ -35,10 +35,11 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     settings: new MemorySettings(),
     system: new SimSystem(),
   };
+  world.add(parts.bank);
   const board: Board = {
     name: 'simulator',
     clock,
-    ticker: ticker as Ticker,
+    ticker,
     validatorLine: validatorLink.boardEnd,
     cardReaderLine: cardReaderLink.boardEnd,
     consoleLine: consoleLink.boardEnd,

@@ -3,7 +3,7 @@ import type {
   PalmScanner, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
 import { hmacSha256Parts, sha256Parts } from './sha256';
-import type { VirtualClock } from './world';
+import type { SimActor, VirtualClock } from './world';
 
 /** Keeps every screen shown, for tests and the bench page. */
 export class RecordingDisplay implements Display {
@@ -153,8 +153,8 @@ export class SimSystem implements SystemInfo {
   }
 }
 
-/** A bank link with no bank behind it: every request fails to connect, on a later turn. */
-export class UnreachableBank implements HttpsClient {
+/** A bank link with no bank behind it: every request fails to connect, on the world's next step. */
+export class UnreachableBank implements HttpsClient, SimActor {
   readonly #pending: ((result: HttpsResult) => void)[] = [];
 
   request(_request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
@@ -163,8 +163,11 @@ export class UnreachableBank implements HttpsClient {
     return true;
   }
 
-  /** Delivers the failure (the world calls this between ticks). */
-  settle(): void {
+  nextEventMs(): number {
+    return this.#pending.length > 0 ? 0 : Infinity;
+  }
+
+  step(): void {
     const onDone = this.#pending.shift();
     if (onDone !== undefined) onDone({ ok: false, failure: 'connect', detail: 'no bank on this board' });
   }

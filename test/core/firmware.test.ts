@@ -60,3 +60,16 @@ describe('console line shell', () => {
     assert.match(output, /status\s+loop, tasks and memory/);
   });
 });
+
+describe('simulated board without a bank', () => {
+  it('answers a bank request with a connect failure on a later step, never at once', () => {
+    const sim = makeSimBoard();
+    const results: string[] = [];
+    const request = { method: 'GET' as const, path: '/v1/ping', body: undefined, timeoutMs: 1000 };
+    assert.equal(sim.board.bank.request(request, (result) => results.push(result.ok ? 'ok' : result.failure)), true);
+    assert.equal(sim.board.bank.request(request, () => results.push('second')), false);
+    assert.deepEqual(results, []);
+    sim.world.runFor(1);
+    assert.deepEqual(results, ['connect']);
+  });
+});
