@@ -1,0 +1,64 @@
+// The small ports: Random, Crypto, Settings, SystemInfo.
+import { Digest } from 'crypt';
+import Instrumentation from 'instrumentation';
+import Preference from 'preference';
+import { fillRandom, restart } from 'atm/native';
+import type { Crypto, Random, Settings, SystemInfo } from '../ports';
+import { DigestCrypto } from './digest-crypto';
+
+/** Random bytes from the ESP32's hardware RNG (esp_fill_random, via hal/moddable/native). */
+export class HardwareRandom implements Random {
+  fill(into: Uint8Array): void {
+    fillRandom(into);
+  }
+}
+
+/** Moddable's native SHA-256 behind the Crypto port (HMAC built on it: digest-crypto.ts). */
+export function makeNativeCrypto(): Crypto {
+  return new DigestCrypto(() => new Digest('SHA256'));
+}
+
+/** ESP32 NVS limits (documentation/files/files.md, Preference): keys 15 characters, values 4000 bytes. */
+export const SETTINGS_DOMAIN = 'atm';
+export const SETTINGS_KEY_CHARS_MAX = 15;
+export const SETTINGS_VALUE_BYTES_MAX = 4000;
+
+export class PreferenceSettings implements Settings {
+  get(key: string): string | undefined {
+    this.#checkKey(key);
+    const value = Preference.get(SETTINGS_DOMAIN, key);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  set(key: string, value: string): boolean {
+    this.#checkKey(key);
+    if (value.length * 3 > SETTINGS_VALUE_BYTES_MAX && ArrayBuffer.fromString(value).byteLength > SETTINGS_VALUE_BYTES_MAX) return false;
+    try {
+      Preference.set(SETTINGS_DOMAIN, key, value);
+      return true;
+    } catch {
+      return false; // NVS full or flash error: the caller keeps its old value
+    }
+  }
+
+  /** A key over NVS's limit is a firmware bug (keys are constants), not a runtime condition. */
+  #checkKey(key: string): void {
+    if (key.length === 0 || key.length > SETTINGS_KEY_CHARS_MAX) throw new Error(`settings key '${key}' must be 1..${SETTINGS_KEY_CHARS_MAX} characters`);
+  }
+}
+
+/** Instrumentation items (documentation/base/base.md): 11 slot heap bytes, 12 chunk heap bytes. */
+export const INSTRUMENT_SLOT_HEAP_BYTES = 11;
+export const INSTRUMENT_CHUNK_HEAP_BYTES = 12;
+
+export class ModdableSystem implements SystemInfo {
+  restart(): void {
+    restart();
+  }
+
+  /** NaN where the build carries no instrumentation (the port's "cannot tell"). */
+  heapUsedBytes(): number {
+    const usedBytes = Instrumentation.get(INSTRUMENT_SLOT_HEAP_BYTES) + Instrumentation.get(INSTRUMENT_CHUNK_HEAP_BYTES);
+    return Number.isFinite(usedBytes) && usedBytes > 0 ? usedBytes : Number.NaN;
+  }
+}
