@@ -1,0 +1,128 @@
+// The Kazakh individual identification number (ИИН / ЖСН) and the masking of personal numbers.
+// Rules: /work/shared/reference/kazakhstan.md. Pure: no clock of its own (today is a parameter).
+
+export const IIN_DIGITS = 12;
+
+export type IinReason = 'length' | 'not-digits' | 'birth-date' | 'century' | 'checksum' | 'future';
+
+export type IinVerdict =
+  | { readonly ok: true; readonly birthDate: string; readonly sex: 'male' | 'female' }
+  | { readonly ok: false; readonly reason: IinReason };
+
+/** Second weight set, used only when the first sum leaves 10 (reference: "w = (3,4,...,1,2)"). */
+const WEIGHTS_SECOND = Object.freeze([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
+/** Kazakhstan has one time zone, UTC+5, since 1 March 2024: "today" is the date there. */
+const KAZAKHSTAN_OFFSET_MS = 5 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+const REJECT_LENGTH: IinVerdict = Object.freeze({ ok: false, reason: 'length' });
+const REJECT_NOT_DIGITS: IinVerdict = Object.freeze({ ok: false, reason: 'not-digits' });
+const REJECT_CENTURY: IinVerdict = Object.freeze({ ok: false, reason: 'century' });
+const REJECT_BIRTH_DATE: IinVerdict = Object.freeze({ ok: false, reason: 'birth-date' });
+const REJECT_CHECKSUM: IinVerdict = Object.freeze({ ok: false, reason: 'checksum' });
+const REJECT_FUTURE: IinVerdict = Object.freeze({ ok: false, reason: 'future' });
+
+function digitAt(text: string, index: number): number {
+  return text.charCodeAt(index) - 48;
+}
+
+export function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * The check digit the reference's algorithm gives for the first 11 digits, or -1 when both
+ * weighted sums leave 10: such a number is never issued (writing 0 is another country's rule).
+ */
+export function iinCheckDigit(digits: string): number {
+  let sum = 0;
+  for (let index = 0; index < 11; index++) sum += digitAt(digits, index) * (index + 1);
+  if (sum % 11 !== 10) return sum % 11;
+  sum = 0;
+  for (let index = 0; index < 11; index++) sum += digitAt(digits, index) * WEIGHTS_SECOND[index];
+  return sum % 11 === 10 ? -1 : sum % 11;
+}
+
+/** The civil date (proleptic Gregorian) of a day count since 1970-01-01, as YYYYMMDD. */
+function civilFromDays(daysSinceEpoch: number): number {
+  // Shift the epoch to 0000-03-01 so that the leap day ends each 4-, 100- and 400-year cycle.
+  const days = daysSinceEpoch + 719_468;
+  const era = Math.floor(days / 146_097);
+  const dayOfEra = days - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 10_000 + month * 100 + day;
+}
+
+/** Today's date in Kazakhstan (UTC+5) as YYYYMMDD, from the wall clock in UTC ms. */
+export function kazakhstanDate(wallMs: number): number {
+  return civilFromDays(Math.floor((wallMs + KAZAKHSTAN_OFFSET_MS) / DAY_MS));
+}
+
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : `${value}`;
+}
+
+/**
+ * Validates an IIN typed by a customer: 12 digits, a known century digit, a real birth date,
+ * the check digit, and (when `todayWallMs` is a set wall clock) a birth date not after today.
+ */
+export function validateIin(digits: string, todayWallMs: number = Number.NaN): IinVerdict {
+  if (digits.length !== IIN_DIGITS) return REJECT_LENGTH;
+  for (let index = 0; index < IIN_DIGITS; index++) {
+    const digit = digitAt(digits, index);
+    if (!(digit >= 0 && digit <= 9)) return REJECT_NOT_DIGITS;
+  }
+  const centuryDigit = digitAt(digits, 6);
+  // 1/2 → 1800s, 3/4 → 1900s, 5/6 → 2000s; odd male, even female; 0 and 7–9 are not issued.
+  if (centuryDigit < 1 || centuryDigit > 6) return REJECT_CENTURY;
+  const year = 1800 + 100 * Math.floor((centuryDigit - 1) / 2) + digitAt(digits, 0) * 10 + digitAt(digits, 1);
+  const month = digitAt(digits, 2) * 10 + digitAt(digits, 3);
+  const day = digitAt(digits, 4) * 10 + digitAt(digits, 5);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return REJECT_BIRTH_DATE;
+  const check = iinCheckDigit(digits);
+  if (check < 0 || check !== digitAt(digits, 11)) return REJECT_CHECKSUM;
+  if (Number.isFinite(todayWallMs) && year * 10_000 + month * 100 + day > kazakhstanDate(todayWallMs)) return REJECT_FUTURE;
+  return {
+    ok: true,
+    birthDate: `${year}-${twoDigits(month)}-${twoDigits(day)}`,
+    sex: centuryDigit % 2 === 1 ? 'male' : 'female',
+  };
+}
+
+export const MASK_CHAR = '*';
+
+/**
+ * An IIN for a screen or a log: the first 2 and last 2 characters, every other one masked
+ * ("900101300017" → "90********17"). Fewer than 5 characters: all masked (nothing to hide behind).
+ */
+export function maskIin(iin: string): string {
+  if (iin.length < 5) return MASK_CHAR.repeat(iin.length);
+  return iin.slice(0, 2) + MASK_CHAR.repeat(iin.length - 4) + iin.slice(-2);
+}
+
+/**
+ * A card number for a screen, a receipt or a log: only the last 4 digits, in groups of four
+ * from the right ("4400430000000014" → "**** **** **** 0014"). Stricter than PCI DSS's
+ * first-6/last-4 on purpose: the BIN would say nothing to the customer, and the console
+ * rule is "every card number masked". Fewer than 8 characters: all masked.
+ */
+export function maskPan(pan: string): string {
+  const length = pan.length;
+  const shown = length >= 8 ? 4 : 0;
+  let masked = '';
+  for (let index = 0; index < length; index++) {
+    if (index > 0 && (length - index) % 4 === 0) masked += ' ';
+    masked += index >= length - shown ? pan.charAt(index) : MASK_CHAR;
+  }
+  return masked;
+}
