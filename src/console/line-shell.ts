@@ -1,3 +1,9 @@
+// Line assembly for the console: typed characters become lines, with an echo, since a
+// terminal on a serial line (picocom, screen, minicom) shows only what the board sends back.
+// The echo goes through the console's masked write path. Digits are echoed only once their
+// run ends (a space after a short group, a letter, Enter), so an IIN or card number typed
+// is shown masked like any other; while a secret is typed (a login answer) each character
+// is echoed as '*'.
 import type { SerialLine } from '../../hal/ports';
 
 export const CONSOLE_LINE_CHARS_MAX = 120;
@@ -7,21 +13,30 @@ const LF = 10;
 const BACKSPACE = 8;
 const DELETE = 127;
 
-/** Assembles typed characters into lines and writes text out, over one serial line. */
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
 export class LineShell {
   readonly #line: SerialLine;
+  readonly #echo: (text: string) => void;
   readonly #readBuffer = new Uint8Array(READ_CHUNK_BYTES);
   readonly #lineCodes: number[] = [];
+  /** How many of the line's characters have been echoed; the rest are held digits. */
+  #echoedCount = 0;
   #overlong = false;
+  #lastWasCr = false;
   #readIndex = 0;
   #readCount = 0;
-  #writeBuffer = new Uint8Array(256);
+  /** Echo '*' for every character typed (a login answer). */
+  secret = false;
 
-  constructor(line: SerialLine) {
+  constructor(line: SerialLine, echo: (text: string) => void) {
     this.#line = line;
+    this.#echo = echo;
   }
 
-  /** Returns the next complete line typed, or undefined. A line over the limit comes back as null. */
+  /** Returns the next complete line typed ("" for a bare Enter), or undefined. A line over the limit comes back as null. */
   poll(): string | null | undefined {
     // Bytes after the end of a line stay in the read buffer for the next poll.
     if (this.#readIndex === this.#readCount) {
@@ -30,34 +45,53 @@ export class LineShell {
     }
     while (this.#readIndex < this.#readCount) {
       const code = this.#readBuffer[this.#readIndex++];
-      if (code === CR || code === LF) {
-        if (this.#lineCodes.length === 0 && !this.#overlong) continue;
-        return this.#finishLine();
-      }
-      if (code === BACKSPACE || code === DELETE) {
-        this.#lineCodes.pop();
-      } else if (code >= 32 && code < 127) {
-        if (this.#lineCodes.length < CONSOLE_LINE_CHARS_MAX) this.#lineCodes.push(code);
-        else this.#overlong = true;
-      }
+      const afterCr = this.#lastWasCr;
+      this.#lastWasCr = code === CR;
+      if (code === LF && afterCr) continue; // CR LF is one Enter
+      if (code === CR || code === LF) return this.#finishLine();
+      if (code === BACKSPACE || code === DELETE) this.#erase();
+      else if (code >= 32 && code < 127) this.#type(code);
     }
     return undefined;
   }
 
-  #finishLine(): string | null {
-    const text = this.#overlong ? null : String.fromCharCode(...this.#lineCodes);
-    this.#lineCodes.length = 0;
-    this.#overlong = false;
-    return text;
+  #type(code: number): void {
+    if (this.#lineCodes.length >= CONSOLE_LINE_CHARS_MAX) {
+      this.#overlong = true;
+      return;
+    }
+    this.#lineCodes.push(code);
+    if (this.secret) return this.#echoUpTo(this.#lineCodes.length);
+    const previous = this.#lineCodes.length > 1 ? this.#lineCodes[this.#lineCodes.length - 2] : 0;
+    const holds = isDigit(code) || ((code === 32 || code === 45) && isDigit(previous) && this.#echoedCount < this.#lineCodes.length - 1);
+    if (!holds) this.#echoUpTo(this.#lineCodes.length);
   }
 
-  write(text: string): void {
-    if (text.length > this.#writeBuffer.length) this.#writeBuffer = new Uint8Array(text.length);
-    let length = 0;
-    for (let index = 0; index < text.length; index++) {
-      const code = text.charCodeAt(index);
-      this.#writeBuffer[length++] = code < 128 ? code : 63; // '?' for anything outside ASCII
+  #erase(): void {
+    if (this.#lineCodes.length === 0) return;
+    this.#lineCodes.pop();
+    // Only an echoed character is erased on the screen; a held digit was never shown.
+    if (this.#echoedCount > this.#lineCodes.length) {
+      this.#echoedCount = this.#lineCodes.length;
+      this.#echo('\b \b');
     }
-    this.#line.write(this.#writeBuffer, length);
+  }
+
+  /** Echoes the line's characters from the last echoed one up to `end`, as one piece so the masking sees whole runs. */
+  #echoUpTo(end: number): void {
+    if (end <= this.#echoedCount) return;
+    const text = this.secret ? '*'.repeat(end - this.#echoedCount) : String.fromCharCode(...this.#lineCodes.slice(this.#echoedCount, end));
+    this.#echoedCount = end;
+    this.#echo(text);
+  }
+
+  #finishLine(): string | null {
+    this.#echoUpTo(this.#lineCodes.length);
+    this.#echo('\r\n');
+    const text = this.#overlong ? null : String.fromCharCode(...this.#lineCodes);
+    this.#lineCodes.length = 0;
+    this.#echoedCount = 0;
+    this.#overlong = false;
+    return text;
   }
 }
