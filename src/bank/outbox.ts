@@ -1,0 +1,218 @@
+// The outbox: everything in the ledger above the bank's acknowledgement goes to the bank,
+// in batches keyed by (ATM id, sequence range), until the bank says it holds it durably;
+// that acknowledgement is then written back to the ledger. Because the bank applies only
+// sequences above what it already stored, a retried, duplicated or late batch can never
+// credit twice — so the outbox may retry anything at any time, and does, with backoff.
+//
+// Clock skew: ordering is by ledger sequence only; backoff runs on the monotonic clock the
+// scheduler passes in. The wall clock only travels inside records as data.
+import type { HttpsResult, Random } from '../../hal/ports';
+import { assert } from '../assert';
+import type { Task } from '../loop/scheduler';
+import type { DepositLane } from './bank-client';
+import { parseAckedSequence, parseJson, isCustomerId } from './wire';
+
+/** The ledger as the outbox needs it (src/ledger/ledger.ts's Ledger satisfies it). */
+export interface OutboxLedger {
+  readonly headSequence: number;
+  readonly ackedSequence: number;
+  readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: OutboxRecord) => void): number;
+  acknowledge(ackedSequence: number): { readonly ok: true; readonly sequence: number } | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
+}
+
+/** Any ledger record; the outbox reads only its kind and sends its fields as they are. */
+export interface OutboxRecord {
+  readonly kind: string;
+}
+
+/**
+ * Records per batch. 32 records of at most ~200 JSON bytes stay under BATCH_BODY_BYTES_MAX,
+ * a size the board's TLS write buffer takes in a few records; a busy day is a few hundred
+ * records, so a backlog of a day clears in a handful of round trips.
+ */
+export const BATCH_RECORDS_MAX = 32;
+export const BATCH_BODY_BYTES_MAX = 8_192;
+/**
+ * Retry delays: a second is nothing next to a deposit that is already safe in flash, and a
+ * minute at most keeps a fleet that lost the bank together from hammering it on its return.
+ */
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_MAX_MS = 60_000;
+/** Failures counted for the exponent; beyond it the delay stays at BACKOFF_MAX_MS. */
+export const BACKOFF_DOUBLINGS_MAX = 6;
+
+export type OutboxError =
+  | 'unreachable' | 'timeout' | 'rejected' | 'malformed' | 'too-large'
+  /** The bank claims to hold more than this ledger ever wrote (a swapped or reset device): nothing is acknowledged. */
+  | 'bank-ahead'
+  /** The bank holds less than the ledger's acknowledgement and the records it lacks are gone from flash. */
+  | 'bank-behind'
+  /** The ledger refused to record the bank's acknowledgement (it is retried; the batch is not resent). */
+  | 'ack-write';
+
+export type OutboxState = 'idle' | 'sending' | 'backoff';
+
+export interface OutboxOptions {
+  /** The first retry waits between half of this and this; tests shorten it. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /**
+   * Whether a batch may start now. On the board a TLS handshake in Moddable's JavaScript TLS
+   * holds the CPU for seconds, long enough to overflow a 128-byte UART FIFO: the firmware
+   * gates batches to moments when no cash session is running and the acceptor is disabled.
+   */
+  readonly mayStart?: () => boolean;
+}
+
+export class Outbox implements Task {
+  readonly name = 'outbox';
+  readonly periodMs = 100;
+  readonly deadlineMs = 2_000;
+  readonly #ledger: OutboxLedger;
+  readonly #lane: DepositLane;
+  readonly #random: Random;
+  readonly #atmId: string;
+  readonly #backoffBaseMs: number;
+  readonly #backoffMaxMs: number;
+  readonly #mayStart: () => boolean;
+  readonly #randomBytes = new Uint8Array(4);
+  /** The highest sequence the bank said it holds durably (this boot), or the ledger's ack. */
+  #bankHoldsSequence: number;
+  /** Nothing to send up to here: only bank-ack records were found after the bank's hold. */
+  #quietThroughSequence = 0;
+  #state: OutboxState = 'idle';
+  #nextAttemptMs = 0;
+  #failures = 0;
+  /** Replies arrive between polls; their backoff counts from the last poll's time. */
+  #lastPollMs = 0;
+  lastError: OutboxError | undefined = undefined;
+  batchesAcked = 0;
+  recordsAcked = 0;
+  attempts = 0;
+
+  constructor(ledger: OutboxLedger, lane: DepositLane, random: Random, atmId: string, options: OutboxOptions = {}) {
+    assert(isCustomerId(atmId), 'outbox: ATM id must be 1..24 printable ASCII');
+    this.#backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
+    this.#backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
+    this.#mayStart = options.mayStart ?? (() => true);
+    assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
+    this.#ledger = ledger;
+    this.#lane = lane;
+    this.#random = random;
+    this.#atmId = atmId;
+    this.#bankHoldsSequence = ledger.ackedSequence;
+  }
+
+  get state(): OutboxState {
+    return this.#state;
+  }
+
+  /** The highest sequence the bank has confirmed holding (may be ahead of the ledger's ack while that write is retried). */
+  get bankHoldsSequence(): number {
+    return this.#bankHoldsSequence;
+  }
+
+  /** Records (bank-acks included) above the bank's hold: the sync queue the console shows. */
+  get unsentRecords(): number {
+    return Math.max(0, this.#ledger.headSequence - this.#bankHoldsSequence);
+  }
+
+  poll(nowMs: number): void {
+    this.#lastPollMs = nowMs;
+    this.#writeAck();
+    if (this.#state === 'sending') return;
+    if (this.#state === 'backoff' && nowMs < this.#nextAttemptMs) return;
+    this.#state = 'idle';
+    const headSequence = this.#ledger.headSequence;
+    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence) return;
+    if (!this.#mayStart()) return;
+    this.#send(nowMs);
+  }
+
+  /** Brings the ledger's acknowledgement up to what the bank confirmed (bounded: one write). */
+  #writeAck(): void {
+    if (this.#bankHoldsSequence <= this.#ledger.ackedSequence) return;
+    assert(this.#bankHoldsSequence <= this.#ledger.headSequence, 'outbox: acknowledging beyond the ledger head');
+    const written = this.#ledger.acknowledge(this.#bankHoldsSequence);
+    if (!written.ok) this.lastError = 'ack-write';
+  }
+
+  #send(nowMs: number): void {
+    const fromSequence = this.#bankHoldsSequence + 1;
+    const parts: string[] = [];
+    let toSequence = 0;
+    let firstSequence = 0;
+    this.#ledger.readFrom(fromSequence, BATCH_RECORDS_MAX, (sequence, record) => {
+      assert(sequence > toSequence && sequence >= fromSequence, 'outbox: ledger read out of order');
+      if (firstSequence === 0) firstSequence = sequence;
+      toSequence = sequence;
+      if (record.kind === 'bank-ack') return;
+      // {"sequence":n, ...the record's own fields}; NaN (unset wall clock) becomes null.
+      parts.push(`{"sequence":${sequence},${JSON.stringify(record).slice(1)}`);
+    });
+    if (firstSequence !== fromSequence) {
+      // The ledger no longer has what the bank lacks (wrapped or never there): stop and say so.
+      return this.#fail(nowMs, 'bank-behind');
+    }
+    if (parts.length === 0) {
+      this.#quietThroughSequence = toSequence;
+      return;
+    }
+    const body = `{"atmId":${JSON.stringify(this.#atmId)},"fromSequence":${fromSequence},"toSequence":${toSequence},"records":[${parts.join(',')}]}`;
+    assert(body.length <= BATCH_BODY_BYTES_MAX, 'outbox: batch body over its bound');
+    const accepted = this.#lane.postDeposits(body, (result) => this.#onReply(result, fromSequence, toSequence));
+    if (!accepted) return; // the lane is busy with an earlier batch: try on a later poll
+    this.#state = 'sending';
+    this.attempts++;
+  }
+
+  #onReply(result: HttpsResult, fromSequence: number, toSequence: number): void {
+    assert(this.#state === 'sending', 'outbox: a reply with no batch in flight');
+    const error = this.#judge(result, fromSequence, toSequence);
+    if (error !== undefined) return this.#fail(this.#lastPollMs, error);
+    this.#failures = 0;
+    this.lastError = undefined;
+    this.#state = 'idle';
+    this.#writeAck();
+  }
+
+  /** Reads the bank's reply; returns an error, or undefined after taking a valid ack. */
+  #judge(result: HttpsResult, fromSequence: number, toSequence: number): OutboxError | undefined {
+    if (!result.ok) return result.failure === 'timeout' ? 'timeout' : result.failure === 'too-large' ? 'too-large' : 'unreachable';
+    if (result.status >= 500 || result.status === 429) return 'unreachable';
+    if (result.status !== 200 && result.status !== 409) return 'rejected';
+    const ackedSequence = parseAckedSequence(parseJson(result.body));
+    if (ackedSequence === undefined) return 'malformed';
+    if (ackedSequence > this.#ledger.headSequence) return 'bank-ahead';
+    if (result.status === 409) {
+      // A gap: the bank holds less than this batch assumed (restored from a backup, or a
+      // stale reply raced a newer one). Resend from what it holds; readFrom tells if we can.
+      if (ackedSequence >= fromSequence - 1) return 'malformed';
+      this.#bankHoldsSequence = ackedSequence;
+      this.#quietThroughSequence = 0;
+      return undefined;
+    }
+    if (ackedSequence < toSequence) return 'malformed';
+    this.batchesAcked++;
+    this.recordsAcked += ackedSequence - Math.max(this.#bankHoldsSequence, fromSequence - 1);
+    if (ackedSequence > this.#bankHoldsSequence) this.#bankHoldsSequence = ackedSequence;
+    return undefined;
+  }
+
+  #fail(nowMs: number, error: OutboxError): void {
+    this.lastError = error;
+    this.#failures = Math.min(this.#failures + 1, BACKOFF_DOUBLINGS_MAX + 1);
+    this.#state = 'backoff';
+    this.#nextAttemptMs = nowMs + this.backoffDelayMs();
+  }
+
+  /** Equal jitter: half the doubled delay fixed, half random, so ATMs that lost the bank together do not return together. */
+  backoffDelayMs(): number {
+    const doublings = Math.max(0, Math.min(this.#failures - 1, BACKOFF_DOUBLINGS_MAX));
+    const delayMs = Math.min(this.#backoffMaxMs, this.#backoffBaseMs * 2 ** doublings);
+    this.#random.fill(this.#randomBytes);
+    const bytes = this.#randomBytes;
+    const unit = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+    return Math.floor(delayMs / 2 + (delayMs / 2) * (unit / 0x1_0000_0000));
+  }
+}

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import type { HttpsResult } from '../../hal/ports';
+import { SeededRandom } from '../../hal/sim/peripherals';
+import type { DepositLane } from '../../src/bank/bank-client';
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, Outbox } from '../../src/bank/outbox';
+import { appendSession, MemoryLedger } from '../../tools/bank/memory-ledger';
+
+class HandLane implements DepositLane {
+  readonly bodies: string[] = [];
+  #onDone: ((result: HttpsResult) => void) | undefined = undefined;
+
+  postDeposits(body: string, onDone: (result: HttpsResult) => void): boolean {
+    if (this.#onDone !== undefined) return false;
+    this.bodies.push(body);
+    this.#onDone = onDone;
+    return true;
+  }
+
+  get inFlight(): boolean { return this.#onDone !== undefined; }
+
+  reply(result: HttpsResult): void {
+    const onDone = this.#onDone;
+    assert.ok(onDone, 'no batch in flight');
+    this.#onDone = undefined;
+    onDone(result);
+  }
+
+  ack(ackedSequence: number, status = 200): void {
+    this.reply({ ok: true, status, body: JSON.stringify({ ackedSequence }) });
+  }
+
+  batch(index: number): { atmId: string; fromSequence: number; toSequence: number; records: { sequence: number; kind: string }[] } {
+    return JSON.parse(this.bodies[index]);
+  }
+}
+
+function setup() {
+  const ledger = new MemoryLedger();
+  const lane = new HandLane();
+  const outbox = new Outbox(ledger, lane, new SeededRandom(7), 'ATM-ALA-0001');
+  return { ledger, lane, outbox };
+}
+
+describe('outbox (ledger → bank, exactly once)', () => {
+  it('sends the records above the ack as one batch, byte for byte as API.md shows', () => {
+    const { ledger, lane, outbox } = setup();
+    ledger.append({ kind: 'session-opened', sessionId: 7, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: Number.NaN });
+    ledger.append({ kind: 'note-escrowed', sessionId: 7, denominationTenge: 20000 });
+    ledger.append({ kind: 'note-stacked', sessionId: 7, denominationTenge: 20000 });
+    ledger.append({ kind: 'session-closed', sessionId: 7, outcome: 'completed', depositedTiyn: 2_000_000, toBillTiyn: 1_500_000, toNextTiyn: 500_000 });
+    outbox.poll(0);
+    assert.equal(lane.bodies[0], '{"atmId":"ATM-ALA-0001","fromSequence":1,"toSequence":4,"records":[' +
+      '{"sequence":1,"kind":"session-opened","sessionId":7,"method":"iin","customerId":"c-aigerim","billTiyn":1500000,"wallMs":null},' +
+      '{"sequence":2,"kind":"note-escrowed","sessionId":7,"denominationTenge":20000},' +
+      '{"sequence":3,"kind":"note-stacked","sessionId":7,"denominationTenge":20000},' +
+      '{"sequence":4,"kind":"session-closed","sessionId":7,"outcome":"completed","depositedTiyn":2000000,"toBillTiyn":1500000,"toNextTiyn":500000}]}');
+    lane.ack(4);
+    assert.equal(ledger.ackedSequence, 4, 'the ack is written to the ledger');
+    assert.equal(ledger.headSequence, 5);
+    outbox.poll(100);
+    assert.equal(lane.bodies.length, 1, 'a lone bank-ack record is never sent');
+    assert.equal(outbox.state, 'idle');
+  });
+
+  it('splits a backlog into batches of BATCH_RECORDS_MAX and skips bank-ack records inside a range', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [1000]); // 4 records
+    outbox.poll(0);
+    lane.ack(4); // bank-ack at 5
+    for (let session = 2; session < 40; session++) appendSession(ledger, session, 'c-a', 0, [200]);
+    outbox.poll(100);
+    const second = lane.batch(1);
+    assert.equal(second.fromSequence, 5);
+    assert.equal(second.toSequence, 5 + BATCH_RECORDS_MAX - 1);
+    assert.equal(second.records.length, BATCH_RECORDS_MAX - 1, 'the bank-ack at 5 is in the range, not in the records');
+    assert.equal(second.records[0].sequence, 6);
+    assert.ok(second.records.every((record) => record.kind !== 'bank-ack'));
+    lane.ack(second.toSequence);
+    outbox.poll(200);
+    assert.equal(lane.batch(2).fromSequence, second.toSequence + 1);
+  });
+
+  it('loses nothing on 5xx, malformed, short or oversized replies: the same range is sent again after a backoff', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [5000, 5000]);
+    const failures: [HttpsResult, string][] = [
+      [{ ok: true, status: 500, body: 'oops' }, 'unreachable'],
+      [{ ok: true, status: 200, body: '{"ackedSequence":' }, 'malformed'],
+      [{ ok: true, status: 200, body: '{"ackedSequence":-1}' }, 'malformed'],
+      [{ ok: true, status: 200, body: '{"ackedSequence":3}' }, 'malformed'], // below the batch's end
+      [{ ok: false, failure: 'too-large', detail: '' }, 'too-large'],
+      [{ ok: true, status: 400, body: '{"error":"invalid"}' }, 'rejected'],
+      [{ ok: false, failure: 'timeout', detail: '' }, 'timeout'],
+    ];
+    let nowMs = 0;
+    for (const [reply, error] of failures) {
+      outbox.poll(nowMs);
+      assert.equal(outbox.state, 'sending');
+      lane.reply(reply);
+      assert.equal(outbox.lastError, error);
+      assert.equal(ledger.ackedSequence, 0);
+      nowMs += BACKOFF_MAX_MS;
+    }
+    const bodies = new Set(lane.bodies);
+    assert.equal(bodies.size, 1, 'every retry is the same batch');
+    outbox.poll(nowMs);
+    lane.ack(6);
+    assert.equal(ledger.ackedSequence, 6);
+    assert.equal(outbox.lastError, undefined);
+  });
+
+  it('backs off exponentially with jitter, capped, on the monotonic clock', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [200]);
+    let nowMs = 10_000;
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 9; attempt++) {
+      outbox.poll(nowMs);
+      assert.equal(lane.inFlight, true);
+      lane.reply({ ok: false, failure: 'connect', detail: '' });
+      let waitedMs = 0;
+      while (!lane.inFlight) {
+        waitedMs += 50;
+        outbox.poll(nowMs + waitedMs);
+        assert.ok(waitedMs <= BACKOFF_MAX_MS, 'never waits beyond the cap');
+      }
+      delays.push(waitedMs);
+      nowMs += waitedMs;
+      lane.reply({ ok: false, failure: 'connect', detail: '' });
+      nowMs += BACKOFF_MAX_MS; // let the second failure's wait pass
+    }
+    // The first wait after one failure is in [base/2, base]; after many it is in [max/2, max].
+    assert.ok(delays[0] >= BACKOFF_BASE_MS / 2 && delays[0] <= BACKOFF_BASE_MS + 50, `first delay ${delays[0]}`);
+    const last = delays[delays.length - 1];
+    assert.ok(last >= BACKOFF_MAX_MS / 2 && last <= BACKOFF_MAX_MS + 50, `capped delay ${last}`);
+    assert.ok(new Set(delays.slice(-4)).size > 1, 'jitter: capped delays differ');
+  });
+
+  it('resends from the bank\'s value on a gap reply (a bank restored from a backup)', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [200]);
+    outbox.poll(0);
+    lane.ack(4);
+    appendSession(ledger, 2, 'c-a', 0, [500]);
+    outbox.poll(100);
+    assert.equal(lane.batch(1).fromSequence, 5);
+    lane.ack(2, 409);
+    outbox.poll(200);
+    assert.equal(lane.batch(2).fromSequence, 3, 'resent from what the bank holds');
+    lane.ack(9);
+    assert.equal(ledger.ackedSequence, 9);
+  });
+
+  it('stops without acknowledging when the bank claims more than the ledger wrote, or lacks what flash no longer has', () => {
+    const ahead = setup();
+    appendSession(ahead.ledger, 1, 'c-a', 0, [200]);
+    ahead.outbox.poll(0);
+    ahead.lane.ack(500);
+    assert.equal(ahead.outbox.lastError, 'bank-ahead');
+    assert.equal(ahead.ledger.ackedSequence, 0);
+
+    const behind = setup();
+    appendSession(behind.ledger, 1, 'c-a', 0, [200]);
+    behind.outbox.poll(0);
+    behind.lane.ack(4);
+    behind.ledger.tailSequence = 4; // the ring wrapped past 1..3
+    appendSession(behind.ledger, 2, 'c-a', 0, [200]);
+    behind.outbox.poll(100);
+    behind.lane.ack(1, 409);
+    behind.outbox.poll(200);
+    assert.equal(behind.outbox.lastError, 'bank-behind');
+    assert.equal(behind.lane.bodies.length, 2, 'nothing sent that would leave a hole');
+  });
+
+  it('keeps the bank\'s ack when the ledger cannot write it, retries the write, and does not resend', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [200]);
+    ledger.failAcknowledge = 'full';
+    outbox.poll(0);
+    lane.ack(4);
+    assert.equal(outbox.lastError, 'ack-write');
+    assert.equal(outbox.bankHoldsSequence, 4);
+    outbox.poll(100);
+    assert.equal(lane.bodies.length, 1);
+    ledger.failAcknowledge = undefined;
+    outbox.poll(200);
+    assert.equal(ledger.ackedSequence, 4);
+    assert.equal(lane.bodies.length, 1);
+  });
+
+  it('starts a batch only while the firmware allows it (no cash session on the serial lines)', () => {
+    const ledger = new MemoryLedger();
+    const lane = new HandLane();
+    let allowed = false;
+    const outbox = new Outbox(ledger, lane, new SeededRandom(1), 'ATM-1', { mayStart: () => allowed });
+    appendSession(ledger, 1, 'c-a', 0, [200]);
+    outbox.poll(0);
+    assert.equal(lane.bodies.length, 0);
+    allowed = true;
+    outbox.poll(100);
+    assert.equal(lane.bodies.length, 1);
+  });
+
+  it('starts from the ledger\'s ack after a reboot', () => {
+    const ledger = new MemoryLedger();
+    appendSession(ledger, 1, 'c-a', 0, [200]);
+    ledger.acknowledge(4);
+    appendSession(ledger, 2, 'c-a', 0, [1000]);
+    const lane = new HandLane();
+    new Outbox(ledger, lane, new SeededRandom(1), 'ATM-1').poll(0);
+    assert.equal(lane.batch(0).fromSequence, 5);
+    assert.equal(lane.batch(0).records[0].sequence, 6);
+  });
+});

@@ -1,0 +1,119 @@
+// The reference bank's own certificate authority, made with the openssl command line on
+// first run (Node's crypto can parse certificates but not issue them). RSA-2048 and SHA-256:
+// what the ESP32's TLS (mbedTLS / Moddable's TLS 1.2) verifies without trouble.
+//
+// <dataDir>/pki/ca.pem, ca.key       the CA, valid 10 years; devices pin ca.pem
+//                server.pem, .key    for localhost, 127.0.0.1 and ::1 (the bench and tests)
+//                issued/, index.txt  openssl ca's bookkeeping of every certificate issued
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DeviceCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface IssueOptions {
+  /** UTC validity window; defaults to now .. now + 2 years. Give a past window for an expired certificate. */
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+}
+
+export interface BankPki {
+  readonly caPem: string;
+  readonly serverCertPem: string;
+  readonly serverKeyPem: string;
+  issueDeviceCertificate(atmId: string, options?: IssueOptions): DeviceCertificate;
+}
+
+/** What an ATM id may be: it becomes the certificate's CN, so nothing openssl's -subj would read specially. */
+export const ATM_ID_PATTERN = /^[A-Za-z0-9._-]{1,24}$/;
+
+const CA_SUBJECT = '/O=Kaspi Red ATM reference bank/CN=Reference Bank CA';
+
+function openssl(args: readonly string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** openssl ca's date format: YYYYMMDDHHMMSSZ. */
+function opensslDate(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+}
+
+function configText(pkiDir: string): string {
+  return `[ ca ]
+default_ca = bank_ca
+[ bank_ca ]
+dir = ${pkiDir}
+database = $dir/index.txt
+new_certs_dir = $dir/issued
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+serial = $dir/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+[ policy_any ]
+commonName = supplied
+[ server_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+[ device_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+`;
+}
+
+function sign(pkiDir: string, commonName: string, extensions: 'server_ext' | 'device_ext', options: IssueOptions): DeviceCertificate {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bank-csr-'));
+  try {
+    openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${commonName}`], work);
+    const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
+    const notAfter = options.notAfter ?? new Date(Date.now() + 2 * 365 * 86_400_000);
+    openssl(['ca', '-batch', '-notext', '-config', path.join(pkiDir, 'openssl.cnf'), '-extensions', extensions,
+      '-startdate', opensslDate(notBefore), '-enddate', opensslDate(notAfter), '-in', 'leaf.csr', '-out', 'leaf.pem'], work);
+    return { certPem: fs.readFileSync(path.join(work, 'leaf.pem'), 'utf8'), keyPem: fs.readFileSync(path.join(work, 'leaf.key'), 'utf8') };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function createCa(pkiDir: string): void {
+  fs.mkdirSync(path.join(pkiDir, 'issued'), { recursive: true });
+  fs.writeFileSync(path.join(pkiDir, 'openssl.cnf'), configText(pkiDir));
+  fs.writeFileSync(path.join(pkiDir, 'index.txt'), '');
+  fs.writeFileSync(path.join(pkiDir, 'serial'), '1000\n');
+  openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650', '-subj', CA_SUBJECT,
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout', 'ca.key', '-out', 'ca.pem'], pkiDir);
+  const server = sign(pkiDir, 'localhost', 'server_ext', { notAfter: new Date(Date.now() + 5 * 365 * 86_400_000) });
+  fs.writeFileSync(path.join(pkiDir, 'server.key'), server.keyPem, { mode: 0o600 });
+  // Written last: its presence marks a complete CA (a run killed half way starts over).
+  fs.writeFileSync(path.join(pkiDir, 'server.pem'), server.certPem);
+}
+
+/** Loads the CA from `<dataDir>/pki`, creating it on first run. */
+export function loadOrCreatePki(dataDir: string): BankPki {
+  const pkiDir = path.resolve(dataDir, 'pki');
+  if (!fs.existsSync(path.join(pkiDir, 'server.pem'))) {
+    fs.rmSync(pkiDir, { recursive: true, force: true });
+    createCa(pkiDir);
+  }
+  const read = (name: string) => fs.readFileSync(path.join(pkiDir, name), 'utf8');
+  return {
+    caPem: read('ca.pem'),
+    serverCertPem: read('server.pem'),
+    serverKeyPem: read('server.key'),
+    issueDeviceCertificate(atmId: string, options: IssueOptions = {}): DeviceCertificate {
+      if (!ATM_ID_PATTERN.test(atmId)) throw new Error(`ATM id ${JSON.stringify(atmId)}: 1..24 of A-Z a-z 0-9 . _ -`);
+      return sign(pkiDir, atmId, 'device_ext', options);
+    },
+  };
+}
