@@ -62,6 +62,8 @@ export interface CardReaderStatus {
 }
 
 export const CARD_EVENTS_MAX = 8;
+/** Where the provisioned card-token key (64 hex digits, shared with the bank) lives in Settings. */
+export const CARD_TOKEN_KEY_SETTING = 'card.tokenkey';
 /** How often the reader is asked where the card is (the validator's rhythm: 100–200 ms). */
 export const STATUS_PERIOD_MS = 200;
 /** While the reader does not answer, it is probed with INIT this often. */

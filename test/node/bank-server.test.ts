@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { NodeHttpsClient } from '../../hal/node/https-client';
 import { isValidIin } from '../../tools/bank/iin';
+import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
+import { BENCH_CARD_TOKEN_KEY_HEX } from '../../tools/console/bench-secrets';
 import { DEMO_CUSTOMERS } from '../../tools/bank/seed';
 import { QR_LIFETIME_MS, startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
 import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
 
 const ATM = 'ATM-ALA-0001';
+
+describe('demo customers and the simulator\'s demo cards', () => {
+  it('hold the tokens the card reader makes from the demo cards with the bench key', () => {
+    const key = Uint8Array.from(Buffer.from(BENCH_CARD_TOKEN_KEY_HEX, 'hex'));
+    const tokenOf = (customerId: string) => DEMO_CUSTOMERS.find((customer) => customer.customer_id === customerId)!.card_token;
+    assert.equal(tokenOf('c-aigerim'), cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, key));
+    assert.equal(tokenOf('c-daniyar'), cardTokenFor(DEMO_CARDS.kaspiGoldVisaTrack2.pan, key));
+    assert.equal(tokenOf('c-yerzhan'), cardTokenFor(DEMO_CARDS.kaspiGoldMastercard.pan, key));
+  });
+});
 
 describe('reference bank server (tools/bank)', function () {
   this.timeout(20_000);
@@ -58,7 +70,7 @@ describe('reference bank server (tools/bank)', function () {
       bill: { billTiyn: 1_500_000, dueDate: '2026-12-05', nextBillTiyn: 1_500_000, outstandingTiyn: 0, carriedTiyn: 0 },
     };
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '950614400011' }), { status: 200, json: expected });
-    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: 'card-kaspi-gold-aigerim' }), { status: 200, json: expected });
+    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: '93f7d4485905b00135f23d3ed4966d3f' }), { status: 200, json: expected });
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'palm', palmTemplate: 'palm-aigerim' }), { status: 200, json: expected });
     const overdue = await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '791123300034' });
     assert.deepEqual(overdue.json.bill, { billTiyn: 1_800_000, dueDate: '2026-11-10', nextBillTiyn: 800_000, outstandingTiyn: 1_000_000, carriedTiyn: 0 });
