@@ -1,0 +1,653 @@
+// The deposit ledger: a log-structured ring of NOR-flash sectors that survives a power cut
+// at any program or erase, and never overwrites a record the bank has not acknowledged.
+//
+// Shape. Sectors are used in physical ring order; the live ones (tail .. head) carry headers
+// with consecutive sector sequences. Records are packed in each sector after its header and
+// carry contiguous sequence numbers over the whole ring (format.ts, records.ts).
+//
+// Write order. An append programs the record body, then its commit mark (one byte at the
+// record's start), then reads it back. A sector header is programmed fields first, magic
+// last. So a cut leaves either nothing, or bytes that do not parse as a whole record/header.
+//
+// Mount. One pass: every header, then each live sector's records newest sector first. The
+// only bytes a cut can have left half-programmed ("weak": reading differently on each read)
+// are at the head's tail, the head's header, or in a sector being erased. So the mount pins
+// its decision before any append: it re-programs the head header and the last record's
+// commit mark with the same bytes (which settles weak bits) and zaps (programs to 0x00) the
+// ZAP_GUARD_BYTES after the last whole record. A sector being erased was the ring's oldest and
+// fully acknowledged; the mount tells that from the newer sectors alone and drops it.
+import type { FlashStatus, NorFlash } from '../../hal/ports';
+import { assert } from '../assert';
+import { encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SectorHeader, SectorScanner, ZAP_GUARD_BYTES } from './format';
+import {
+  COMMIT_MARK, decodeRecord, encodeRecord, KIND_BANK_ACK, RECORD_SIZE_MAX, RECORD_SIZE_MIN, SEQUENCE_MAX, validateRecord,
+} from './records';
+import type { LedgerRecord } from './records';
+
+export type AppendResult = { ok: true; sequence: number } | { ok: false; error: 'full' | 'io' | 'invalid' };
+
+export interface LedgerOptions {
+  readonly firstSector?: number;
+  readonly sectorCount?: number;
+}
+
+export interface MountReport {
+  /** Whole records in the live ring. */
+  readonly recordsFound: number;
+  /** Things passed over: unreadable or stale sectors, foreign layouts, streams ending in garbage. */
+  readonly skipped: number;
+  /** Records a power cut interrupted (body without commit mark, or a half-programmed mark). */
+  readonly tornRecords: number;
+  /** Sectors found erased and unused. The mount itself never erases. */
+  readonly sectorsErased: number;
+  readonly notes: string[];
+}
+
+export interface LedgerStats {
+  readonly capacityBytes: number;
+  readonly usedBytes: number;
+  readonly freeSectors: number;
+  readonly unsyncedRecords: number;
+}
+
+export const SECTORS_MAX = 1024;
+/**
+ * Room a data append leaves in the head sector when the ring cannot wrap (the next sector
+ * holds unacknowledged records): kept for bank-ack records, so the bank's acknowledgement can
+ * always be written and the ring unblocked. Each mount zaps ZAP_GUARD_BYTES, so this covers
+ * several restarts while full as well as a few acks.
+ */
+export const ACK_RESERVE_BYTES = 512;
+export const NOTES_MAX = 16;
+/** Bank-ack records above the ack cursor that unsyncedRecords discounts; more only over-counts. */
+export const ACK_RECORDS_TRACKED_MAX = 16;
+
+const SECTOR_FREE = 0; // may hold anything; erase before use
+const SECTOR_LIVE = 1;
+const SECTOR_ERASED = 2; // erased by this boot, not yet opened
+const SECTOR_KEPT = 3; // not ours to erase: a foreign layout, unreadable, or possibly unacknowledged
+
+const FULL: AppendResult = Object.freeze({ ok: false, error: 'full' });
+const IO: AppendResult = Object.freeze({ ok: false, error: 'io' });
+const INVALID: AppendResult = Object.freeze({ ok: false, error: 'invalid' });
+
+export class Ledger {
+  readonly mountReport: MountReport;
+  readonly #flash: NorFlash;
+  readonly #firstSector: number;
+  readonly #sectorCount: number;
+  readonly #sectorBytes: number;
+  readonly #pageBytes: number;
+  readonly #state: Uint8Array;
+  readonly #sectorSequence: Uint32Array;
+  readonly #firstSequence: Uint32Array;
+  readonly #eraseCount: Uint32Array;
+  readonly #endOffset: Uint32Array;
+  /** 1 for sectors the ring steps over (a foreign layout, never ours to use). */
+  readonly #skip: Uint8Array;
+  #ringLength = 0;
+  readonly #scanner = new SectorScanner();
+  readonly #record = new Uint8Array(RECORD_SIZE_MAX);
+  readonly #readBack = new Uint8Array(RECORD_SIZE_MAX);
+  readonly #header = new Uint8Array(HEADER_BYTES);
+  readonly #chunk = new Uint8Array(Math.max(ZAP_GUARD_BYTES, RECORD_SIZE_MAX, HEADER_BYTES));
+  readonly #ackRecords = new Float64Array(ACK_RECORDS_TRACKED_MAX);
+  #ackRecordCount = 0;
+  #head = -1;
+  #tail = -1;
+  #appendOffset = 0;
+  #headSequence = 0;
+  #ackedSequence = 0;
+  #ackRecordSequence = 0;
+  #failed = false;
+  #visiting = false;
+  #erasesOnAppend = 0;
+  // readFrom's resume point, so an outbox reading forward does not rescan its sector.
+  #resumeSector = -1;
+  #resumeSectorSequence = 0;
+  #resumeOffset = 0;
+  #resumeSequence = 0;
+  // Mount's working state: where the head's records end, its last record, the last scan's bank-ack.
+  #headEnd = 0;
+  #headLastRecord = -1;
+  #scanAckRecord = 0;
+  #scanAcked = 0;
+  #scanLastRecordOffset = -1;
+  // Mount report counters.
+  #recordsFound = 0;
+  #skipped = 0;
+  #tornRecords = 0;
+  #blankSectors = 0;
+  readonly #notes: string[] = [];
+
+  /** Mounts the ledger in `flash` (default: the whole part). Never throws on any flash content; never erases. */
+  static mount(flash: NorFlash, options: LedgerOptions = {}): Ledger {
+    return new Ledger(flash, options);
+  }
+
+  private constructor(flash: NorFlash, options: LedgerOptions) {
+    const geometry = flash.geometry;
+    const sectorsInPart = geometry.sizeBytes / geometry.sectorSizeBytes;
+    this.#firstSector = options.firstSector ?? 0;
+    this.#sectorCount = options.sectorCount ?? sectorsInPart - this.#firstSector;
+    this.#sectorBytes = geometry.sectorSizeBytes;
+    this.#pageBytes = geometry.pageSizeBytes;
+    // Configuration errors are the programmer's, not the flash's: they throw.
+    if (!Number.isInteger(this.#firstSector) || !Number.isInteger(this.#sectorCount) || this.#firstSector < 0 ||
+      this.#sectorCount < 2 || this.#sectorCount > SECTORS_MAX || this.#firstSector + this.#sectorCount > sectorsInPart) {
+      throw new RangeError('ledger: sectors out of range (at least 2, inside the part)');
+    }
+    // The sequence's low 16 bits must be unambiguous within a sector; a guard and a record must fit after the header.
+    if (this.#sectorBytes / RECORD_SIZE_MIN >= 0x10000 || HEADER_BYTES + ZAP_GUARD_BYTES + RECORD_SIZE_MAX > this.#sectorBytes) {
+      throw new RangeError('ledger: sector size out of range');
+    }
+    assert(ZAP_GUARD_BYTES >= RECORD_SIZE_MAX, 'zap guard must cover the largest record');
+    this.#flash = flash;
+    this.#state = new Uint8Array(this.#sectorCount);
+    this.#sectorSequence = new Uint32Array(this.#sectorCount);
+    this.#firstSequence = new Uint32Array(this.#sectorCount);
+    this.#eraseCount = new Uint32Array(this.#sectorCount);
+    this.#endOffset = new Uint32Array(this.#sectorCount);
+    this.#skip = new Uint8Array(this.#sectorCount);
+    this.#mount();
+    this.mountReport = Object.freeze({
+      recordsFound: this.#recordsFound, skipped: this.#skipped, tornRecords: this.#tornRecords,
+      sectorsErased: this.#blankSectors, notes: this.#notes,
+    });
+  }
+
+  /** Highest committed sequence, 0 when empty. */
+  get headSequence(): number {
+    return this.#headSequence;
+  }
+
+  /** Oldest sequence still readable (headSequence + 1 when empty). */
+  get tailSequence(): number {
+    return this.#tail < 0 ? this.#headSequence + 1 : Math.min(this.#firstSequence[this.#tail], this.#headSequence + 1);
+  }
+
+  /** From the newest bank-ack record, 0 if none; never above headSequence. */
+  get ackedSequence(): number {
+    return this.#ackedSequence;
+  }
+
+  /** True once a flash operation failed: every append answers 'io' until the next mount. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Erases an append had to do itself because maintain() had not erased ahead. */
+  get erasesOnAppend(): number {
+    return this.#erasesOnAppend;
+  }
+
+  append(record: LedgerRecord): AppendResult {
+    assert(!this.#visiting, 'ledger: append from inside a readFrom visit');
+    if (this.#failed) return IO;
+    if (!validateRecord(record)) return INVALID;
+    if (record.kind === 'bank-ack') return this.acknowledge(record.ackedSequence);
+    return this.#write(record);
+  }
+
+  /** Writes a bank-ack record; an ack not above the current one is ignored (ok, no write: the sequence is the bank-ack record that already covers it, 0 if none). */
+  acknowledge(ackedSequence: number): AppendResult {
+    assert(!this.#visiting, 'ledger: acknowledge from inside a readFrom visit');
+    if (this.#failed) return IO;
+    if (!Number.isInteger(ackedSequence) || ackedSequence < 0 || ackedSequence > this.#headSequence) return INVALID;
+    if (ackedSequence <= this.#ackedSequence) return { ok: true, sequence: this.#ackRecordSequence };
+    const result = this.#write({ kind: 'bank-ack', ackedSequence });
+    if (result.ok) this.#noteAck(result.sequence, ackedSequence);
+    return result;
+  }
+
+  /** Visits committed records from `fromSequence` (or the tail) in order, at most `countMax`; returns how many. */
+  readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: LedgerRecord) => void): number {
+    assert(!this.#visiting, 'ledger: readFrom from inside a readFrom visit');
+    if (this.#tail < 0 || !(countMax >= 1) || Number.isNaN(fromSequence)) return 0;
+    let sequence = Math.max(Math.ceil(fromSequence), this.tailSequence);
+    if (sequence > this.#headSequence) return 0;
+    let sector = this.#tail;
+    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    let visited = 0;
+    this.#visiting = true;
+    try {
+      for (;;) {
+        const limit = this.#lastSequenceOf(sector);
+        this.#beginScan(sector, limit, sequence);
+        while (visited < countMax && this.#scanner.next()) {
+          const found = this.#scanner.parsed.sequence;
+          if (found < sequence) continue;
+          visit(found, decodeRecord(this.#scanner.window, this.#scanner.recordWindowIndex));
+          visited++;
+          sequence = found + 1;
+        }
+        this.#rememberResume(sector, sequence);
+        // A stream that ends short of what the mount found means the flash changed under us.
+        if (visited >= countMax || sector === this.#head || sequence !== limit + 1) break;
+        sector = this.#next(sector);
+      }
+    } finally {
+      this.#visiting = false;
+    }
+    return visited;
+  }
+
+  /** Bounded background work: erase the sector after the head ahead of need (at most one erase). */
+  maintain(): void {
+    if (this.#failed) return;
+    const next = this.#head < 0 ? this.#firstUsableSector() : this.#next(this.#head);
+    if (next < 0 || this.#state[next] === SECTOR_ERASED || this.#state[next] === SECTOR_KEPT) return;
+    if (this.#state[next] === SECTOR_LIVE) {
+      if (!this.#tailReclaimable()) return;
+      this.#dropTail();
+    }
+    this.#erase(next);
+  }
+
+  stats(): LedgerStats {
+    let usedBytes = 0;
+    let freeSectors = 0;
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      const state = this.#state[sector];
+      if (state === SECTOR_LIVE) usedBytes += (sector === this.#head ? this.#appendOffset : this.#endOffset[sector]) - HEADER_BYTES;
+      if (state === SECTOR_FREE || state === SECTOR_ERASED) freeSectors++;
+    }
+    let ackRecordsAbove = 0;
+    for (let index = 0; index < this.#ackRecordCount; index++) if (this.#ackRecords[index] > this.#ackedSequence) ackRecordsAbove++;
+    return {
+      capacityBytes: this.#sectorCount * (this.#sectorBytes - HEADER_BYTES),
+      usedBytes,
+      freeSectors,
+      unsyncedRecords: Math.max(0, this.#headSequence - this.#ackedSequence - ackRecordsAbove),
+    };
+  }
+
+  /** Each sector's role, for the console and the inspector: head, live, tail, free, erased or kept. */
+  sectorStates(): string[] {
+    const names = ['free', 'live', 'erased', 'kept'];
+    const states: string[] = [];
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      const name = names[this.#state[sector]];
+      states.push(sector === this.#head ? 'head' : sector === this.#tail && name === 'live' ? 'tail' : name);
+    }
+    return states;
+  }
+
+  /** The flash offset of a committed record, or -1 (for the inspector and tests). */
+  locate(sequence: number): number {
+    if (this.#tail < 0 || sequence < this.tailSequence || sequence > this.#headSequence) return -1;
+    let sector = this.#tail;
+    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    this.#beginScan(sector, this.#lastSequenceOf(sector), this.#firstSequence[sector]);
+    while (this.#scanner.next()) {
+      if (this.#scanner.parsed.sequence === sequence) return this.#base(sector) + this.#scanner.recordOffset;
+    }
+    return -1;
+  }
+
+  // ---- append path --------------------------------------------------------------------
+
+  #write(record: LedgerRecord): AppendResult {
+    const sequence = this.#headSequence + 1;
+    if (sequence > SEQUENCE_MAX) return FULL;
+    const size = encodeRecord(record, sequence, this.#record);
+    assert(size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK, 'ledger: encoded record out of shape');
+    const fits = this.#head >= 0 && this.#appendOffset + size <= this.#sectorBytes;
+    if (record.kind !== 'bank-ack' && !this.#nextSectorAvailable() &&
+      (!fits || this.#appendOffset + size + ACK_RESERVE_BYTES > this.#sectorBytes)) return FULL;
+    if (!fits) {
+      const refused = this.#openNextSector(sequence);
+      if (refused !== undefined) return refused;
+    }
+    const at = this.#base(this.#head) + this.#appendOffset;
+    // Body first, commit mark last: a cut anywhere before the mark leaves no record.
+    if (!this.#programSpan(at + 1, this.#record, 1, size - 1)) return this.#fail('append: body');
+    if (!this.#programSpan(at, this.#record, 0, 1)) return this.#fail('append: commit mark');
+    if (this.#flash.read(at, this.#readBack, size) !== 'ok') return this.#fail('append: read back');
+    for (let index = 0; index < size; index++) {
+      if (this.#readBack[index] !== this.#record[index]) return this.#fail('append: read back differs');
+    }
+    this.#appendOffset += size;
+    this.#headSequence = sequence;
+    return { ok: true, sequence };
+  }
+
+  /** Opens the sector after the head (or the first usable one); undefined when opened, else the refusal. */
+  #openNextSector(firstSequence: number): AppendResult | undefined {
+    const next = this.#head < 0 ? this.#firstUsableSector() : this.#next(this.#head);
+    if (next < 0) return FULL;
+    if (this.#state[next] === SECTOR_LIVE) {
+      // The ring is full: wrap only over a sector whose records the bank holds.
+      if (!this.#tailReclaimable()) return FULL;
+      this.#dropTail();
+    }
+    if (this.#state[next] === SECTOR_KEPT) return FULL;
+    if (this.#state[next] !== SECTOR_ERASED) {
+      if (!this.#erase(next)) return IO;
+      this.#erasesOnAppend++;
+    }
+    const sectorSequence = this.#head < 0 ? 1 : this.#sectorSequence[this.#head] + 1;
+    encodeHeader(sectorSequence, firstSequence, this.#eraseCount[next], this.#header);
+    const base = this.#base(next);
+    if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES)) return this.#fail('open: header');
+    if (!this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) return this.#fail('open: magic');
+    if (this.#head >= 0) this.#endOffset[this.#head] = this.#appendOffset;
+    this.#state[next] = SECTOR_LIVE;
+    this.#sectorSequence[next] = sectorSequence;
+    this.#firstSequence[next] = firstSequence;
+    this.#head = next;
+    if (this.#tail < 0) this.#tail = next;
+    this.#appendOffset = HEADER_BYTES;
+    return undefined;
+  }
+
+  /** Whether the ring can move on to a new sector (free, or the oldest and fully acknowledged). */
+  #nextSectorAvailable(): boolean {
+    const next = this.#head < 0 ? this.#firstUsableSector() : this.#next(this.#head);
+    if (next < 0) return false;
+    const state = this.#state[next];
+    return state === SECTOR_FREE || state === SECTOR_ERASED || (state === SECTOR_LIVE && this.#tailReclaimable());
+  }
+
+  #tailReclaimable(): boolean {
+    return this.#tail >= 0 && this.#tail !== this.#head && this.#lastSequenceOf(this.#tail) <= this.#ackedSequence;
+  }
+
+  #dropTail(): void {
+    assert(this.#tailReclaimable(), 'ledger: dropping a sector with unacknowledged records');
+    this.#state[this.#tail] = SECTOR_FREE;
+    this.#tail = this.#next(this.#tail);
+    this.#resumeSector = -1;
+  }
+
+  #erase(sector: number): boolean {
+    assert(this.#state[sector] !== SECTOR_LIVE && this.#state[sector] !== SECTOR_KEPT, 'ledger: erasing a sector in use');
+    const status = this.#flash.eraseSector(this.#firstSector + sector);
+    assert(status !== 'bounds' && status !== 'alignment', 'ledger: erase out of bounds');
+    if (status !== 'ok') {
+      this.#fail('erase');
+      return false;
+    }
+    this.#eraseCount[sector]++;
+    this.#state[sector] = SECTOR_ERASED;
+    return true;
+  }
+
+  /** Programs source[from, from + length) at a flash offset, split at page boundaries. */
+  #programSpan(offset: number, source: Uint8Array, from: number, length: number): boolean {
+    let done = 0;
+    while (done < length) {
+      const pageLeft = this.#pageBytes - ((offset + done) % this.#pageBytes);
+      const chunk = Math.min(pageLeft, length - done, this.#chunk.length);
+      for (let index = 0; index < chunk; index++) this.#chunk[index] = source[from + done + index];
+      const status: FlashStatus = this.#flash.program(offset + done, this.#chunk, chunk);
+      assert(status !== 'bounds' && status !== 'alignment', 'ledger: program out of bounds or across a page');
+      if (status !== 'ok') return false;
+      done += chunk;
+    }
+    return true;
+  }
+
+  #fail(what: string): AppendResult {
+    this.#failed = true;
+    this.#note(`flash failed (${what}): appends refused until the next mount`);
+    return IO;
+  }
+
+  #noteAck(recordSequence: number, ackedSequence: number): void {
+    this.#ackedSequence = ackedSequence;
+    this.#ackRecordSequence = recordSequence;
+    let kept = 0;
+    for (let index = 0; index < this.#ackRecordCount; index++) {
+      if (this.#ackRecords[index] > ackedSequence) this.#ackRecords[kept++] = this.#ackRecords[index];
+    }
+    this.#ackRecordCount = kept;
+    this.#trackAckRecord(recordSequence);
+  }
+
+  #trackAckRecord(recordSequence: number): void {
+    if (this.#ackRecordCount < ACK_RECORDS_TRACKED_MAX) {
+      this.#ackRecords[this.#ackRecordCount++] = recordSequence;
+      return;
+    }
+    let lowest = 0;
+    for (let index = 1; index < this.#ackRecordCount; index++) if (this.#ackRecords[index] < this.#ackRecords[lowest]) lowest = index;
+    if (this.#ackRecords[lowest] < recordSequence) this.#ackRecords[lowest] = recordSequence;
+  }
+
+  // ---- mount -------------------------------------------------------------------------
+
+  #mount(): void {
+    const valid = this.#readHeaders();
+    this.#ringLength = 0;
+    for (let sector = 0; sector < this.#sectorCount; sector++) if (this.#skip[sector] === 0) this.#ringLength++;
+    if (this.#ringLength < 2) {
+      this.#note('fewer than two usable sectors: nothing can be appended');
+      this.#failed = true;
+    }
+    let head = -1;
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      if (valid[sector] === 0) continue;
+      if (head >= 0 && this.#sectorSequence[sector] === this.#sectorSequence[head]) this.#note(`sectors ${head} and ${sector} claim the same sector sequence`);
+      if (head < 0 || this.#sectorSequence[sector] > this.#sectorSequence[head]) head = sector;
+    }
+    if (head >= 0) this.#mountChain(head, valid);
+    if (this.#failed) return;
+    const chainComplete = this.#tail < 0 || this.#firstSequence[this.#tail] <= this.#ackedSequence + 1;
+    if (!chainComplete) this.#note(`records ${this.#ackedSequence + 1}..${this.#firstSequence[this.#tail] - 1} are missing; stale sectors kept`);
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      if (this.#state[sector] === SECTOR_LIVE || this.#state[sector] === SECTOR_KEPT) continue;
+      // A valid header outside the ring may hold records the bank lacks when the ring has a hole.
+      this.#state[sector] = valid[sector] !== 0 && !chainComplete ? SECTOR_KEPT : SECTOR_FREE;
+      if (valid[sector] !== 0 && chainComplete) this.#skipped++;
+    }
+    if (this.#head >= 0) this.#pinHead();
+  }
+
+  #readHeaders(): Uint8Array {
+    const valid = new Uint8Array(this.#sectorCount);
+    const header = new SectorHeader();
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      if (this.#flash.read(this.#base(sector), this.#header, HEADER_BYTES) !== 'ok') {
+        this.#state[sector] = SECTOR_KEPT;
+        this.#failed = true;
+        this.#note(`sector ${sector}: header unreadable`);
+        continue;
+      }
+      parseHeader(this.#header, header);
+      if (header.kind === 'blank') this.#blankSectors++;
+      if (header.kind === 'garbage') this.#skipped++;
+      if (header.kind === 'foreign') {
+        this.#state[sector] = SECTOR_KEPT;
+        this.#skip[sector] = 1;
+        this.#skipped++;
+        this.#note(`sector ${sector}: layout version ${header.version}, not ours: kept, never erased`);
+      }
+      if (header.kind !== 'valid') continue;
+      valid[sector] = 1;
+      this.#sectorSequence[sector] = header.sectorSequence;
+      this.#firstSequence[sector] = header.firstSequence;
+      this.#eraseCount[sector] = header.eraseCount;
+    }
+    return valid;
+  }
+
+  /** Walks the ring back from the head over consecutive headers, then reads each sector's records newest first. */
+  #mountChain(head: number, valid: Uint8Array): void {
+    let oldest = head;
+    let chainLength = 1;
+    while (chainLength < this.#ringLength) {
+      const previous = this.#previous(oldest);
+      if (valid[previous] === 0 || this.#sectorSequence[previous] !== this.#sectorSequence[oldest] - 1 ||
+        this.#firstSequence[previous] > this.#firstSequence[oldest]) break;
+      oldest = previous;
+      chainLength++;
+    }
+    let acked = -1;
+    let headEnd = HEADER_BYTES;
+    let headLastRecord = -1;
+    let sector = head;
+    for (let index = 0; index < chainLength; index++, sector = this.#previous(sector)) {
+      const limit = index === 0 ? SEQUENCE_MAX : this.#firstSequence[this.#next(sector)] - 1;
+      // The sector after the head, fully acknowledged, is the one maintain() erases: an
+      // erase may have been cut there, so it is judged from the newer sectors alone.
+      if (index === this.#ringLength - 1 && acked >= 0 && limit <= acked) {
+        this.#note(`sector ${sector}: acknowledged, reclaimed`);
+        break;
+      }
+      const last = this.#scanForMount(sector, limit);
+      if (this.#failed) return;
+      if (index > 0 && last !== limit) {
+        this.#note(`sector ${sector}: records ${last + 1}..${limit} missing; older sectors left out`);
+        break;
+      }
+      if (acked < 0 && this.#scanAckRecord > 0) acked = this.#scanAcked;
+      this.#state[sector] = SECTOR_LIVE;
+      this.#endOffset[sector] = this.#scanner.position;
+      this.#tail = sector;
+      if (index === 0) {
+        this.#headSequence = last;
+        headEnd = this.#scanner.position;
+        headLastRecord = this.#scanLastRecordOffset;
+      }
+    }
+    this.#head = head;
+    this.#ackedSequence = Math.max(0, acked);
+    this.#ackRecordSequence = 0;
+    let kept = 0;
+    for (let index = 0; index < this.#ackRecordCount; index++) {
+      const recordSequence = this.#ackRecords[index];
+      if (recordSequence > this.#ackRecordSequence && acked >= 0) this.#ackRecordSequence = recordSequence;
+      if (recordSequence > this.#ackedSequence) this.#ackRecords[kept++] = recordSequence;
+    }
+    this.#ackRecordCount = kept;
+    this.#headEnd = headEnd;
+    this.#headLastRecord = headLastRecord;
+  }
+
+  /** Reads one sector's records up to `limit`; returns the last sequence (first - 1 when none). */
+  #scanForMount(sector: number, limit: number): number {
+    this.#beginScan(sector, limit, this.#firstSequence[sector]);
+    let last = this.#firstSequence[sector] - 1;
+    this.#scanAckRecord = 0;
+    this.#scanLastRecordOffset = -1;
+    while (this.#scanner.next()) {
+      const parsed = this.#scanner.parsed;
+      last = parsed.sequence;
+      this.#recordsFound++;
+      this.#scanLastRecordOffset = this.#scanner.recordOffset;
+      if (parsed.kindCode === KIND_BANK_ACK) {
+        this.#scanAckRecord = parsed.sequence;
+        this.#scanAcked = parsed.ackedSequence;
+        this.#trackAckRecord(parsed.sequence);
+      }
+    }
+    const end = this.#scanner.end;
+    if (end === 'io') {
+      this.#failed = true;
+      this.#note(`sector ${sector}: read failed`);
+    } else if (end === 'torn' || end === 'commit') {
+      this.#tornRecords++;
+      this.#note(`sector ${sector}: torn record at offset ${this.#scanner.position}`);
+    } else if (end === 'corrupt' || end === 'sequence' || end === 'limit') {
+      this.#skipped++;
+      this.#note(`sector ${sector}: records end at offset ${this.#scanner.position} (${end})`);
+    }
+    return last;
+  }
+
+  /**
+   * Makes the mount's view durable before anything is appended: the head header and the last
+   * record's commit mark are programmed again with their own bytes (settling any weak bit),
+   * and the bytes after the last record are zapped so an interrupted append there can never
+   * read as a record nor be programmed over.
+   */
+  #pinHead(): void {
+    const head = this.#head;
+    const base = this.#base(head);
+    encodeHeader(this.#sectorSequence[head], this.#firstSequence[head], this.#eraseCount[head], this.#header);
+    if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES) ||
+      !this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) {
+      this.#fail('mount: head header');
+      return;
+    }
+    if (this.#headLastRecord >= 0) {
+      this.#record[0] = COMMIT_MARK;
+      if (!this.#programSpan(base + this.#headLastRecord, this.#record, 0, 1)) {
+        this.#fail('mount: commit mark');
+        return;
+      }
+    }
+    const zapEnd = Math.min(this.#headEnd + ZAP_GUARD_BYTES, this.#sectorBytes);
+    this.#chunk.fill(0);
+    let offset = this.#headEnd;
+    while (offset < zapEnd) {
+      const pageLeft = this.#pageBytes - ((base + offset) % this.#pageBytes);
+      const length = Math.min(pageLeft, zapEnd - offset, this.#chunk.length);
+      const status = this.#flash.program(base + offset, this.#chunk, length);
+      assert(status !== 'bounds' && status !== 'alignment', 'ledger: zap out of bounds');
+      if (status !== 'ok') {
+        this.#fail('mount: zap');
+        return;
+      }
+      offset += length;
+    }
+    this.#appendOffset = zapEnd;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  #beginScan(sector: number, limit: number, fromSequence: number): void {
+    const resume = sector === this.#resumeSector && this.#sectorSequence[sector] === this.#resumeSectorSequence &&
+      fromSequence >= this.#resumeSequence && this.#resumeSequence <= limit;
+    const startOffset = resume ? this.#resumeOffset : HEADER_BYTES;
+    const startSequence = resume ? this.#resumeSequence : this.#firstSequence[sector];
+    this.#scanner.begin(this.#flash, this.#base(sector), this.#sectorBytes, startOffset, this.#firstSequence[sector], limit, startSequence);
+  }
+
+  #rememberResume(sector: number, sequence: number): void {
+    this.#resumeSector = sector;
+    this.#resumeSectorSequence = this.#sectorSequence[sector];
+    this.#resumeOffset = this.#scanner.position;
+    this.#resumeSequence = this.#scanner.expectedSequence;
+    if (this.#resumeSequence > sequence) this.#resumeSector = -1;
+  }
+
+  #lastSequenceOf(sector: number): number {
+    return sector === this.#head ? this.#headSequence : this.#firstSequence[this.#next(sector)] - 1;
+  }
+
+  #firstUsableSector(): number {
+    for (let sector = 0; sector < this.#sectorCount; sector++) {
+      if (this.#state[sector] === SECTOR_FREE || this.#state[sector] === SECTOR_ERASED) return sector;
+    }
+    return -1;
+  }
+
+  #base(sector: number): number {
+    return (this.#firstSector + sector) * this.#sectorBytes;
+  }
+
+  /** The ring's next sector in physical order, stepping over foreign ones. */
+  #next(sector: number): number {
+    let next = sector;
+    for (let step = 0; step < this.#sectorCount; step++) {
+      next = next + 1 === this.#sectorCount ? 0 : next + 1;
+      if (this.#skip[next] === 0) return next;
+    }
+    return sector;
+  }
+
+  #previous(sector: number): number {
+    let previous = sector;
+    for (let step = 0; step < this.#sectorCount; step++) {
+      previous = previous === 0 ? this.#sectorCount - 1 : previous - 1;
+      if (this.#skip[previous] === 0) return previous;
+    }
+    return sector;
+  }
+
+  #note(text: string): void {
+    if (this.#notes.length < NOTES_MAX) this.#notes.push(text);
+  }
+}
