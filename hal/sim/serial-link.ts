@@ -27,6 +27,11 @@ class Direction {
     this.arrivalMs[index] = arrivalMs;
     this.count++;
   }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
 }
 
 /** A byte filter on the wire for fault injection: return the byte to deliver, or -1 to drop it. */
@@ -81,13 +86,20 @@ class LinkEnd implements SerialLine {
 export class SerialLink {
   readonly boardEnd: LinkEnd;
   readonly deviceEnd: LinkEnd;
+  readonly #directions: readonly Direction[];
 
   constructor(clock: VirtualClock, baud: number) {
     const toBoard = new Direction();
     const toDevice = new Direction();
+    this.#directions = [toBoard, toDevice];
     const byteMs = byteTimeMs(baud);
     this.boardEnd = new LinkEnd(clock, toBoard, toDevice, byteMs);
     this.deviceEnd = new LinkEnd(clock, toDevice, toBoard, byteMs);
+  }
+
+  /** A power cut: bytes on the wire and in the UARTs' buffers are gone. */
+  clear(): void {
+    for (const direction of this.#directions) direction.clear();
   }
 }
 

@@ -117,6 +117,18 @@ export class Outbox implements Task {
     return Math.max(0, this.#ledger.headSequence - this.#bankHoldsSequence);
   }
 
+  /** The console's "sync now": ends a backoff wait; false when a batch is already in flight. */
+  retryNow(): boolean {
+    if (this.#state === 'sending') return false;
+    this.#nextAttemptMs = 0;
+    return true;
+  }
+
+  /** Milliseconds until the next attempt while backing off, NaN otherwise. */
+  nextAttemptInMs(nowMs: number): number {
+    return this.#state === 'backoff' ? Math.max(0, this.#nextAttemptMs - nowMs) : Number.NaN;
+  }
+
   poll(nowMs: number): void {
     this.#lastPollMs = nowMs;
     this.#writeAck();

@@ -1,0 +1,180 @@
+// The console's view of the machine (src/console/machine-view.ts) over the real parts: the
+// ledger, the validator, the card reader, the outbox and the session's cassette count.
+
+import type { Board } from '../hal/ports';
+import type { Outbox } from './bank/outbox';
+import type { CardReaderDriver } from './card/driver';
+import type { CcnetDriver } from './cash/ccnet-driver';
+import type {
+  CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport, MachineView,
+  SelftestItem, SyncStatus,
+} from './console/machine-view';
+import type { Ledger } from './ledger/ledger';
+import type { LedgerRecord } from './ledger/records';
+import { DENOMINATIONS_TENGE } from './session/cassette';
+import type { SessionTask } from './session/session';
+
+/** A typical record's size on flash (tools/ledger/README.md: ~13 bytes), for the console's capacity estimate. */
+const RECORD_BYTES_TYPICAL = 14;
+const SCAN_CHUNK_RECORDS = 64;
+
+export interface MachineParts {
+  readonly board: Board;
+  readonly ledger: Ledger;
+  readonly validator: CcnetDriver;
+  readonly cardReader: CardReaderDriver;
+  readonly outbox: Outbox;
+  readonly session: SessionTask;
+  readonly capacityNotes: number;
+}
+
+export function firmwareMachineView(parts: MachineParts): MachineView {
+  const { board, ledger, validator, cardReader, outbox, session } = parts;
+  return {
+    devices: () => devices(parts),
+    ledgerSummary: (): LedgerSummary => {
+      const stats = ledger.stats();
+      return {
+        capacityRecords: Math.floor(stats.capacityBytes / RECORD_BYTES_TYPICAL),
+        usedRecords: ledger.headSequence - ledger.tailSequence + 1,
+        tailSequence: ledger.tailSequence,
+        headSequence: ledger.headSequence,
+        unsyncedRecords: stats.unsyncedRecords,
+        ackedSequence: ledger.ackedSequence,
+      };
+    },
+    ledgerRecords: (fromSequence, count, visit) =>
+      ledger.readFrom(Math.max(fromSequence, ledger.tailSequence), count, (sequence, record) => visit(recordView(sequence, record))),
+    verifyLedger: () => verifyLedger(ledger),
+    syncStatus: (): SyncStatus => ({
+      queuedRecords: outbox.unsentRecords,
+      inFlight: outbox.state === 'sending',
+      ackedSequence: ledger.ackedSequence,
+      lastError: outbox.lastError ?? '',
+      lastAttemptWallMs: Number.NaN,
+      nextAttemptInMs: outbox.nextAttemptInMs(board.clock.monotonicMs()),
+    }),
+    syncNow: () => (outbox.retryNow() ? { started: true } : { started: false, reason: 'a batch is already in flight' }),
+    cassette: (): CassetteReport => ({
+      sinceWallMs: lastCollectionWallMs(ledger),
+      byDenomination: byDenomination(session),
+      doubtfulNotes: session.cassette.doubtfulNotes,
+      capacityNotes: parts.capacityNotes,
+    }),
+    collect: () => collect(parts),
+    selftest: (): SelftestItem[] => [
+      { name: 'ledger', ok: !ledger.failed, detail: ledger.failed ? 'flash error: restart to remount' : `head ${ledger.headSequence}` },
+      { name: 'validator', ok: validator.status() !== 'fault' && validator.status() !== 'unknown', detail: validator.status() },
+      { name: 'card-reader', ok: cardReader.status().state !== 'fault', detail: cardReader.status().state },
+    ],
+  };
+}
+
+function devices(parts: MachineParts): DeviceReport[] {
+  const { validator, cardReader, board } = parts;
+  const acceptorStatus = validator.status();
+  const card = cardReader.status();
+  const palmHealth = board.palm.health();
+  return [
+    {
+      name: 'validator',
+      state: acceptorStatus === 'fault' ? 'fault' : acceptorStatus === 'unknown' || acceptorStatus === 'starting' ? 'unknown' : 'ok',
+      summary: `${acceptorStatus}; ${validator.identification() || 'not identified yet'}`,
+      details: [
+        `bill table: ${validator.denominationsTenge().join(' ') || 'not read yet'}`,
+        `polls ${validator.stats.polls}, bad answers ${validator.stats.badAnswers}, timeouts ${validator.stats.timeouts}, resets ${validator.stats.resets}`,
+        `poll deviation worst ${validator.stats.pollDeviationWorstMs.toFixed(1)} ms`,
+      ],
+    },
+    {
+      name: 'card-reader',
+      state: card.state === 'fault' ? 'fault' : card.state === 'starting' ? 'unknown' : 'ok',
+      summary: `${card.state}; card ${card.cardPosition}; contactless ${card.contactlessEnabled ? 'on' : 'off (by configuration)'}`,
+      details: [
+        `cards read ${card.cardsRead}, retained ${card.cardsRetained}, link failures ${card.linkFailures}, timeouts ${card.timeouts}`,
+        `last fault: ${card.lastFault || 'none'}`,
+      ],
+    },
+    { name: 'palm', state: palmHealth === 'ready' ? 'ok' : palmHealth, summary: `Alaqan camera ${palmHealth}`, details: [] },
+  ];
+}
+
+function recordView(sequence: number, record: LedgerRecord): LedgerRecordView {
+  const fields: Record<string, string | number> = {};
+  let wallMs = Number.NaN;
+  for (const [name, value] of Object.entries(record)) {
+    if (name === 'kind') continue;
+    if (name === 'wallMs') wallMs = value as number;
+    else fields[name] = value as string | number;
+  }
+  return { sequence, type: record.kind, wallMs, fields };
+}
+
+function verifyLedger(ledger: Ledger): LedgerVerifyReport {
+  const problems: string[] = [];
+  let expected = ledger.tailSequence;
+  forEachRecord(ledger, (sequence) => {
+    if (sequence !== expected) problems.push(`sequence ${sequence} where ${expected} was expected`);
+    expected = sequence + 1;
+  });
+  if (expected !== ledger.headSequence + 1) problems.push(`records ${expected}..${ledger.headSequence} unreadable`);
+  if (ledger.failed) problems.push('flash error since mount: restart to remount');
+  const checked = expected - ledger.tailSequence;
+  return { ok: problems.length === 0, recordsChecked: checked, problems: [...problems, ...ledger.mountReport.notes] };
+}
+
+function byDenomination(session: SessionTask): DenominationCount[] {
+  return DENOMINATIONS_TENGE.map((denominationTenge) => ({ denominationTenge, notes: session.cassette.notesOf(denominationTenge) }))
+    .filter((count) => count.notes > 0);
+}
+
+/** Visits the ledger from the last cassette-collected record (or the tail) to the head. */
+function visitPeriod(ledger: Ledger, visit: (sequence: number, record: LedgerRecord) => void): { fromSequence: number; wallMs: number } {
+  let fromSequence = ledger.tailSequence;
+  let wallMs = Number.NaN;
+  forEachRecord(ledger, (sequence, record) => {
+    if (record.kind === 'cassette-collected') {
+      fromSequence = sequence + 1;
+      wallMs = record.wallMs;
+    }
+  });
+  forEachRecord(ledger, (sequence, record) => {
+    if (sequence >= fromSequence) visit(sequence, record);
+  });
+  return { fromSequence, wallMs };
+}
+
+function forEachRecord(ledger: Ledger, visit: (sequence: number, record: LedgerRecord) => void): void {
+  let next = ledger.tailSequence;
+  const chunksMax = Math.ceil((ledger.headSequence - next + 1) / SCAN_CHUNK_RECORDS) + 1;
+  for (let chunk = 0; chunk < chunksMax && next <= ledger.headSequence; chunk += 1) {
+    const visited = ledger.readFrom(next, SCAN_CHUNK_RECORDS, visit);
+    if (visited === 0) return;
+    next += visited;
+  }
+}
+
+function lastCollectionWallMs(ledger: Ledger): number {
+  return visitPeriod(ledger, () => undefined).wallMs;
+}
+
+function collect(parts: MachineParts): CollectResult {
+  const { ledger, session, board } = parts;
+  if (session.state !== 'attract') return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
+  let ledgerTiyn = 0;
+  let sentToBankTiyn = 0;
+  const acked = ledger.ackedSequence;
+  const period = visitPeriod(ledger, (sequence, record) => {
+    if (record.kind !== 'note-stacked') return;
+    ledgerTiyn += record.denominationTenge * 100;
+    if (sequence <= acked) sentToBankTiyn += record.denominationTenge * 100;
+  });
+  const cassette = session.cassette;
+  const report = {
+    byDenomination: byDenomination(session), cassetteTiyn: cassette.amountTiyn, ledgerTiyn, sentToBankTiyn, doubtfulNotes: cassette.doubtfulNotes,
+  };
+  const written = ledger.append({ kind: 'cassette-collected', notes: cassette.notes, amountTiyn: cassette.amountTiyn, wallMs: board.clock.wallMs() });
+  if (!written.ok) return { ok: false, error: `ledger refused the collection record: ${written.error}` };
+  cassette.reset();
+  return { ok: true, report: { recordSequence: written.sequence, fromSequence: period.fromSequence, toSequence: written.sequence - 1, ...report } };
+}
