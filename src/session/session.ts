@@ -81,6 +81,7 @@ export class SessionTask implements Task {
   #recovering: OpenSession | undefined;
   #powerUpReport: CashEvent | undefined;
   #iinDigits = '';
+  #cashInRequested = false;
   #attemptsLeft = 0;
   #method: AuthMethod = 'iin';
   #account: CustomerAccount | undefined;
@@ -138,6 +139,7 @@ export class SessionTask implements Task {
       case 'notice': if (timedOut) this.#enter(this.#notice?.then ?? 'attract', nowMs); return;
       case 'out-of-service': if (timedOut) this.#enter('attract', nowMs); return;
       case 'authorising': return; // the bank client always calls back, its timeouts included
+      case 'bill': return this.#stepBill(nowMs, timedOut);
       default: if (timedOut) this.#goodbye(nowMs);
     }
   }
@@ -197,6 +199,16 @@ export class SessionTask implements Task {
     });
   }
 
+  /** The customer asked to pay: cash-in starts once the acceptor has finished starting up. */
+  #stepBill(nowMs: number, timedOut: boolean): void {
+    if (timedOut) return this.#goodbye(nowMs);
+    if (!this.#cashInRequested) return;
+    const status = this.#o.devices.acceptor.status();
+    if (status === 'starting' || status === 'unknown') return; // a few seconds after power-up at most
+    this.#cashInRequested = false;
+    this.#startCashIn(nowMs);
+  }
+
   #stepFinishing(nowMs: number, timedOut: boolean): void {
     const acceptor = this.#o.devices.acceptor;
     if (!timedOut && (this.#escrowTenge > 0 || acceptor.status() === 'cash-in')) return;
@@ -228,7 +240,10 @@ export class SessionTask implements Task {
       case 'method': return this.#onMethodKey(key, nowMs);
       case 'iin': return this.#onIinKey(key, nowMs);
       case 'bill':
-        if (key === 'enter') return this.#startCashIn(nowMs);
+        if (key === 'enter') {
+          this.#cashInRequested = true;
+          return this.#stepBill(nowMs, false);
+        }
         if (key === 'cancel') return this.#goodbye(nowMs);
         return;
       case 'cash-in':
@@ -505,6 +520,7 @@ export class SessionTask implements Task {
     if (state === 'card') this.#o.devices.cardReader.enable();
     if (state === 'attract') {
       this.#account = undefined;
+      this.#cashInRequested = false;
       this.#o.devices.cardReader.disable();
     }
     this.#draw();
