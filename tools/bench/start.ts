@@ -1,48 +1,54 @@
-// `npm start`: the machine on the desk. The firmware runs on the Node board: the real clock
-// and loop timer, the terminal as the technician console, simulated peripherals elsewhere
-// (each is replaced by a real part as its issue lands). Ctrl-C stops it cleanly.
-import { NodeClock, NodeTicker } from '../../hal/node/clock';
+// `npm start`: the machine on the desk. The firmware runs with the validator's simulator on a
+// real pty (or `--validator /dev/ttyUSB0` for a real one), the reference bank over real HTTPS
+// with mutual TLS, the ledger in data/bench/ledger-flash.img; the bench page shows the screen
+// and the hands; the terminal and a pty are the technician console. Ctrl-C stops it cleanly.
 import { StdioLine } from '../../hal/node/stdio-line';
-import type { Board } from '../../hal/ports';
-import { makeSimBoard } from '../../hal/sim/board';
-import { startFirmware } from '../../src/firmware';
-// The console (issue 7): also on a pty for `npm run console`, with the bench's login secrets.
 import { openPtyPair } from '../../hal/node/pty-pair';
 import { removeBenchConsolePath, writeBenchConsolePath } from '../console/bench-path';
-import { provisionBenchSecrets } from '../console/bench-secrets';
-import { TeeLine } from '../console/tee-line';
+import { startBenchMachine } from './machine';
+import { startBenchWeb } from './web/server';
 
-const sim = makeSimBoard({ seed: 1 });
-const terminalLine = new StdioLine(process.stdin, process.stdout);
+const BENCH_PAGE_PORT = 8080;
 
-// --- console: the terminal and a pty are one console session (issue 7) ---
-// BENCH ONLY secrets (tools/console/bench-secrets.ts); a real board has its own, provisioned.
-provisionBenchSecrets(sim.settings);
-const consolePty = openPtyPair();
-writeBenchConsolePath(consolePty.path);
-const consoleLine = new TeeLine(terminalLine, consolePty.master);
-// --- end console ---
-
-const board: Board = {
-  ...sim.board,
-  name: 'node-bench',
-  clock: new NodeClock(),
-  ticker: new NodeTicker(),
-  consoleLine,
-  system: { restart: () => process.exit(3), heapUsedBytes: () => process.memoryUsage().heapUsed },
-};
-
-process.stdout.write('Kaspi Red cash-in ATM: the machine on the desk. Type "help"; Ctrl-C stops.\n');
-process.stdout.write(`Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`);
-const firmware = startFirmware(board);
-
-function shutdown(): void {
-  firmware.stop();
-  consolePty.master.close();
-  removeBenchConsolePath(consolePty.path);
-  process.stdout.write('\r\nstopped\r\n');
-  process.exit(0);
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
 }
-terminalLine.onInterrupt = shutdown;
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+
+async function main(): Promise<void> {
+  const terminalLine = new StdioLine(process.stdin, process.stdout);
+  const consolePty = openPtyPair(); // the console's second end, for `npm run console`
+  writeBenchConsolePath(consolePty.path);
+  const bench = await startBenchMachine({
+    validatorPath: option('--validator'),
+    bankPort: Number(option('--bank-port') ?? 0),
+    consoleLines: [terminalLine, consolePty.master],
+  });
+  const web = await startBenchWeb(bench.machine, { port: Number(option('--port') ?? BENCH_PAGE_PORT) }).catch(() =>
+    startBenchWeb(bench.machine, { port: 0 })); // 8080 taken: any free port
+  process.stdout.write('Kaspi Red cash-in ATM: the machine on the desk. Type "help"; Ctrl-C stops.\n');
+  process.stdout.write(`Bench page: ${web.url}\n`);
+  process.stdout.write(`Bank (mutual TLS): ${bench.bank.url}; phone app side: ${bench.bank.appUrl}\n`);
+  process.stdout.write(`Validator on ${bench.validatorPath}\n`);
+  process.stdout.write(`Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`);
+
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    removeBenchConsolePath(consolePty.path);
+    void Promise.all([web.close(), bench.machine.close()]).finally(() => {
+      consolePty.master.close();
+      process.stdout.write('\r\nstopped\r\n');
+      process.exit(0);
+    });
+  };
+  terminalLine.onInterrupt = shutdown;
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

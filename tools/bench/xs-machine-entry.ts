@@ -1,0 +1,135 @@
+// Runs inside XS for `npm run bench` (tools/bench/budget-machine.mjs drives it): the unchanged
+// firmware on the simulated machine (SimMachine), a customer paying a bill note by note, and
+// a bank in the same engine. Each call here is one xsnap evaluate, so the engine's metering
+// of that evaluate is the compute of exactly that call; the heap is read by the parent after
+// gc() between calls. Nothing here measures: it only moves the machine and says where it is.
+import type { HttpsRequest, Key, Settings } from '../../hal/ports';
+import type { BankReply } from '../../hal/sim/bank-link';
+import { makeSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board';
+import { STATE_ESCROW } from '../../src/cash/ccnet-codec';
+import { provisionBenchSecrets } from '../console/bench-secrets';
+import { SimMachine } from '../sim/machine';
+
+/** The customer the bench bank knows: bill 15 000 ₸ (the product's FAQ example). */
+const CUSTOMER_IIN = '950614400011';
+const BILL_TIYN = 1_500_000;
+const SESSION_MAX_TIYN = 50_000_000;
+const SEED = 1;
+
+/**
+ * A bank with no memory beyond the highest stored sequence, so the heap the bench reads is
+ * the firmware's and the simulated devices', not a growing book of deposits.
+ */
+let storedSequence = 0;
+function bankHandler(request: HttpsRequest): BankReply {
+  const body = request.body === undefined ? {} : JSON.parse(request.body) as Record<string, unknown>;
+  if (request.path === '/v1/authorise') {
+    if (body.method !== 'iin' || body.iin !== CUSTOMER_IIN) return reply(404, { error: 'unknown-customer' });
+    return reply(200, {
+      customerId: 'c-bench', displayName: 'Айгерим Б.', sessionMaxTiyn: SESSION_MAX_TIYN,
+      bill: { billTiyn: BILL_TIYN, dueDate: '2026-12-05', nextBillTiyn: BILL_TIYN, outstandingTiyn: 0, carriedTiyn: 0 },
+    });
+  }
+  if (request.path === '/v1/deposits') {
+    const fromSequence = body.fromSequence as number;
+    if (fromSequence > storedSequence + 1) return reply(409, { error: 'gap', ackedSequence: storedSequence });
+    storedSequence = Math.max(storedSequence, body.toSequence as number);
+    return reply(200, { ackedSequence: storedSequence });
+  }
+  return reply(404, { error: 'no-route' });
+}
+
+function reply(status: number, body: unknown): BankReply {
+  return { status, body: JSON.stringify(body) };
+}
+
+function provision(settings: Settings): void {
+  provisionBenchSecrets(settings);
+}
+
+const boardOptions: SimBoardOptions = { seed: SEED, bank: bankHandler };
+let boardAlone: SimBoard | undefined;
+let machine: SimMachine | undefined;
+let reached = false;
+// Where the note in flight is: the validator's command count when it first held the note in
+// escrow (-1 before), and the cassette count before the note.
+let escrowCommands = -1;
+let notesBefore = 0;
+
+function live(): SimMachine {
+  if (machine === undefined) throw new Error('bench: boot() first');
+  return machine;
+}
+
+/** The conditions the parent runs the machine to; each is a few property reads per world step. */
+const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
+  attract: () => live().sim.display.current?.id === 'attract',
+  method: () => live().sim.display.current?.id === 'method',
+  bill: () => live().sim.display.current?.id === 'bill',
+  'insert-notes': () => live().sim.display.current?.id === 'insert-notes' && live().sim.validator.enabled,
+  /** The validator answers a POLL with ESCROW: the firmware's first sight of the note. */
+  'escrow-polled': () => {
+    const validator = live().sim.validator;
+    if (validator.state !== STATE_ESCROW) return false;
+    if (escrowCommands < 0) escrowCommands = validator.truth.commandsReceived;
+    return validator.truth.commandsReceived > escrowCommands;
+  },
+  /** The session has written the note-stacked record and counted the note into the cassette. */
+  stacked: () => live().firmware!.session.cassette.notes > notesBefore,
+  credited: () => live().sim.display.current?.fields.message === 'credited',
+  settled: () => {
+    const firmware = live().firmware!;
+    return firmware.session.idle && firmware.outbox.unsentRecords === 0 && live().sim.display.current?.id === 'attract';
+  },
+  never: () => false,
+});
+
+(globalThis as Record<string, unknown>).machineBench = {
+  /** The simulated board alone, provisioned like the machine's, with no firmware: its share of the heap. */
+  boardOnly(): void {
+    boardAlone = makeSimBoard(boardOptions);
+    provision(boardAlone.settings);
+  },
+  dropBoard(): void {
+    boardAlone = undefined;
+  },
+  /** Powers the machine on: startFirmware on a fresh simulated board (the loop starts at the next tick). */
+  boot(): void {
+    machine = new SimMachine({ ...boardOptions, provision });
+  },
+  /** Runs the machine until `condition` holds or `sliceMs` of virtual time pass. */
+  until(condition: string, sliceMs: number): void {
+    reached = live().runUntil(CONDITIONS[condition], sliceMs);
+  },
+  /** The same call shape without running anything: the evaluate's own compute, subtracted by the parent. */
+  control(condition: string, sliceMs: number): void {
+    reached = CONDITIONS[condition] === undefined && sliceMs < 0;
+  },
+  press(keys: string): void {
+    live().sim.keypad.press(...(keys.split(' ') as Key[]));
+  },
+  /** The customer feeds one note; the parent then runs to 'escrow-polled' and 'stacked'. */
+  insert(tenge: number): void {
+    escrowCommands = -1;
+    notesBefore = live().firmware!.session.cassette.notes;
+    live().sim.validator.insert(tenge);
+  },
+  /** The test's hands keep the display's history; the firmware does not: cut it to the screen on show. */
+  trim(): void {
+    const shown = live().sim.display.shown;
+    shown.splice(0, shown.length - 1);
+  },
+  /** Where the machine is, to the parent (called in its own evaluate, before gc()). */
+  report(): void {
+    const sim = live().sim;
+    const firmware = live().firmware;
+    const state = {
+      reached, nowMs: sim.clock.nowMs, screen: sim.display.current?.id ?? '', message: sim.display.current?.fields.message ?? '',
+      session: firmware?.session.state ?? 'off', notes: firmware?.session.cassette.notes ?? 0,
+      ledgerHead: firmware?.ledger.headSequence ?? 0, bankStored: storedSequence,
+      halt: firmware?.scheduler.halt?.message ?? '',
+    };
+    const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;
+    send(new TextEncoder().encode(JSON.stringify(state)).buffer as ArrayBuffer);
+  },
+};
