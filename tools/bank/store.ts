@@ -2,6 +2,10 @@
 // is on disk before the reply that names it). One transaction per deposits batch: the
 // records, the credits, the receipts and the ATM's stored sequence move together or not at
 // all, which is what makes "ackedSequence" a promise the ATM can forget its records on.
+// The same books can live in memory (':memory:') for the whole-machine simulation: the same
+// SQL and transactions, no file and no fsync, so thousands of sessions cost milliseconds.
+// Every statement is prepared once, at open.
+import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,6 +52,113 @@ export type BatchOutcome =
 /** Called inside the batch's transaction, just before it commits (tests kill the process here). */
 export type BeforeCommitHook = (batchNumber: number) => void;
 
+/** Where the books live: a folder holding bank.sqlite (durable), or memory (the simulation). */
+export type StoreLocation = { readonly dataDir: string } | { readonly inMemory: true };
+
+/** Rows one books query returns at most; page on with afterSequence / afterReceiptNumber. */
+export const BOOKS_PAGE_MAX = 10_000;
+/** Rows `books()` gathers at most per kind, over all its pages (a simulation run is far smaller). */
+export const BOOKS_ROWS_MAX = 1_000_000;
+
+/** One note the bank credited: the ATM's ledger sequence of its note-stacked record and whose it is. */
+export interface CreditedNote {
+  readonly sequence: number;
+  readonly sessionId: number;
+  /** The ledger sequence of the session's session-opened record (unique per ATM, unlike sessionId). */
+  readonly openedSequence: number;
+  readonly customerId: string;
+  readonly denominationTenge: number;
+  readonly toBillTiyn: number;
+  readonly toNextTiyn: number;
+}
+
+/** A note stored "to reconcile": a doubt record, or a stacked note with no known customer. */
+export interface Doubt {
+  readonly sequence: number;
+  readonly sessionId: number | null;
+  /** The session's customer, or null when the bank does not know whose the note is. */
+  readonly customerId: string | null;
+  readonly denominationTenge: number;
+  /** The device's reason (wire DOUBT_REASONS), or 'no-customer' when the bank found no owner. */
+  readonly reason: string;
+  readonly state: string;
+}
+
+/** A receipt with the keys the invariant checker joins on. */
+export interface AtmReceipt {
+  readonly receiptNumber: number;
+  readonly sessionId: number;
+  readonly openedSequence: number;
+  readonly customerId: string;
+  readonly receipt: Receipt;
+}
+
+/** A customer's bill as the bank holds it now. */
+export interface CustomerBillState extends BillState {
+  readonly customerId: string;
+  readonly dueDate: string;
+}
+
+/** Everything the bank holds for one ATM, plus every customer's bill (customers are bank-wide). */
+export interface AtmBooks {
+  readonly atmId: string;
+  readonly storedSequence: number;
+  readonly notes: readonly CreditedNote[];
+  readonly doubts: readonly Doubt[];
+  readonly receipts: readonly AtmReceipt[];
+  readonly anomalies: readonly string[];
+  readonly bills: readonly CustomerBillState[];
+}
+
+type Statement = Database.Statement;
+type CustomerKey = 'iin' | 'card_token' | 'palm_template' | 'customer_id';
+type QrRow = { atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
+type CreditRow = { denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number };
+
+function prepareAll(db: Database.Database) {
+  const customerBy = (column: CustomerKey) => db.prepare(`SELECT * FROM customers WHERE ${column} = ?`);
+  return {
+    customerBy: { iin: customerBy('iin'), card_token: customerBy('card_token'), palm_template: customerBy('palm_template'), customer_id: customerBy('customer_id') } as Record<CustomerKey, Statement>,
+    customerCount: db.prepare('SELECT COUNT(*) AS n FROM customers'),
+    insertCustomer: db.prepare(`INSERT INTO customers VALUES (@customer_id, @iin, @card_token, @palm_template, @given_name,
+      @family_name, @bill_tiyn, @outstanding_tiyn, @next_bill_tiyn, @carried_tiyn, @due_date, @session_max_tiyn)`),
+    updateCustomerBill: db.prepare('UPDATE customers SET bill_tiyn = ?, outstanding_tiyn = ?, next_bill_tiyn = ?, carried_tiyn = ? WHERE customer_id = ?'),
+    bills: db.prepare('SELECT customer_id, bill_tiyn, outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date FROM customers ORDER BY customer_id'),
+    insertAtmIfMissing: db.prepare('INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, ?)'),
+    upsertAtm: db.prepare('INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address'),
+    atmAddress: db.prepare('SELECT address FROM atms WHERE atm_id = ?'),
+    storedSequence: db.prepare('SELECT stored_sequence FROM atms WHERE atm_id = ?'),
+    setStoredSequence: db.prepare('UPDATE atms SET stored_sequence = ? WHERE atm_id = ?'),
+    insertRecord: db.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?)'),
+    insertSession: db.prepare('INSERT INTO sessions (atm_id, session_id, opened_sequence, customer_id, method) VALUES (?, ?, ?, ?, ?)'),
+    sessionBefore: db.prepare(`SELECT * FROM sessions WHERE atm_id = ? AND session_id = ? AND opened_sequence < ?
+      ORDER BY opened_sequence DESC LIMIT 1`),
+    setSessionBill: db.prepare('UPDATE sessions SET bill_before_tiyn = ?, due_date = ? WHERE atm_id = ? AND opened_sequence = ?'),
+    closeSession: db.prepare('UPDATE sessions SET closed_sequence = ?, outcome = ? WHERE atm_id = ? AND opened_sequence = ?'),
+    insertCredit: db.prepare('INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    creditsOfSession: db.prepare('SELECT denomination_tenge, to_bill_tiyn, to_next_tiyn FROM credits WHERE atm_id = ? AND opened_sequence = ? ORDER BY sequence'),
+    insertDoubt: db.prepare('INSERT INTO doubts (atm_id, sequence, session_id, customer_id, denomination_tenge, reason) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertAnomaly: db.prepare('INSERT OR IGNORE INTO anomalies VALUES (?, ?, ?)'),
+    insertReceipt: db.prepare('INSERT OR IGNORE INTO receipts (atm_id, session_id, opened_sequence, customer_id, body) VALUES (?, ?, ?, ?, ?)'),
+    setReceiptBody: db.prepare('UPDATE receipts SET body = ? WHERE receipt_number = ?'),
+    receiptOfSession: db.prepare('SELECT body FROM receipts WHERE atm_id = ? AND session_id = ? ORDER BY receipt_number DESC LIMIT 1'),
+    receiptsOfCustomer: db.prepare('SELECT body FROM receipts WHERE customer_id = ? ORDER BY receipt_number DESC LIMIT ?'),
+    createQr: db.prepare("INSERT INTO qr_sessions VALUES (?, ?, ?, ?, ?, 'pending', NULL)"),
+    qr: db.prepare('SELECT * FROM qr_sessions WHERE qr_session_id = ?'),
+    settleQr: db.prepare("UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?"),
+    notesByDenomination: db.prepare('SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d'),
+    countRecords: db.prepare('SELECT COUNT(*) AS n FROM records WHERE atm_id = ?'),
+    countDoubts: db.prepare('SELECT COUNT(*) AS n FROM doubts WHERE atm_id = ?'),
+    countReceipts: db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE atm_id = ?'),
+    anomalies: db.prepare('SELECT sequence, what FROM anomalies WHERE atm_id = ? ORDER BY sequence, what LIMIT ?'),
+    creditedNotes: db.prepare(`SELECT c.sequence, s.session_id, c.opened_sequence, c.customer_id, c.denomination_tenge, c.to_bill_tiyn, c.to_next_tiyn
+      FROM credits c JOIN sessions s ON s.atm_id = c.atm_id AND s.opened_sequence = c.opened_sequence
+      WHERE c.atm_id = ? AND c.sequence > ? ORDER BY c.sequence LIMIT ?`),
+    doubts: db.prepare('SELECT * FROM doubts WHERE atm_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
+    receiptsOfAtm: db.prepare('SELECT * FROM receipts WHERE atm_id = ? AND receipt_number > ? ORDER BY receipt_number LIMIT ?'),
+  };
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS customers (
   customer_id TEXT PRIMARY KEY, iin TEXT NOT NULL UNIQUE, card_token TEXT NOT NULL UNIQUE, palm_template TEXT NOT NULL UNIQUE,
@@ -64,6 +175,7 @@ CREATE INDEX IF NOT EXISTS sessions_by_id ON sessions (atm_id, session_id, opene
 CREATE TABLE IF NOT EXISTS credits (atm_id TEXT NOT NULL, sequence INTEGER NOT NULL, opened_sequence INTEGER NOT NULL,
   customer_id TEXT NOT NULL, denomination_tenge INTEGER NOT NULL, to_bill_tiyn INTEGER NOT NULL, to_next_tiyn INTEGER NOT NULL,
   PRIMARY KEY (atm_id, sequence));
+CREATE INDEX IF NOT EXISTS credits_by_session ON credits (atm_id, opened_sequence, sequence);
 CREATE TABLE IF NOT EXISTS doubts (atm_id TEXT NOT NULL, sequence INTEGER NOT NULL, session_id INTEGER, customer_id TEXT,
   denomination_tenge INTEGER NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'to-reconcile', PRIMARY KEY (atm_id, sequence));
 CREATE TABLE IF NOT EXISTS anomalies (atm_id TEXT NOT NULL, sequence INTEGER NOT NULL, what TEXT NOT NULL, PRIMARY KEY (atm_id, sequence, what));
@@ -78,18 +190,29 @@ CREATE TABLE IF NOT EXISTS qr_sessions (qr_session_id TEXT PRIMARY KEY, atm_id T
 export class BankStore {
   readonly #db: Database.Database;
   readonly #nowMs: () => number;
+  readonly #sql: ReturnType<typeof prepareAll>;
+  readonly #applyBatch: (atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number) => BatchOutcome;
   #batchNumber = 0;
   beforeCommit: BeforeCommitHook | undefined = undefined;
+  readonly inMemory: boolean;
 
-  constructor(dataDir: string, nowMs: () => number) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.#db = new Database(path.join(dataDir, 'bank.sqlite'));
-    this.#db.pragma('journal_mode = WAL');
-    // WAL with NORMAL could lose the last commits on power loss; the ack promises durability.
-    this.#db.pragma('synchronous = FULL');
+  constructor(location: StoreLocation, nowMs: () => number) {
+    if ('dataDir' in location) {
+      fs.mkdirSync(location.dataDir, { recursive: true });
+      this.#db = new Database(path.join(location.dataDir, 'bank.sqlite'));
+      this.#db.pragma('journal_mode = WAL');
+      // WAL with NORMAL could lose the last commits on power loss; the ack promises durability.
+      this.#db.pragma('synchronous = FULL');
+    } else {
+      // Nothing to make durable: the books live and die with the simulation's process.
+      this.#db = new Database(':memory:');
+    }
+    this.inMemory = !('dataDir' in location);
     this.#db.pragma('foreign_keys = ON');
     this.#db.exec(SCHEMA);
     this.#nowMs = nowMs;
+    this.#sql = prepareAll(this.#db);
+    this.#applyBatch = this.#db.transaction(this.#applyInTransaction.bind(this));
     this.#seed();
   }
 
@@ -98,21 +221,17 @@ export class BankStore {
   }
 
   #seed(): void {
-    const count = (this.#db.prepare('SELECT COUNT(*) AS n FROM customers').get() as { n: number }).n;
-    if (count > 0) return;
-    const insert = this.#db.prepare(`INSERT INTO customers VALUES (@customer_id, @iin, @card_token, @palm_template, @given_name,
-      @family_name, @bill_tiyn, @outstanding_tiyn, @next_bill_tiyn, @carried_tiyn, @due_date, @session_max_tiyn)`);
-    const insertAtm = this.#db.prepare('INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, ?)');
+    if ((this.#sql.customerCount.get() as { n: number }).n > 0) return;
     this.#db.transaction(() => {
-      for (const customer of DEMO_CUSTOMERS) insert.run(customer);
-      for (const atm of DEMO_ATMS) insertAtm.run(atm.atmId, atm.address);
+      for (const customer of DEMO_CUSTOMERS) this.#sql.insertCustomer.run(customer);
+      for (const atm of DEMO_ATMS) this.#sql.insertAtmIfMissing.run(atm.atmId, atm.address);
     })();
   }
 
   // ---- customers ----
 
-  customerBy(column: 'iin' | 'card_token' | 'palm_template' | 'customer_id', value: string): CustomerRow | undefined {
-    return this.#db.prepare(`SELECT * FROM customers WHERE ${column} = ?`).get(value) as CustomerRow | undefined;
+  customerBy(column: CustomerKey, value: string): CustomerRow | undefined {
+    return this.#sql.customerBy[column].get(value) as CustomerRow | undefined;
   }
 
   account(customer: CustomerRow): CustomerAccount {
@@ -128,43 +247,39 @@ export class BankStore {
   }
 
   receiptsOf(customerId: string, countMax: number): Receipt[] {
-    return (this.#db.prepare('SELECT body FROM receipts WHERE customer_id = ? ORDER BY receipt_number DESC LIMIT ?')
-      .all(customerId, countMax) as { body: string }[]).map((row) => JSON.parse(row.body) as Receipt);
+    return (this.#sql.receiptsOfCustomer.all(customerId, countMax) as { body: string }[]).map((row) => JSON.parse(row.body) as Receipt);
   }
 
   receipt(atmId: string, sessionId: number): Receipt | undefined {
-    const row = this.#db.prepare('SELECT body FROM receipts WHERE atm_id = ? AND session_id = ? ORDER BY receipt_number DESC LIMIT 1')
-      .get(atmId, sessionId) as { body: string } | undefined;
+    const row = this.#sql.receiptOfSession.get(atmId, sessionId) as { body: string } | undefined;
     return row === undefined ? undefined : JSON.parse(row.body) as Receipt;
   }
 
   registerAtm(atmId: string, address: string): void {
-    this.#db.prepare('INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address').run(atmId, address);
+    this.#sql.upsertAtm.run(atmId, address);
   }
 
   // ---- QR sessions ----
 
   createQr(qrSessionId: string, atmId: string, token: string, expiresMs: number): void {
-    this.#db.prepare("INSERT INTO qr_sessions VALUES (?, ?, ?, ?, ?, 'pending', NULL)").run(qrSessionId, atmId, token, this.#nowMs(), expiresMs);
+    this.#sql.createQr.run(qrSessionId, atmId, token, this.#nowMs(), expiresMs);
   }
 
-  qr(qrSessionId: string): { atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null } | undefined {
-    const row = this.#db.prepare('SELECT * FROM qr_sessions WHERE qr_session_id = ?').get(qrSessionId) as
-      { atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null } | undefined;
+  qr(qrSessionId: string): QrRow | undefined {
+    const row = this.#sql.qr.get(qrSessionId) as QrRow | undefined;
     if (row !== undefined && row.state === 'pending' && this.#nowMs() >= row.expires_ms) row.state = 'expired';
     return row;
   }
 
   /** Moves a pending QR session on (confirmed by a customer, or cancelled); false if it was no longer pending. */
   settleQr(qrSessionId: string, state: 'confirmed' | 'cancelled', customerId: string | null): boolean {
-    return this.#db.prepare("UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?")
-      .run(state, customerId, qrSessionId, this.#nowMs()).changes === 1;
+    return this.#sql.settleQr.run(state, customerId, qrSessionId, this.#nowMs()).changes === 1;
   }
 
   // ---- deposits ----
 
   storedSequence(atmId: string): number {
-    const row = this.#db.prepare('SELECT stored_sequence FROM atms WHERE atm_id = ?').get(atmId) as { stored_sequence: number } | undefined;
+    const row = this.#sql.storedSequence.get(atmId) as { stored_sequence: number } | undefined;
     return row?.stored_sequence ?? 0;
   }
 
@@ -174,39 +289,42 @@ export class BankStore {
    * and is refused whole. Returns the stored sequence after the commit.
    */
   applyBatch(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[]): BatchOutcome {
-    const batchNumber = ++this.#batchNumber;
-    const run = this.#db.transaction((): BatchOutcome => {
-      this.#db.prepare("INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, 'адрес не указан')").run(atmId);
-      const storedSequence = this.storedSequence(atmId);
-      if (fromSequence > storedSequence + 1) return { kind: 'gap', ackedSequence: storedSequence };
-      let appliedRecords = 0;
-      for (const record of records) {
-        if (record.sequence <= storedSequence) continue;
-        this.#apply(atmId, record);
-        appliedRecords++;
-      }
-      const ackedSequence = Math.max(storedSequence, toSequence);
-      this.#db.prepare('UPDATE atms SET stored_sequence = ? WHERE atm_id = ?').run(ackedSequence, atmId);
-      this.beforeCommit?.(batchNumber);
-      return { kind: 'applied', ackedSequence, appliedRecords };
-    });
-    return run();
+    assert.ok(Number.isSafeInteger(fromSequence) && fromSequence >= 1 && toSequence >= fromSequence, 'applyBatch: range');
+    return this.#applyBatch(atmId, fromSequence, toSequence, records, ++this.#batchNumber);
+  }
+
+  #applyInTransaction(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number): BatchOutcome {
+    this.#sql.insertAtmIfMissing.run(atmId, 'адрес не указан');
+    const storedSequence = this.storedSequence(atmId);
+    if (fromSequence > storedSequence + 1) return { kind: 'gap', ackedSequence: storedSequence };
+    let appliedRecords = 0;
+    let previousSequence = fromSequence - 1;
+    for (const record of records) {
+      // The API validated this; a batch out of order here would credit in the wrong order.
+      assert.ok(record.sequence > previousSequence && record.sequence <= toSequence, 'applyBatch: sequences rise within the range');
+      previousSequence = record.sequence;
+      if (record.sequence <= storedSequence) continue;
+      this.#apply(atmId, record);
+      appliedRecords++;
+    }
+    const ackedSequence = Math.max(storedSequence, toSequence);
+    this.#sql.setStoredSequence.run(ackedSequence, atmId);
+    this.beforeCommit?.(batchNumber);
+    return { kind: 'applied', ackedSequence, appliedRecords };
   }
 
   #apply(atmId: string, record: WireRecord): void {
-    this.#db.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?)').run(atmId, record.sequence, record.kind, JSON.stringify(record), this.#nowMs());
+    this.#sql.insertRecord.run(atmId, record.sequence, record.kind, JSON.stringify(record), this.#nowMs());
     switch (record.kind) {
       case 'session-opened':
-        this.#db.prepare('INSERT INTO sessions (atm_id, session_id, opened_sequence, customer_id, method) VALUES (?, ?, ?, ?, ?)')
-          .run(atmId, record.sessionId, record.sequence, record.customerId, record.method);
+        this.#sql.insertSession.run(atmId, record.sessionId, record.sequence, record.customerId, record.method);
         if (this.customerBy('customer_id', record.customerId as string) === undefined) this.#anomaly(atmId, record.sequence, 'unknown-customer');
         return;
       case 'note-stacked': return this.#credit(atmId, record);
       case 'session-closed': return this.#close(atmId, record);
       case 'doubt': {
         const session = this.#session(atmId, record.sessionId as number, record.sequence);
-        this.#db.prepare('INSERT INTO doubts (atm_id, sequence, session_id, customer_id, denomination_tenge, reason) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(atmId, record.sequence, record.sessionId, session?.customer_id ?? null, record.denominationTenge, record.reason);
+        this.#sql.insertDoubt.run(atmId, record.sequence, record.sessionId, session?.customer_id ?? null, record.denominationTenge, record.reason);
         return;
       }
       default: return; // note-escrowed, note-returned, cassette-collected: kept in records only
@@ -214,8 +332,7 @@ export class BankStore {
   }
 
   #session(atmId: string, sessionId: number, beforeSequence: number): SessionRow | undefined {
-    return this.#db.prepare(`SELECT * FROM sessions WHERE atm_id = ? AND session_id = ? AND opened_sequence < ?
-      ORDER BY opened_sequence DESC LIMIT 1`).get(atmId, sessionId, beforeSequence) as SessionRow | undefined;
+    return this.#sql.sessionBefore.get(atmId, sessionId, beforeSequence) as SessionRow | undefined;
   }
 
   /** One stacked note to its session's customer, by the allocation rule. */
@@ -225,40 +342,36 @@ export class BankStore {
     if (session === undefined || customer === undefined) {
       // Cash is in the cassette but nobody to credit: never drop it, never guess — reconcile.
       this.#anomaly(atmId, record.sequence, 'stacked-without-customer');
-      this.#db.prepare("INSERT INTO doubts (atm_id, sequence, session_id, customer_id, denomination_tenge, reason) VALUES (?, ?, ?, NULL, ?, 'no-customer')")
-        .run(atmId, record.sequence, record.sessionId, record.denominationTenge);
+      this.#sql.insertDoubt.run(atmId, record.sequence, record.sessionId, null, record.denominationTenge, 'no-customer');
       return;
     }
     const state: BillState = {
       billTiyn: customer.bill_tiyn, outstandingTiyn: customer.outstanding_tiyn,
       nextBillTiyn: customer.next_bill_tiyn, carriedTiyn: customer.carried_tiyn,
     };
-    const allocation = allocatePayment(state, (record.denominationTenge as number) * 100);
-    this.#db.prepare('UPDATE customers SET bill_tiyn = ?, outstanding_tiyn = ?, next_bill_tiyn = ?, carried_tiyn = ? WHERE customer_id = ?')
-      .run(allocation.after.billTiyn, allocation.after.outstandingTiyn, allocation.after.nextBillTiyn, allocation.after.carriedTiyn, customer.customer_id);
-    if (session.bill_before_tiyn === null) {
-      this.#db.prepare('UPDATE sessions SET bill_before_tiyn = ?, due_date = ? WHERE atm_id = ? AND opened_sequence = ?')
-        .run(customer.bill_tiyn, customer.due_date, atmId, session.opened_sequence);
-    }
-    this.#db.prepare('INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(atmId, record.sequence, session.opened_sequence, customer.customer_id, record.denominationTenge, allocation.toBillTiyn, allocation.toNextTiyn);
+    const paidTiyn = (record.denominationTenge as number) * 100;
+    const allocation = allocatePayment(state, paidTiyn);
+    // Every tiyn of the note lands somewhere, once.
+    assert.equal(allocation.toBillTiyn + allocation.toNextTiyn, paidTiyn, 'credit: allocation conserves the note');
+    this.#sql.updateCustomerBill.run(allocation.after.billTiyn, allocation.after.outstandingTiyn, allocation.after.nextBillTiyn,
+      allocation.after.carriedTiyn, customer.customer_id);
+    if (session.bill_before_tiyn === null) this.#sql.setSessionBill.run(customer.bill_tiyn, customer.due_date, atmId, session.opened_sequence);
+    this.#sql.insertCredit.run(atmId, record.sequence, session.opened_sequence, customer.customer_id, record.denominationTenge,
+      allocation.toBillTiyn, allocation.toNextTiyn);
   }
 
   /** Session closed: one receipt for what the bank credited (none when nothing was). */
   #close(atmId: string, record: WireRecord): void {
     const session = this.#session(atmId, record.sessionId as number, record.sequence);
     if (session === undefined) return this.#anomaly(atmId, record.sequence, 'closed-without-open');
-    this.#db.prepare('UPDATE sessions SET closed_sequence = ?, outcome = ? WHERE atm_id = ? AND opened_sequence = ?')
-      .run(record.sequence, record.outcome, atmId, session.opened_sequence);
-    const credits = this.#db.prepare('SELECT denomination_tenge, to_bill_tiyn, to_next_tiyn FROM credits WHERE atm_id = ? AND opened_sequence = ? ORDER BY sequence')
-      .all(atmId, session.opened_sequence) as { denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number }[];
+    this.#sql.closeSession.run(record.sequence, record.outcome, atmId, session.opened_sequence);
+    const credits = this.#sql.creditsOfSession.all(atmId, session.opened_sequence) as CreditRow[];
     const creditedTiyn = credits.reduce((sum, credit) => sum + credit.denomination_tenge * 100, 0);
     if (creditedTiyn !== record.depositedTiyn) this.#anomaly(atmId, record.sequence, 'deposited-differs-from-stacked');
     if (credits.length === 0) return;
     const customer = this.customerBy('customer_id', session.customer_id);
-    const atm = this.#db.prepare('SELECT address FROM atms WHERE atm_id = ?').get(atmId) as { address: string };
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO receipts (atm_id, session_id, opened_sequence, customer_id, body) VALUES (?, ?, ?, ?, ?)')
-      .run(atmId, session.session_id, session.opened_sequence, session.customer_id, '{}');
+    const atm = this.#sql.atmAddress.get(atmId) as { address: string };
+    const insert = this.#sql.insertReceipt.run(atmId, session.session_id, session.opened_sequence, session.customer_id, '{}');
     const receiptNumber = Number(insert.lastInsertRowid);
     const receipt = buildReceipt({
       receiptNumber, atmId, atmAddress: atm.address, sessionId: session.session_id, openedSequence: session.opened_sequence,
@@ -272,42 +385,116 @@ export class BankStore {
         billTiyn: customer.bill_tiyn, outstandingTiyn: customer.outstanding_tiyn, nextBillTiyn: customer.next_bill_tiyn, carriedTiyn: customer.carried_tiyn,
       },
     });
-    this.#db.prepare('UPDATE receipts SET body = ? WHERE receipt_number = ?').run(JSON.stringify(receipt), receiptNumber);
+    this.#sql.setReceiptBody.run(JSON.stringify(receipt), receiptNumber);
   }
 
   #anomaly(atmId: string, sequence: number, what: string): void {
-    this.#db.prepare('INSERT OR IGNORE INTO anomalies VALUES (?, ?, ?)').run(atmId, sequence, what);
+    this.#sql.insertAnomaly.run(atmId, sequence, what);
   }
 
-  // ---- for tests and the bench (/admin) ----
+  // ---- for tests, the bench (/admin) and the simulation's invariant checker ----
 
   totals(atmId: string): AtmTotals {
     const byDenomination: Record<string, number> = {};
     let notes = 0;
     let tiyn = 0;
-    for (const row of this.#db.prepare('SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d').all(atmId) as { d: number; n: number }[]) {
+    for (const row of this.#sql.notesByDenomination.all(atmId) as { d: number; n: number }[]) {
       byDenomination[String(row.d)] = row.n;
       notes += row.n;
       tiyn += row.d * 100 * row.n;
     }
-    const count = (sql: string) => (this.#db.prepare(sql).get(atmId) as { n: number }).n;
+    const count = (statement: Statement) => (statement.get(atmId) as { n: number }).n;
     return {
       atmId, storedSequence: this.storedSequence(atmId), notes, tiyn, byDenomination,
-      records: count('SELECT COUNT(*) AS n FROM records WHERE atm_id = ?'),
-      doubts: count('SELECT COUNT(*) AS n FROM doubts WHERE atm_id = ?'),
-      receipts: count('SELECT COUNT(*) AS n FROM receipts WHERE atm_id = ?'),
-      anomalies: (this.#db.prepare('SELECT sequence, what FROM anomalies WHERE atm_id = ? ORDER BY sequence LIMIT 100').all(atmId) as { sequence: number; what: string }[])
-        .map((row) => `${row.sequence}:${row.what}`),
+      records: count(this.#sql.countRecords),
+      doubts: count(this.#sql.countDoubts),
+      receipts: count(this.#sql.countReceipts),
+      anomalies: this.anomalies(atmId, 100),
     };
   }
 
   /** Credited notes as "sequence:sessionId:denomination", in sequence order (paged). */
   notes(atmId: string, afterSequence: number, countMax: number): string[] {
-    return (this.#db.prepare(`SELECT c.sequence AS q, s.session_id AS s, c.denomination_tenge AS d FROM credits c
-      JOIN sessions s ON s.atm_id = c.atm_id AND s.opened_sequence = c.opened_sequence
-      WHERE c.atm_id = ? AND c.sequence > ? ORDER BY c.sequence LIMIT ?`).all(atmId, afterSequence, countMax) as { q: number; s: number; d: number }[])
-      .map((row) => `${row.q}:${row.s}:${row.d}`);
+    return this.creditedNotes(atmId, afterSequence, countMax).map((note) => `${note.sequence}:${note.sessionId}:${note.denominationTenge}`);
   }
+
+  /** Credited notes after `afterSequence`, in sequence order, at most countMax (≤ BOOKS_PAGE_MAX). */
+  creditedNotes(atmId: string, afterSequence: number, countMax: number = BOOKS_PAGE_MAX): CreditedNote[] {
+    assertPage(afterSequence, countMax);
+    return (this.#sql.creditedNotes.all(atmId, afterSequence, countMax) as {
+      sequence: number; session_id: number; opened_sequence: number; customer_id: string; denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number;
+    }[]).map((row) => ({
+      sequence: row.sequence, sessionId: row.session_id, openedSequence: row.opened_sequence, customerId: row.customer_id,
+      denominationTenge: row.denomination_tenge, toBillTiyn: row.to_bill_tiyn, toNextTiyn: row.to_next_tiyn,
+    }));
+  }
+
+  /** Notes stored "to reconcile" after `afterSequence`, in sequence order. */
+  doubts(atmId: string, afterSequence = 0, countMax: number = BOOKS_PAGE_MAX): Doubt[] {
+    assertPage(afterSequence, countMax);
+    return (this.#sql.doubts.all(atmId, afterSequence, countMax) as {
+      sequence: number; session_id: number | null; customer_id: string | null; denomination_tenge: number; reason: string; state: string;
+    }[]).map((row) => ({
+      sequence: row.sequence, sessionId: row.session_id, customerId: row.customer_id,
+      denominationTenge: row.denomination_tenge, reason: row.reason, state: row.state,
+    }));
+  }
+
+  /** This ATM's receipts after `afterReceiptNumber`, oldest first: at most one per session-opened. */
+  atmReceipts(atmId: string, afterReceiptNumber = 0, countMax: number = BOOKS_PAGE_MAX): AtmReceipt[] {
+    assertPage(afterReceiptNumber, countMax);
+    return (this.#sql.receiptsOfAtm.all(atmId, afterReceiptNumber, countMax) as {
+      receipt_number: number; session_id: number; opened_sequence: number; customer_id: string; body: string;
+    }[]).map((row) => ({
+      receiptNumber: row.receipt_number, sessionId: row.session_id, openedSequence: row.opened_sequence,
+      customerId: row.customer_id, receipt: JSON.parse(row.body) as Receipt,
+    }));
+  }
+
+  /** Anomalies as "sequence:what", in sequence order. */
+  anomalies(atmId: string, countMax: number = BOOKS_PAGE_MAX): string[] {
+    assertPage(0, countMax);
+    return (this.#sql.anomalies.all(atmId, countMax) as { sequence: number; what: string }[]).map((row) => `${row.sequence}:${row.what}`);
+  }
+
+  /** Every customer's bill as it stands, by customer id. */
+  bills(): CustomerBillState[] {
+    return (this.#sql.bills.all() as {
+      customer_id: string; bill_tiyn: number; outstanding_tiyn: number; next_bill_tiyn: number; carried_tiyn: number; due_date: string;
+    }[]).map((row) => ({
+      customerId: row.customer_id, billTiyn: row.bill_tiyn, outstandingTiyn: row.outstanding_tiyn,
+      nextBillTiyn: row.next_bill_tiyn, carriedTiyn: row.carried_tiyn, dueDate: row.due_date,
+    }));
+  }
+
+  /** All of one ATM's books at once (every page): for the end of a run, or a small one. */
+  books(atmId: string): AtmBooks {
+    return {
+      atmId, storedSequence: this.storedSequence(atmId),
+      notes: allPages((after) => this.creditedNotes(atmId, after), (note) => note.sequence),
+      doubts: allPages((after) => this.doubts(atmId, after), (doubt) => doubt.sequence),
+      receipts: allPages((after) => this.atmReceipts(atmId, after), (receipt) => receipt.receiptNumber),
+      anomalies: this.anomalies(atmId),
+      bills: this.bills(),
+    };
+  }
+}
+
+function assertPage(after: number, countMax: number): void {
+  assert.ok(Number.isSafeInteger(after) && after >= 0, 'books: after must be a sequence');
+  assert.ok(Number.isSafeInteger(countMax) && countMax >= 1 && countMax <= BOOKS_PAGE_MAX, 'books: page size');
+}
+
+/** Reads page after page (keyed by a rising number) until one comes back short. */
+function allPages<T>(page: (after: number) => T[], keyOf: (row: T) => number): T[] {
+  const rows: T[] = [];
+  for (let after = 0; rows.length <= BOOKS_ROWS_MAX;) {
+    const next = page(after);
+    rows.push(...next);
+    if (next.length < BOOKS_PAGE_MAX) return rows;
+    after = keyOf(next[next.length - 1]);
+  }
+  assert.fail(`books: more than ${BOOKS_ROWS_MAX} rows`);
 }
 
 export interface AtmTotals {

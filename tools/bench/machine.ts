@@ -14,6 +14,7 @@ import { openSerialLine, type NodeSerialLine } from '../../hal/node/serial-port'
 import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, SerialLine, Settings } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { makeSimBoard } from '../../hal/sim/board';
+import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
 import { maskIin } from '../../src/kz/iin';
 import { formatTiyn } from '../../src/kz/tenge';
 import type { LedgerRecord } from '../../src/ledger/records';
@@ -48,6 +49,8 @@ export interface RunningBench {
   readonly bank: BankServer;
   readonly validatorPath: string;
   firmware(): Firmware | undefined;
+  /** What the simulated validator really holds (undefined with a real validator): the oracle for checks. */
+  validatorTruth(): ValidatorTruth | undefined;
 }
 
 export async function startBenchMachine(options: BenchMachineOptions = {}): Promise<RunningBench> {
@@ -58,7 +61,9 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
   const validator = await openValidator(options.validatorPath);
   const machine = new NodeBenchMachine(dataDir, bank, https, validator, options.consoleLines ?? []);
-  return { machine, bank, validatorPath: validator.path, firmware: () => machine.firmware };
+  return {
+    machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
+  };
 }
 
 interface ValidatorConnection {

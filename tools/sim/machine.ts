@@ -16,6 +16,8 @@ export interface SimMachineOptions extends SimBoardOptions {
   readonly provision?: (settings: Settings) => void;
   /** How long the power stays off after a cut (ms). */
   readonly outageMs?: number;
+  /** Called after every boot, before the firmware's first tick (the simulation's probes attach here). */
+  readonly onBoot?: (firmware: Firmware) => void;
 }
 
 export class SimMachine {
@@ -24,10 +26,12 @@ export class SimMachine {
   #firmware: Firmware | undefined;
   #bootAtMs = Infinity;
   readonly #outageMs: number;
+  readonly #onBoot: ((firmware: Firmware) => void) | undefined;
 
   constructor(options: SimMachineOptions = {}) {
     this.sim = makeSimBoard(options);
     this.#outageMs = options.outageMs ?? 2_000;
+    this.#onBoot = options.onBoot;
     options.provision?.(this.sim.settings);
     this.sim.world.add(this.#powerSupply());
     this.#boot();
@@ -67,6 +71,7 @@ export class SimMachine {
     this.#bootAtMs = Infinity;
     this.counts.boots += 1;
     this.#firmware = startFirmware(this.sim.board);
+    this.#onBoot?.(this.#firmware);
   }
 
   #powerOff(outageMs: number): void {
