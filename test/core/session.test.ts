@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { Key, Screen, Settings } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
+import { ConsoleWire } from '../../tools/console/sim-rig';
 import { SimMachine } from '../../tools/sim/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
@@ -279,5 +280,41 @@ describe('power cuts during a session', () => {
       operations += r.machine.counts.flashCuts;
     }
     assert.ok(operations > 10, `only ${operations} of the sweep's cuts landed in a flash operation`);
+  });
+});
+
+describe('the console reads the real machine after a session', () => {
+  it('shows the cassette, the ledger and the sync queue, and a collection closes the period with a record', () => {
+    const r = rig();
+    signInByIin(r);
+    press(r, 'enter');
+    waitForScreen(r, 'insert-notes');
+    feedNotes(r, [5000, 5000, 10000]);
+    press(r, 'enter');
+    r.machine.runUntil(() => screen(r).fields.message === 'credited', 30_000);
+    r.machine.runUntil(() => screen(r).id === 'attract', 30_000);
+    const wire = new ConsoleWire(r.machine.sim);
+    wire.login('engineer');
+    const ledger = wire.command('ledger');
+    assert.match(ledger, /unsynced\D+0\b/);
+    const sync = wire.command('sync');
+    assert.match(sync, /queue/i);
+    const devices = wire.command('devices');
+    assert.match(devices, /validator/);
+    assert.match(devices, /bill table: 200 500 1000 2000 5000 10000 20000/);
+    wire.command('logout');
+    wire.login('collector');
+    const cassette = wire.command('cassette');
+    assert.match(cassette, /5\D000[^\n]*2\b/);
+    assert.match(cassette, /total 3 notes/);
+    const collected = wire.command('collect confirm');
+    assert.match(collected, /20\D000/);
+    assert.match(wire.command('cassette'), /total 0 notes/);
+    const ledgerNow = r.machine.firmware!.ledger;
+    const collections: number[] = [];
+    ledgerNow.readFrom(ledgerNow.tailSequence, 100, (_sequence, record) => {
+      if (record.kind === 'cassette-collected') collections.push(record.amountTiyn);
+    });
+    assert.deepEqual(collections, [2_000_000]);
   });
 });

@@ -30,22 +30,13 @@ export interface RigOptions {
   readonly sim?: SimBoard;
 }
 
-export class ConsoleRig {
+/** The technician's end of a simulated board's console cable: type, read, log in. */
+export class ConsoleWire {
   readonly sim: SimBoard;
-  readonly view: MachineView;
-  readonly console: ConsoleTask;
-  readonly scheduler: Scheduler;
   readonly #buffer = new Uint8Array(256); // small: String.fromCharCode(...) spreads it onto the XS stack
 
-  constructor(options: RigOptions = {}) {
-    this.sim = options.sim ?? makeSimBoard({ wallAtBootMs: 1_764_151_200_000 });
-    if (options.provision ?? true) provisionBenchSecrets(this.sim.board.settings);
-    this.view = options.view ?? new FakeMachineView();
-    this.console = new ConsoleTask(this.sim.board, { view: this.view });
-    this.scheduler = new Scheduler(this.sim.board.clock, this.sim.board.watchdog, [this.console]);
-    this.console.attach(this.scheduler);
-    this.sim.board.ticker.start(LOOP_TICK_MS, () => this.scheduler.tick());
-    this.sim.world.runFor(50);
+  constructor(sim: SimBoard) {
+    this.sim = sim;
   }
 
   /** Everything the console wrote since the last read (scanned for leaks). */
@@ -92,6 +83,24 @@ export class ConsoleRig {
   login(role: Role): string {
     const challenge = this.type(`login ${role}\r`);
     return this.type(`${this.answerFor(challenge, BENCH_CONSOLE_SECRETS_HEX[role])}\r`);
+  }
+}
+
+/** The console alone on a simulated board, with a fake machine view by default. */
+export class ConsoleRig extends ConsoleWire {
+  readonly view: MachineView;
+  readonly console: ConsoleTask;
+  readonly scheduler: Scheduler;
+
+  constructor(options: RigOptions = {}) {
+    super(options.sim ?? makeSimBoard({ wallAtBootMs: 1_764_151_200_000 }));
+    if (options.provision ?? true) provisionBenchSecrets(this.sim.board.settings);
+    this.view = options.view ?? new FakeMachineView();
+    this.console = new ConsoleTask(this.sim.board, { view: this.view });
+    this.scheduler = new Scheduler(this.sim.board.clock, this.sim.board.watchdog, [this.console]);
+    this.console.attach(this.scheduler);
+    this.sim.board.ticker.start(LOOP_TICK_MS, () => this.scheduler.tick());
+    this.sim.world.runFor(50);
   }
 }
 
