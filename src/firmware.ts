@@ -45,7 +45,7 @@ export function startFirmware(board: Board): Firmware {
   const validator = new CcnetDriver(board.validatorLine, board.clock);
   const tokenKey = provisionedKey(board.settings);
   const cardReader = new CardReaderDriver(board.cardReaderLine, board.crypto, {
-    contactlessEnabled: config.current.contactlessEnabled, tokenKey: tokenKey ?? new Uint8Array(TOKEN_KEY_BYTES),
+    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey: tokenKey ?? new Uint8Array(TOKEN_KEY_BYTES),
   });
   if (tokenKey === undefined) log.record('card', 'no card-token key provisioned: card sign-in not offered');
   const bank = new BankClient(board.bank, board.clock, atmId);

@@ -36,8 +36,11 @@ export type CardEvent =
 export const KASPI_GOLD_BINS_DEFAULT: readonly string[] = Object.freeze(['440043', '537400']);
 
 export interface CardReaderOptions {
-  /** Contactless (tap) authorisation; off while the bank has it "temporarily not working". */
-  readonly contactlessEnabled: boolean;
+  /**
+   * Contactless (tap) authorisation; off while the bank has it "temporarily not working". A
+   * function reads the machine's configuration at each tap, so switching it is configuration.
+   */
+  readonly contactlessEnabled: boolean | (() => boolean);
   /** The key of HMAC-SHA-256(key, PAN): the bank knows each card by this token. */
   readonly tokenKey: Uint8Array;
   readonly kaspiGoldBins?: readonly string[];
@@ -90,7 +93,7 @@ export class CardReaderDriver implements Task {
   readonly #link: ReaderLink;
   readonly #crypto: Crypto;
   readonly #tokenKey: Uint8Array;
-  readonly #contactlessEnabled: boolean;
+  readonly #contactlessSwitch: () => boolean;
   readonly #kaspiGoldBins: readonly string[];
   readonly #emv = new EmvPanReader();
   readonly #apdu = new Uint8Array(APDU_BYTES_MAX);
@@ -119,7 +122,8 @@ export class CardReaderDriver implements Task {
     this.#link = new ReaderLink(line);
     this.#crypto = crypto;
     this.#tokenKey = options.tokenKey;
-    this.#contactlessEnabled = options.contactlessEnabled;
+    const contactless = options.contactlessEnabled;
+    this.#contactlessSwitch = typeof contactless === 'function' ? contactless : () => contactless;
     const bins = options.kaspiGoldBins ?? KASPI_GOLD_BINS_DEFAULT;
     for (const bin of bins) assert(/^\d{6}$/.test(bin), `BIN not 6 digits: ${bin}`);
     this.#kaspiGoldBins = bins;
@@ -162,7 +166,7 @@ export class CardReaderDriver implements Task {
     return {
       state: this.#state,
       cardPosition: this.#position,
-      contactlessEnabled: this.#contactlessEnabled,
+      contactlessEnabled: this.#contactlessSwitch(),
       eventsQueued: this.#eventCount,
       eventsDropped: this.#eventsDropped,
       cardsRead: this.#cardsRead,
@@ -257,7 +261,7 @@ export class CardReaderDriver implements Task {
   }
 
   #onTap(): void {
-    if (!this.#contactlessEnabled) {
+    if (!this.#contactlessSwitch()) {
       // Coalesce a customer tapping again and again into one message on the screen.
       const last = this.#eventCount === 0 ? undefined : this.#events[(this.#eventHead + this.#eventCount - 1) % CARD_EVENTS_MAX];
       if (last !== TAP_REFUSED) this.#pushEvent(TAP_REFUSED);

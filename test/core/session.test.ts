@@ -127,6 +127,15 @@ describe('customer session on the simulated machine', () => {
     assert.equal(bill.fields.billTiyn, AIGERIM.billTiyn);
   });
 
+  it('takes a tap once contactless is switched on by configuration, with no restart', () => {
+    const r = rig();
+    waitForScreen(r, 'attract');
+    assert.deepEqual(r.machine.firmware!.config.set('contactless', 'on'), { ok: true });
+    press(r, 'F3', 'F3');
+    r.machine.sim.cardReader.tap(DEMO_CARDS.kaspiGoldVisa);
+    assert.equal(waitForScreen(r, 'bill').fields.billTiyn, AIGERIM.billTiyn);
+  });
+
   it('signs in with the palm after a poor image, within three attempts', () => {
     const r = rig();
     waitForScreen(r, 'attract');
