@@ -80,6 +80,7 @@ export class SimBankLink implements HttpsClient, SimActor {
     const flight = this.#inFlight;
     if (flight === undefined) return Infinity;
     if (this.faults.down) return this.#clock.nowMs;
+    if (flight.arrived && flight.reply === undefined) return flight.deadlineMs; // the reply was lost: only the timeout is left
     return Math.min(flight.arrived ? flight.replyMs : flight.arriveMs, flight.deadlineMs);
   }
 
