@@ -1,5 +1,6 @@
 // The Kazakh individual identification number (ИИН / ЖСН) and the masking of personal numbers.
 // Rules: /work/shared/reference/kazakhstan.md. Pure: no clock of its own (today is a parameter).
+import { civilFromDays } from '../log/wall-time';
 
 export const IIN_DIGITS = 12;
 
@@ -48,24 +49,10 @@ export function iinCheckDigit(digits: string): number {
   return sum % 11 === 10 ? -1 : sum % 11;
 }
 
-/** The civil date (proleptic Gregorian) of a day count since 1970-01-01, as YYYYMMDD. */
-function civilFromDays(daysSinceEpoch: number): number {
-  // Shift the epoch to 0000-03-01 so that the leap day ends each 4-, 100- and 400-year cycle.
-  const days = daysSinceEpoch + 719_468;
-  const era = Math.floor(days / 146_097);
-  const dayOfEra = days - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
-  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return year * 10_000 + month * 100 + day;
-}
-
 /** Today's date in Kazakhstan (UTC+5) as YYYYMMDD, from the wall clock in UTC ms. */
 export function kazakhstanDate(wallMs: number): number {
-  return civilFromDays(Math.floor((wallMs + KAZAKHSTAN_OFFSET_MS) / DAY_MS));
+  const civil = civilFromDays(Math.floor((wallMs + KAZAKHSTAN_OFFSET_MS) / DAY_MS));
+  return civil.year * 10_000 + civil.month * 100 + civil.day;
 }
 
 function twoDigits(value: number): string {
