@@ -1,5 +1,6 @@
 import type { Board, Settings } from '../hal/ports';
 import { BankClient } from './bank/bank-client';
+import { bytesOfHex } from './bytes';
 import { Outbox } from './bank/outbox';
 import { CARD_TOKEN_KEY_SETTING, CardReaderDriver } from './card/driver';
 import { CcnetDriver } from './cash/ccnet-driver';
@@ -77,9 +78,6 @@ export function startFirmware(board: Board): Firmware {
 
 /** The card-token key shared with the bank, provisioned as 64 hex digits; undefined when absent or malformed. */
 function provisionedKey(settings: Settings): Uint8Array | undefined {
-  const hex = settings.get(CARD_TOKEN_KEY_SETTING);
-  if (hex === undefined || !/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
-  const key = new Uint8Array(TOKEN_KEY_BYTES);
-  for (let index = 0; index < TOKEN_KEY_BYTES; index += 1) key[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
-  return key;
+  const key = bytesOfHex(settings.get(CARD_TOKEN_KEY_SETTING) ?? '');
+  return key?.length === TOKEN_KEY_BYTES ? key : undefined;
 }

@@ -3,6 +3,7 @@
 import { CONSOLE_SETTINGS_KEYS, ROLES } from './auth';
 import type { CommandContext } from './commands';
 import type { SelftestItem } from './machine-view';
+import { asciiBytes, hexOf } from '../bytes';
 
 // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
 const HMAC_KEY = 'Jefe';
@@ -11,23 +12,13 @@ const HMAC_EXPECTED_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec5
 const RANDOM_SAMPLE_BYTES = 32;
 const SETTINGS_PROBE_KEY = 'con.probe';
 
-function ascii(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
-  return bytes;
-}
 
-function hex(bytes: Uint8Array): string {
-  let text = '';
-  for (let index = 0; index < bytes.length; index++) text += (bytes[index] < 16 ? '0' : '') + bytes[index].toString(16);
-  return text;
-}
 
 function cryptoCheck(context: CommandContext): SelftestItem {
   const out = new Uint8Array(32);
-  const data = ascii(HMAC_DATA);
-  context.board.crypto.hmacSha256(ascii(HMAC_KEY), data, data.length, out);
-  const ok = hex(out) === HMAC_EXPECTED_HEX;
+  const data = asciiBytes(HMAC_DATA);
+  context.board.crypto.hmacSha256(asciiBytes(HMAC_KEY), data, data.length, out);
+  const ok = hexOf(out) === HMAC_EXPECTED_HEX;
   return { name: 'crypto', ok, detail: ok ? 'HMAC-SHA-256 matches RFC 4231 case 2' : 'HMAC-SHA-256 gives a wrong answer' };
 }
 
@@ -37,7 +28,7 @@ function randomCheck(context: CommandContext): SelftestItem {
   context.board.random.fill(first);
   context.board.random.fill(second);
   // A stuck source repeats itself or gives one value: both would make login nonces guessable.
-  const repeated = hex(first) === hex(second);
+  const repeated = hexOf(first) === hexOf(second);
   const distinct = new Set(first).size;
   const ok = !repeated && distinct > RANDOM_SAMPLE_BYTES / 4;
   return { name: 'random', ok, detail: ok ? `${distinct} distinct of ${RANDOM_SAMPLE_BYTES} bytes` : 'the random source looks stuck' };

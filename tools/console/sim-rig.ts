@@ -9,20 +9,11 @@ import { Scheduler } from '../../src/loop/scheduler';
 import { BENCH_CONSOLE_SECRETS_HEX, provisionBenchSecrets } from './bench-secrets';
 import { FakeMachineView } from './fake-machine-view';
 import { scanConsoleOutput } from './leak-scan';
+import { asciiBytes, hexOf } from '../../src/bytes';
 
 const LOOP_TICK_MS = 5;
 
-function ascii(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
-  return bytes;
-}
 
-function hex(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += (byte < 16 ? '0' : '') + byte.toString(16);
-  return text;
-}
 
 export interface RigOptions {
   readonly view?: MachineView;
@@ -51,7 +42,7 @@ export class ConsoleWire {
   /** Types `text` (add "\r" for Enter), lets `runMs` of virtual time pass, returns what came back. */
   type(text: string, runMs = 200): string {
     this.read(); // what came before is not part of this answer
-    const bytes = ascii(text);
+    const bytes = asciiBytes(text);
     this.sim.consoleLink.deviceEnd.write(bytes, bytes.length);
     this.sim.world.runFor(runMs);
     return this.read();
@@ -76,7 +67,7 @@ export class ConsoleWire {
     for (let index = 0; index < 32; index++) secret[index] = parseInt(secretHex.slice(index * 2, index * 2 + 2), 16);
     const out = new Uint8Array(32);
     this.sim.board.crypto.hmacSha256(secret, nonce, nonce.length, out);
-    return hex(out);
+    return hexOf(out);
   }
 
   /** Logs in as `role` with the bench secret; returns the reply to the answer. */
@@ -104,4 +95,4 @@ export class ConsoleRig extends ConsoleWire {
   }
 }
 
-export { ascii };
+

@@ -1,0 +1,23 @@
+// Bytes and their text forms, for keys, digests and protocol vectors. No Buffer on XS.
+
+/** The bytes of an ASCII text (each char code's low 8 bits). */
+export function asciiBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index) & 0xff;
+  return bytes;
+}
+
+/** Lower-case hex of bytes[0..length). */
+export function hexOf(bytes: Uint8Array, length = bytes.length): string {
+  let text = '';
+  for (let index = 0; index < length; index++) text += (bytes[index] < 16 ? '0' : '') + bytes[index].toString(16);
+  return text;
+}
+
+/** The bytes of an even-length hex text, or undefined when it is not hex. */
+export function bytesOfHex(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index++) bytes[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  return bytes;
+}
