@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Bank (mutual TLS): ${bench.bank.url}; phone app side: ${bench.bank.appUrl}\n`);
   process.stdout.write(`Validator on ${bench.validatorPath}\n`);
   process.stdout.write(`Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`);
+  await bench.machine.act({ kind: 'console', line: '' }); // the firmware's own prompt again, below these lines
 
   let stopping = false;
   const shutdown = (): void => {
