@@ -1,35 +1,76 @@
-// `npm run bench`: the firmware's budget on the XS engine, in XS's deterministic counts.
-// compute = XS metering units of one evaluate; heap slots = XS's currentHeapCount after gc().
-import { bundleForXs } from '../xs/bundle.mjs';
-import { startXs } from '../xs/engine.mjs';
+// `npm run bench`: the firmware's budget in one table, and the same report as JSON
+// (artifacts/bench.json) and Markdown (artifacts/bench.md; `-- --docs` also writes docs/bench.md).
+//   npm run bench [-- --docs] [--only machine,bundle,ledger,ccnet,bank] [--json FILE]
+// The XS sections run side by side (their compute counts do not depend on the machine's
+// load); the bank link's wall-clock throughput runs alone afterwards.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureMachineBudget } from './budget-machine.mjs';
+import { checkReport, machineFacts, renderMarkdown, renderTable } from './budget-report.mjs';
+import { measureBank, measureBundle, measureCcnet, measureLedger } from './budget-sections.mjs';
 
-const TICKS_SHORT = 1_000;
-const TICKS_LONG = 10_000;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const worker = await startXs(() => undefined);
-try {
-  await worker.evaluate(await bundleForXs("import './tools/bench/xs-idle-entry';"));
-  const measure = async (code) => (await worker.evaluate(code)).meterUsage;
-  await measure('bench.idleTicks(100)'); // warm up: first-call work stays out of the numbers
-  const idle = await measure(`bench.idleTicks(${TICKS_SHORT})`);
-  const afterShort = await measure('gc()');
-  // The same source text each time, so the engine's own parse of it stays out of the count.
-  for (let done = TICKS_SHORT; done < TICKS_LONG; done += TICKS_SHORT) await measure(`bench.idleTicks(${TICKS_SHORT})`);
-  const afterLong = await measure('gc()');
-  // Control: xsnap itself keeps about one slot per evaluate; the same evaluates with no
-  // ticks measure that, and it is subtracted so what remains is the firmware's own.
-  for (let done = TICKS_SHORT; done < TICKS_LONG; done += TICKS_SHORT) await measure('bench.idleTicks(0)');
-  const afterControl = await measure('gc()');
-  const harnessSlots = afterControl.currentHeapCount - afterLong.currentHeapCount;
-  const rows = [
-    ['idle loop: compute per tick', (idle.compute / TICKS_SHORT).toFixed(1)],
-    [`heap slots after ${TICKS_SHORT} ticks`, afterShort.currentHeapCount],
-    [`heap slots after ${TICKS_LONG} ticks (less xsnap's own)`, afterLong.currentHeapCount - harnessSlots],
-    ['xsnap slots per evaluate (control)', (harnessSlots / 9).toFixed(2)],
-    ['slots gained per idle tick', ((afterLong.currentHeapCount - harnessSlots - afterShort.currentHeapCount) / (TICKS_LONG - TICKS_SHORT)).toFixed(4)],
-  ];
-  console.log('XS engine (@agoric/xsnap), firmware on the simulated board, idle');
-  for (const [what, value] of rows) console.log(`${what.padEnd(48)} ${value}`);
-} finally {
-  await worker.close();
+const SECTIONS = Object.freeze([
+  { id: 'machine', title: 'Whole firmware on the simulated machine, in XS', measure: measureMachineBudget, alone: false },
+  { id: 'bundle', title: 'Firmware bundle', measure: measureBundle, alone: false },
+  { id: 'ledger', title: 'Deposit ledger (NOR emulator inside XS)', measure: measureLedger, alone: false },
+  { id: 'ccnet', title: 'CCNET bill validator driver', measure: measureCcnet, alone: false },
+  { id: 'bank', title: 'Bank link over loopback HTTPS', measure: measureBank, alone: true },
+]);
+
+function parseArguments(argv) {
+  const options = { docs: false, only: undefined, json: path.join(root, 'artifacts/bench.json') };
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === '--docs') options.docs = true;
+    else if (argument === '--only') options.only = argv[++index]?.split(',');
+    else if (argument === '--json') options.json = path.resolve(argv[++index] ?? '');
+    else throw new Error(`bench: unknown argument ${argument} (--docs, --only ids, --json FILE)`);
+  }
+  const unknown = (options.only ?? []).filter((id) => !SECTIONS.some((section) => section.id === id));
+  if (unknown.length > 0) throw new Error(`bench: no section ${unknown.join(', ')}`);
+  return options;
 }
+
+/** A section that fails is reported as not measured; the others still are. */
+async function measureSection(section) {
+  try {
+    return await section.measure();
+  } catch (error) {
+    return { id: section.id, title: section.title, workload: '(not run to the end)', rows: [], error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const options = parseArguments(argv);
+  const chosen = SECTIONS.filter((section) => options.only === undefined || options.only.includes(section.id));
+  const startMs = performance.now();
+  const together = await Promise.all(chosen.filter((section) => !section.alone).map(measureSection));
+  const alone = [];
+  for (const section of chosen.filter((candidate) => candidate.alone)) alone.push(await measureSection(section));
+  const byId = new Map([...together, ...alone].map((section) => [section.id, section]));
+  const report = checkReport({
+    command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: machineFacts(),
+    seconds: Number(((performance.now() - startMs) / 1000).toFixed(1)),
+    sections: chosen.map((section) => byId.get(section.id)),
+  });
+  console.log(renderTable(report));
+  fs.mkdirSync(path.dirname(options.json), { recursive: true });
+  fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderMarkdown(report);
+  fs.writeFileSync(options.json.replace(/\.json$/, '') + '.md', markdown);
+  if (options.docs) fs.writeFileSync(path.join(root, 'docs/bench.md'), markdown);
+  console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/bench.md' : ''}`);
+  const failed = report.sections.filter((section) => section.error !== undefined);
+  if (failed.length > 0) {
+    console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -5,7 +5,11 @@
 // gc() between calls. Nothing here measures: it only moves the machine and says where it is.
 import type { HttpsRequest, Key, Settings } from '../../hal/ports';
 import type { BankReply } from '../../hal/sim/bank-link';
+import { SimBankLink } from '../../hal/sim/bank-link';
 import { makeSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board';
+import { NorFlashEmulator } from '../../hal/sim/nor-flash';
+import { SoftCrypto } from '../../hal/sim/peripherals';
+import { SimTicker } from '../../hal/sim/world';
 import { STATE_ESCROW } from '../../src/cash/ccnet-codec';
 import { provisionBenchSecrets } from '../console/bench-secrets';
 import { SimMachine } from '../sim/machine';
@@ -77,14 +81,89 @@ const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
   /** The session has written the note-stacked record and counted the note into the cassette. */
   stacked: () => live().firmware!.session.cassette.notes > notesBefore,
   credited: () => live().sim.display.current?.fields.message === 'credited',
+  /** Back at attract with every record acknowledged but the newest bank-ack record itself (it is local bookkeeping). */
   settled: () => {
     const firmware = live().firmware!;
-    return firmware.session.idle && firmware.outbox.unsentRecords === 0 && live().sim.display.current?.id === 'attract';
+    return firmware.session.idle && firmware.ledger.headSequence - firmware.ledger.ackedSequence <= 1 && live().sim.display.current?.id === 'attract';
   },
   never: () => false,
 });
 
+// ---- the firmware's own compute, apart from the simulators ----------------------------------
+// xsnap's resetMeter(limit, index) returns the meter of the running evaluate and sets it; a
+// read puts the same value back. The loop's tick (the SimTicker's step) and the bank's reply
+// callbacks are the firmware's turns; inside them, the simulated ports (serial cables, NOR
+// emulator, SHA-256 in TypeScript, the bank link) stand in for native code on the board, so
+// their compute is taken off. Installed only in the metered run: the wrappers cost compute.
+declare function resetMeter(limit: number, index: number): number;
+
+function readMeter(): number {
+  const index = resetMeter(0, 0);
+  resetMeter(0, index);
+  return index;
+}
+
+const meter = { firmware: 0, ports: 0, readCost: 0 };
+let inFirmware = false;
+
+function firmwareTurn<T>(work: () => T): T {
+  if (inFirmware) return work();
+  inFirmware = true;
+  const start = readMeter();
+  try {
+    return work();
+  } finally {
+    meter.firmware += readMeter() - start - meter.readCost;
+    inFirmware = false;
+  }
+}
+
+function portCall<T>(work: () => T): T {
+  if (!inFirmware) return work();
+  const start = readMeter();
+  try {
+    return work();
+  } finally {
+    meter.ports += readMeter() - start;
+  }
+}
+
+type Method = (...args: never[]) => unknown;
+
+function wrap(prototype: object, names: readonly string[], around: <T>(work: () => T) => T): void {
+  const table = prototype as Record<string, Method>;
+  for (const name of names) {
+    const original = table[name];
+    if (typeof original !== 'function') throw new Error(`bench: no method ${name} to meter`);
+    table[name] = function (this: unknown, ...args: never[]) {
+      return around(() => original.apply(this, args));
+    };
+  }
+}
+
+let metered = false;
+
+function meterFirmware(): void {
+  if (metered) return;
+  metered = true;
+  const first = readMeter();
+  const second = readMeter();
+  meter.readCost = second - first;
+  wrap(SimTicker.prototype, ['step'], firmwareTurn);
+  // The firmware's reply callback runs in the link's step: it is a firmware turn of its own.
+  const request = SimBankLink.prototype.request;
+  SimBankLink.prototype.request = function (this: SimBankLink, httpsRequest, onDone) {
+    return portCall(() => request.call(this, httpsRequest, (result) => firmwareTurn(() => onDone(result))));
+  };
+  wrap(NorFlashEmulator.prototype, ['read', 'program', 'eraseSector'], portCall);
+  wrap(SoftCrypto.prototype, ['sha256', 'hmacSha256'], portCall);
+  const lineEnd = Object.getPrototypeOf(makeSimBoard().validatorLink.boardEnd) as object;
+  wrap(lineEnd, ['read', 'write'], portCall);
+}
+
 (globalThis as Record<string, unknown>).machineBench = {
+  /** Installs the meters on the firmware's turns and the simulated ports (the metered run only). */
+  meterFirmware,
   /** The simulated board alone, provisioned like the machine's, with no firmware: its share of the heap. */
   boardOnly(): void {
     boardAlone = makeSimBoard(boardOptions);
@@ -128,6 +207,7 @@ const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
       session: firmware?.session.state ?? 'off', notes: firmware?.session.cassette.notes ?? 0,
       ledgerHead: firmware?.ledger.headSequence ?? 0, bankStored: storedSequence,
       halt: firmware?.scheduler.halt?.message ?? '',
+      firmwareCompute: meter.firmware - meter.ports, portCompute: meter.ports,
     };
     const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;
     send(new TextEncoder().encode(JSON.stringify(state)).buffer as ArrayBuffer);

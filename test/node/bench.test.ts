@@ -1,0 +1,94 @@
+// `npm run bench`'s report: its shape (what scripts and docs/bench.md rely on), and one real
+// run of the cheap section end to end. The XS sections are the bench's own business (about
+// 35 s); here only the bundle section runs, in a child process (run.mjs loads @endo/init,
+// whose lockdown must stay out of this mocha process).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+// The report module is ESM; a plain import() (not rewritten to require by the CommonJS build) loads it.
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, any>>;
+
+function goodReport(): Record<string, any> {
+  return {
+    command: 'npm run bench', date: '2026-11-26T10:00:00Z', seconds: 1,
+    machine: { cpu: 'test cpu', cores: 2, memoryGiB: 4, os: 'Linux', node: 'v20', xsnap: '0.15.0' },
+    sections: [{
+      id: 'machine', title: 'Machine', workload: 'one customer',
+      rows: [
+        { key: 'heap.peak', what: 'firmware slots at the peak', value: 4928, unit: 'slots', goal: '≤ 4 928' },
+        { key: 'ledger.bytes', what: 'bytes per note', value: '26.5 B vs 22.3 B payload (1.19x)' },
+      ],
+    }],
+  };
+}
+
+describe('npm run bench report', function () {
+  this.timeout(30_000);
+
+  it('writes JSON and Markdown the checker accepts, with the firmware bundle measured (--only bundle)', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    try {
+      const jsonFile = path.join(directory, 'bench.json');
+      const run = spawnSync(process.execPath, ['tools/bench/run.mjs', '--only', 'bundle', '--json', jsonFile], { cwd: root, encoding: 'utf8', timeout: 25_000 });
+      assert.equal(run.status, 0, run.stderr);
+      const { checkReport } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+      const report = checkReport(JSON.parse(fs.readFileSync(jsonFile, 'utf8')));
+      assert.equal(report.command, 'npm run bench -- --only bundle --json ' + jsonFile);
+      assert.deepEqual(report.sections.map((section: { id: string }) => section.id), ['bundle']);
+      const value = (key: string) => report.sections[0].rows.find((row: { key: string }) => row.key === key)?.value as number;
+      // Minifying shrinks, gzip shrinks further; a bundle of src/ is at least tens of kilobytes.
+      assert.ok(value('bundle.bytes') > value('bundle.bytesMinified'), 'minified is not smaller');
+      assert.ok(value('bundle.bytesMinified') > value('bundle.bytesMinifiedGzip'), 'gzip is not smaller');
+      assert.ok(value('bundle.bytesMinifiedGzip') > 10_000);
+      const srcFiles = fs.readdirSync(path.join(root, 'src'), { recursive: true }).filter((file) => String(file).endsWith('.ts')).length;
+      assert.ok(value('bundle.srcModules') >= 10 && value('bundle.srcModules') <= srcFiles, `${value('bundle.srcModules')} of ${srcFiles} src files`);
+      // The printed table and the Markdown carry the same rows.
+      assert.match(run.stdout, /bundle, minified and gzipped/);
+      const markdown = fs.readFileSync(path.join(directory, 'bench.md'), 'utf8');
+      assert.equal(markdown.split('\n').filter((line) => line.startsWith('| bundle')).length, 3);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown section rather than measuring nothing', () => {
+    const run = spawnSync(process.execPath, ['tools/bench/run.mjs', '--only', 'nonsense'], { cwd: root, encoding: 'utf8', timeout: 25_000 });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /no section nonsense/);
+  });
+
+  it('checks the shape: a duplicate key, a NaN value, a section with neither rows nor error are refused', async () => {
+    const { checkReport } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    assert.equal(checkReport(goodReport()).sections.length, 1);
+    const duplicate = goodReport();
+    duplicate.sections[0].rows[1].key = 'heap.peak';
+    assert.throws(() => checkReport(duplicate), /key heap\.peak twice/);
+    const notANumber = goodReport();
+    notANumber.sections[0].rows[0].value = Number.NaN;
+    assert.throws(() => checkReport(notANumber), /heap\.peak: value NaN/);
+    const empty = goodReport();
+    empty.sections[0].rows = [];
+    assert.throws(() => checkReport(empty), /no rows and no error/);
+    const failed = goodReport();
+    failed.sections[0].rows = [];
+    failed.sections[0].error = 'xsnap exited';
+    assert.equal(checkReport(failed).sections[0].error, 'xsnap exited');
+  });
+
+  it('prints numbers grouped as the project writes them, with goal and workload, and says what was not measured', async () => {
+    const { renderTable, renderMarkdown } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    const report = goodReport();
+    report.sections.push({ id: 'bank', title: 'Bank', workload: 'loopback', rows: [], error: 'bank bench exited 1' });
+    const table = renderTable(report) as string;
+    assert.match(table, /firmware slots at the peak\s+4 928 {2}slots · goal ≤ 4 928/);
+    assert.match(table, /workload: one customer/);
+    assert.match(table, /NOT MEASURED: bank bench exited 1/);
+    const markdown = renderMarkdown(report) as string;
+    assert.match(markdown, /\| firmware slots at the peak \| 4 928 \| slots \| ≤ 4 928 \| {2}\|/);
+    assert.match(markdown, /Measured 2026-11-26T10:00:00Z with `npm run bench` on test cpu/);
+  });
+});
