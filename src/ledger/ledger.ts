@@ -71,6 +71,25 @@ const FULL: AppendResult = Object.freeze({ ok: false, error: 'full' });
 const IO: AppendResult = Object.freeze({ ok: false, error: 'io' });
 const INVALID: AppendResult = Object.freeze({ ok: false, error: 'invalid' });
 
+/** Where a record starts in a sector, remembered so a later read need not scan from the header. */
+class ResumePoint {
+  sector = -1;
+  sectorSequence = 0;
+  offset = 0;
+  sequence = 0;
+
+  set(sector: number, sectorSequence: number, offset: number, sequence: number): void {
+    this.sector = sector;
+    this.sectorSequence = sectorSequence;
+    this.offset = offset;
+    this.sequence = sequence;
+  }
+
+  clear(): void {
+    this.sector = -1;
+  }
+}
+
 export class Ledger {
   readonly mountReport: MountReport;
   readonly #flash: NorFlash;
@@ -102,11 +121,11 @@ export class Ledger {
   #failed = false;
   #visiting = false;
   #erasesOnAppend = 0;
-  // readFrom's resume point, so an outbox reading forward does not rescan its sector.
-  #resumeSector = -1;
-  #resumeSectorSequence = 0;
-  #resumeOffset = 0;
-  #resumeSequence = 0;
+  // readFrom's resume points, so an outbox reading forward, or re-reading the batch the bank
+  // has not acknowledged yet, does not rescan its sector from the header: where the last read
+  // ended, and where it began.
+  readonly #resumeAtEnd = new ResumePoint();
+  readonly #resumeAtStart = new ResumePoint();
   // Mount's working state: where the head's records end, its last record, the last scan's bank-ack.
   #headEnd = 0;
   #headLastRecord = -1;
@@ -217,6 +236,7 @@ export class Ledger {
         while (visited < countMax && this.#scanner.next()) {
           const found = this.#scanner.parsed.sequence;
           if (found < sequence) continue;
+          if (visited === 0) this.#resumeAtStart.set(sector, this.#sectorSequence[sector], this.#scanner.recordOffset, found);
           visit(found, decodeRecord(this.#scanner.window, this.#scanner.recordWindowIndex));
           visited++;
           sequence = found + 1;
@@ -357,7 +377,8 @@ export class Ledger {
     assert(this.#tailReclaimable(), 'ledger: dropping a sector with unacknowledged records');
     this.#state[this.#tail] = SECTOR_FREE;
     this.#tail = this.#next(this.#tail);
-    this.#resumeSector = -1;
+    this.#resumeAtEnd.clear();
+    this.#resumeAtStart.clear();
   }
 
   #erase(sector: number): boolean {
@@ -598,19 +619,21 @@ export class Ledger {
   // ---- helpers -----------------------------------------------------------------------
 
   #beginScan(sector: number, limit: number, fromSequence: number): void {
-    const resume = sector === this.#resumeSector && this.#sectorSequence[sector] === this.#resumeSectorSequence &&
-      fromSequence >= this.#resumeSequence && this.#resumeSequence <= limit;
-    const startOffset = resume ? this.#resumeOffset : HEADER_BYTES;
-    const startSequence = resume ? this.#resumeSequence : this.#firstSequence[sector];
+    // The nearest remembered point at or before fromSequence in this sector, else the header.
+    let startOffset = HEADER_BYTES;
+    let startSequence = this.#firstSequence[sector];
+    for (const point of [this.#resumeAtStart, this.#resumeAtEnd]) {
+      if (point.sector !== sector || this.#sectorSequence[sector] !== point.sectorSequence) continue;
+      if (point.sequence > fromSequence || point.sequence > limit || point.sequence < startSequence) continue;
+      startOffset = point.offset;
+      startSequence = point.sequence;
+    }
     this.#scanner.begin(this.#flash, this.#base(sector), this.#sectorBytes, startOffset, this.#firstSequence[sector], limit, startSequence);
   }
 
   #rememberResume(sector: number, sequence: number): void {
-    this.#resumeSector = sector;
-    this.#resumeSectorSequence = this.#sectorSequence[sector];
-    this.#resumeOffset = this.#scanner.position;
-    this.#resumeSequence = this.#scanner.expectedSequence;
-    if (this.#resumeSequence > sequence) this.#resumeSector = -1;
+    if (this.#scanner.expectedSequence > sequence) return this.#resumeAtEnd.clear();
+    this.#resumeAtEnd.set(sector, this.#sectorSequence[sector], this.#scanner.position, this.#scanner.expectedSequence);
   }
 
   #lastSequenceOf(sector: number): number {
