@@ -9,19 +9,21 @@ export const TLV_TAG_BYTES_MAX = 3;
 
 export type TlvOutcome = 'found' | 'absent' | 'malformed';
 
-/** Where a found value lies in the searched buffer. Reused: no allocation per search. */
-export class TlvSpan {
-  valueStart = 0;
-  valueLength = 0;
-}
-
-/** Reads one TLV header at `at`; fills `header` and returns the value's start, or -1 if malformed. */
 class Header {
   tag = 0;
   constructed = false;
   valueLength = 0;
 }
 
+/** Where a found value lies in the searched buffer. Reused: no allocation per search. */
+export class TlvSpan {
+  valueStart = 0;
+  valueLength = 0;
+  /** The search's scratch, owned by the caller's span so the module holds no mutable state (preloadable). */
+  readonly header = new Header();
+}
+
+/** Reads one TLV header at `at`; fills `header` and returns the value's start, or -1 if malformed. */
 function readHeader(bytes: Uint8Array, at: number, end: number, header: Header): number {
   if (at >= end) return -1;
   const first = bytes[at++];
@@ -56,8 +58,6 @@ function readHeader(bytes: Uint8Array, at: number, end: number, header: Header):
   return at;
 }
 
-const header = new Header();
-
 /**
  * Finds `tag` in the TLVs of bytes[start..end), searching inside constructed templates
  * depth-first. 0x00 and 0xFF between TLVs are padding (EMV Book 3, B.3) and skipped.
@@ -74,6 +74,7 @@ function find(bytes: Uint8Array, start: number, end: number, tag: number, into: 
       at++;
       continue;
     }
+    const header = into.header;
     const valueStart = readHeader(bytes, at, end, header);
     if (valueStart < 0) return 'malformed';
     const valueEnd = valueStart + header.valueLength;

@@ -50,8 +50,6 @@ export const SEQUENCE_MAX = 0xffffffff;
 export const RECORD_SIZE_MAX = RECORD_FRAME_BYTES + 4 + 1 + 1 + CUSTOMER_ID_CHARS_MAX + VARINT_BYTES_MAX + 8;
 export const RECORD_SIZE_MIN = RECORD_FRAME_BYTES + 4;
 
-const float64 = new Float64Array(1);
-const float64Bytes = new Uint8Array(float64.buffer);
 
 function isU32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
@@ -122,9 +120,10 @@ function putVarint(into: Uint8Array, at: number, value: number): number {
   return position;
 }
 
+// Little-endian IEEE 754 through a DataView: no module-level scratch buffer, so the module can
+// be preloaded into flash (frozen) on the board. Only wall times use it: two rare record kinds.
 function putFloat64(into: Uint8Array, at: number, value: number): number {
-  float64[0] = value;
-  for (let index = 0; index < 8; index++) into[at + index] = float64Bytes[index];
+  new DataView(into.buffer, into.byteOffset, into.byteLength).setFloat64(at, value, true);
   return at + 8;
 }
 
@@ -308,8 +307,7 @@ export function parseRecord(bytes: Uint8Array, at: number, end: number, firstSeq
 }
 
 function getFloat64(bytes: Uint8Array, at: number): number {
-  for (let index = 0; index < 8; index++) float64Bytes[index] = bytes[at + index];
-  return float64[0];
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(at, true);
 }
 
 /** Builds the record object of a record that `parseRecord` accepted at `at`. */

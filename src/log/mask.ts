@@ -70,12 +70,11 @@ function isNumberLayout(groups: readonly number[], count: number): boolean {
   return groups[count - 1] >= 1 && groups[count - 1] <= (count === 4 ? 4 : 3);
 }
 
-const groupSizes: number[] = [];
-
 /** The end (exclusive) of the digit run that starts at `start`, and its digit count. */
 function digitRunEnd(chars: readonly string[], start: number): { readonly end: number; readonly digits: number } {
-  // First the maximal run of digit groups joined by single spaces or dashes.
-  groupSizes.length = 0;
+  // First the maximal run of digit groups joined by single spaces or dashes. (A local array, not
+  // a module-level scratch: modules are preloaded into flash on the board, frozen.)
+  const groupSizes: number[] = [];
   let index = start;
   let groupDigits = 0;
   let firstGroupEnd = -1;

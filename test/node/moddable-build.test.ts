@@ -134,6 +134,29 @@ describe('Moddable board build (manifest, partitions, adapters)', () => {
     assert.equal(creation.keys.incremental, 0);
   });
 
+  it('preloads the firmware into flash, and no firmware module keeps mutable state at module level (preloaded modules are frozen)', () => {
+    const preload: string[] = manifest.preload ?? [];
+    for (const name of Object.keys(manifest.modules).filter((key) => key.startsWith('src/'))) {
+      assert.ok(preload.includes(name), `${name} is not preloaded: its code would take the heap's slots`);
+    }
+    // Module-level lets, and arrays, objects or typed arrays that are not frozen tables, would be read-only after preload.
+    const mutable = /^(?:export )?(?:let|var) |^(?:export )?const \w+(?:: [^=]+)? = (?:new (?!Error)\w+|\[\]|\{\s*\}|new Array)/;
+    const offenders: string[] = [];
+    const visit = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) visit(full);
+        else if (entry.name.endsWith('.ts')) {
+          fs.readFileSync(full, 'utf8').split('\n').forEach((line, index) => {
+            if (mutable.test(line)) offenders.push(`${path.relative(root, full)}:${index + 1}: ${line.trim()}`);
+          });
+        }
+      }
+    };
+    visit(path.join(root, 'src'));
+    assert.deepEqual(offenders, []);
+  });
+
   it('the partition table gives the ledger its own 4 KiB-aligned data partition inside 4 MB', () => {
     const partitionsPath = path.join(root, manifest.build.PARTITIONS_FILE.replace(/^\.\//, ''));
     const rows = fs.readFileSync(partitionsPath, 'utf8').split('\n')
