@@ -68,7 +68,7 @@ describe('CCNET driver with the simulated validator', () => {
     assert.match(rig.driver.identification(), /^SM-KZ1702/);
   });
 
-  it('ACKs within 10 ms, keeps 10 ms of silence after an ACK, and polls every 200 ms', () => {
+  it('ACKs within 10 ms, keeps 10 ms of silence after an ACK, and polls every 150 ms, inside the spec\'s 100–200 ms', () => {
     const rig = makeCcnetRig();
     const sent = recordDriverWrites(rig);
     for (let index = 0; index < 20; index++) rig.sim.insert(index % 2 === 0 ? 1000 : 5000, index % 3 === 0 ? 'saka' : 'old');
@@ -85,9 +85,9 @@ describe('CCNET driver with the simulated validator', () => {
     for (let index = 1; index < polls.length; index++) {
       const gapMs = polls[index].atMs - polls[index - 1].atMs;
       assert.ok(gapMs >= 100 - 1e-9, `never polls faster than 100 ms (gap ${gapMs})`);
-      if (Math.abs(gapMs - 200) <= 5) gapsAtPeriod++;
+      if (Math.abs(gapMs - 150) <= 5) gapsAtPeriod++;
     }
-    assert.ok(gapsAtPeriod > polls.length * 0.8, 'most gaps are the 200 ms period');
+    assert.ok(gapsAtPeriod > polls.length * 0.8, 'most gaps are the 150 ms period');
     assert.ok(rig.driver.stats.pollDeviationWorstMs <= 5, `worst deviation ${rig.driver.stats.pollDeviationWorstMs} ms`);
   });
 
@@ -287,7 +287,7 @@ describe('CCNET driver with the simulated validator', () => {
 
 describe('CCNET validator simulator on its own (the test is the controller)', () => {
   it('holds a note on HOLD (1A) and answers commands byte for byte', () => {
-    const rig = makeCcnetRig({ noSession: true });
+    const rig = makeCcnetRig({ noSession: true, driver: { pollPeriodMs: 200 } }); // a slow poll leaves room for the test's own HOLD
     const { sim, world, driver } = rig;
     world.runFor(3000);
     driver.cashInStart();

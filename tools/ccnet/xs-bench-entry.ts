@@ -86,7 +86,7 @@ function deviationUnderLoad(): { mean: number; worst: number; polls: number; ove
 }
 
 (globalThis as Record<string, unknown>).ccnetBench = {
-  /** `count` poll cycles of 200 ms: 40 driver ticks each, one POLL exchange. */
+  /** `count` poll cycles of POLL_PERIOD_MS: one POLL exchange each. */
   cycles(count: number): void {
     for (let cycle = 0; cycle < count; cycle++) for (let index = 0; index < ticksPerCycle; index++) tick();
   },
