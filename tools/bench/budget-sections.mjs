@@ -78,7 +78,7 @@ export async function measureCcnet() {
       'against the full validator simulator, 50 notes, 60 s virtual (tools/ccnet/bench.mjs)',
     rows: rows.map(([what, value]) => {
       const text = what.replace(/^ccnet: /, '');
-      const note = /lateness/.test(text) ? 'POLL every 200 ms nominal; CCNET allows 100–200 ms between POLLs' : undefined;
+      const note = /lateness/.test(text) ? 'POLL every 150 ms nominal; CCNET allows 100–200 ms between POLLs' : undefined;
       return row(`ccnet.${slug(text)}`, text, value, undefined, /slots gained/.test(text) ? '0' : undefined, note);
     }),
   };

@@ -25,7 +25,7 @@ export async function ccnetBenchRows() {
     await worker.evaluate('ccnetBench.report()');
     const load = message;
     return [
-      ['ccnet: compute per 200 ms poll cycle (40 ticks, 1 POLL exchange)', (idle.compute / CYCLES_SHORT).toFixed(0)],
+      ['ccnet: compute per poll cycle (150 ms: 30 ticks, 1 POLL exchange)', (idle.compute / CYCLES_SHORT).toFixed(0)],
       [`ccnet: heap slots gained over ${CYCLES_LONG - CYCLES_SHORT} idle poll cycles`, afterLong.currentHeapCount - harnessSlots - afterShort.currentHeapCount],
       ['ccnet: poll lateness under load, mean ms (virtual time)', load.mean.toFixed(2)],
       ['ccnet: poll lateness under load, worst ms', load.worst.toFixed(2)],
