@@ -1,0 +1,277 @@
+// The scenario runner (tools/scenario): its file format's checks, its invariant checks on
+// hand-made evidence (each must catch the break it names), three scenarios on the real machine on
+// the desk (firmware, validator on a pty, the bank over mutual TLS), and the command line's exit
+// codes. Expected amounts come from the FAQ and the bank's API (tools/bank/API.md), not from
+// the runner's own output.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LedgerRecord } from '../../src/ledger/records';
+import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } from '../../tools/scenario/format';
+import { checkInvariants, type RunEvidence } from '../../tools/scenario/invariants';
+import { loadScenario } from '../../tools/scenario/run';
+import { runScenario, type ScenarioResult } from '../../tools/scenario/runner';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SCENARIOS_DIR = path.join(ROOT, 'tools/scenario/scenarios');
+const RUN_TS = path.join(ROOT, 'tools/scenario/run.ts');
+const ATM = 'ATM-ALA-0001';
+const INVARIANT_NAMES = [
+  'ledger-synced', 'ack-not-ahead-of-head', 'no-sequence-twice', 'notes-agree', 'doubts-reported', 'sessions-add-up',
+  'one-receipt-per-session-with-money', 'bank-saw-no-anomaly', 'firmware-never-halted',
+];
+
+function formatProblems(value: unknown): string[] {
+  try {
+    parseScenario(value, 'test.json');
+  } catch (error) {
+    assert.ok(error instanceof ScenarioFormatError, String(error));
+    return [...error.problems];
+  }
+  assert.fail('the scenario was accepted');
+}
+
+describe('scenario files', () => {
+  it('ships a scenario for every path the issue names, each a valid file whose name is its file name', () => {
+    const wanted = [
+      'faq', 'card', 'card-tap-refused', 'palm', 'qr', 'qr-expired', 'wrong-iin', 'unknown-card', 'bank-down-at-start',
+      'nothing-due-prepay', 'power-cut-mid-stack', 'network-down-after-stacking', 'clipped-note-returned', 'cancel-before-notes',
+    ];
+    const shipped = fs.readdirSync(SCENARIOS_DIR).filter((file) => file.endsWith('.json')).map((file) => file.slice(0, -'.json'.length));
+    for (const name of wanted) assert.ok(shipped.includes(name), `no scenarios/${name}.json`);
+    for (const name of shipped) assert.equal(loadScenario(path.join(SCENARIOS_DIR, `${name}.json`)).name, name);
+  });
+
+  it('reads every step kind, a key list and typed digits', () => {
+    const scenario = parseScenario({
+      scenario: 'all-kinds',
+      steps: [
+        { press: ['F2', 'F4'] }, { type: '950614400011', name: 'my IIN' }, { waitScreen: 'bill', timeoutMs: 500 },
+        { waitField: { depositedTiyn: { atLeast: 1 } } }, { expectField: { message: 'credited' } }, { insertCard: 'kaspiGoldVisa' },
+        { tapCard: 'kaspiGoldVisa' }, { takeCard: true }, { palm: 'poor-image' }, { scanQr: '950614400011' }, { cancelQr: '950614400011' },
+        { notes: [200, 20000, 'clipped', 'foreign'] }, { power: 'off' }, { network: 'down' }, { jam: true }, { cassette: 'full' },
+        { console: 'status' }, { login: 'engineer' }, { waitConsole: 'sync started' }, { waitMs: 10 }, { waitSynced: true },
+      ],
+    }, 'test.json');
+    assert.deepEqual(scenario.steps.map((step) => step.action.kind), STEP_KINDS);
+    assert.deepEqual(scenario.steps[0].action, { kind: 'press', keys: ['F2', 'F4'] });
+    assert.equal(scenario.steps[1].label, 'step 2 "my IIN" (type)');
+    assert.equal(scenario.steps[2].timeoutMs, 500);
+    assert.equal(scenario.steps[3].timeoutMs, 10_000); // the default wait
+    assert.deepEqual(scenario.steps[12].action, { kind: 'power', on: false });
+  });
+
+  it('names each bad step by its position and says what it takes', () => {
+    const problems = formatProblems({
+      scenario: 'bad',
+      steps: [{ pres: 'F2' }, { press: 'F9' }, { notes: [300] }, { press: 'F2', notes: [200] }, { waitMs: -1 }, { power: true }],
+      expect: { sessions: [{ outcome: 'paid' }], extra: 1 },
+    });
+    assert.match(problems[0], /^steps\[0\]: unknown step "pres"; a step is one of: press, type/);
+    assert.match(problems[1], /^steps\[1\]: no key "F9"/);
+    assert.match(problems[2], /^steps\[2\]: no note 300; notes are 200 500 1000/);
+    assert.match(problems[3], /^steps\[3\]: a step has exactly one of/);
+    assert.match(problems[4], /^steps\[4\]: "waitMs" takes 0\.\.120000 ms/);
+    assert.match(problems[5], /^steps\[5\]: "power" takes "on" or "off"/);
+    assert.ok(problems.some((problem) => /^expect\.extra: unknown/.test(problem)), problems.join('\n'));
+    assert.ok(problems.some((problem) => /^expect\.sessions\[0\]\.outcome: one of completed/.test(problem)), problems.join('\n'));
+    assert.equal(problems.length, 8);
+  });
+
+  it('refuses a file that is not JSON, has no steps or no name, naming the file', () => {
+    assert.throws(() => parseScenarioText('{"scenario": "x", steps: []}', 'broken.json'), /^Error: broken\.json: not a valid scenario:\n {2}not JSON/);
+    assert.deepEqual(formatProblems({ scenario: 'x', steps: [] }), ['steps: a list of 1..200 steps']);
+    assert.deepEqual(formatProblems({ steps: [{ waitMs: 1 }] }), ['scenario: the name: 1..60 of a-z 0-9 -']);
+  });
+});
+
+// ----- invariants on hand-made evidence: the FAQ session, one doubt-free stack -----
+
+function faqEvidence(): RunEvidence {
+  const records: LedgerRecord[] = [
+    { kind: 'session-opened', sessionId: 1, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: Number.NaN },
+    { kind: 'note-escrowed', sessionId: 1, denominationTenge: 10_000 },
+    { kind: 'note-stacked', sessionId: 1, denominationTenge: 10_000 },
+    { kind: 'note-escrowed', sessionId: 1, denominationTenge: 10_000 },
+    { kind: 'note-stacked', sessionId: 1, denominationTenge: 10_000 },
+    { kind: 'session-closed', sessionId: 1, outcome: 'completed', depositedTiyn: 2_000_000, toBillTiyn: 1_500_000, toNextTiyn: 500_000 },
+    { kind: 'bank-ack', ackedSequence: 6 },
+  ];
+  return {
+    atmId: ATM,
+    startHeadSequence: 0,
+    ledger: { headSequence: 7, ackedSequence: 6, entries: records.map((record, index) => ({ sequence: index + 1, record })) },
+    bank: {
+      storedSequence: 6, notes: ['3:1:10000', '5:1:10000'], doubtsGained: 0, receiptsGained: 1, anomaliesGained: [],
+      receiptIdsBySession: { 1: [`${ATM}-1`] },
+    },
+    cassetteTenge: [10_000, 10_000],
+    halts: [],
+  };
+}
+
+function broken(evidence: RunEvidence): string[] {
+  return checkInvariants(evidence).filter((invariant) => !invariant.ok).map((invariant) => invariant.name);
+}
+
+describe('scenario invariants', () => {
+  it('hold for a consistent run, every one named', () => {
+    const results = checkInvariants(faqEvidence());
+    assert.deepEqual(results.map((result) => result.name), INVARIANT_NAMES);
+    assert.deepEqual(broken(faqEvidence()), []);
+  });
+
+  it('catch a note the bank credited that the ledger never stacked', () => {
+    const evidence = faqEvidence();
+    const results = checkInvariants({ ...evidence, bank: { ...evidence.bank, notes: [...evidence.bank.notes, '4:1:10000'] } });
+    const notes = results.find((result) => result.name === 'notes-agree')!;
+    assert.equal(notes.ok, false);
+    assert.match(notes.detail, /credited by the bank, not stacked in the ledger: 4:1:10000/);
+  });
+
+  it('catch a stacked note the bank never credited, and a sync that never finished', () => {
+    const evidence = faqEvidence();
+    assert.deepEqual(broken({ ...evidence, bank: { ...evidence.bank, notes: ['3:1:10000'], storedSequence: 4 } }), ['ledger-synced', 'notes-agree']);
+  });
+
+  it('catch a note in the cassette nobody stacked, unless the ledger holds it as a doubt', () => {
+    const evidence = faqEvidence();
+    assert.deepEqual(broken({ ...evidence, cassetteTenge: [10_000, 10_000, 5_000] }), ['notes-agree']);
+    const doubt: LedgerRecord = { kind: 'doubt', sessionId: 1, denominationTenge: 5_000, reason: 'power-cut-in-stacker' };
+    const withDoubt: RunEvidence = {
+      ...evidence,
+      cassetteTenge: [10_000, 10_000, 5_000],
+      ledger: { ...evidence.ledger, headSequence: 8, entries: [...evidence.ledger.entries, { sequence: 8, record: doubt }] },
+      bank: { ...evidence.bank, storedSequence: 8, doubtsGained: 1 },
+    };
+    assert.deepEqual(broken(withDoubt), []);
+    assert.match(checkInvariants(withDoubt)[3].detail, /doubts: session 1 5000 ₸ \(power-cut-in-stacker\)/);
+    assert.deepEqual(broken({ ...withDoubt, bank: { ...withDoubt.bank, doubtsGained: 0 } }), ['doubts-reported']);
+  });
+
+  it('catch a cassette short of a credited note', () => {
+    assert.deepEqual(broken({ ...faqEvidence(), cassetteTenge: [10_000] }), ['notes-agree']);
+  });
+
+  it('catch a sequence twice in the ledger and a note credited twice by the bank', () => {
+    const evidence = faqEvidence();
+    const entries = [...evidence.ledger.entries];
+    entries.splice(3, 0, entries[2]);
+    assert.ok(broken({ ...evidence, ledger: { ...evidence.ledger, entries } }).includes('no-sequence-twice'));
+    assert.ok(broken({ ...evidence, bank: { ...evidence.bank, notes: ['3:1:10000', '3:1:10000', '5:1:10000'] } }).includes('no-sequence-twice'));
+  });
+
+  it('catch a session with money and no receipt, two receipts, or a receipt for nothing', () => {
+    const evidence = faqEvidence();
+    assert.deepEqual(broken({ ...evidence, bank: { ...evidence.bank, receiptIdsBySession: {}, receiptsGained: 0 } }), ['one-receipt-per-session-with-money']);
+    assert.deepEqual(broken({ ...evidence, bank: { ...evidence.bank, receiptsGained: 2 } }), ['one-receipt-per-session-with-money']);
+  });
+
+  it('catch a close that does not add up to its notes, an ack past the head, an anomaly and a halt', () => {
+    const evidence = faqEvidence();
+    const entries = evidence.ledger.entries.map((entry) => (entry.record.kind === 'session-closed'
+      ? { ...entry, record: { ...entry.record, depositedTiyn: 3_000_000, toNextTiyn: 1_500_000 } } : entry));
+    assert.deepEqual(broken({ ...evidence, ledger: { ...evidence.ledger, entries } }), ['sessions-add-up']);
+    assert.deepEqual(broken({ ...evidence, ledger: { ...evidence.ledger, ackedSequence: 8 } }), ['ack-not-ahead-of-head']);
+    assert.deepEqual(broken({ ...evidence, bank: { ...evidence.bank, anomaliesGained: ['6:deposited-differs-from-stacked'] } }), ['bank-saw-no-anomaly']);
+    assert.deepEqual(broken({ ...evidence, halts: ['session: stacked 5000 ₸ but 0 ₸ was in escrow'] }), ['firmware-never-halted']);
+  });
+});
+
+// ----- on the machine on the desk -----
+
+function assertAllInvariantsHold(result: ScenarioResult): void {
+  assert.deepEqual(result.invariants.map((invariant) => invariant.name), INVARIANT_NAMES);
+  const brokenOnes = result.invariants.filter((invariant) => !invariant.ok);
+  assert.deepEqual(brokenOnes, [], JSON.stringify(brokenOnes));
+}
+
+describe('scenario runner on the machine on the desk', function () {
+  this.timeout(60_000);
+
+  it('faq: a 15 000 ₸ bill, 20 000 ₸ in → 15 000 ₸ to the bill, 5 000 ₸ ahead, next bill 10 000 ₸, one receipt', async () => {
+    const result = await runScenario(loadScenario(path.join(SCENARIOS_DIR, 'faq.json')));
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.ok, true);
+    assert.equal(result.sessions.length, 1);
+    const session = result.sessions[0];
+    assert.deepEqual({ ...session, sessionId: 0, receiptId: '' }, {
+      sessionId: 0, method: 'iin', customerId: 'c-aigerim', notes: { byDenomination: { 10000: 2 } }, countedTiyn: 2_000_000,
+      toBillTiyn: 1_500_000, toNextTiyn: 500_000, bankNextBillTiyn: 1_000_000, receiptId: '', outcome: 'completed', doubts: [],
+    });
+    // API.md: the transaction id is the ATM id and the session's opening sequence.
+    assert.equal(session.receiptId, `${ATM}-${session.sessionId}`);
+    assert.deepEqual(result.validator, { cassetteNotes: 2, rejectedNotes: 0, returnedTenge: [] });
+    assertAllInvariantsHold(result);
+    assert.deepEqual(JSON.parse(JSON.stringify(result)), result); // printable as it is
+  });
+
+  it('power-cut-mid-stack: the session is recovered from the ledger; cassette, ledger and bank agree', async () => {
+    const result = await runScenario(loadScenario(path.join(SCENARIOS_DIR, 'power-cut-mid-stack.json')));
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.sessions.length, 1);
+    const session = result.sessions[0];
+    assert.equal(session.outcome, 'recovered');
+    // At least the two notes counted on screen before the cut, at most the six put in.
+    assert.ok(session.countedTiyn >= 200_000 && session.countedTiyn <= 600_000 && session.countedTiyn % 100_000 === 0, String(session.countedTiyn));
+    assert.equal(session.toBillTiyn, session.countedTiyn); // all of it fits the 15 000 ₸ bill
+    assert.equal(session.receiptId, `${ATM}-${session.sessionId}`);
+    // The validator's own count: every credited note, plus perhaps the one in doubt.
+    const stackedNotes = session.countedTiyn / 100_000;
+    const cassetteNotes = result.validator.cassetteNotes!;
+    assert.ok(cassetteNotes >= stackedNotes && cassetteNotes <= stackedNotes + session.doubts.length, `${cassetteNotes} in the cassette, ${stackedNotes} credited`);
+    assert.ok(result.screensSeen.join(' ').includes('insert-notes  recovering attract'), result.screensSeen.join(' '));
+    assertAllInvariantsHold(result);
+    assert.equal(result.ok, true);
+  });
+
+  it('bank-down-at-start: no cash is taken while the bank is unreachable; no session, no receipt', async () => {
+    const result = await runScenario(loadScenario(path.join(SCENARIOS_DIR, 'bank-down-at-start.json')));
+    assert.deepEqual(result.failures, []);
+    assert.deepEqual(result.sessions, []);
+    assert.ok(result.screensSeen.includes('bankUnreachable'));
+    assert.equal(result.validator.cassetteNotes, 0);
+    assertAllInvariantsHold(result);
+    assert.equal(result.ok, true);
+  });
+});
+
+describe('npm run scenario (the command line)', function () {
+  this.timeout(60_000);
+  let folder: string;
+
+  before(() => { folder = fs.mkdtempSync(path.join(os.tmpdir(), 'scenario-cli-')); });
+  after(() => { fs.rmSync(folder, { recursive: true, force: true }); });
+
+  function runCli(...args: string[]) {
+    return spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', RUN_TS, '--quiet', ...args], {
+      cwd: ROOT, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL',
+    });
+  }
+
+  it('exits 1 with the unmet expectation in the JSON when a scenario expects what did not happen', () => {
+    const file = path.join(folder, 'wrong.json');
+    fs.writeFileSync(file, JSON.stringify({
+      scenario: 'wrong', steps: [{ waitScreen: 'attract' }], expect: { sessions: [{ outcome: 'completed' }] },
+    }));
+    const run = runCli(file);
+    assert.equal(run.status, 1, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.scenario, 'wrong');
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.failures, ['expected 1 sessions, the ledger opened 0']);
+    assert.ok(result.invariants.every((invariant: { ok: boolean }) => invariant.ok)); // the machine itself was fine
+    assert.match(run.stderr, /wrong: FAILED/);
+  });
+
+  it('exits 2 naming the file and the step for a bad file, before starting any machine', () => {
+    const file = path.join(folder, 'typo.json');
+    fs.writeFileSync(file, JSON.stringify({ scenario: 'typo', steps: [{ waitScreen: 'attract' }, { presss: 'F2' }] }));
+    const run = runCli(file);
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /typo\.json: not a valid scenario:\n {2}steps\[1\]: unknown step "presss"/);
+  });
+});
