@@ -8,9 +8,12 @@ import type { SimActor, VirtualClock } from './world';
 /** Keeps every screen shown, for tests and the bench page. */
 export class RecordingDisplay implements Display {
   readonly shown: Screen[] = [];
+  /** Screens shown since boot, the ones that fell out of the history included. */
+  shows = 0;
   static readonly HISTORY_MAX = 256;
 
   show(screen: Screen): void {
+    this.shows += 1;
     if (this.shown.length === RecordingDisplay.HISTORY_MAX) this.shown.shift();
     this.shown.push(screen);
   }

@@ -82,6 +82,8 @@ export class SessionTask implements Task {
   #powerUpReport: CashEvent | undefined;
   #iinDigits = '';
   #cashInRequested = false;
+  /** The acceptor reported a jam during this cash-in: a note left in doubt is a jammed one. */
+  #jammedInSession = false;
   #attemptsLeft = 0;
   #method: AuthMethod = 'iin';
   #account: CustomerAccount | undefined;
@@ -352,6 +354,7 @@ export class SessionTask implements Task {
         return;
       case 'rejected': return this.#showCashIn('noteReturned', [event.reason]);
       case 'fault':
+        this.#jammedInSession ||= event.fault === 'jam-stacker' || event.fault === 'jam-validator';
         if (this.#state === 'cash-in') this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
         return;
       default: return;
@@ -464,6 +467,7 @@ export class SessionTask implements Task {
     this.#depositedTiyn = 0;
     this.#notes = 0;
     this.#escrowTenge = 0;
+    this.#jammedInSession = false;
     if (!acceptor.cashInStart()) return this.#closeSession(nowMs, 'cancelled');
     this.#enter('cash-in', nowMs);
   }
@@ -481,7 +485,8 @@ export class SessionTask implements Task {
     assert(account !== undefined, 'closing without a customer');
     if (this.#escrowTenge > 0) {
       // The acceptor never said what became of the note in escrow: reconcile, never guess.
-      this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason: 'unknown' });
+      const reason = this.#jammedInSession ? 'jam' : 'unknown';
+      this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason });
       this.cassette.addDoubt();
       this.#escrowTenge = 0;
     }

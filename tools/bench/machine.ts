@@ -178,8 +178,8 @@ class NodeBenchMachine implements BenchMachine {
     this.#pacer = setInterval(() => {
       this.#sim.world.runFor(Math.max(0, performance.now() - startMs - clock.nowMs));
       if (this.firmware === undefined && clock.nowMs >= this.#powerOnAtMs) this.#powerOn();
-      if (this.#sim.display.shown.length !== this.#lastScreenCount) {
-        this.#lastScreenCount = this.#sim.display.shown.length;
+      if (this.#sim.display.shows !== this.#lastScreenCount) {
+        this.#lastScreenCount = this.#sim.display.shows;
         this.#changed();
       }
     }, PACE_PERIOD_MS);
