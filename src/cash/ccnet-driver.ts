@@ -13,7 +13,7 @@ import {
   REPLY_ILLEGAL_COMMAND, REPLY_NAK, STATE_BILL_RETURNED, STATE_BILL_STACKED, STATE_CASSETTE_FULL, STATE_CASSETTE_JAMMED,
   STATE_CASSETTE_OUT, STATE_CHEATED, STATE_ESCROW, STATE_FAILURE, STATE_IDLING, STATE_POWER_UP,
   STATE_POWER_UP_BILL_IN_STACKER, STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_STACKING,
-  STATE_UNIT_DISABLED, STATE_VALIDATOR_JAMMED, billTableValue, encodeFrame, maskSet,
+  STATE_UNIT_DISABLED, STATE_VALIDATOR_JAMMED, STATE_ACCEPTING, STATE_RETURNING, STATE_HOLDING, STATE_PAUSE, billTableValue, encodeFrame, maskSet,
 } from './ccnet-codec';
 
 /** POLL period: the spec allows 100..200 ms and recommends 200. */
@@ -115,6 +115,12 @@ const NO_ANSWER: CashEvent = Object.freeze({ kind: 'fault', fault: 'no-answer' }
 const POWER_UP_IN_VALIDATOR: CashEvent = Object.freeze({ kind: 'power-up-with-bill', where: 'validator' });
 const POWER_UP_IN_STACKER: CashEvent = Object.freeze({ kind: 'power-up-with-bill', where: 'stacker' });
 
+/** Device states in which a note is somewhere between the slot and the cassette. */
+function isNoteInFlight(state: number): boolean {
+  return state === STATE_ACCEPTING || state === STATE_ESCROW || state === STATE_STACKING || state === STATE_RETURNING ||
+    state === STATE_HOLDING || state === STATE_PAUSE;
+}
+
 export class CcnetDriver implements Task, CashAcceptor {
   readonly name = 'ccnet';
   readonly periodMs = TASK_PERIOD_MS;
@@ -199,7 +205,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   status(): CashAcceptorStatus {
     if (this.#noAnswerFault || this.#faultState !== 0) return 'fault';
     if (this.#phase !== 'ready') return this.#initializedOnce ? 'unknown' : 'starting';
-    return this.#wantEnabled ? 'cash-in' : 'idle';
+    // After cashInEnd the device is busy until it reports itself disabled with no note in flight.
+    return this.#wantEnabled || this.#deviceEnabled || this.#noteType >= 0 || isNoteInFlight(this.#lastState) ? 'cash-in' : 'idle';
   }
 
   denominationsTenge(): readonly number[] {
@@ -450,12 +457,13 @@ export class CcnetDriver implements Task, CashAcceptor {
   #fillEnableData(): number {
     const data = this.#enableData;
     data.fill(0);
-    if (this.#wantEnabled) {
-      for (let billType = 0; billType < BILL_TYPES_MAX; billType++) {
-        if (this.#typeTenge[billType] === 0) continue;
-        maskSet(data, 0, billType); // enabled
-        maskSet(data, 3, billType); // and held in escrow until we say STACK
-      }
+    for (let billType = 0; billType < BILL_TYPES_MAX; billType++) {
+      if (this.#typeTenge[billType] === 0) continue;
+      if (this.#wantEnabled) maskSet(data, 0, billType); // enabled
+      // Held in escrow until we say STACK — also when disabling: a note the device is already
+      // drawing in then stops in escrow and is returned, instead of going straight to the
+      // cassette with no ESCROW we could record first (found by npm run sim, seed 242).
+      maskSet(data, 3, billType);
     }
     return ENABLE_DATA_BYTES;
   }
@@ -549,10 +557,10 @@ export class CcnetDriver implements Task, CashAcceptor {
         if (this.#noteType >= 0 && this.#decision === 'stack') this.#decisionAcked = true;
         break;
       case STATE_BILL_STACKED:
-        this.#onOutcome(z2, 'stacked');
+        this.#onOutcome(z2, 'stacked', previous);
         break;
       case STATE_BILL_RETURNED:
-        this.#onOutcome(z2, 'returned');
+        this.#onOutcome(z2, 'returned', previous);
         break;
       default:
         break; // accepting, returning, holding, busy, pause: wait
@@ -574,7 +582,7 @@ export class CcnetDriver implements Task, CashAcceptor {
     this.#emit({ kind: 'escrowed', denominationTenge: tenge });
   }
 
-  #onOutcome(billType: number, kind: 'stacked' | 'returned'): void {
+  #onOutcome(billType: number, kind: 'stacked' | 'returned', previous: number): void {
     if (billType >= BILL_TYPES_MAX) return;
     if (this.#noteType < 0) {
       if (kind === 'stacked' && this.#recoveryPending) {
@@ -583,8 +591,15 @@ export class CcnetDriver implements Task, CashAcceptor {
         this.#emitRecovered();
         return;
       }
-      // Reported again because our ACK was lost: the note was counted the first time.
-      this.stats.repeatsIgnored++;
+      if (previous === (kind === 'stacked' ? STATE_BILL_STACKED : STATE_BILL_RETURNED)) {
+        // Reported again because our ACK was lost: the note was counted the first time.
+        this.stats.repeatsIgnored++;
+        return;
+      }
+      // A note we never saw in escrow went in or out (the device's word is the truth): the
+      // session must hear of it, not lose it.
+      const unseenTenge = this.#typeTenge[billType];
+      if (unseenTenge !== 0) this.#emit({ kind, denominationTenge: unseenTenge });
       return;
     }
     const tenge = this.#typeTenge[billType];

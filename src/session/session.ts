@@ -340,8 +340,14 @@ export class SessionTask implements Task {
     }
     if (this.#state === 'recovering') return this.#onRecoveryCashEvent(event);
     if (this.#state !== 'cash-in' && this.#state !== 'finishing') {
-      // Outside a session the acceptor is disabled; a note event here is a device lying.
+      // Outside a session the acceptor is disabled: a note in escrow goes back; a note the
+      // device says it stacked is in the cassette with no session to credit: reconcile it.
       if (event.kind === 'escrowed') this.#o.devices.acceptor.returnNote();
+      if (event.kind === 'stacked') {
+        this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' });
+        this.cassette.addDoubt();
+        this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
+      }
       return;
     }
     this.#lastActivityMs = nowMs;
@@ -398,8 +404,11 @@ export class SessionTask implements Task {
   }
 
   #onStacked(denominationTenge: number): void {
-    // The acceptor stacks only on our STACK, after the note-escrowed record.
-    assert(this.#escrowTenge === denominationTenge, `stacked ${denominationTenge} ₸ but ${this.#escrowTenge} ₸ was in escrow`);
+    // The acceptor stacks on our STACK, after the note-escrowed record; if it ever stacks a note
+    // it never showed in escrow, its word is still the truth: the note is in the cassette.
+    if (this.#escrowTenge !== denominationTenge) {
+      this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
+    }
     this.#appendOrHalt({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
     this.#escrowTenge = 0;
     this.#notes += 1;
