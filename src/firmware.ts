@@ -60,6 +60,7 @@ export function startFirmware(board: Board): Firmware {
       cassetteCapacityNotes: CASSETTE_CAPACITY_NOTES,
     },
     log,
+    settings: board.settings,
   });
   const outbox = new Outbox(ledger, bank, board.random, atmId);
   const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, capacityNotes: CASSETTE_CAPACITY_NOTES });

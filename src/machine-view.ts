@@ -175,6 +175,6 @@ function collect(parts: MachineParts): CollectResult {
   };
   const written = ledger.append({ kind: 'cassette-collected', notes: cassette.notes, amountTiyn: cassette.amountTiyn, wallMs: board.clock.wallMs() });
   if (!written.ok) return { ok: false, error: `ledger refused the collection record: ${written.error}` };
-  cassette.reset();
+  cassette.reset(written.sequence);
   return { ok: true, report: { recordSequence: written.sequence, fromSequence: period.fromSequence, toSequence: written.sequence - 1, ...report } };
 }

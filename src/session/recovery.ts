@@ -21,14 +21,20 @@ export interface OpenSession {
 /** Records read per readFrom call while scanning. */
 const SCAN_CHUNK_RECORDS = 64;
 
-/** One pass over the ledger: the open session, if any, and the cassette since its last collection. */
+/**
+ * One pass over the ledger: the open session, if any, and the cassette since its last
+ * collection — from the count's checkpoint when there is one the ledger can continue (records
+ * after it), else from the records still on flash.
+ */
 export function scanLedger(ledger: SessionLedger, cassette: CassetteCount): OpenSession | undefined {
   let open: OpenSession | undefined;
-  cassette.reset();
+  if (!cassette.restore() || cassette.throughSequence > ledger.headSequence) cassette.reset(0);
+  const countedThrough = cassette.throughSequence;
   let next = ledger.tailSequence;
   const chunksMax = Math.ceil((ledger.headSequence - next + 1) / SCAN_CHUNK_RECORDS) + 1;
   for (let chunk = 0; chunk < chunksMax && next <= ledger.headSequence; chunk += 1) {
-    next += ledger.readFrom(next, SCAN_CHUNK_RECORDS, (_sequence, record) => {
+    next += ledger.readFrom(next, SCAN_CHUNK_RECORDS, (sequence, record) => {
+      const counts = sequence > countedThrough; // the checkpoint has the ones before
       switch (record.kind) {
         case 'session-opened':
           open = {
@@ -40,7 +46,7 @@ export function scanLedger(ledger: SessionLedger, cassette: CassetteCount): Open
           if (open?.sessionId === record.sessionId) open.unresolvedEscrowTenge = record.denominationTenge;
           break;
         case 'note-stacked':
-          cassette.add(record.denominationTenge);
+          if (counts) cassette.add(record.denominationTenge, sequence);
           if (open?.sessionId === record.sessionId) {
             open.stackedNotes += 1;
             open.stackedTiyn += record.denominationTenge * 100;
@@ -51,14 +57,14 @@ export function scanLedger(ledger: SessionLedger, cassette: CassetteCount): Open
           if (open?.sessionId === record.sessionId) open.unresolvedEscrowTenge = 0;
           break;
         case 'doubt':
-          cassette.addDoubt();
+          if (counts) cassette.addDoubt(sequence);
           if (open?.sessionId === record.sessionId) open.unresolvedEscrowTenge = 0;
           break;
         case 'session-closed':
           if (open?.sessionId === record.sessionId) open = undefined;
           break;
         case 'cassette-collected':
-          cassette.reset();
+          if (counts) cassette.reset(sequence);
           break;
         case 'bank-ack':
           break;

@@ -9,7 +9,7 @@
 // ledger with its allocation; the outbox credits it. No step strands cash: cancel or a
 // timeout in cash-in returns the note in escrow and closes the session with what was stacked.
 
-import type { Clock, Display, Key, Keypad, Language, PalmScanner } from '../../hal/ports';
+import type { Clock, Display, Key, Keypad, Language, PalmScanner, Settings } from '../../hal/ports';
 import { assert } from '../assert';
 import type { AuthMethod, SessionOutcome } from '../ledger/records';
 import type { EventLog } from '../log/event-log';
@@ -64,6 +64,8 @@ export interface SessionOptions {
   readonly devices: SessionDevices;
   readonly config: SessionConfig;
   readonly log: EventLog;
+  /** Where the cassette count is checkpointed (it must outlive the ledger's ring). */
+  readonly settings?: Settings;
 }
 
 /** The customer in front of the machine, from the first key to goodbye. */
@@ -71,7 +73,7 @@ export class SessionTask implements Task {
   readonly name = 'session';
   readonly periodMs = 20;
   readonly deadlineMs = 1000;
-  readonly cassette = new CassetteCount();
+  readonly cassette: CassetteCount;
   readonly #o: SessionOptions;
   readonly #screens: Screens;
   #state: SessionState = 'recovering';
@@ -102,6 +104,7 @@ export class SessionTask implements Task {
   constructor(options: SessionOptions) {
     this.#o = options;
     this.#screens = new Screens(options.display);
+    this.cassette = new CassetteCount(options.settings);
     this.#recovering = scanLedger(options.ledger, this.cassette);
     this.#enter(this.#recovering === undefined ? 'attract' : 'recovering', options.clock.monotonicMs());
   }
@@ -153,10 +156,9 @@ export class SessionTask implements Task {
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
     if (open.unresolvedEscrowTenge > 0) {
-      this.#appendOrHalt({
+      this.cassette.addDoubt(this.#appendOrHalt({
         kind: 'doubt', sessionId: open.sessionId, denominationTenge: open.unresolvedEscrowTenge, reason: doubtReasonFrom(this.#powerUpReport),
-      });
-      this.cassette.addDoubt();
+      }));
     }
     const split = allocate(open.billTiyn, open.stackedTiyn);
     this.#appendOrHalt({
@@ -344,8 +346,7 @@ export class SessionTask implements Task {
       // device says it stacked is in the cassette with no session to credit: reconcile it.
       if (event.kind === 'escrowed') this.#o.devices.acceptor.returnNote();
       if (event.kind === 'stacked') {
-        this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' });
-        this.cassette.addDoubt();
+        this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
         this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
       }
       return;
@@ -372,11 +373,11 @@ export class SessionTask implements Task {
     const open = this.#recovering!;
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
     if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
-    this.#appendOrHalt({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
+    const sequence = this.#appendOrHalt({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
     if (event.kind === 'stacked') {
       open.stackedNotes += 1;
       open.stackedTiyn += event.denominationTenge * 100;
-      this.cassette.add(event.denominationTenge);
+      this.cassette.add(event.denominationTenge, sequence);
     }
     open.unresolvedEscrowTenge = 0;
   }
@@ -409,11 +410,11 @@ export class SessionTask implements Task {
     if (this.#escrowTenge !== denominationTenge) {
       this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
     }
-    this.#appendOrHalt({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
+    const sequence = this.#appendOrHalt({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
     this.#escrowTenge = 0;
     this.#notes += 1;
     this.#depositedTiyn += denominationTenge * 100;
-    this.cassette.add(denominationTenge);
+    this.cassette.add(denominationTenge, sequence);
     this.#showCashIn(undefined, []);
   }
 
@@ -495,8 +496,7 @@ export class SessionTask implements Task {
     if (this.#escrowTenge > 0) {
       // The acceptor never said what became of the note in escrow: reconcile, never guess.
       const reason = this.#jammedInSession ? 'jam' : 'unknown';
-      this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason });
-      this.cassette.addDoubt();
+      this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason }));
       this.#escrowTenge = 0;
     }
     const split = allocate(account.bill.billTiyn, this.#depositedTiyn);
