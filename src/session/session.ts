@@ -11,17 +11,17 @@
 
 import type { Clock, Display, Key, Keypad, Language, PalmScanner, Settings } from '../../hal/ports';
 import { assert } from '../assert';
-import type { AuthMethod, SessionOutcome } from '../ledger/records';
+import type { AuthMethod, LedgerRecord, SessionOutcome } from '../ledger/records';
 import type { EventLog } from '../log/event-log';
 import type { Task } from '../loop/scheduler';
 import { allocate, allocatePayment } from '../money/allocation';
 import { validateIin } from '../kz/iin';
 import { CassetteCount } from './cassette';
 import type {
-  AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
+  AppendResult, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
   SessionLedger,
 } from './deps';
-import { doubtReasonFrom, scanLedger, type OpenSession } from './recovery';
+import { doubtReasonFrom, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
 import { Screens, type CashInView } from './screens';
 
 export type SessionState =
@@ -74,6 +74,9 @@ export class SessionTask implements Task {
   readonly periodMs = 20;
   readonly deadlineMs = 1000;
   readonly cassette: CassetteCount;
+  readonly #checkpoint: OpenSessionCheckpoint;
+  /** The open session as the ledger has it, checkpointed after each of its records. */
+  #progress: OpenSession | undefined;
   readonly #o: SessionOptions;
   readonly #screens: Screens;
   #state: SessionState = 'recovering';
@@ -105,7 +108,9 @@ export class SessionTask implements Task {
     this.#o = options;
     this.#screens = new Screens(options.display);
     this.cassette = new CassetteCount(options.settings);
-    this.#recovering = scanLedger(options.ledger, this.cassette);
+    this.#checkpoint = new OpenSessionCheckpoint(options.settings);
+    this.#recovering = scanLedger(options.ledger, this.cassette, this.#checkpoint);
+    this.#progress = this.#recovering;
     this.#enter(this.#recovering === undefined ? 'attract' : 'recovering', options.clock.monotonicMs());
   }
 
@@ -373,13 +378,10 @@ export class SessionTask implements Task {
     const open = this.#recovering!;
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
     if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
+    // The open session (#progress is #recovering) follows the record: its totals and its escrow.
     const sequence = this.#appendOrHalt({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
-    if (event.kind === 'stacked') {
-      open.stackedNotes += 1;
-      open.stackedTiyn += event.denominationTenge * 100;
-      this.cassette.add(event.denominationTenge, sequence);
-    }
-    open.unresolvedEscrowTenge = 0;
+    if (event.kind === 'stacked') this.cassette.add(event.denominationTenge, sequence);
+    assert(open.unresolvedEscrowTenge === 0, 'recovery: the note in doubt is settled by the record');
   }
 
   #onEscrowed(denominationTenge: number, nowMs: number): void {
@@ -394,7 +396,7 @@ export class SessionTask implements Task {
       acceptor.returnNote();
       return this.#showCashIn('cassetteFull', []);
     }
-    const written = this.#o.ledger.append({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge });
+    const written = this.#record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge });
     if (!written.ok) {
       // The ledger cannot promise this note: it goes back and the machine stops taking cash.
       acceptor.returnNote();
@@ -468,7 +470,7 @@ export class SessionTask implements Task {
     const acceptor = this.#o.devices.acceptor;
     if (acceptor.status() !== 'idle') return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#sessionId = this.#o.ledger.headSequence + 1; // the opening record's sequence: unique for the device's life
-    const opened = this.#o.ledger.append({
+    const opened = this.#record({
       kind: 'session-opened', sessionId: this.#sessionId, method: this.#method, customerId: account.customerId,
       billTiyn: account.bill.billTiyn, wallMs: this.#o.clock.wallMs(),
     });
@@ -521,10 +523,21 @@ export class SessionTask implements Task {
   }
 
   /** Writes a record the money path cannot go on without; a ledger that refuses it stops the machine. */
-  #appendOrHalt(record: Parameters<SessionLedger['append']>[0]): number {
-    const written = this.#o.ledger.append(record);
+  #appendOrHalt(record: LedgerRecord): number {
+    const written = this.#record(record);
     assert(written.ok, `ledger refused a ${record.kind} record: ${written.ok ? '' : written.error}`);
     return written.sequence;
+  }
+
+  /** Appends a record and keeps the open session's checkpoint in step with the ledger. */
+  #record(record: LedgerRecord): AppendResult {
+    const written = this.#o.ledger.append(record);
+    if (!written.ok) return written;
+    const wasOpen = this.#progress !== undefined;
+    this.#progress = followSession(this.#progress, record);
+    if (this.#progress !== undefined) this.#checkpoint.save(this.#progress, written.sequence);
+    else if (wasOpen) this.#checkpoint.clear();
+    return written;
   }
 
   #enter(state: SessionState, nowMs: number): void {
