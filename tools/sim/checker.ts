@@ -1,0 +1,309 @@
+// The money invariants (../shared/DESIGN.md 1–5), checked from three independent witnesses:
+//   the cassette  — every note the validator simulator really put in it, and whose hand it came from;
+//   the ledger    — every record the firmware's ledger confirmed (a mirror fed by a probe on append);
+//   the bank      — the reference bank's books (credits, doubts, receipts, stored sequence).
+// Safety is checked after every step; "nothing lost" and "the totals agree" need the bank to
+// have caught up, so they are checked once the run has settled (faults off, everything synced).
+import type { LedgerRecord } from '../../src/ledger/records';
+import type { BankStore } from '../bank/store';
+import type { Firmware } from '../../src/firmware';
+
+/** Violations kept per run; the first one stops the run (a replay shows it again). */
+export const VIOLATIONS_MAX = 8;
+const BOOT_SCAN_CHUNK_RECORDS = 64;
+
+type Tally = Map<string, number>;
+
+function bump(tally: Tally, key: string, by = 1): number {
+  const value = (tally.get(key) ?? 0) + by;
+  tally.set(key, value);
+  return value;
+}
+
+function key(customerId: string | null, denominationTenge: number): string {
+  return `${customerId ?? '?'}/${denominationTenge}`;
+}
+
+export class MoneyChecker {
+  readonly violations: string[] = [];
+  /** Notes that landed in the cassette, by owner and denomination ("c-aigerim/5000"). */
+  readonly landed: Tally = new Map();
+  landedNotes = 0;
+  /** Sessions the ledger opened (cash-in began). */
+  sessionsOpened = 0;
+  /** Boots that found the ring already past its first sector (the cassette count must survive that). */
+  bootsAfterRingWrap = 0;
+  /** Times the screen said "credited" (each checked against the bank). */
+  creditedScreens = 0;
+  /** The ledger's confirmed records by sequence (bank-acks included). */
+  readonly #mirror = new Map<number, LedgerRecord>();
+  #mirrorHead = 0;
+  #lastDataSequence = 0;
+  #lastClosedSequence = 0;
+  /** The session opened and not yet closed in the ledger, 0 when none. */
+  #openSessionId = 0;
+  /** Invariant 4's ledger side: note-stacked and doubt records since the last cassette-collected. */
+  #stackedSinceCollection = 0;
+  #doubtsSinceCollection = 0;
+  readonly #sessionCustomer = new Map<number, string>();
+  readonly #ledgerStacked: Tally = new Map();
+  readonly #credited: Tally = new Map();
+  readonly #creditedSequences = new Set<number>();
+  #creditCursor = 0;
+  #doubtCursor = 0;
+  readonly #doubts: Tally = new Map();
+  #bankStored = 0;
+  readonly #store: BankStore;
+  readonly #atmId: string;
+  readonly #internalErrors: () => number;
+  #now: () => string;
+  log: ((line: string) => void) | undefined = undefined;
+
+  constructor(store: BankStore, atmId: string, internalErrors: () => number, now: () => string) {
+    this.#store = store;
+    this.#atmId = atmId;
+    this.#internalErrors = internalErrors;
+    this.#now = now;
+  }
+
+  get failed(): boolean {
+    return this.violations.length > 0;
+  }
+
+  /** Notes the bank holds "to reconcile" (doubt records, or stacked with no known customer). */
+  get doubtNotes(): number {
+    let notes = 0;
+    for (const count of this.#doubts.values()) notes += count;
+    return notes;
+  }
+
+  violation(what: string): void {
+    if (this.violations.length < VIOLATIONS_MAX) this.violations.push(`${this.#now()}: ${what}`);
+  }
+
+  // ----- the cassette -----
+
+  /** A note landed in the cassette; `owner` is the customer whose hand put it in the slot. */
+  noteLanded(owner: string, denominationTenge: number): void {
+    bump(this.landed, key(owner, denominationTenge));
+    this.landedNotes += 1;
+  }
+
+  // ----- the ledger -----
+
+  /** Every record the ledger confirmed, as the firmware saw it confirmed. */
+  recordConfirmed(sequence: number, record: LedgerRecord): void {
+    if (sequence !== this.#mirrorHead + 1) {
+      return this.violation(`ledger confirmed sequence ${sequence} after ${this.#mirrorHead}: sequences must be contiguous`);
+    }
+    this.#mirror.set(sequence, record);
+    this.#mirrorHead = sequence;
+    this.log?.(`ledger ${sequence} ${JSON.stringify(record)}`);
+    this.#observe(sequence, record);
+  }
+
+  #observe(sequence: number, record: LedgerRecord): void {
+    if (record.kind !== 'bank-ack') this.#lastDataSequence = sequence;
+    switch (record.kind) {
+      case 'cassette-collected':
+        this.#stackedSinceCollection = 0;
+        this.#doubtsSinceCollection = 0;
+        return;
+      case 'doubt':
+        this.#doubtsSinceCollection += 1;
+        return;
+      case 'session-opened':
+        if (record.sessionId !== sequence) this.violation(`session-opened ${sequence} carries session id ${record.sessionId}`);
+        this.#sessionCustomer.set(sequence, record.customerId);
+        this.sessionsOpened += 1;
+        this.#openSessionId = sequence;
+        return;
+      case 'session-closed':
+        this.#lastClosedSequence = sequence;
+        if (record.sessionId === this.#openSessionId) this.#openSessionId = 0;
+        return;
+      case 'note-stacked': {
+        const customerId = this.#sessionCustomer.get(record.sessionId);
+        if (customerId === undefined) return this.violation(`note-stacked ${sequence} in session ${record.sessionId}, which the ledger never opened`);
+        this.#stackedSinceCollection += 1;
+        const noteKey = key(customerId, record.denominationTenge);
+        const stacked = bump(this.#ledgerStacked, noteKey);
+        // Invariant 2, ledger side: the ledger never records a stacked note the cassette does not hold.
+        if (stacked > (this.landed.get(noteKey) ?? 0)) {
+          this.violation(`ledger records ${stacked} × ${noteKey} stacked, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** After a boot: what the mounted ledger holds must be what it confirmed before the power went. */
+  afterBoot(firmware: Firmware): void {
+    const ledger = firmware.ledger;
+    this.log?.(`boot: ledger tail ${ledger.tailSequence}, head ${ledger.headSequence}, acked ${ledger.ackedSequence}; ` +
+      `the firmware counts ${firmware.session.cassette.notes} notes in the cassette`);
+    if (ledger.tailSequence > 1) this.bootsAfterRingWrap += 1;
+    if (ledger.headSequence < this.#mirrorHead) {
+      this.violation(`after a restart the ledger's head is ${ledger.headSequence}, but it had confirmed up to ${this.#mirrorHead}`);
+    }
+    let next = Math.max(ledger.tailSequence, 1);
+    const chunksMax = Math.ceil((ledger.headSequence - next + 1) / BOOT_SCAN_CHUNK_RECORDS) + 1;
+    for (let chunk = 0; chunk < chunksMax && next <= ledger.headSequence; chunk += 1) {
+      const visited = ledger.readFrom(next, BOOT_SCAN_CHUNK_RECORDS, (sequence, record) => {
+        const known = this.#mirror.get(sequence);
+        if (known !== undefined) {
+          if (JSON.stringify(known) !== JSON.stringify(record)) {
+            this.violation(`after a restart record ${sequence} reads ${JSON.stringify(record)}, it was ${JSON.stringify(known)}`);
+          }
+        } else {
+          // An append the firmware saw fail (the cut came as it finished) that the flash kept anyway.
+          this.recordConfirmed(sequence, record);
+        }
+        next = sequence + 1;
+      });
+      if (visited === 0) break;
+    }
+    if (next !== ledger.headSequence + 1 && ledger.headSequence > 0) this.violation(`after a restart the ledger reads to ${next - 1} of ${ledger.headSequence}`);
+  }
+
+  // ----- every step -----
+
+  /** Safety: what must hold at every moment, whatever the faults. */
+  checkStep(firmware: Firmware | undefined, flashCutPending: boolean): void {
+    if (firmware !== undefined) this.#checkLedger(firmware, flashCutPending);
+    this.#checkBank(firmware);
+    // A quiet moment (no customer, the bank has it all): nothing may be missing even mid-run.
+    if (firmware !== undefined && !this.failed && this.synced(firmware)) {
+      this.#checkNothingLost();
+      this.#checkCassetteCount(firmware);
+      // The machine is idle: whatever happened, the last session was closed (a restart closes it as recovered).
+      if (this.#openSessionId !== 0) this.violation(`the machine is idle, but session ${this.#openSessionId} was never closed in the ledger`);
+    }
+  }
+
+  /** Invariant 4: the firmware's cassette count is its ledger's totals since the last collection. */
+  #checkCassetteCount(firmware: Firmware): void {
+    const cassette = firmware.session.cassette;
+    if (cassette.notes !== this.#stackedSinceCollection || cassette.doubtfulNotes !== this.#doubtsSinceCollection) {
+      this.violation(`the firmware counts ${cassette.notes} notes + ${cassette.doubtfulNotes} doubtful in the cassette, ` +
+        `its ledger recorded ${this.#stackedSinceCollection} + ${this.#doubtsSinceCollection} since the last collection`);
+    }
+  }
+
+  #checkLedger(firmware: Firmware, flashCutPending: boolean): void {
+    const ledger = firmware.ledger;
+    if (ledger.ackedSequence > ledger.headSequence) this.violation(`ledger ack ${ledger.ackedSequence} above its head ${ledger.headSequence}`);
+    // Invariant 5: every record above the bank's acknowledgement is still readable.
+    if (ledger.tailSequence > ledger.ackedSequence + 1) {
+      this.violation(`the ring dropped records ${ledger.ackedSequence + 1}..${ledger.tailSequence - 1}, which the bank never acknowledged`);
+    }
+    if (ledger.headSequence !== this.#mirrorHead) this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
+    const halt = firmware.scheduler.halt;
+    if (halt !== undefined && !flashCutPending) this.violation(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
+  }
+
+  #checkBank(firmware: Firmware | undefined): void {
+    const stored = this.#store.storedSequence(this.#atmId);
+    if (stored < this.#bankStored) this.violation(`the bank's stored sequence went back from ${this.#bankStored} to ${stored}`);
+    this.#bankStored = stored;
+    if (stored > this.#mirrorHead) this.violation(`the bank holds up to sequence ${stored}, the ledger never wrote past ${this.#mirrorHead}`);
+    if (firmware !== undefined && firmware.ledger.ackedSequence > stored) {
+      this.violation(`the ledger's ack ${firmware.ledger.ackedSequence} is above what the bank holds (${stored})`);
+    }
+    if (this.#internalErrors() > 0) this.violation(`the bank answered ${this.#internalErrors()} internal errors`);
+    for (const note of this.#store.creditedNotes(this.#atmId, this.#creditCursor)) {
+      this.#creditCursor = note.sequence;
+      this.#onCredit(note.sequence, note.sessionId, note.customerId, note.denominationTenge);
+    }
+    for (const doubt of this.#store.doubts(this.#atmId, this.#doubtCursor)) {
+      this.#doubtCursor = doubt.sequence;
+      bump(this.#doubts, key(doubt.customerId, doubt.denominationTenge));
+    }
+  }
+
+  #onCredit(sequence: number, sessionId: number, customerId: string, denominationTenge: number): void {
+    const record = this.#mirror.get(sequence);
+    if (record?.kind !== 'note-stacked' || record.sessionId !== sessionId || record.denominationTenge !== denominationTenge) {
+      this.violation(`the bank credited ${denominationTenge} ₸ at sequence ${sequence} (session ${sessionId}); the ledger has ${JSON.stringify(record ?? null)} there`);
+    }
+    if (this.#sessionCustomer.get(sessionId) !== customerId) {
+      this.violation(`the bank credited sequence ${sequence} to ${customerId}, the session was opened for ${this.#sessionCustomer.get(sessionId)}`);
+    }
+    if (this.#creditedSequences.has(sequence)) this.violation(`sequence ${sequence} credited twice`);
+    this.#creditedSequences.add(sequence);
+    const noteKey = key(customerId, denominationTenge);
+    const credited = bump(this.#credited, noteKey);
+    // Invariants 1 and 2: never more credited to a customer than that customer put in the cassette.
+    if (credited > (this.landed.get(noteKey) ?? 0)) {
+      this.violation(`the bank credited ${credited} × ${noteKey}, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`);
+    }
+  }
+
+  /** The screen says "credited": the bank must already hold the session's closing record. */
+  creditedShown(): void {
+    this.creditedScreens += 1;
+    if (this.#store.storedSequence(this.#atmId) < this.#lastClosedSequence) {
+      this.violation(`the screen says "credited" but the bank holds up to ${this.#store.storedSequence(this.#atmId)}, the session closed at ${this.#lastClosedSequence}`);
+    }
+  }
+
+  // ----- the end -----
+
+  /** The machine has everything synced: has the bank got all of it? */
+  synced(firmware: Firmware): boolean {
+    return firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0 &&
+      this.#store.storedSequence(this.#atmId) >= this.#lastDataSequence;
+  }
+
+  /** After the settle: invariants 1–4 in full — the cassette, the ledger and the bank agree note for note. */
+  checkSettled(firmware: Firmware): void {
+    this.checkStep(firmware, false);
+    let ledgerStacked = 0;
+    for (const [sequence, record] of this.#mirror) {
+      if (record.kind !== 'note-stacked') continue;
+      ledgerStacked += 1;
+      if (!this.#creditedSequences.has(sequence)) this.violation(`note-stacked ${sequence} (${record.denominationTenge} ₸) never credited by the bank`);
+    }
+    if (this.#creditedSequences.size !== ledgerStacked) {
+      this.violation(`the bank credited ${this.#creditedSequences.size} notes, the ledger stacked ${ledgerStacked}`);
+    }
+    this.#checkCassetteCount(firmware);
+    this.#checkNothingLost();
+    this.#checkReceipts();
+    const anomalies = this.#store.anomalies(this.#atmId, 10);
+    if (anomalies.length > 0) this.violation(`the bank noted anomalies: ${anomalies.join(', ')}`);
+  }
+
+  /** Invariants 1 and 3: every cassette note is credited to its owner, or held "to reconcile" as a doubt. */
+  #checkNothingLost(): void {
+    const doubts = new Map(this.#doubts);
+    for (const [noteKey, landed] of this.landed) {
+      let missing = landed - (this.#credited.get(noteKey) ?? 0);
+      const [owner, denomination] = noteKey.split('/');
+      for (const pool of [key(owner, Number(denomination)), key(null, Number(denomination))]) {
+        const take = Math.min(missing, doubts.get(pool) ?? 0);
+        doubts.set(pool, (doubts.get(pool) ?? 0) - take);
+        missing -= take;
+      }
+      if (missing > 0) this.violation(`${missing} × ${noteKey} in the cassette, neither credited nor held as a doubt`);
+    }
+  }
+
+  /** Each receipt states what the bank credited in its session, no more, no less. */
+  #checkReceipts(): void {
+    const creditedBySession = new Map<number, number>();
+    for (const note of this.#store.creditedNotes(this.#atmId, 0)) {
+      creditedBySession.set(note.openedSequence, (creditedBySession.get(note.openedSequence) ?? 0) + note.denominationTenge * 100);
+    }
+    for (const receipt of this.#store.atmReceipts(this.#atmId)) {
+      const credited = creditedBySession.get(receipt.openedSequence) ?? 0;
+      if (receipt.receipt.depositedTiyn !== credited) {
+        this.violation(`receipt ${receipt.receiptNumber} says ${receipt.receipt.depositedTiyn} tiyn, the bank credited ${credited} in that session`);
+      }
+      creditedBySession.delete(receipt.openedSequence);
+    }
+    for (const [openedSequence] of creditedBySession) this.violation(`session ${openedSequence} has credits and no receipt`);
+  }
+}

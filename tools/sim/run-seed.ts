@@ -1,0 +1,249 @@
+// One seed's run of the whole machine: the unchanged firmware on the simulated board
+// (SimMachine), the reference bank's own logic in process (tools/bank/in-process.ts) behind
+// the simulated network, customers, and a fault injector — every choice drawn from the seed.
+// After every customer action and every fault, and every CHECK_PERIOD_MS, the money
+// invariants are checked (checker.ts); the first violation ends the run. At the end the
+// faults are switched off and the machine must settle: everything synced, the cassette, the
+// ledger and the bank agreeing note for note.
+import type { BankHandler } from '../../hal/sim/bank-link';
+import { DEFAULT_GEOMETRY, NorFlashEmulator } from '../../hal/sim/nor-flash';
+import type { SimActor } from '../../hal/sim/world';
+import type { Settings } from '../../hal/ports';
+import type { Firmware } from '../../src/firmware';
+import type { LedgerRecord } from '../../src/ledger/records';
+import { inProcessBank } from '../bank/in-process';
+import { provisionBenchSecrets } from '../console/bench-secrets';
+import { MoneyChecker } from './checker';
+import { CustomerStream } from './customer';
+import { Dice } from './dice';
+import { FaultInjector } from './injector';
+import { SimMachine } from './machine';
+import { FAULT_KINDS, planRun, type FaultKind } from './plan';
+
+/** The firmware's default ATM id (src/config/config.ts 'atm-id'): the bank must know the machine by it. */
+export const SIM_ATM_ID = 'KRA-0000';
+/** The bank's own clock starts here and runs with virtual time; the ATM's wall clock may jump, the bank's does not. */
+const BANK_EPOCH_MS = Date.UTC(2026, 10, 25, 7, 0, 0);
+export const CHECK_PERIOD_MS = 500;
+/** After the faults stop, the machine must have synced everything within this much virtual time. */
+export const SETTLE_MS_MAX = 20 * 60_000;
+export const BREAKS = ['double-credit', 'drop-stacked'] as const;
+/** A deliberately broken part, to show the checker catches it: a bank link that re-sends a
+ * deposit with shifted sequences (credits twice), or a ledger that drops a note-stacked record. */
+export type Break = (typeof BREAKS)[number];
+
+export interface SeedOptions {
+  /** Virtual time of customers and faults before the settle (each seed varies it by ±50 %). */
+  readonly durationMs: number;
+  readonly break?: Break;
+  /** One line per fault, visit and check failure, for `--verbose`. */
+  readonly log?: (line: string) => void;
+}
+
+export interface SeedResult {
+  readonly seed: number;
+  readonly virtualMs: number;
+  readonly sessions: number;
+  readonly notes: number;
+  /** Notes the bank holds to reconcile: doubts the firmware sent where a fault left a note's fate unknown. */
+  readonly doubts: number;
+  readonly creditedScreens: number;
+  readonly visits: number;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  readonly boots: number;
+  /** Boots with the ledger's ring already past its first sector. */
+  readonly bootsAfterRingWrap: number;
+  /** Armed flash cuts that landed inside a flash operation (the rest were overtaken by a power cut or the end). */
+  readonly flashCutsLanded: number;
+  readonly watchdogResets: number;
+  /** Appends the ledger refused because it was full of records the bank had not acknowledged. */
+  readonly ledgerFullRefusals: number;
+  /** Times the `--break` did its damage (a batch re-sent shifted, a record dropped). */
+  readonly breakFired: number;
+  readonly violations: readonly string[];
+}
+
+export function runSeed(seed: number, options: SeedOptions): SeedResult {
+  const plan = planRun(seed, options.durationMs);
+  const dice = new Dice(seed);
+  const faultDice = dice.fork(1);
+  const customerDice = dice.fork(2);
+  const breakDice = dice.fork(3);
+  const faults = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  let clockNowMs = () => 0;
+  const stamp = () => `t=${(clockNowMs() / 1000).toFixed(3)}s`;
+  const log = options.log === undefined ? undefined : (line: string) => options.log!(`${stamp()} ${line}`);
+  const bank = inProcessBank({ atmId: SIM_ATM_ID, nowMs: () => BANK_EPOCH_MS + clockNowMs(), seed: dice.uint32() });
+  const checker = new MoneyChecker(bank.store, SIM_ATM_ID, () => bank.api.internalErrors, stamp);
+  checker.log = log;
+  let ledgerFullRefusals = 0;
+  let breakFired = 0;
+  const fired = () => { breakFired += 1; };
+  const machine = new SimMachine({
+    seed, provision, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
+    flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sizeBytes: plan.ledgerSectors * DEFAULT_GEOMETRY.sectorSizeBytes }),
+    bank: options.break === 'double-credit' ? doubleCrediting(bank.handler, breakDice, fired) : bank.handler,
+    onBoot: (firmware) => {
+      checker.afterBoot(firmware);
+      probeLedger(firmware, checker, () => { ledgerFullRefusals += 1; });
+      if (options.break === 'drop-stacked') dropStacked(firmware, breakDice, fired);
+    },
+  });
+  const sim = machine.sim;
+  clockNowMs = () => sim.clock.nowMs;
+  const check = () => checker.checkStep(machine.firmware, sim.flash.lastCut !== undefined);
+  const count = (kind: FaultKind) => {
+    faults[kind] += 1;
+    log?.(`fault ${kind}`);
+  };
+  let stream: CustomerStream | undefined;
+  const cassette = watchCassette(machine, checker, () => stream?.noteOwner ?? '', log);
+  const injector = new FaultInjector(machine, plan, faultDice, {
+    count, afterFault: check, afterJamCleared: cassette.observe,
+    beforeEmptying: () => {
+      log?.('technician empties the cassette');
+      cassette.emptied();
+    },
+  });
+  stream = new CustomerStream(machine, bank.api, customerDice, plan, {
+    count, afterAction: check, beforeNote: () => injector.beforeNote(), slotOpen: () => injector.slotOpen(), log,
+  });
+  let checkAtMs = CHECK_PERIOD_MS;
+  const periodic: SimActor = {
+    nextEventMs: () => checkAtMs,
+    step: (nowMs) => {
+      checkAtMs = nowMs + CHECK_PERIOD_MS;
+      check();
+    },
+  };
+  for (const actor of [injector.timers, injector, stream, periodic]) sim.world.add(actor);
+
+  machine.runUntil(() => checker.failed, plan.durationMs);
+  if (!checker.failed) {
+    injector.stop();
+    stream.close();
+    log?.('faults off: settling');
+    settle(machine, checker, () => bank.store.storedSequence(SIM_ATM_ID));
+  }
+  bank.close();
+  const link = sim.bankLink!.counts;
+  faults['bank-lost-reply'] = link.lostReplies;
+  faults['bank-duplicate'] = link.duplicates;
+  faults['bank-5xx'] = link.serverErrors;
+  return {
+    seed, virtualMs: sim.clock.nowMs, sessions: checker.sessionsOpened, notes: checker.landedNotes, doubts: checker.doubtNotes,
+    creditedScreens: checker.creditedScreens, visits: stream.visits, faults, boots: machine.counts.boots, bootsAfterRingWrap: checker.bootsAfterRingWrap,
+    flashCutsLanded: machine.counts.flashCuts, watchdogResets: machine.counts.watchdogResets, ledgerFullRefusals,
+    breakFired, violations: checker.violations,
+  };
+}
+
+function provision(settings: Settings): void {
+  provisionBenchSecrets(settings);
+  settings.set('cfg.alaqan', 'on'); // Almaty, the default city, is in the Alaqan rollout
+}
+
+/**
+ * The witnesses on the board: each note that lands in the cassette is the last inserter's (the
+ * validator's step is wrapped, so none is missed), and a "credited" screen is checked against
+ * the bank the moment it is drawn.
+ */
+function watchCassette(machine: SimMachine, checker: MoneyChecker, owner: () => string, log: ((line: string) => void) | undefined) {
+  const sim = machine.sim;
+  let seen = 0;
+  const observe = () => {
+    const notes = sim.validator.truth.cassetteTenge;
+    for (; seen < notes.length; seen += 1) {
+      log?.(`landed ${notes[seen]} ₸ of ${owner()}`);
+      checker.noteLanded(owner(), notes[seen]);
+    }
+  };
+  const validatorStep = sim.validator.step.bind(sim.validator);
+  sim.validator.step = (nowMs: number) => {
+    validatorStep(nowMs);
+    observe();
+  };
+  const show = sim.display.show.bind(sim.display);
+  sim.display.show = (screen) => {
+    show(screen);
+    if (screen.fields.message === 'credited') checker.creditedShown();
+  };
+  return {
+    observe,
+    /** The simulator forgets an emptied cassette's notes; the checker keeps them. */
+    emptied: () => {
+      observe();
+      seen = 0;
+    },
+  };
+}
+
+/** Liveness: with the faults off, the machine syncs everything within SETTLE_MS_MAX; then the books must agree in full. */
+function settle(machine: SimMachine, checker: MoneyChecker, bankStored: () => number): void {
+  const settled = machine.runUntil(() => checker.failed || (machine.firmware !== undefined && checker.synced(machine.firmware)), SETTLE_MS_MAX);
+  if (checker.failed) return;
+  const firmware = machine.firmware;
+  if (settled && firmware !== undefined) return checker.checkSettled(firmware);
+  const state = firmware === undefined ? 'power off' :
+    `session ${firmware.session.state}, outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ` +
+    `ledger head ${firmware.ledger.headSequence} acked ${firmware.ledger.ackedSequence}, bank holds ${bankStored()}, ` +
+    `halt ${firmware.scheduler.halt?.message ?? 'none'}, validator ${firmware.validator.status()}`;
+  checker.violation(`liveness: not synced ${SETTLE_MS_MAX / 60_000} min after the faults stopped: ${state}`);
+}
+
+/** Every record the firmware's ledger confirms goes to the checker's mirror, as the firmware sees it. */
+function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () => void): void {
+  const ledger = firmware.ledger;
+  const append = ledger.append.bind(ledger);
+  const acknowledge = ledger.acknowledge.bind(ledger);
+  const confirm = (before: number, result: ReturnType<typeof append>, record: () => LedgerRecord) => {
+    if (result.ok && result.sequence === before + 1 && ledger.headSequence === before + 1) checker.recordConfirmed(result.sequence, record());
+  };
+  ledger.append = (record) => {
+    if (record.kind === 'bank-ack') return ledger.acknowledge(record.ackedSequence);
+    const before = ledger.headSequence;
+    const result = append(record);
+    confirm(before, result, () => record);
+    if (!result.ok && result.error === 'full') refusedFull(); // invariant 5: full of unsynced records, it takes no more cash
+    return result;
+  };
+  ledger.acknowledge = (ackedSequence) => {
+    const before = ledger.headSequence;
+    const result = acknowledge(ackedSequence);
+    confirm(before, result, () => ({ kind: 'bank-ack', ackedSequence }));
+    return result;
+  };
+}
+
+/** BREAK: a ledger that loses some note-stacked records while saying it wrote them. */
+function dropStacked(firmware: Firmware, dice: Dice, fired: () => void): void {
+  const ledger = firmware.ledger;
+  const append = ledger.append;
+  ledger.append = (record) => {
+    if (record.kind === 'note-stacked' && dice.chance(0.3)) {
+      fired();
+      return { ok: true, sequence: ledger.headSequence };
+    }
+    return append(record);
+  };
+}
+
+/** BREAK: a link that sometimes delivers a deposits batch again with its sequences moved past the bank's. */
+function doubleCrediting(handler: BankHandler, dice: Dice, fired: () => void): BankHandler {
+  return (request) => {
+    const reply = handler(request);
+    if (request.path !== '/v1/deposits' || reply.status !== 200 || request.body === undefined || !dice.chance(0.3)) return reply;
+    const batch = JSON.parse(request.body) as { fromSequence: number; toSequence: number; records: { sequence: number; kind: string }[] };
+    if (!batch.records.some((record) => record.kind === 'note-stacked')) return reply;
+    const shift = (JSON.parse(reply.body) as { ackedSequence: number }).ackedSequence + 1 - batch.fromSequence;
+    fired();
+    handler({
+      ...request,
+      body: JSON.stringify({
+        ...batch, fromSequence: batch.fromSequence + shift, toSequence: batch.toSequence + shift,
+        records: batch.records.map((record) => ({ ...record, sequence: record.sequence + shift })),
+      }),
+    });
+    return reply;
+  };
+}
