@@ -203,7 +203,7 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     assert.deepEqual(json('GET', `/v1/qr/${late.qrSessionId}`).json, { state: 'expired' }, 'virtual time expires it');
   });
 
-  it('is fast enough for a simulation: 1 000 sessions of 4 notes, each authorised and deposited, in well under a second', () => {
+  it('is fast enough for a simulation: 1 000 sessions of 4 notes, each authorised and deposited, in a few seconds even on a loaded CI machine', () => {
     const sessions = 1_000;
     const startedMs = performance.now();
     let sequence = 0;
@@ -221,7 +221,7 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     // Saule starts with 3 000 ₸ carried: every note adds to it.
     assert.equal(bank.store.bills().find((bill) => bill.customerId === 'c-saule')!.carriedTiyn, 300_000 + sessions * 400_000);
     assertBooksBalance(bank);
-    assert.ok(elapsedMs < 1_500, `${sessions} sessions took ${elapsedMs.toFixed(0)} ms`);
+    assert.ok(elapsedMs < 5_000, `${sessions} sessions took ${elapsedMs.toFixed(0)} ms`);
     // eslint-disable-next-line no-console
     if (process.env.BANK_TIMING !== undefined) process.stdout.write(`      ${sessions} sessions in ${elapsedMs.toFixed(0)} ms\n`);
   });
