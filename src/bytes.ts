@@ -1,4 +1,4 @@
-// Bytes and their text forms, for keys, digests and protocol vectors. No Buffer on XS.
+// Bytes and their text forms, for keys, digests and protocol vectors, in plain TypeScript (the same on XS and Node).
 
 /** The bytes of an ASCII text (each char code's low 8 bits). */
 export function asciiBytes(text: string): Uint8Array {
