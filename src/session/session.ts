@@ -100,6 +100,8 @@ export class SessionTask implements Task {
   #notes = 0;
   #escrowTenge = 0;
   #closedSequence = 0;
+  /** How the cash-in ended (finish key, cancel, timeout), recorded once the acceptor has settled. */
+  #finishOutcome: SessionOutcome = 'completed';
   #notice: { text: Parameters<Screens['notice']>[0]; args: readonly (string | number)[]; then: SessionState } | undefined;
   /** Sessions completed since boot, by outcome — for the console and the bench. */
   readonly outcomes: Record<SessionOutcome, number> = { completed: 0, cancelled: 0, timeout: 0, recovered: 0 };
@@ -256,8 +258,8 @@ export class SessionTask implements Task {
         if (key === 'cancel') return this.#goodbye(nowMs);
         return;
       case 'cash-in':
-        if (key === 'enter') return this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
-        if (key === 'cancel') return this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
+        // No change is given: cancel after notes are stacked finishes the payment like ENTER.
+        if (key === 'enter' || key === 'cancel') return this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
         return;
       case 'card': case 'palm': case 'qr':
         if (key === 'cancel') return this.#goodbye(nowMs);
@@ -483,8 +485,6 @@ export class SessionTask implements Task {
     if (!acceptor.cashInStart()) return this.#closeSession(nowMs, 'cancelled');
     this.#enter('cash-in', nowMs);
   }
-
-  #finishOutcome: SessionOutcome = 'completed';
 
   #finishCashIn(nowMs: number, outcome: SessionOutcome): void {
     this.#finishOutcome = outcome;
