@@ -152,6 +152,9 @@ class NodeBenchMachine implements BenchMachine {
   readonly #pacer: NodeJS.Timeout;
   readonly #bankPoller: NodeJS.Timeout;
   #bankView: BenchBankView = { customers: [], receipts: [] };
+  /** The ledger's synced-through sequence when the bank view's last refresh began. */
+  #bankViewSyncedThrough = 0;
+  #refreshing = false;
   #powerOnAtMs = Infinity;
   #lastScreenCount = 0;
 
@@ -178,6 +181,7 @@ class NodeBenchMachine implements BenchMachine {
     this.#pacer = setInterval(() => {
       this.#sim.world.runFor(Math.max(0, performance.now() - startMs - clock.nowMs));
       if (this.firmware === undefined && clock.nowMs >= this.#powerOnAtMs) this.#powerOn();
+      if (this.firmware !== undefined && syncedThrough(this.firmware) > this.#bankViewSyncedThrough) void this.#refreshBankView();
       if (this.#sim.display.shows !== this.#lastScreenCount) {
         this.#lastScreenCount = this.#sim.display.shows;
         this.#changed();
@@ -202,8 +206,9 @@ class NodeBenchMachine implements BenchMachine {
       ledger: firmware === undefined ? [] : ledgerRows(firmware),
       ledgerStats: firmware === undefined ? { head: 0, acked: 0, usedPercent: 0 } : {
         head: firmware.ledger.headSequence,
-        // The bank holds everything that needs sending (bank-ack records are the ledger's own bookkeeping).
-        acked: firmware.ledger.stats().unsyncedRecords === 0 ? firmware.ledger.headSequence : firmware.ledger.ackedSequence,
+        // What the bank view below already shows the bank holding: a page that sees head = acked
+        // reads a bank panel with those credits in it.
+        acked: Math.min(syncedThrough(firmware), this.#bankViewSyncedThrough),
         usedPercent: Math.round((100 * firmware.ledger.stats().usedBytes) / firmware.ledger.stats().capacityBytes),
       },
       bank: this.#bankView,
@@ -313,6 +318,9 @@ class NodeBenchMachine implements BenchMachine {
   }
 
   async #refreshBankView(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    const syncedAtStart = this.firmware === undefined ? 0 : syncedThrough(this.firmware);
     try {
       const customers = [];
       const receipts = [];
@@ -326,15 +334,23 @@ class NodeBenchMachine implements BenchMachine {
         for (const receipt of reply.json.receipts ?? []) receipts.push({ receiptId: String(receipt.transactionId), text: receiptText(receipt) });
       }
       this.#bankView = { customers, receipts };
+      this.#bankViewSyncedThrough = syncedAtStart;
       this.#changed();
     } catch {
       // The bank's app port is down with the bank; the view keeps its last state.
+    } finally {
+      this.#refreshing = false;
     }
   }
 
   #changed(): void {
     for (const listener of this.#listeners) listener();
   }
+}
+
+/** The ledger's sequence up to which the bank holds everything that needs sending (bank-acks are bookkeeping). */
+function syncedThrough(firmware: Firmware): number {
+  return firmware.ledger.stats().unsyncedRecords === 0 ? firmware.ledger.headSequence : firmware.ledger.ackedSequence;
 }
 
 function provision(settings: Settings): void {
