@@ -11,12 +11,12 @@ import type {
 } from './console/machine-view';
 import type { Ledger } from './ledger/ledger';
 import type { LedgerRecord } from './ledger/records';
+import { forEachRecord } from './ledger/walk';
 import { DENOMINATIONS_TENGE } from './session/cassette';
 import type { SessionTask } from './session/session';
 
 /** A typical record's size on flash (tools/ledger/README.md: ~13 bytes), for the console's capacity estimate. */
 const RECORD_BYTES_TYPICAL = 14;
-const SCAN_CHUNK_RECORDS = 64;
 
 export interface MachineParts {
   readonly board: Board;
@@ -56,7 +56,7 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
     }),
     syncNow: () => (outbox.retryNow() ? { started: true } : { started: false, reason: 'a batch is already in flight' }),
     cassette: (): CassetteReport => ({
-      sinceWallMs: lastCollectionWallMs(ledger),
+      sinceWallMs: currentPeriod(ledger).wallMs,
       byDenomination: byDenomination(session),
       doubtfulNotes: session.cassette.doubtfulNotes,
       capacityNotes: parts.capacityNotes,
@@ -128,50 +128,29 @@ function byDenomination(session: SessionTask): DenominationCount[] {
     .filter((count) => count.notes > 0);
 }
 
-/** Visits the ledger from the last cassette-collected record (or the tail) to the head. */
-function visitPeriod(ledger: Ledger, visit: (sequence: number, record: LedgerRecord) => void): { fromSequence: number; wallMs: number } {
-  let fromSequence = ledger.tailSequence;
-  let wallMs = Number.NaN;
+/** The collection period: from the last cassette-collected record (or the tail) to the head, in one pass. */
+function currentPeriod(ledger: Ledger): { fromSequence: number; wallMs: number; ledgerTiyn: number; sentToBankTiyn: number } {
+  const period = { fromSequence: ledger.tailSequence, wallMs: Number.NaN, ledgerTiyn: 0, sentToBankTiyn: 0 };
+  const acked = ledger.ackedSequence;
   forEachRecord(ledger, (sequence, record) => {
     if (record.kind === 'cassette-collected') {
-      fromSequence = sequence + 1;
-      wallMs = record.wallMs;
+      Object.assign(period, { fromSequence: sequence + 1, wallMs: record.wallMs, ledgerTiyn: 0, sentToBankTiyn: 0 });
+    } else if (record.kind === 'note-stacked') {
+      period.ledgerTiyn += record.denominationTenge * 100;
+      if (sequence <= acked) period.sentToBankTiyn += record.denominationTenge * 100;
     }
   });
-  forEachRecord(ledger, (sequence, record) => {
-    if (sequence >= fromSequence) visit(sequence, record);
-  });
-  return { fromSequence, wallMs };
-}
-
-function forEachRecord(ledger: Ledger, visit: (sequence: number, record: LedgerRecord) => void): void {
-  let next = ledger.tailSequence;
-  const chunksMax = Math.ceil((ledger.headSequence - next + 1) / SCAN_CHUNK_RECORDS) + 1;
-  for (let chunk = 0; chunk < chunksMax && next <= ledger.headSequence; chunk += 1) {
-    const visited = ledger.readFrom(next, SCAN_CHUNK_RECORDS, visit);
-    if (visited === 0) return;
-    next += visited;
-  }
-}
-
-function lastCollectionWallMs(ledger: Ledger): number {
-  return visitPeriod(ledger, () => undefined).wallMs;
+  return period;
 }
 
 function collect(parts: MachineParts): CollectResult {
   const { ledger, session, board } = parts;
   if (session.state !== 'attract') return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
-  let ledgerTiyn = 0;
-  let sentToBankTiyn = 0;
-  const acked = ledger.ackedSequence;
-  const period = visitPeriod(ledger, (sequence, record) => {
-    if (record.kind !== 'note-stacked') return;
-    ledgerTiyn += record.denominationTenge * 100;
-    if (sequence <= acked) sentToBankTiyn += record.denominationTenge * 100;
-  });
+  const period = currentPeriod(ledger);
   const cassette = session.cassette;
   const report = {
-    byDenomination: byDenomination(session), cassetteTiyn: cassette.amountTiyn, ledgerTiyn, sentToBankTiyn, doubtfulNotes: cassette.doubtfulNotes,
+    byDenomination: byDenomination(session), cassetteTiyn: cassette.amountTiyn, ledgerTiyn: period.ledgerTiyn,
+    sentToBankTiyn: period.sentToBankTiyn, doubtfulNotes: cassette.doubtfulNotes,
   };
   const written = ledger.append({ kind: 'cassette-collected', notes: cassette.notes, amountTiyn: cassette.amountTiyn, wallMs: board.clock.wallMs() });
   if (!written.ok) return { ok: false, error: `ledger refused the collection record: ${written.error}` };

@@ -4,6 +4,7 @@
 
 import type { Settings } from '../../hal/ports';
 import type { AuthMethod, DoubtReason, LedgerRecord } from '../ledger/records';
+import { forEachRecord } from '../ledger/walk';
 import { assert } from '../assert';
 import { CassetteCount } from './cassette';
 import type { CashEvent, SessionLedger } from './deps';
@@ -62,9 +63,6 @@ export class OpenSessionCheckpoint {
   }
 }
 
-/** Records read per readFrom call while scanning. */
-const SCAN_CHUNK_RECORDS = 64;
-
 /** The open session after one more ledger record: the one rule the boot scan and the running session share. */
 export function followSession(open: OpenSession | undefined, record: LedgerRecord): OpenSession | undefined {
   if (record.kind === 'session-opened') {
@@ -99,17 +97,13 @@ export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, check
   const openThrough = savedUsable ? saved.throughSequence : 0;
   if (!cassette.restore() || cassette.throughSequence > ledger.headSequence) cassette.reset(0);
   const countedThrough = cassette.throughSequence;
-  let next = ledger.tailSequence;
-  const chunksMax = Math.ceil((ledger.headSequence - next + 1) / SCAN_CHUNK_RECORDS) + 1;
-  for (let chunk = 0; chunk < chunksMax && next <= ledger.headSequence; chunk += 1) {
-    next += ledger.readFrom(next, SCAN_CHUNK_RECORDS, (sequence, record) => {
-      if (sequence > openThrough) open = followSession(open, record); // the checkpoint has the ones before
-      if (sequence <= countedThrough) return;
-      if (record.kind === 'note-stacked') cassette.add(record.denominationTenge, sequence);
-      if (record.kind === 'doubt') cassette.addDoubt(sequence);
-      if (record.kind === 'cassette-collected') cassette.reset(sequence);
-    });
-  }
+  const next = forEachRecord(ledger, (sequence, record) => {
+    if (sequence > openThrough) open = followSession(open, record); // the checkpoint has the ones before
+    if (sequence <= countedThrough) return;
+    if (record.kind === 'note-stacked') cassette.add(record.denominationTenge, sequence);
+    if (record.kind === 'doubt') cassette.addDoubt(sequence);
+    if (record.kind === 'cassette-collected') cassette.reset(sequence);
+  });
   assert(next === ledger.headSequence + 1 || ledger.headSequence === 0, 'ledger scan ended before the head');
   return open;
 }

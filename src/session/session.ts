@@ -316,7 +316,12 @@ export class SessionTask implements Task {
   }
 
   #onCardEvent(event: CardEvent, nowMs: number): void {
-    if (event.kind === 'tap-refused') return this.#screens.card(this.#language, 'contactlessOff');
+    if (event.kind === 'tap-refused') {
+      // Say it where the customer is choosing or using the card; the screen never runs ahead of the state.
+      if (this.#state === 'method' && this.#o.config.cardOffered()) this.#enter('card', nowMs);
+      if (this.#state === 'card') this.#screens.card(this.#language, 'contactlessOff');
+      return;
+    }
     if (this.#state !== 'card') {
       if (event.kind === 'inserted' || event.kind === 'read') this.#o.devices.cardReader.eject(); // not now: give it back
       return;
