@@ -144,7 +144,7 @@ export async function startBankServer(options: BankServerOptions = {}): Promise<
   const api = new BankApi({ store, nowMs, afterCommit: faults.afterCommit });
 
   const deviceServer = https.createServer({
-    key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.caPem,
+    key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem,
     requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
   }, serve('device', (method, target, bodyText, request) => api.device(atmOf(request), method, target, bodyText)));
   const appServer = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, minVersion: 'TLSv1.2' },

@@ -43,7 +43,7 @@ export function freshDataDir(): string {
   fs.cpSync(pkiDir, path.join(dataDir, 'pki'), { recursive: true });
   // openssl.cnf names its folder: point the copy at itself.
   const config = path.join(dataDir, 'pki/openssl.cnf');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/m, `dir = ${path.join(dataDir, 'pki')}`));
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`));
   return dataDir;
 }
 
@@ -250,7 +250,7 @@ export class FaultyFront {
     this.script = script;
     this.#upstream = new NodeHttpsClient({ baseUrl: bankUrl, caPem, ...device });
     const pki = loadOrCreatePki(dataDir);
-    this.#server = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, ca: caPem, requestCert: true, rejectUnauthorized: true },
+    this.#server = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem, requestCert: true, rejectUnauthorized: true },
       (request, response) => void this.#handle(request, response));
   }
 

@@ -36,9 +36,14 @@ export function hostToolsDir(sdk = sdkRoot()) {
   return path.join(sdk, 'build', 'bin', 'lin', 'release');
 }
 
-/** TypeScript 6 for mcconfig (it writes target es2025), beside the project's pinned 5.9 for ts-node. */
+/**
+ * TypeScript 6 for mcconfig (it writes target es2025), installed into the cache by setup: the
+ * project pins 5.9 for ts-node, and two packages in one node_modules would fight over `tsc`.
+ */
+export const TYPESCRIPT_FOR_MCCONFIG = '6.0.3';
+
 export function typescript6BinDir() {
-  return path.join(projectRoot, 'node_modules', 'typescript6', 'bin');
+  return path.join(cacheRoot(), `typescript-${TYPESCRIPT_FOR_MCCONFIG}`, 'node_modules', '.bin');
 }
 
 export const HOST_TOOLS = Object.freeze(['xsc', 'xsid', 'xsl', 'mcconfig', 'mcrez']);

@@ -4,15 +4,15 @@
 // Gets the SDK — $MODDABLE if set, else the vendored archive (../shared/vendor), else a clone of
 // the pinned commit where there is network — and builds its host tools (xsc, xsid, xsl, mcconfig
 // and friends; not xsbug or mcsim, which need GTK) once into a cache outside the work tree.
-// A second run only checks and says so. TypeScript 6 for mcconfig comes from the project's own
-// devDependencies (`typescript6`, an npm alias), beside the 5.9 that ts-node needs.
+// A second run only checks and says so. TypeScript 6 for mcconfig is installed into the cache
+// from the npm registry, beside the project's own 5.9 that ts-node needs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   cacheRoot, HOST_TOOLS, hostToolsDir, idfStubDir, SDK_COMMIT, SDK_REPOSITORY, sdkCommitOf, sdkReady, sdkRoot,
-  SDK_VERSION, typescript6BinDir, VENDORED_ARCHIVE,
+  SDK_VERSION, typescript6BinDir, TYPESCRIPT_FOR_MCCONFIG, VENDORED_ARCHIVE,
 } from './sdk.mjs';
 
 const JOBS = String(Math.max(1, Math.min(os.cpus().length, 4)));
@@ -101,10 +101,18 @@ function ensureIdfStub() {
   git('commit', '-q', '-m', 'ESP-IDF stand-in');
 }
 
+function ensureTypescript6() {
+  if (existsSync(path.join(typescript6BinDir(), 'tsc'))) return;
+  const prefix = path.dirname(path.dirname(typescript6BinDir()));
+  say(`installing TypeScript ${TYPESCRIPT_FOR_MCCONFIG} for mcconfig into ${prefix}`);
+  mkdirSync(prefix, { recursive: true });
+  writeFileSync(path.join(prefix, 'package.json'), '{"private": true}\n');
+  run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--save-exact', `typescript@${TYPESCRIPT_FOR_MCCONFIG}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 function main() {
   const sdk = sdkRoot();
   const started = Date.now();
-  if (!existsSync(path.join(typescript6BinDir(), 'tsc'))) throw new Error('TypeScript 6 (typescript6) is missing: run `npm install` first');
   fetchSdk(sdk);
   checkCommit(sdk);
   ensureGio();
@@ -115,6 +123,7 @@ function main() {
   }
   for (const tool of HOST_TOOLS) if (!existsSync(path.join(hostToolsDir(sdk), tool))) throw new Error(`${tool} was not built`);
   ensureIdfStub();
+  ensureTypescript6();
   say(`SDK ${SDK_VERSION} at ${sdk}`);
   say(`host tools in ${hostToolsDir(sdk)}; TypeScript 6 for mcconfig in ${typescript6BinDir()}; cache ${cacheRoot()}`);
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
