@@ -20,7 +20,6 @@
 import HTTPClient from 'embedded:network/http/client';
 import type { HTTPRequest } from 'embedded:network/http/client';
 import TLSSocket from 'embedded:io/socket/tcp/tls';
-import type {} from 'embedded:io/socket/tls';
 import UDP from 'embedded:io/socket/udp';
 import Resolver from 'embedded:network/dns/resolver/udp';
 import config from 'mc/config';
@@ -29,7 +28,8 @@ import Timer from 'timer';
 import type {} from 'worker';
 import type { HttpsFailure } from '../ports';
 import { type BankRequestMessage, type BankResultMessage, classifyError, RESPONSE_BODY_BYTES_MAX } from './bank-protocol';
-import { type BankFailureNote, GuardedTCP, messageOf } from './guarded-tcp';
+import { describeError } from './fault';
+import { type BankFailureNote, GuardedTCP } from './guarded-tcp';
 
 export const BANK_SERVER_CA_RESOURCE = 'bank-server-ca.der';
 export const DEVICE_CERT_RESOURCE = 'device-cert.der';
@@ -41,7 +41,12 @@ const TLS_MAX_FRAGMENT_BYTES = 4096;
 /** What XS calls an exception nobody caught (xsCommon.c fxAbortString). */
 const UNHANDLED = /unhandled/;
 
-const responseBytes = new Uint8Array(RESPONSE_BODY_BYTES_MAX);
+/**
+ * Module state, in plain objects: this module is preloaded, and a typed array made at preload
+ * would be read-only (XS keeps preloaded instances in flash), so the response buffer is made
+ * once, on the first request, in this machine's RAM.
+ */
+const buffers: { response: Uint8Array | undefined } = { response: undefined };
 
 interface InFlight {
   readonly id: number;
@@ -78,6 +83,8 @@ function run(message: BankRequestMessage): void {
   let bodyLength = 0;
   let client: HTTPClient | undefined = undefined;
   const note: BankFailureNote = { message: undefined };
+  buffers.response ??= new Uint8Array(RESPONSE_BODY_BYTES_MAX);
+  const responseBytes = buffers.response;
   const requestBody = message.body === undefined ? undefined : new Uint8Array(ArrayBuffer.fromString(message.body));
   const finish = (result: BankResultMessage): void => {
     if (answered) return;
@@ -99,7 +106,7 @@ function run(message: BankRequestMessage): void {
   const fail = (failure: HttpsFailure, detail: string): void => finish({ kind: 'result', id: message.id, ok: false, failure, detail });
   /** A failure the stack reports without a message: the guarded socket's note says what it was. */
   const failFromStack = (error: unknown): void => {
-    const detail = note.message ?? (error === undefined || error === null ? '' : messageOf(error));
+    const detail = note.message ?? (error === undefined || error === null ? '' : describeError(error));
     fail(classifyError(detail, headersSeen, note.message !== undefined), detail.length > 0 ? detail : 'connection failed');
   };
   const timer = Timer.set(() => fail('timeout', `no response in ${message.timeoutMs} ms`), message.timeoutMs);
@@ -134,7 +141,7 @@ function run(message: BankRequestMessage): void {
           this.write(requestBody.subarray(requestBodyOffset, requestBodyOffset + pieceBytes));
           requestBodyOffset += pieceBytes;
         } catch (error) {
-          fail('io', `sending the body: ${messageOf(error)}`);
+          fail('io', `sending the body: ${describeError(error)}`);
         }
       },
       onReadable(this: HTTPRequest, count: number) {
@@ -146,7 +153,7 @@ function run(message: BankRequestMessage): void {
           this.read(responseBytes.subarray(bodyLength, bodyLength + count));
           bodyLength += count;
         } catch (error) {
-          fail('io', `reading the body: ${messageOf(error)}`);
+          fail('io', `reading the body: ${describeError(error)}`);
         }
       },
       // The SDK calls onDone(null) when the request completed and onDone(error) otherwise.
@@ -156,10 +163,10 @@ function run(message: BankRequestMessage): void {
             failFromStack(error);
             return;
           }
-          const body = String.fromArrayBuffer(responseBytes.buffer.slice(0, bodyLength));
+          const body = String.fromArrayBuffer(responseBytes.slice(0, bodyLength).buffer as ArrayBuffer);
           finish({ kind: 'result', id: message.id, ok: true, status, body });
         } catch (caught) {
-          fail('malformed', `response body: ${messageOf(caught)}`);
+          fail('io', `response body: ${describeError(caught)}`);
         }
       },
     });
@@ -177,7 +184,7 @@ function run(message: BankRequestMessage): void {
 function onAbort(reason: string, exception: unknown): boolean {
   const request = current.request;
   if (!UNHANDLED.test(reason) || request === undefined) return true;
-  const detail = request.note.message ?? messageOf(exception);
+  const detail = request.note.message ?? describeError(exception);
   request.fail(classifyError(detail, false, request.note.message !== undefined), detail);
   return false;
 }
@@ -188,6 +195,6 @@ self.onmessage = (message: BankRequestMessage) => {
   try {
     if (message?.kind === 'request' && current.request === undefined) run(message);
   } catch (error) {
-    post({ kind: 'result', id: message.id, ok: false, failure: 'io', detail: messageOf(error) });
+    post({ kind: 'result', id: message.id, ok: false, failure: 'io', detail: describeError(error) });
   }
 };

@@ -10,6 +10,7 @@
 // caller can say 'tls' and why), the socket is closed and the layer above is told through its
 // own onError, exactly as if the peer had dropped the connection.
 import TCP from 'embedded:io/socket/tcp';
+import { describeError } from './fault';
 
 /** Where a guarded socket leaves the first exception it caught, for the request it serves. */
 export interface BankFailureNote {
@@ -27,11 +28,6 @@ interface GuardedOptions {
   readonly [option: string]: unknown;
 }
 
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.length > 0 ? `${error.name}: ${error.message}` : error.name;
-  return String(error);
-}
-
 export class GuardedTCP extends TCP {
   #failed = false;
 
@@ -47,7 +43,7 @@ export class GuardedTCP extends TCP {
           callback(...args);
         } catch (error) {
           if (socket !== undefined) socket.#fail(error, note, onError);
-          else if (note !== undefined) note.message ??= messageOf(error);
+          else if (note !== undefined) note.message ??= describeError(error);
         }
       };
     };
@@ -57,7 +53,7 @@ export class GuardedTCP extends TCP {
 
   #fail(error: unknown, note: BankFailureNote | undefined, onError: Callback): void {
     this.#failed = true;
-    if (note !== undefined && note.message === undefined) note.message = messageOf(error);
+    if (note !== undefined && note.message === undefined) note.message = describeError(error);
     try {
       this.close();
     } catch {

@@ -20,6 +20,7 @@ import type { HttpsClient, HttpsRequest, HttpsResult } from '../ports';
 import {
   type BankRequestMessage, type BankResultMessage, REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT_MS_MAX,
 } from './bank-protocol';
+import { type FaultHandler, guarded } from './fault';
 
 export const BANK_WORKER_MODULE = 'hal/moddable/bank-worker';
 /**
@@ -63,10 +64,12 @@ export class WorkerHttpsClient implements HttpsClient {
   #pendingDone: ((result: HttpsResult) => void) | undefined = undefined;
   #timer: Timer | undefined = undefined;
   readonly #nowMs: () => number;
+  readonly #onFault: FaultHandler;
   workerRestarts = 0;
 
-  constructor(nowMs: () => number) {
+  constructor(nowMs: () => number, onFault: FaultHandler) {
     this.#nowMs = nowMs;
+    this.#onFault = onFault;
     this.#worker = this.#startWorker();
   }
 
@@ -85,13 +88,13 @@ export class WorkerHttpsClient implements HttpsClient {
     this.#workerBusySinceMs = this.#nowMs();
     this.#pendingId = id;
     this.#pendingDone = onDone;
-    this.#timer = Timer.set(() => this.#onTimeout(id), request.timeoutMs + WORKER_GRACE_MS);
+    this.#timer = Timer.set(guarded('bank timeout', this.#onFault, () => this.#onTimeout(id)), request.timeoutMs + WORKER_GRACE_MS);
     return true;
   }
 
   #startWorker(): Worker {
     const worker = new Worker(BANK_WORKER_MODULE, WORKER_CREATION);
-    worker.onmessage = (message: BankResultMessage) => this.#onResult(message);
+    worker.onmessage = guarded('bank result', this.#onFault, (message: BankResultMessage) => this.#onResult(message));
     return worker;
   }
 
@@ -133,6 +136,6 @@ export class WorkerHttpsClient implements HttpsClient {
 
   /** The port promises onDone on a later turn, never inside request(). */
   #finishLater(onDone: (result: HttpsResult) => void, result: HttpsResult): void {
-    Timer.set(() => onDone(result));
+    Timer.set(guarded('bank result', this.#onFault, () => onDone(result)));
   }
 }

@@ -47,18 +47,26 @@ export class PreferenceSettings implements Settings {
   }
 }
 
-/** Instrumentation items (documentation/base/base.md): 11 slot heap bytes, 12 chunk heap bytes. */
-export const INSTRUMENT_SLOT_HEAP_BYTES = 11;
-export const INSTRUMENT_CHUNK_HEAP_BYTES = 12;
+/**
+ * Instrumentation items are numbered differently on each platform (the ESP32 has CPU load items
+ * the simulator lacks), so they are looked up by name once (Instrumentation.map, the SDK's
+ * typings/instrumentation.d.ts), never by a hard-coded index. A build without instrumentation
+ * answers undefined, which the port reports as NaN ("cannot tell").
+ */
+export const INSTRUMENT_SLOT_HEAP = 'XS Slot Heap Used';
+export const INSTRUMENT_CHUNK_HEAP = 'XS Chunk Heap Used';
 
 export class ModdableSystem implements SystemInfo {
+  readonly #slotHeapItem = Instrumentation.map(INSTRUMENT_SLOT_HEAP);
+  readonly #chunkHeapItem = Instrumentation.map(INSTRUMENT_CHUNK_HEAP);
+
   restart(): void {
     restart();
   }
 
-  /** NaN where the build carries no instrumentation (the port's "cannot tell"). */
   heapUsedBytes(): number {
-    const usedBytes = Instrumentation.get(INSTRUMENT_SLOT_HEAP_BYTES) + Instrumentation.get(INSTRUMENT_CHUNK_HEAP_BYTES);
+    if (this.#slotHeapItem === undefined || this.#chunkHeapItem === undefined) return Number.NaN;
+    const usedBytes = (Instrumentation.get(this.#slotHeapItem) ?? Number.NaN) + (Instrumentation.get(this.#chunkHeapItem) ?? Number.NaN);
     return Number.isFinite(usedBytes) && usedBytes > 0 ? usedBytes : Number.NaN;
   }
 }
