@@ -31,9 +31,16 @@ export interface BankPki {
   readonly caPem: string;
   /** The device CA: what the bank trusts for an ATM's client certificate. */
   readonly deviceCaPem: string;
+  /**
+   * The chain a server presents: its certificate, then the server CA. Moddable's TLS checks
+   * the host name (subjectAltName) only in a chain of two or more certificates
+   * (modules/crypt/ssl/ssl_cert.js, verify); with the leaf alone a board refuses the bank.
+   */
   readonly serverCertPem: string;
   readonly serverKeyPem: string;
   issueDeviceCertificate(atmId: string, options?: IssueOptions): DeviceCertificate;
+  /** A server certificate from the server CA for other names (tests: a bank at the wrong host name). */
+  issueServerCertificate(dnsNames: readonly string[]): DeviceCertificate;
 }
 
 /** What an ATM id may be: it becomes the certificate's CN, so nothing openssl's -subj would read specially. */
@@ -92,13 +99,13 @@ extendedKeyUsage = clientAuth
 `;
 }
 
-function sign(pkiDir: string, commonName: string, extensions: 'server_ext' | 'device_ext', options: IssueOptions): DeviceCertificate {
+function sign(pkiDir: string, commonName: string, extensions: 'server_ext' | 'device_ext' | 'other_server_ext', options: IssueOptions): DeviceCertificate {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bank-csr-'));
   try {
     openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${commonName}`], work);
     const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
     const notAfter = options.notAfter ?? new Date(Date.now() + 2 * 365 * 86_400_000);
-    const caName = extensions === 'server_ext' ? 'server_ca' : 'device_ca';
+    const caName = extensions === 'device_ext' ? 'device_ca' : 'server_ca';
     openssl(['ca', '-batch', '-notext', '-config', path.join(pkiDir, 'openssl.cnf'), '-name', caName, '-extensions', extensions,
       '-startdate', opensslDate(notBefore), '-enddate', opensslDate(notAfter), '-in', 'leaf.csr', '-out', 'leaf.pem'], work);
     return { certPem: fs.readFileSync(path.join(work, 'leaf.pem'), 'utf8'), keyPem: fs.readFileSync(path.join(work, 'leaf.key'), 'utf8') };
@@ -135,11 +142,19 @@ export function loadOrCreatePki(dataDir: string): BankPki {
   return {
     caPem: read('ca.pem'),
     deviceCaPem: read('device-ca.pem'),
-    serverCertPem: read('server.pem'),
+    serverCertPem: read('server.pem') + read('ca.pem'),
     serverKeyPem: read('server.key'),
     issueDeviceCertificate(atmId: string, options: IssueOptions = {}): DeviceCertificate {
       if (!ATM_ID_PATTERN.test(atmId)) throw new Error(`ATM id ${JSON.stringify(atmId)}: 1..24 of A-Z a-z 0-9 . _ -`);
       return sign(pkiDir, atmId, 'device_ext', options);
+    },
+    issueServerCertificate(dnsNames: readonly string[]): DeviceCertificate {
+      if (dnsNames.length === 0 || !dnsNames.every((name) => /^[a-z0-9.-]{1,63}$/.test(name))) throw new Error(`server names ${JSON.stringify(dnsNames)}`);
+      const config = path.join(pkiDir, 'openssl.cnf');
+      const text = fs.readFileSync(config, 'utf8').replace(/\[ other_server_ext \][^[]*/, '');
+      fs.writeFileSync(config, `${text}[ other_server_ext ]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = ${dnsNames.map((name) => `DNS:${name}`).join(',')}\n`);
+      const leaf = sign(pkiDir, dnsNames[0], 'other_server_ext', {});
+      return { certPem: leaf.certPem + read('ca.pem'), keyPem: leaf.keyPem };
     },
   };
 }

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { idfStubDir, projectRoot, toolEnv } from './sdk.mjs';
 
+/** What the Linux builds run for each TypeScript module (their manifest's typescript.compiler is $(ATM_TSC)). */
+export const TRANSPILE_COMMAND = `${process.execPath} ${path.join(projectRoot, 'tools/moddable/tsc-transpile.mjs')}`;
+
 export const MAKE_JOBS = Math.max(1, Math.min(os.cpus().length, 4));
 
 /** The makefile mcconfig wrote under `outputDir` for `platform` (the app's name is its folder's). */
@@ -60,7 +63,7 @@ export function make({ makefile, targets = [], variables = {}, env = {}, echo = 
   return new Promise((resolve) => {
     const child = spawn('make', args, {
       cwd: path.dirname(makefile),
-      env: toolEnv({ IDF_PATH: process.env.IDF_PATH ?? idfStubDir(), MAKEFLAGS_JOBS: `--jobs=${MAKE_JOBS}`, ...env }),
+      env: toolEnv({ IDF_PATH: process.env.IDF_PATH ?? idfStubDir(), MAKEFLAGS_JOBS: `--jobs=${MAKE_JOBS}`, ATM_TSC: TRANSPILE_COMMAND, ...env }),
     });
     let output = '';
     const take = (chunk) => {

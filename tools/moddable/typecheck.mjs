@@ -15,7 +15,7 @@ import { cacheRoot, projectRoot, toolEnv } from './sdk.mjs';
 
 const BOARDS = [
   { platform: 'esp32', manifest: 'manifest.json', exclude: ['hal/moddable/lin/**'] },
-  { platform: 'lin', manifest: 'hal/moddable/lin/manifest.json', exclude: ['hal/moddable/main.ts', 'hal/moddable/keypad.ts'] },
+  { platform: 'lin', manifest: 'hal/moddable/lin/manifest.json', exclude: ['hal/moddable/main.ts', 'hal/moddable/keypad.ts', 'hal/moddable/network.ts', 'hal/moddable/reconnect.ts'] },
 ];
 
 function typecheck({ platform, manifest, exclude }) {
