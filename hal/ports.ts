@@ -138,6 +138,16 @@ export interface Settings {
   set(key: string, value: string): boolean;
 }
 
+/**
+ * What the factory provisioned into this one machine, read-only to the firmware: its identity at
+ * the bank. Moddable: the per-machine build's config (the id its device certificate was issued
+ * for); the desk: the CN of the certificate the bank issued; the simulator: what a test gives it.
+ */
+export interface Provisioning {
+  /** The ATM id this machine's device certificate carries (the bank knows it by nothing else); undefined when none is provisioned. */
+  atmId(): string | undefined;
+}
+
 export interface SystemInfo {
   restart(): void;
   /** Heap bytes in use, or NaN where the platform cannot tell. */
@@ -162,4 +172,5 @@ export interface Board {
   readonly crypto: Crypto;
   readonly settings: Settings;
   readonly system: SystemInfo;
+  readonly provisioning: Provisioning;
 }

@@ -1,6 +1,6 @@
 import type {
   Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad, PalmHealth, PalmReading,
-  PalmScanner, Random, Screen, Settings, SystemInfo, Watchdog,
+  PalmScanner, Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
 import { hmacSha256Parts, sha256Parts } from './sha256';
 import type { SimActor, VirtualClock } from './world';
@@ -153,6 +153,27 @@ export class SimSystem implements SystemInfo {
 
   heapUsedBytes(): number {
     return Number.NaN;
+  }
+}
+
+/** The ATM id a simulated board is provisioned with unless a test gives another (or none). */
+export const SIM_BOARD_ATM_ID = 'ATM-SIM-0001';
+
+export interface SimProvisioningSpec {
+  /** Omitted: the board has no ATM id (an unprovisioned board). */
+  readonly atmId?: string;
+}
+
+/** The simulated factory's provisioning; a test may change it between boots (a board re-provisioned). */
+export class SimProvisioning implements Provisioning {
+  atmIdValue: string | undefined;
+
+  constructor(spec: SimProvisioningSpec) {
+    this.atmIdValue = spec.atmId;
+  }
+
+  atmId(): string | undefined {
+    return this.atmIdValue;
   }
 }
 

@@ -30,6 +30,12 @@ export class Screens {
     this.#show('attract', languages[0] ?? 'kk', say('kk', 'welcome'), [...lines, say('kk', 'languageKeys')], {});
   }
 
+  /** The idle screen of a machine that cannot serve anyone, in every language it offers. */
+  outOfService(languages: readonly Language[], reason: string): void {
+    const lines = languages.map((language) => say(language, 'outOfService'));
+    this.#show('out-of-service', languages[0] ?? 'kk', say('kk', 'outOfService'), lines, { reason });
+  }
+
   method(language: Language, palmOffered: boolean, cardOffered: boolean): void {
     const lines = [
       ...(palmOffered ? [say(language, 'methodPalm', 'F1')] : []),

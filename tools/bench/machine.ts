@@ -9,9 +9,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FileNorFlash } from '../../hal/node/file-flash';
 import { NodeHttpsClient } from '../../hal/node/https-client';
+import { CertificateProvisioning } from '../../hal/node/provisioning';
 import { openPtyPair, runValidatorOnPty, type SimulatorBridge } from '../../hal/node/pty-pair';
 import { openSerialLine, type NodeSerialLine } from '../../hal/node/serial-port';
-import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, SerialLine, Settings } from '../../hal/ports';
+import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, Provisioning, SerialLine, Settings } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { makeSimBoard } from '../../hal/sim/board';
 import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
@@ -60,7 +61,7 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const device = bank.issueDeviceCertificate(BENCH_ATM.atmId, { address: BENCH_ATM.address });
   const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
   const validator = await openValidator(options.validatorPath);
-  const machine = new NodeBenchMachine(dataDir, bank, https, validator, options.consoleLines ?? []);
+  const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem), validator, options.consoleLines ?? []);
   return {
     machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
   };
@@ -158,7 +159,8 @@ class NodeBenchMachine implements BenchMachine {
   #powerOnAtMs = Infinity;
   #lastScreenCount = 0;
 
-  constructor(dataDir: string, bank: BankServer, https: SwitchableHttps, validator: ValidatorConnection, consoleLines: readonly SerialLine[]) {
+  constructor(dataDir: string, bank: BankServer, https: SwitchableHttps, provisioning: Provisioning, validator: ValidatorConnection,
+    consoleLines: readonly SerialLine[]) {
     this.#bank = bank;
     this.#https = https;
     this.#validator = validator;
@@ -173,6 +175,7 @@ class NodeBenchMachine implements BenchMachine {
       ledgerFlash: this.#flash,
       bank: https,
       system: { restart: () => this.#powerCycle(0), heapUsedBytes: () => process.memoryUsage().heapUsed },
+      provisioning,
     };
     this.firmware = startFirmware(this.#board);
     const startMs = performance.now();
@@ -355,7 +358,6 @@ function syncedThrough(firmware: Firmware): number {
 
 function provision(settings: Settings): void {
   provisionBenchSecrets(settings);
-  if (settings.get('cfg.atm_id') === undefined) settings.set('cfg.atm_id', BENCH_ATM.atmId);
   if (settings.get('cfg.alaqan') === undefined) settings.set('cfg.alaqan', 'on'); // Almaty is in the Alaqan rollout
 }
 
