@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import os from 'node:os';
 import { NodeHttpsClient } from '../../hal/node/https-client';
 import { isValidIin } from '../../tools/bank/iin';
 import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
@@ -9,6 +11,17 @@ import type { BankServer } from '../../tools/bank/server';
 import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
 
 const ATM = 'ATM-ALA-0001';
+
+/** An app request with no authorization header at all: its status and the challenge it names. */
+function fetchAppWithoutToken(bank: BankServer, requestPath: string): Promise<{ status: number; authenticate: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(new URL(requestPath, bank.appUrl), { ca: bank.caPem, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, authenticate: response.headers['www-authenticate'] }));
+    });
+    request.on('error', reject);
+  });
+}
 
 describe('demo customers and the simulator\'s demo cards', () => {
   it('hold the tokens the card reader makes from the demo cards with the bench key', () => {
@@ -107,14 +120,14 @@ describe('reference bank server (tools/bank)', function () {
     const id = start.json.qrSessionId;
     assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'pending' });
     assert.deepEqual((await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id })).status, 404, 'not before the scan');
-    const forged = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload.replace(/t=./, 't=0'), iin: '950614400011' });
+    const forged = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload.replace(/t=./, 't=0'), iin: '950614400011' });
     assert.equal(forged.status, 404, 'the token must match');
-    const scan = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
+    const scan = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
     assert.deepEqual(scan, { status: 200, json: { state: 'confirmed', atmId: ATM } });
     assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'confirmed' });
     const authorised = await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id });
     assert.deepEqual([authorised.status, authorised.json.customerId], [200, 'c-aigerim']);
-    const again = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '880302300023' });
+    const again = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '880302300023' });
     assert.deepEqual(again.status, 409);
   });
 
@@ -122,10 +135,10 @@ describe('reference bank server (tools/bank)', function () {
     const start = await post('/v1/qr', { atmId: ATM });
     clockMs += QR_LIFETIME_MS;
     assert.deepEqual((await get(`/v1/qr/${start.json.qrSessionId}`)).json, { state: 'expired' });
-    const late = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
+    const late = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
     assert.deepEqual(late.json, { error: 'expired', state: 'expired' });
     const other = await post('/v1/qr', { atmId: ATM });
-    await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: other.json.payload, iin: '950614400011', action: 'cancel' });
+    await appRequest(bank, 'POST', '/app/qr/scan', { payload: other.json.payload, iin: '950614400011', action: 'cancel' });
     assert.deepEqual((await get(`/v1/qr/${other.json.qrSessionId}`)).json, { state: 'cancelled' });
   });
 
@@ -152,11 +165,11 @@ describe('reference bank server (tools/bank)', function () {
       depositedTiyn: 2_000_000, notes: [{ denominationTenge: 10000, count: 1 }, { denominationTenge: 5000, count: 2 }],
       toBillTiyn: 1_500_000, toNextTiyn: 500_000, billLeftTiyn: 0, nextBillTiyn: 1_000_000, carriedTiyn: 0, sessionOutcome: 'completed',
     });
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const app = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.deepEqual(app.json.bill, { billTiyn: 0, dueDate: '', nextBillTiyn: 1_000_000, outstandingTiyn: 0, carriedTiyn: 0 });
     assert.equal(app.json.receipts.length, 1);
     assert.equal(app.json.receipts[0].receiptNumber, 1);
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.notes, totals.json.tiyn, totals.json.byDenomination, totals.json.receipts], [3, 2_000_000, { 5000: 2, 10000: 1 }, 1]);
   });
 
@@ -174,11 +187,60 @@ describe('reference bank server (tools/bank)', function () {
       { sequence: 12, kind: 'note-stacked', sessionId: 42, denominationTenge: 1000 },
       { sequence: 13, kind: 'doubt', sessionId: 42, denominationTenge: 5000, reason: 'power-cut-in-stacker' }] };
     assert.deepEqual((await post('/v1/deposits', overlap)).json, { ackedSequence: 13 });
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/791123300034');
+    const app = await appRequest(bank, 'GET', '/app/customers/791123300034');
     // 3 000 ₸ against 18 000 ₸ due (10 000 ₸ of it overdue): all of it to the overdue part.
     assert.deepEqual(app.json.bill, { billTiyn: 1_500_000, dueDate: '2026-11-10', nextBillTiyn: 800_000, outstandingTiyn: 700_000, carriedTiyn: 0 });
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.storedSequence, totals.json.notes, totals.json.doubts], [13, 5, 1]);
+  });
+
+  it('answers the app and admin side only with its token: no bill, receipt or QR confirmation for anyone else', async () => {
+    const refused = { status: 401, json: { error: 'unauthorised' } };
+    const stranger = { ...bank, appToken: 'not-the-token' };
+    assert.deepEqual(await appRequest(stranger, 'GET', '/app/customers/950614400011'), refused);
+    assert.deepEqual(await appRequest(stranger, 'GET', `/admin/totals?atmId=${ATM}`), refused);
+    assert.deepEqual(await appRequest({ ...bank, appToken: bank.appToken.slice(1) }, 'GET', `/admin/notes?atmId=${ATM}`), refused);
+    const start = await post('/v1/qr', { atmId: ATM });
+    assert.deepEqual(await appRequest(stranger, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' }), refused);
+    assert.deepEqual((await get(`/v1/qr/${start.json.qrSessionId}`)).json, { state: 'pending' }, 'the refused scan confirmed nothing');
+    const noHeader = await fetchAppWithoutToken(bank, '/app/customers/950614400011');
+    assert.deepEqual(noHeader, { status: 401, authenticate: 'Bearer' });
+    assert.equal((await appRequest(bank, 'GET', '/app/customers/950614400011')).status, 200);
+  });
+
+  it('authorises once per QR scan: a confirmed session spent on one authorisation cannot authorise again', async () => {
+    const start = await post('/v1/qr', { atmId: ATM });
+    const id = start.json.qrSessionId;
+    assert.equal((await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' })).status, 200);
+    const first = await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id });
+    assert.deepEqual([first.status, first.json.customerId], [200, 'c-aigerim']);
+    clockMs += 60_000; // well inside the 10 minutes the session could authorise in before
+    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id }), { status: 404, json: { error: 'unknown-customer' } });
+    assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'used' });
+    assert.equal((await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' })).status, 409);
+  });
+
+  it('refuses a certificate of its own CA for an ATM it never provisioned, and creates nothing for it', async () => {
+    const stranger = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...testCertificate('ATM-NEW-0001') });
+    try {
+      const batch = { atmId: 'ATM-NEW-0001', fromSequence: 1, toSequence: 1, records: [{ sequence: 1, kind: 'note-stacked', sessionId: 1, denominationTenge: 20000 }] };
+      const unknownAtm = { ok: true, status: 403, body: '{"error":"unknown-atm"}' };
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/deposits', batch), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/authorise', { atmId: 'ATM-NEW-0001', method: 'iin', iin: '950614400011' }), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/qr', { atmId: 'ATM-NEW-0001' }), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'GET', '/v1/receipts/ATM-NEW-0001/1'), unknownAtm);
+      const totals = await appRequest(bank, 'GET', '/admin/totals?atmId=ATM-NEW-0001');
+      assert.deepEqual([totals.json.storedSequence, totals.json.records, totals.json.doubts], [0, 0, 0], 'nothing was stored for it');
+    } finally {
+      stranger.close();
+    }
+    const provisioned = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...bank.provisionAtm('ATM-NEW-0002', { address: 'Шымкент' }) });
+    try {
+      const reply = await requestOnce(provisioned, 'POST', '/v1/authorise', { atmId: 'ATM-NEW-0002', method: 'iin', iin: '950614400011' });
+      assert.deepEqual(reply.ok && reply.status, 200, 'a provisioned ATM is served');
+    } finally {
+      provisioned.close();
+    }
   });
 
   it('keeps everything across a restart: books, stored sequence, CA', async () => {
@@ -186,10 +248,33 @@ describe('reference bank server (tools/bank)', function () {
     await shut();
     await open();
     assert.equal(bank.caPem, caBefore);
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.storedSequence, totals.json.notes, totals.json.tiyn], [13, 5, 2_300_000]);
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const app = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.equal(app.json.bill.nextBillTiyn, 1_000_000);
     assert.equal((await get(`/v1/receipts/${ATM}/41`)).json.receiptNumber, 1);
+  });
+});
+
+describe('reference bank listeners', function () {
+  this.timeout(20_000);
+
+  it('keeps the app and admin listener on loopback when the device listener is opened to the network', async () => {
+    const dataDir = freshDataDir();
+    const bank = await startBankServer({ dataDir, port: 0, host: '0.0.0.0' });
+    try {
+      assert.match(bank.url, /^https:\/\/0\.0\.0\.0:\d+$/);
+      assert.match(bank.appUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await appRequest(bank, 'GET', '/app/customers/950614400011')).status, 200);
+      // Where the machine has a network address, the app port is not reachable on it.
+      const lan = Object.values(os.networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal);
+      if (lan !== undefined) {
+        const outside = { ...bank, appUrl: bank.appUrl.replace('127.0.0.1', lan.address) };
+        await assert.rejects(appRequest(outside, 'GET', '/app/customers/950614400011'), /ECONNREFUSED/);
+      }
+    } finally {
+      await bank.close();
+      removeDir(dataDir);
+    }
   });
 });

@@ -17,7 +17,7 @@ import { ATM_ID_PATTERN } from './pki';
 import { BankStore } from './store';
 
 export interface InProcessBankOptions {
-  /** The ATM the handler speaks for, as if it were its certificate's CN. */
+  /** The ATM the handler speaks for, as if it were its certificate's CN; the bank provisions it. */
   readonly atmId: string;
   /** The bank's wall clock in ms since the epoch (UTC): receipts and QR lifetimes read it. */
   readonly nowMs: () => number;
@@ -62,7 +62,8 @@ export function seededBytes(seed: number): (byteCount: number) => Uint8Array {
 
 export function inProcessBank(options: InProcessBankOptions): InProcessBank {
   const store = new BankStore({ inMemory: true }, options.nowMs);
-  if (options.address !== undefined) store.registerAtm(options.atmId, options.address);
+  // The simulated machine is one the bank provisioned: only those may use the device API.
+  store.registerAtm(options.atmId, options.address);
   const api = new BankApi({ store, nowMs: options.nowMs, randomBytes: seededBytes(options.seed) });
   return { handler: deviceHandler(api, options.atmId), api, store, close: () => store.close() };
 }

@@ -55,6 +55,9 @@ export type BeforeCommitHook = (batchNumber: number) => void;
 /** Where the books live: a folder holding bank.sqlite (durable), or memory (the simulation). */
 export type StoreLocation = { readonly dataDir: string } | { readonly inMemory: true };
 
+/** The receipts' address of an ATM provisioned without one. */
+const ADDRESS_UNKNOWN = 'адрес не указан';
+
 /** Rows one books query returns at most; page on with afterSequence / afterReceiptNumber. */
 export const BOOKS_PAGE_MAX = 10_000;
 /** Rows `books()` gathers at most per kind, over all its pages (a simulation run is far smaller). */
@@ -112,7 +115,7 @@ export interface AtmBooks {
 
 type Statement = Database.Statement;
 type CustomerKey = 'iin' | 'card_token' | 'palm_template' | 'customer_id';
-type QrRow = { atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
+type QrRow = { qr_session_id: string; atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
 type CreditRow = { denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number };
 
 function prepareAll(db: Database.Database) {
@@ -127,6 +130,7 @@ function prepareAll(db: Database.Database) {
     insertAtmIfMissing: db.prepare('INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, ?)'),
     upsertAtm: db.prepare('INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address'),
     atmAddress: db.prepare('SELECT address FROM atms WHERE atm_id = ?'),
+    atmKnown: db.prepare('SELECT 1 AS known FROM atms WHERE atm_id = ?'),
     storedSequence: db.prepare('SELECT stored_sequence FROM atms WHERE atm_id = ?'),
     setStoredSequence: db.prepare('UPDATE atms SET stored_sequence = ? WHERE atm_id = ?'),
     insertRecord: db.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?)'),
@@ -146,6 +150,7 @@ function prepareAll(db: Database.Database) {
     createQr: db.prepare("INSERT INTO qr_sessions VALUES (?, ?, ?, ?, ?, 'pending', NULL)"),
     qr: db.prepare('SELECT * FROM qr_sessions WHERE qr_session_id = ?'),
     settleQr: db.prepare("UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?"),
+    useQr: db.prepare("UPDATE qr_sessions SET state = 'used' WHERE qr_session_id = ? AND atm_id = ? AND state = 'confirmed'"),
     notesByDenomination: db.prepare('SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d'),
     countRecords: db.prepare('SELECT COUNT(*) AS n FROM records WHERE atm_id = ?'),
     countDoubts: db.prepare('SELECT COUNT(*) AS n FROM doubts WHERE atm_id = ?'),
@@ -255,8 +260,19 @@ export class BankStore {
     return row === undefined ? undefined : JSON.parse(row.body) as Receipt;
   }
 
-  registerAtm(atmId: string, address: string): void {
-    this.#sql.upsertAtm.run(atmId, address);
+  /**
+   * Makes `atmId` a machine the bank knows (provisioning): only these may speak on the device
+   * side. With an address, the receipts' address is set (or changed); without, an existing
+   * ATM keeps its own and a new one gets a placeholder.
+   */
+  registerAtm(atmId: string, address?: string): void {
+    if (address === undefined) this.#sql.insertAtmIfMissing.run(atmId, ADDRESS_UNKNOWN);
+    else this.#sql.upsertAtm.run(atmId, address);
+  }
+
+  /** Whether the bank provisioned this ATM; a certificate from its CA alone does not make one. */
+  atmKnown(atmId: string): boolean {
+    return this.#sql.atmKnown.get(atmId) !== undefined;
   }
 
   // ---- QR sessions ----
@@ -269,6 +285,15 @@ export class BankStore {
     const row = this.#sql.qr.get(qrSessionId) as QrRow | undefined;
     if (row !== undefined && row.state === 'pending' && this.#nowMs() >= row.expires_ms) row.state = 'expired';
     return row;
+  }
+
+  /**
+   * Spends a confirmed QR session on one authorisation (confirmed → used), for the ATM that
+   * created it; false if it was not confirmed, already used, or another ATM's. One row update,
+   * so two authorisations racing for the same session cannot both win.
+   */
+  useQr(qrSessionId: string, atmId: string): boolean {
+    return this.#sql.useQr.run(qrSessionId, atmId).changes === 1;
   }
 
   /** Moves a pending QR session on (confirmed by a customer, or cancelled); false if it was no longer pending. */
@@ -294,7 +319,8 @@ export class BankStore {
   }
 
   #applyInTransaction(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number): BatchOutcome {
-    this.#sql.insertAtmIfMissing.run(atmId, 'адрес не указан');
+    // The API refuses an ATM the bank never provisioned; a batch for one here would be a bug.
+    assert.ok(this.atmKnown(atmId), `applyBatch: unknown ATM ${atmId}`);
     const storedSequence = this.storedSequence(atmId);
     if (fromSequence > storedSequence + 1) return { kind: 'gap', ackedSequence: storedSequence };
     let appliedRecords = 0;

@@ -58,7 +58,7 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const dataDir = path.resolve(options.dataDir ?? 'data');
   fs.mkdirSync(path.join(dataDir, 'bench'), { recursive: true });
   const bank = await startBankServer({ dataDir: path.join(dataDir, 'bank'), port: options.bankPort ?? 0 });
-  const device = bank.issueDeviceCertificate(BENCH_ATM.atmId, { address: BENCH_ATM.address });
+  const device = bank.provisionAtm(BENCH_ATM.atmId, { address: BENCH_ATM.address });
   const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
   const validator = await openValidator(options.validatorPath);
   const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem), validator, options.consoleLines ?? []);
@@ -292,7 +292,7 @@ class NodeBenchMachine implements BenchMachine {
   async #scanQr(iin: string): Promise<string | undefined> {
     const payload = this.#sim.display.current?.qr;
     if (payload === undefined) return 'no QR code on the screen';
-    const reply = await appRequest(this.#bank.appUrl, this.#bank.caPem, 'POST', '/app/qr/scan', { payload, iin });
+    const reply = await appRequest(this.#bank, 'POST', '/app/qr/scan', { payload, iin });
     return reply.status === 200 ? undefined : `the app says: ${reply.json?.error ?? reply.status}`;
   }
 
@@ -328,7 +328,7 @@ class NodeBenchMachine implements BenchMachine {
       const customers = [];
       const receipts = [];
       for (const customer of DEMO_CUSTOMERS) {
-        const reply = await appRequest(this.#bank.appUrl, this.#bank.caPem, 'GET', `/app/customers/${customer.iin}`);
+        const reply = await appRequest(this.#bank, 'GET', `/app/customers/${customer.iin}`);
         if (reply.status !== 200) continue;
         const bill = reply.json.bill;
         customers.push({
