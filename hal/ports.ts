@@ -140,12 +140,15 @@ export interface Settings {
 
 /**
  * What the factory provisioned into this one machine, read-only to the firmware: its identity at
- * the bank. Moddable: the per-machine build's config (the id its device certificate was issued
- * for); the desk: the CN of the certificate the bank issued; the simulator: what a test gives it.
+ * the bank and its own secrets. Moddable: the per-machine build's config (the id its device
+ * certificate was issued for) and the factory's NVS partition; the desk: what the bank issued
+ * (the certificate's CN, the key); the simulator: what a test gives it.
  */
 export interface Provisioning {
   /** The ATM id this machine's device certificate carries (the bank knows it by nothing else); undefined when none is provisioned. */
   atmId(): string | undefined;
+  /** A copy of this machine's own card-token key (shared with the bank alone, no other machine has it); undefined when none is provisioned. */
+  cardTokenKey(): Uint8Array | undefined;
 }
 
 export interface SystemInfo {

@@ -1,11 +1,10 @@
-import type { Board, Settings } from '../hal/ports';
+import type { Board } from '../hal/ports';
 import { BankClient } from './bank/bank-client';
-import { bytesOfHex } from './bytes';
 import { Outbox } from './bank/outbox';
-import { CARD_TOKEN_KEY_SETTING, CardReaderDriver } from './card/driver';
+import { CardReaderDriver } from './card/driver';
 import { CcnetDriver } from './cash/ccnet-driver';
 import { ConfigStore } from './config/config';
-import { readIdentity, type MachineIdentity } from './config/identity';
+import { readCardTokenKey, readIdentity, type MachineIdentity } from './config/identity';
 import { ConsoleTask } from './console/console';
 import { palmOffered, ALAQAN_CITIES_DEFAULT } from './kz/alaqan';
 import { Ledger } from './ledger/ledger';
@@ -21,7 +20,6 @@ export const LOOP_TICK_MS = 5;
 export const WATCHDOG_TIMEOUT_MS = 4000;
 /** A CashCode drop cassette holds about 1 000 notes; the session stops short of it. */
 export const CASSETTE_CAPACITY_NOTES = 1000;
-const TOKEN_KEY_BYTES = 32;
 /**
  * The outbox's name for a machine with no ATM id. It never leaves the board: with no ATM id the
  * outbox may not start a batch and the bank client sends nothing (BankClient.closed).
@@ -53,11 +51,11 @@ export function startFirmware(board: Board): Firmware {
   const ledger = Ledger.mount(board.ledgerFlash);
   log.record('ledger', `mounted: head ${ledger.headSequence}, acked ${ledger.ackedSequence}, skipped ${ledger.mountReport.skipped}`);
   const validator = new CcnetDriver(board.validatorLine, board.clock);
-  const tokenKey = provisionedKey(board.settings);
+  const tokenKey = readCardTokenKey(board.provisioning).key;
   const cardReader = new CardReaderDriver(board.cardReaderLine, board.crypto, {
-    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey: tokenKey ?? new Uint8Array(TOKEN_KEY_BYTES),
+    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey,
   });
-  if (tokenKey === undefined) log.record('card', 'no card-token key provisioned: card sign-in not offered');
+  if (tokenKey === undefined) log.record('card', identity.cardTokenKeyProblem);
   const bank = new BankClient(board.bank, board.clock, atmId);
   const session = new SessionTask({
     clock: board.clock, display: board.display, keypad: board.keypad, palm: board.palm, ledger, bank,
@@ -85,10 +83,4 @@ export function startFirmware(board: Board): Firmware {
     scheduler, console: consoleTask, session, ledger, validator, cardReader, bank, outbox, config, identity, log,
     stop: () => board.ticker.stop(),
   };
-}
-
-/** The card-token key shared with the bank, provisioned as 64 hex digits; undefined when absent or malformed. */
-function provisionedKey(settings: Settings): Uint8Array | undefined {
-  const key = bytesOfHex(settings.get(CARD_TOKEN_KEY_SETTING) ?? '');
-  return key?.length === TOKEN_KEY_BYTES ? key : undefined;
 }

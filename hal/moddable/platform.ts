@@ -72,14 +72,32 @@ export class ModdableSystem implements SystemInfo {
   }
 }
 
+/** The factory's NVS namespace: written once per machine at provisioning, never by the firmware (Settings uses 'atm'). */
+export const FACTORY_DOMAIN = 'factory';
+/** The machine's own card-token key there: a 32-byte blob the bank made for this machine. */
+export const FACTORY_CARD_TOKEN_KEY = 'cardtokenkey';
+
 /**
  * The machine's identity from its per-machine build: `mcconfig ... atmId=KZ-ALA-0001` with the
  * device certificate issued for that CN in $ATM_PROVISION (docs/board.md). The bank worker's
  * x-atm-id header reads the same config.atmId: header, body and certificate name one machine.
+ * Its card-token key is the blob the factory wrote into NVS namespace 'factory' (an NVS image
+ * made per machine with ESP-IDF's nvs_partition_gen; encrypted NVS on production boards, like
+ * the device key under flash encryption). The firmware only reads it; it is never in Settings.
  */
 export class BuildProvisioning implements Provisioning {
   atmId(): string | undefined {
     const atmId: unknown = boardConfig.atmId;
     return typeof atmId === 'string' && atmId.length > 0 ? atmId : undefined;
+  }
+
+  cardTokenKey(): Uint8Array | undefined {
+    let value: unknown;
+    try {
+      value = Preference.get(FACTORY_DOMAIN, FACTORY_CARD_TOKEN_KEY);
+    } catch {
+      return undefined; // no factory namespace on this board: not provisioned
+    }
+    return value instanceof ArrayBuffer ? new Uint8Array(value.slice(0)) : undefined;
   }
 }

@@ -1,6 +1,7 @@
 // The Provisioning port on the desk: the machine is who its device certificate says it is. The
 // ATM id is read from the certificate's subject CN, the very name the bank checks every request
-// against, so the body, the TLS handshake and the bank's books cannot disagree.
+// against, so the body, the TLS handshake and the bank's books cannot disagree. The card-token
+// key is the one the bank made for this machine when it provisioned it (held in memory only).
 import { X509Certificate } from 'node:crypto';
 import type { Provisioning } from '../ports';
 
@@ -13,12 +14,19 @@ export function certificateCommonName(certPem: string): string | undefined {
 
 export class CertificateProvisioning implements Provisioning {
   readonly #atmId: string | undefined;
+  readonly #cardTokenKey: Uint8Array | undefined;
 
-  constructor(certPem: string) {
+  /** `cardTokenKeyHex`: what the bank's provisioning gave this machine; none, and card sign-in is off. */
+  constructor(certPem: string, cardTokenKeyHex?: string) {
     this.#atmId = certificateCommonName(certPem);
+    this.#cardTokenKey = cardTokenKeyHex === undefined ? undefined : Uint8Array.from(Buffer.from(cardTokenKeyHex, 'hex'));
   }
 
   atmId(): string | undefined {
     return this.#atmId;
+  }
+
+  cardTokenKey(): Uint8Array | undefined {
+    return this.#cardTokenKey === undefined ? undefined : this.#cardTokenKey.slice();
   }
 }

@@ -5,8 +5,8 @@ import { CcnetValidatorSim, type CcnetValidatorOptions } from './ccnet-validator
 import { NorFlashEmulator } from './nor-flash';
 import { SimPalm } from './palm';
 import {
-  MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SIM_BOARD_ATM_ID, SimProvisioning, SimSystem, SimWatchdog, SoftCrypto,
-  UnreachableBank, type SimProvisioningSpec,
+  MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SIM_BOARD_PROVISIONING, SimProvisioning, SimSystem, SimWatchdog,
+  SoftCrypto, UnreachableBank, type SimProvisioningSpec,
 } from './peripherals';
 import { SerialLink } from './serial-link';
 import { SimTicker, SimWorld, VirtualClock, type SimActor } from './world';
@@ -23,7 +23,7 @@ export interface SimBoardOptions {
   readonly validator?: CcnetValidatorOptions;
   /** The ledger partition; a fresh erased 64 KiB emulator by default. */
   readonly flash?: NorFlashEmulator;
-  /** What the factory provisioned: ATM id SIM_BOARD_ATM_ID by default; `{}` for an unprovisioned board. */
+  /** What the factory provisioned: SIM_BOARD_PROVISIONING (an ATM id and a card key) by default; `{}` for an unprovisioned board. */
   readonly provisioning?: SimProvisioningSpec;
 }
 
@@ -57,7 +57,7 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     flash: options.flash ?? new NorFlashEmulator(),
     settings: new MemorySettings(),
     system: new SimSystem(),
-    provisioning: new SimProvisioning(options.provisioning ?? { atmId: SIM_BOARD_ATM_ID }),
+    provisioning: new SimProvisioning(options.provisioning ?? SIM_BOARD_PROVISIONING),
   };
   const board: Board = {
     name: 'simulator',

@@ -62,9 +62,10 @@ export const selftestCommand: Command = {
   name: 'selftest',
   access: 'engineer',
   usage: 'selftest',
-  summary: 'crypto, random, settings, clock, config, devices',
+  summary: 'crypto, random, settings, clock, config, identity, devices',
   detail: "Runs the console's own checks (HMAC-SHA-256 known answer, random source, settings write and\n"
-    + 'read-back, clocks, stored configuration, provisioned secrets), then each device\'s check.',
+    + 'read-back, clocks, stored configuration, console secrets, the provisioned ATM id and card-token key),\n'
+    + "then each device's check.",
   run: (args, context) => extraArguments(args, 0) ?? selftest(context),
 };
 

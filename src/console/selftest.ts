@@ -51,6 +51,11 @@ function identityCheck(context: CommandContext): SelftestItem {
   return { name: 'identity', ok: false, detail: `${identity.atmIdProblem}: out of service, nothing is sent to the bank` };
 }
 
+function cardKeyCheck(context: CommandContext): SelftestItem {
+  const problem = context.identity.cardTokenKeyProblem;
+  return { name: 'card-key', ok: problem === '', detail: problem === '' ? "this machine's own card-token key is provisioned" : problem };
+}
+
 export function consoleSelftest(context: CommandContext): SelftestItem[] {
   const problems = context.config.loadProblems;
   const missing = ROLES.filter((role) => !context.auth.isProvisioned(role));
@@ -66,5 +71,6 @@ export function consoleSelftest(context: CommandContext): SelftestItem[] {
       detail: missing.length === 0 ? `${ROLES.join(' and ')} provisioned (${CONSOLE_SETTINGS_KEYS.engineer}, ${CONSOLE_SETTINGS_KEYS.collector})` : `not provisioned: ${missing.join(', ')}`,
     },
     identityCheck(context),
+    cardKeyCheck(context),
   ];
 }

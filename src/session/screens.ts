@@ -40,7 +40,7 @@ export class Screens {
     const lines = [
       ...(palmOffered ? [say(language, 'methodPalm', 'F1')] : []),
       say(language, 'methodQr', 'F2'),
-      ...(cardOffered ? [say(language, 'methodCard', 'F3')] : []),
+      say(language, cardOffered ? 'methodCard' : 'methodCardOff', 'F3'),
       say(language, 'methodIin', 'F4'), say(language, 'cancelKey'),
     ];
     this.#show('method', language, say(language, 'chooseMethod'), lines, { palmOffered: palmOffered ? 1 : 0, cardOffered: cardOffered ? 1 : 0 });

@@ -282,7 +282,7 @@ export class SessionTask implements Task {
     if (key === 'cancel') return this.#goodbye(nowMs);
     if (key === 'F1' && this.#o.config.palmOffered()) return this.#startPalm(nowMs);
     if (key === 'F2') return this.#startQr(nowMs);
-    if (key === 'F3' && this.#o.config.cardOffered()) return this.#enter('card', nowMs);
+    if (key === 'F3') return this.#o.config.cardOffered() ? this.#enter('card', nowMs) : this.#showNotice('cardUnavailable', [], 'method', nowMs);
     if (key === 'F4') {
       this.#iinDigits = '';
       this.#attemptsLeft = IIN_ATTEMPTS_MAX;
@@ -318,7 +318,8 @@ export class SessionTask implements Task {
   #onCardEvent(event: CardEvent, nowMs: number): void {
     if (event.kind === 'tap-refused') {
       // Say it where the customer is choosing or using the card; the screen never runs ahead of the state.
-      if (this.#state === 'method' && this.#o.config.cardOffered()) this.#enter('card', nowMs);
+      if (this.#state === 'method' && !this.#o.config.cardOffered()) return this.#showNotice('cardUnavailable', [], 'method', nowMs);
+      if (this.#state === 'method') this.#enter('card', nowMs);
       if (this.#state === 'card') this.#screens.card(this.#language, 'contactlessOff');
       return;
     }

@@ -218,7 +218,7 @@ describe('console commands (fake machine view)', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
     const selftest = rig.command('selftest');
-    assert.match(selftest, /^selftest: 9 checks, 1 failed\r\n/);
+    assert.match(selftest, /^selftest: 10 checks, 1 failed\r\n/);
     assert.match(selftest, /ok {4}crypto {7}HMAC-SHA-256 matches RFC 4231 case 2/);
     assert.match(selftest, /ok {4}random/);
     assert.match(selftest, /ok {4}settings/);

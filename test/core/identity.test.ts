@@ -107,7 +107,10 @@ describe('one source of the ATM id (issue 15, item 4)', () => {
   });
 
   it('takes only an id a certificate could carry (the bank\'s CN rule); anything else is no id at all', () => {
-    const identity = (atmId: string | undefined) => readIdentity({ atmId: () => atmId });
+    const identity = (atmId: string | undefined) => {
+      const read = readIdentity({ atmId: () => atmId, cardTokenKey: () => undefined });
+      return { atmId: read.atmId, atmIdProblem: read.atmIdProblem };
+    };
     assert.deepEqual(identity('KZ-ALA-0001'), { atmId: 'KZ-ALA-0001', atmIdProblem: '' });
     assert.deepEqual(identity('a.b_c-D9'), { atmId: 'a.b_c-D9', atmIdProblem: '' });
     assert.equal(identity(undefined).atmIdProblem, 'not provisioned: the board has no ATM id');

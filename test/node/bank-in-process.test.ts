@@ -213,9 +213,9 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     const startedMs = performance.now();
     let sequence = 0;
     for (let sessionId = 1; sessionId <= sessions; sessionId++) {
-      assert.equal(call('POST', '/v1/authorise', `{"atmId":"${ATM}","method":"card","cardToken":"card-none-saule"}`).status, 200);
+      assert.equal(call('POST', '/v1/authorise', `{"atmId":"${ATM}","method":"iin","iin":"010130600048"}`).status, 200);
       const fromSequence = sequence + 1;
-      const records: object[] = [{ sequence: ++sequence, kind: 'session-opened', sessionId, method: 'card', customerId: 'c-saule', billTiyn: 0, wallMs: null }];
+      const records: object[] = [{ sequence: ++sequence, kind: 'session-opened', sessionId, method: 'iin', customerId: 'c-saule', billTiyn: 0, wallMs: null }];
       for (let note = 0; note < 4; note++) records.push({ sequence: ++sequence, kind: 'note-stacked', sessionId, denominationTenge: 1000 });
       records.push({ sequence: ++sequence, kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn: 400_000, toBillTiyn: 0, toNextTiyn: 400_000 });
       assert.equal(call('POST', '/v1/deposits', JSON.stringify({ atmId: ATM, fromSequence, toSequence: sequence, records })).status, 200);

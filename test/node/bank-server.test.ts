@@ -4,8 +4,7 @@ import os from 'node:os';
 import { NodeHttpsClient } from '../../hal/node/https-client';
 import { isValidIin } from '../../tools/bank/iin';
 import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
-import { BENCH_CARD_TOKEN_KEY_HEX } from '../../tools/console/bench-secrets';
-import { DEMO_CUSTOMERS } from '../../tools/bank/seed';
+import { DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from '../../tools/bank/seed';
 import { QR_LIFETIME_MS, startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
 import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
@@ -24,14 +23,20 @@ function fetchAppWithoutToken(bank: BankServer, requestPath: string): Promise<{ 
 }
 
 describe('demo customers and the simulator\'s demo cards', () => {
-  it('hold the tokens the card reader makes from the demo cards with the bench key', () => {
-    const key = Uint8Array.from(Buffer.from(BENCH_CARD_TOKEN_KEY_HEX, 'hex'));
-    const tokenOf = (customerId: string) => DEMO_CUSTOMERS.find((customer) => customer.customer_id === customerId)!.card_token;
-    assert.equal(tokenOf('c-aigerim'), cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, key));
-    assert.equal(tokenOf('c-daniyar'), cardTokenFor(DEMO_CARDS.kaspiGoldVisaTrack2.pan, key));
-    assert.equal(tokenOf('c-yerzhan'), cardTokenFor(DEMO_CARDS.kaspiGoldMastercard.pan, key));
+  it('are the cards the bank issued: Aigerim, Daniyar and Yerzhan hold the simulator\'s Kaspi Gold cards', () => {
+    const panOf = (customerId: string) => DEMO_CARDS_ISSUED.find((card) => card.customer_id === customerId)?.pan;
+    assert.equal(panOf('c-aigerim'), DEMO_CARDS.kaspiGoldVisa.pan);
+    assert.equal(panOf('c-daniyar'), DEMO_CARDS.kaspiGoldVisaTrack2.pan);
+    assert.equal(panOf('c-yerzhan'), DEMO_CARDS.kaspiGoldMastercard.pan);
+    assert.equal(panOf('c-saule'), undefined);
+    for (const card of DEMO_CARDS_ISSUED) assert.ok(DEMO_CUSTOMERS.some((customer) => customer.customer_id === card.customer_id));
   });
 });
+
+/** The token a card reader with the ATM's provisioned key makes of a card. */
+function tokenAt(keyHex: string, pan: string): string {
+  return cardTokenFor(pan, Uint8Array.from(Buffer.from(keyHex, 'hex')));
+}
 
 describe('reference bank server (tools/bank)', function () {
   this.timeout(20_000);
@@ -83,7 +88,9 @@ describe('reference bank server (tools/bank)', function () {
       bill: { billTiyn: 1_500_000, dueDate: '2026-12-05', nextBillTiyn: 1_500_000, outstandingTiyn: 0, carriedTiyn: 0 },
     };
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '950614400011' }), { status: 200, json: expected });
-    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: '93f7d4485905b00135f23d3ed4966d3f' }), { status: 200, json: expected });
+    const { cardTokenKeyHex } = bank.provisionAtm(ATM);
+    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: tokenAt(cardTokenKeyHex, DEMO_CARDS.kaspiGoldVisa.pan) }),
+      { status: 200, json: expected });
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'palm', palmTemplate: 'palm-aigerim' }), { status: 200, json: expected });
     const overdue = await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '791123300034' });
     assert.deepEqual(overdue.json.bill, { billTiyn: 1_800_000, dueDate: '2026-11-10', nextBillTiyn: 800_000, outstandingTiyn: 1_000_000, carriedTiyn: 0 });
@@ -243,11 +250,38 @@ describe('reference bank server (tools/bank)', function () {
     }
   });
 
+  it('knows a card by the token the ATM\'s own key makes: each ATM its own key, a token from one finds nobody at another', async () => {
+    const here = bank.provisionAtm(ATM);
+    const there = bank.provisionAtm('ATM-AST-0001');
+    assert.match(here.cardTokenKeyHex, /^[0-9a-f]{64}$/);
+    assert.notEqual(here.cardTokenKeyHex, there.cardTokenKeyHex);
+    assert.equal(bank.provisionAtm(ATM).cardTokenKeyHex, here.cardTokenKeyHex, 're-provisioning keeps the machine\'s key');
+    const pan = DEMO_CARDS.kaspiGoldMastercard.pan;
+    const astana = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...there });
+    try {
+      /** Who the bank finds for the card's token made with `keyHex`, asked by `client` as `atmId`. */
+      const who = async (client: NodeHttpsClient, atmId: string, keyHex: string) => {
+        const result = await requestOnce(client, 'POST', '/v1/authorise', { atmId, method: 'card', cardToken: tokenAt(keyHex, pan) });
+        assert.ok(result.ok, JSON.stringify(result));
+        const body = JSON.parse(result.body) as { customerId?: string; error?: string };
+        return `${result.status} ${body.customerId ?? body.error}`;
+      };
+      assert.equal(await who(device, ATM, here.cardTokenKeyHex), '200 c-yerzhan');
+      assert.equal(await who(astana, 'ATM-AST-0001', there.cardTokenKeyHex), '200 c-yerzhan');
+      assert.equal(await who(astana, 'ATM-AST-0001', here.cardTokenKeyHex), '404 unknown-customer');
+      assert.equal(await who(device, ATM, there.cardTokenKeyHex), '404 unknown-customer');
+    } finally {
+      astana.close();
+    }
+  });
+
   it('keeps everything across a restart: books, stored sequence, CA', async () => {
     const caBefore = bank.caPem;
+    const keyBefore = bank.provisionAtm(ATM).cardTokenKeyHex;
     await shut();
     await open();
     assert.equal(bank.caPem, caBefore);
+    assert.equal(bank.provisionAtm(ATM).cardTokenKeyHex, keyBefore, 'the machine\'s card key too');
     const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.storedSequence, totals.json.notes, totals.json.tiyn], [13, 5, 2_300_000]);
     const app = await appRequest(bank, 'GET', '/app/customers/950614400011');

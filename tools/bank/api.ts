@@ -190,7 +190,7 @@ export class BankApi {
         customer = this.store.customerBy('iin', iin);
         break;
       }
-      case 'card': customer = this.store.customerBy('card_token', text(body.cardToken, 'cardToken')); break;
+      case 'card': customer = this.store.customerByCardToken(atmId, text(body.cardToken, 'cardToken')); break;
       case 'palm': customer = this.store.customerBy('palm_template', text(body.palmTemplate, 'palmTemplate')); break;
       case 'qr': {
         const qr = this.store.qr(text(body.qrSessionId, 'qrSessionId', 64));

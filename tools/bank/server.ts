@@ -57,14 +57,21 @@ export interface BankServer {
   readonly caPem: string;
   readonly dataDir: string;
   /**
-   * Provisions an ATM: the bank registers it (only registered ATMs may use the device API) and
-   * issues its device certificate, CN = atmId. Again for a known ATM: a new certificate, the
-   * books kept (the address changes only when one is given).
+   * Provisions an ATM: the bank registers it (only registered ATMs may use the device API),
+   * issues its device certificate, CN = atmId, and hands over the ATM's own card-token key.
+   * Again for a known ATM: a new certificate, the same key, the books kept (the address
+   * changes only when one is given).
    */
-  provisionAtm(atmId: string, options?: IssueOptions & { address?: string }): DeviceCertificate;
+  provisionAtm(atmId: string, options?: IssueOptions & { address?: string }): ProvisionedAtm;
   /** Registers an ATM whose certificate this CA issued earlier (npm run bank --device with its files kept). */
   registerAtm(atmId: string, address?: string): void;
   close(): Promise<void>;
+}
+
+/** What a machine is given at provisioning: its device certificate and its own card-token key. */
+export interface ProvisionedAtm extends DeviceCertificate {
+  /** 64 hex digits: the key its card reader makes card tokens with; the bank holds it, no other ATM does. */
+  readonly cardTokenKeyHex: string;
 }
 
 /** The app listener binds one of these; any other `host` puts it on 127.0.0.1. */
@@ -204,7 +211,9 @@ export async function startBankServer(options: BankServerOptions = {}): Promise<
     provisionAtm(atmId, issueOptions = {}) {
       const certificate = pki.issueDeviceCertificate(atmId, issueOptions);
       store.registerAtm(atmId, issueOptions.address);
-      return certificate;
+      const cardTokenKeyHex = store.cardTokenKeyHex(atmId);
+      if (cardTokenKeyHex === undefined) throw new Error(`ATM ${atmId} registered without a card-token key`);
+      return { ...certificate, cardTokenKeyHex };
     },
     registerAtm(atmId, address) {
       if (!ATM_ID_PATTERN.test(atmId)) throw new Error(`ATM id ${JSON.stringify(atmId)}: 1..24 of A-Z a-z 0-9 . _ -`);

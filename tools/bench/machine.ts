@@ -61,7 +61,7 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const device = bank.provisionAtm(BENCH_ATM.atmId, { address: BENCH_ATM.address });
   const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
   const validator = await openValidator(options.validatorPath);
-  const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem), validator, options.consoleLines ?? []);
+  const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem, device.cardTokenKeyHex), validator, options.consoleLines ?? []);
   return {
     machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
   };

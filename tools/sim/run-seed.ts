@@ -80,7 +80,7 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let breakFired = 0;
   const fired = () => { breakFired += 1; };
   const machine = new SimMachine({
-    seed, provision, provisioning: { atmId: SIM_ATM_ID }, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
+    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex }, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
     flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sizeBytes: plan.ledgerSectors * DEFAULT_GEOMETRY.sectorSizeBytes }),
     bank: options.break === 'double-credit' ? doubleCrediting(bank.handler, breakDice, fired) : bank.handler,
     onBoot: (firmware) => {
