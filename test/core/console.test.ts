@@ -203,6 +203,18 @@ describe('console commands (fake machine view)', () => {
     assert.equal(rig.command('config get city now'), `error: unexpected argument 'now'${usage}`);
   });
 
+  it('masks an IIN typed 4-4-4 or in pairs and a card number with dots, in the echo and in the reply (issue 15, item 8)', () => {
+    const rig = new ConsoleRig();
+    rig.login('engineer');
+    assert.equal(rig.type('frob 9001 0130 0126\r'), "frob 90** **** **26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
+    assert.equal(rig.type('frob 90 01 01 30 01 26\r'), "frob 90 ** ** ** ** 26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
+    assert.equal(rig.type('config get 4400.4302.1234.5678\r'),
+      "config get 4400.43**.****.5678\r\nerror: no config key '4400.43**.****.5678'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\n"
+      + 'usage: config [get <key> | set <key> <value>]\r\natm:engineer> ');
+    rig.console.log.record('test', 'card 440043 021234 5678');
+    assert.match(rig.command('log 1'), /test {5}card 440043 \*{6} 5678$/);
+  });
+
   it('masks an IIN or card number typed as an argument, in the echo and in the reply', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
