@@ -125,6 +125,7 @@ export interface Random {
   fill(into: Uint8Array): void;
 }
 
+/** Digests. A card number passes through here: an implementation keeps no copy of `data` or `key` once it returns. */
 export interface Crypto {
   /** SHA-256 of data[0..length) into out[0..32). */
   sha256(data: Uint8Array, length: number, out: Uint8Array): void;

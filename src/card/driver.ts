@@ -329,7 +329,7 @@ export class CardReaderDriver implements Task {
   }
 
   #abortRead(): void {
-    this.#emv.wipe();
+    this.#wipeCardData();
     this.#state = this.#position === 'inside' ? 'holding' : 'idle';
   }
 
@@ -360,9 +360,24 @@ export class CardReaderDriver implements Task {
   }
 
   #endRead(event: CardEvent): void {
-    this.#emv.wipe();
+    this.#wipeCardData();
     this.#pushEvent(event);
     this.#readStep = 'deactivate';
+  }
+
+  /**
+   * A read is over (done, failed, aborted): the PAN's digits, and the chip's answers that carried
+   * it in BCD (the link's frame and receive buffers), are zeroed. The next command's answer
+   * would overwrite only its own few bytes of them.
+   */
+  #wipeCardData(): void {
+    this.#emv.wipe();
+    this.#link.wipe();
+  }
+
+  /** Every buffer of the driver's a card's bytes pass through, for a test to read after a session. */
+  buffersForInspection(): readonly Uint8Array[] {
+    return [...this.#link.receiveBuffers, this.#emv.pan, this.#apdu, this.#mac];
   }
 
   /** The only place the PAN is looked at: token, mask, BIN; then the digits are wiped. */
@@ -401,7 +416,7 @@ export class CardReaderDriver implements Task {
   }
 
   #fault(detail: string, nowMs: number): void {
-    if (this.#state === 'reading') this.#emv.wipe();
+    if (this.#state === 'reading') this.#wipeCardData();
     this.#state = 'fault';
     this.#position = 'unknown';
     this.#entryEnabled = false;

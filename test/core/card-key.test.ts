@@ -3,17 +3,15 @@
 // says why.
 import assert from 'node:assert/strict';
 import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
-import { cardTokenFor, DEMO_CARDS, SimCardReader } from '../../hal/sim/card-reader';
+import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
 import { SIM_BOARD_ATM_ID, SoftCrypto } from '../../hal/sim/peripherals';
-import { SerialLink } from '../../hal/sim/serial-link';
-import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
 import type { Crypto } from '../../hal/ports';
 import { bytesOfHex } from '../../src/bytes';
-import { CardReaderDriver } from '../../src/card/driver';
 import { readCardTokenKey } from '../../src/config/identity';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
 import { SimMachine } from '../../tools/sim/machine';
+import { cardDriverRig } from './support/card-driver-rig';
 import { MiniBank } from './support/mini-bank';
 
 /** Two machines' own keys ("machine-one-own-card-token-key-1" / "...-2" in ASCII). */
@@ -107,19 +105,10 @@ describe('the card-token key is the machine\'s own (issue 15, item 7)', () => {
   });
 
   it('a driver with no key never opens its entry and never computes a token', () => {
-    const clock = new VirtualClock();
-    const world = new SimWorld(clock);
-    const link = new SerialLink(clock, 9600);
-    const reader = new SimCardReader(clock, link.deviceEnd);
     const soft = new SoftCrypto();
     let macs = 0;
     const crypto: Crypto = { sha256: (...args) => soft.sha256(...args), hmacSha256: (...args) => { macs++; soft.hmacSha256(...args); } };
-    const driver = new CardReaderDriver(link.boardEnd, crypto, { contactlessEnabled: true, tokenKey: undefined });
-    const ticker = new SimTicker();
-    ticker.start(driver.periodMs, () => driver.poll(clock.nowMs));
-    world.add(ticker);
-    world.add(reader);
-    world.runUntil(() => driver.status().state === 'idle', 1000);
+    const { world, reader, driver } = cardDriverRig(crypto, { contactlessEnabled: true, tokenKey: undefined });
     driver.enable();
     world.runFor(2_000);
     assert.equal(reader.entryEnabled, false);
