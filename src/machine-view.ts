@@ -69,6 +69,7 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       capacityNotes: parts.capacityNotes,
     }),
     collect: () => collect(parts),
+    customerSession: () => (session.idle ? undefined : session.state),
     selftest: (): SelftestItem[] => [
       { name: 'ledger', ok: !ledger.failed, detail: ledger.failed ? 'flash error: restart to remount' : `head ${ledger.headSequence}` },
       { name: 'validator', ok: validator.status() !== 'fault' && validator.status() !== 'unknown', detail: validator.status() },

@@ -106,7 +106,7 @@ export const rebootCommand: Command = {
   usage: 'reboot [confirm]',
   summary: 'restart the controller (asks to confirm)',
   detail: "reboot: says what will happen. reboot confirm: restarts once the reply is sent; the ledger\n"
-    + 'resolves any interrupted session on the way up.',
+    + "resolves any interrupted session on the way up. Refused while a customer's session is in progress.",
   run: (args, context) => reboot(args, context),
 };
 
@@ -114,6 +114,13 @@ function reboot(args: readonly string[], context: CommandContext): Reply {
   if (args.length > 0 && args[0] !== 'confirm') return usageError(`expected 'confirm', not '${args[0]}'`);
   const extra = extraArguments(args, 1);
   if (extra !== undefined) return extra;
+  // A restart mid-session strands the customer (cash in escrow, a card in the reader): wait for
+  // the session to end — it always does, by the customer or by its timeout.
+  const session = context.view.customerSession?.();
+  if (session !== undefined) {
+    if (args.length > 0) context.log.record('console', `reboot refused: a customer session is in progress (${session})`);
+    return `error: a customer session is in progress (${session}); reboot once the machine is idle (it ends by itself or by timeout)`;
+  }
   if (args.length === 0) return "this restarts the controller; type 'reboot confirm' to do it";
   context.log.record('console', `reboot by ${context.auth.role ?? 'nobody'}`);
   context.requestReboot();
