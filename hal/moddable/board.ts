@@ -8,7 +8,7 @@ import { describeError, type FaultHandler } from './fault';
 import { LEDGER_PARTITION, ModdableNorFlash } from './flash';
 import { WorkerHttpsClient } from './https';
 import { AbsentPalmScanner } from './palm';
-import { HardwareRandom, makeNativeCrypto, ModdableSystem, PreferenceSettings } from './platform';
+import { BuildProvisioning, HardwareRandom, makeNativeCrypto, ModdableSystem, PreferenceSettings } from './platform';
 import { SoftwareWatchdog } from './watchdog';
 
 /** CCNET (bill validator) and the card reader: 9600 8N1 (docs: the CCNET notes). */
@@ -77,6 +77,7 @@ export function makeModdableBoard(makeParts: (services: BoardServices) => Platfo
     crypto: makeNativeCrypto(),
     settings: new PreferenceSettings(),
     system,
+    provisioning: new BuildProvisioning(),
     onFault,
   });
 }

@@ -144,7 +144,7 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
   });
 
   it('the app side needs no device certificate but is still TLS with the bank CA', async () => {
-    const view = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const view = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.equal(view.status, 200);
     assert.equal(view.json.iin, '95********11');
   });

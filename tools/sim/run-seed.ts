@@ -20,8 +20,8 @@ import { FaultInjector } from './injector';
 import { SimMachine } from './machine';
 import { FAULT_KINDS, planRun, type FaultKind } from './plan';
 
-/** The firmware's default ATM id (src/config/config.ts 'atm-id'): the bank must know the machine by it. */
-export const SIM_ATM_ID = 'KRA-0000';
+/** The ATM id the simulated board is provisioned with and the bank knows it by. */
+export const SIM_ATM_ID = 'ATM-SIM-0001';
 /** The bank's own clock starts here and runs with virtual time; the ATM's wall clock may jump, the bank's does not. */
 const BANK_EPOCH_MS = Date.UTC(2026, 10, 25, 7, 0, 0);
 export const CHECK_PERIOD_MS = 500;
@@ -80,7 +80,7 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let breakFired = 0;
   const fired = () => { breakFired += 1; };
   const machine = new SimMachine({
-    seed, provision, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
+    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex }, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
     flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sizeBytes: plan.ledgerSectors * DEFAULT_GEOMETRY.sectorSizeBytes }),
     bank: options.break === 'double-credit' ? doubleCrediting(bank.handler, breakDice, fired) : bank.handler,
     onBoot: (firmware) => {
