@@ -38,7 +38,7 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
 
     bankDataDir = bankDataDirWith(pkiBase);
     bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
-    bank.issueDeviceCertificate(LINUX_ATM_ID, { address: 'Almaty, test bench' });
+    bank.registerAtm(LINUX_ATM_ID, 'Almaty, test bench');
     otherCaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'other-ca-'));
     const otherCa = loadOrCreatePki(otherCaDir);
     const wrongHost = pki.issueServerCertificate(['other.example']);
