@@ -4,6 +4,7 @@ import { DEMO_CARDS, SimCardReader, cardTokenFor, type SimCardSpec } from '../..
 import { SoftCrypto } from '../../hal/sim/peripherals';
 import { SerialLink } from '../../hal/sim/serial-link';
 import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
+import { printable } from './support/printable';
 
 function ascii(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
@@ -54,7 +55,7 @@ function rig(options: Partial<CardReaderOptions> = {}) {
       drain();
       return events.some((event) => event.kind === kind);
     }, limitMs);
-    assert.ok(ok, `no '${kind}' event within ${limitMs} ms; got ${JSON.stringify(events)}`);
+    if (!ok) assert.fail(`no '${kind}' event within ${limitMs} ms; got ${printable(events)}`);
     return events.find((event) => event.kind === kind) as CardEvent;
   };
   const insert = (card: SimCardSpec) => {
@@ -113,7 +114,7 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
     const sim = rig();
     sim.insert(DEMO_CARDS.kaspiGoldVisa);
     sim.until('read');
-    const visible = JSON.stringify(sim.events) + JSON.stringify(sim.driver.status());
+    const visible = printable(sim.events) + printable(sim.driver.status());
     assert.ok(!visible.includes('4400430000000015'));
     assert.ok(!visible.includes('440043'), 'not even the BIN');
   });

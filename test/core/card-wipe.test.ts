@@ -8,6 +8,7 @@ import { SoftCrypto } from '../../hal/sim/peripherals';
 import { asciiBytes } from '../../src/bytes';
 import type { CardEvent } from '../../src/card/driver';
 import { cardDriverRig } from './support/card-driver-rig';
+import { printable } from './support/printable';
 
 const TOKEN_KEY = asciiBytes('machine-one-own-card-token-key-1');
 
@@ -44,7 +45,7 @@ function readOnce(card: SimCardSpec) {
     for (let event = driver.nextEvent(); event !== undefined; event = driver.nextEvent()) events.push(event);
     return events.some((event) => event.kind === 'read');
   }, 10_000);
-  assert.ok(read, JSON.stringify(events));
+  if (!read) assert.fail(printable(events));
   return { driver, handed, world, reader };
 }
 
