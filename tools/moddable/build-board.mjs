@@ -68,7 +68,10 @@ async function main() {
   const provision = process.env.ATM_PROVISION ?? makeTestProvisioning(path.join(cacheRoot(), 'provision-test', ATM_ID), ATM_ID);
   const outputDir = path.join(cacheRoot(), 'build', 'board-esp32');
   console.log(`build:board: mcconfig -d -p esp32 manifest.json (ATM_PROVISION=${provision}; output ${outputDir})`);
-  const { makefile, tmpDir } = mcconfig({ manifest: path.join(projectRoot, 'manifest.json'), platform: 'esp32', outputDir, debug: true, env: { ATM_PROVISION: provision } });
+  const { makefile, tmpDir } = mcconfig({
+    manifest: path.join(projectRoot, 'manifest.json'), platform: 'esp32', outputDir, debug: true,
+    config: { atmId: process.env.ATM_ID ?? ATM_ID }, env: { ATM_PROVISION: provision },
+  });
   const expected = firmwareModuleNames();
   const preloaded = preloadedModules(makefile);
   const notPreloaded = expected.filter((name) => !preloaded.has(name));
