@@ -2,6 +2,7 @@ import type {
   Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad, PalmHealth, PalmReading,
   PalmScanner, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
+import { BOARD_REQUEST_BODY_BYTES_MAX } from './bank-link';
 import { hmacSha256Parts, sha256Parts } from './sha256';
 import type { SimActor, VirtualClock } from './world';
 
@@ -158,6 +159,7 @@ export class SimSystem implements SystemInfo {
 
 /** A bank link with no bank behind it: every request fails to connect, on the world's next step. */
 export class UnreachableBank implements HttpsClient, SimActor {
+  readonly requestBodyBytesMax = BOARD_REQUEST_BODY_BYTES_MAX;
   readonly #pending: ((result: HttpsResult) => void)[] = [];
 
   request(_request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {

@@ -26,12 +26,17 @@ export interface OutboxRecord {
 }
 
 /**
- * Records per batch. 32 records of at most ~200 JSON bytes stay under BATCH_BODY_BYTES_MAX,
- * a size the board's TLS write buffer takes in a few records; a busy day is a few hundred
- * records, so a backlog of a day clears in a handful of round trips.
+ * Records per batch, at most; a batch is also cut to the link's body limit (the board's bank
+ * worker sends 4 096 bytes: about 30 note records, or 16 short sessions' opened and closed
+ * records). A busy day is a few hundred records, so a day's backlog clears in a few dozen round trips.
  */
 export const BATCH_RECORDS_MAX = 32;
-export const BATCH_BODY_BYTES_MAX = 8_192;
+/**
+ * The smallest body limit the outbox works with: the envelope (an ATM id of 24 characters and
+ * two 10-digit sequences, about 90 bytes) and the largest record as JSON (a session-opened
+ * with a 24-character customer id, about 200 bytes) fit with room to spare.
+ */
+export const BATCH_BODY_BYTES_MIN = 1_024;
 /**
  * Retry delays: a second is nothing next to a deposit that is already safe in flash, and a
  * minute at most keeps a fleet that lost the bank together from hammering it on its return.
@@ -76,6 +81,7 @@ export class Outbox implements Task {
   readonly #backoffMaxMs: number;
   readonly #mayStart: () => boolean;
   readonly #randomBytes = new Uint8Array(4);
+  readonly #batch = new BatchBody();
   /** The highest sequence the bank said it holds durably (this boot), or the ledger's ack. */
   #bankHoldsSequence: number;
   /** Nothing to send up to here: only bank-ack records were found after the bank's hold. */
@@ -96,6 +102,7 @@ export class Outbox implements Task {
     this.#backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.#mayStart = options.mayStart ?? (() => true);
     assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
+    assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, 'outbox: the link\'s body limit is too small for a batch');
     this.#ledger = ledger;
     this.#lane = lane;
     this.#random = random;
@@ -151,27 +158,25 @@ export class Outbox implements Task {
 
   #send(nowMs: number): void {
     const fromSequence = this.#bankHoldsSequence + 1;
-    const parts: string[] = [];
-    let toSequence = 0;
+    const batch = this.#batch;
+    batch.begin(this.#atmId, fromSequence, this.#lane.depositBodyBytesMax);
     let firstSequence = 0;
     this.#ledger.readFrom(fromSequence, BATCH_RECORDS_MAX, (sequence, record) => {
-      assert(sequence > toSequence && sequence >= fromSequence, 'outbox: ledger read out of order');
+      assert(sequence > batch.toSequence && sequence >= fromSequence, 'outbox: ledger read out of order');
       if (firstSequence === 0) firstSequence = sequence;
-      toSequence = sequence;
-      if (record.kind === 'bank-ack') return;
-      // {"sequence":n, ...the record's own fields}; NaN (unset wall clock) becomes null.
-      parts.push(`{"sequence":${sequence},${JSON.stringify(record).slice(1)}`);
+      batch.add(sequence, record);
     });
     if (firstSequence !== fromSequence) {
       // The ledger no longer has what the bank lacks (wrapped or never there): stop and say so.
       return this.#fail(nowMs, 'bank-behind');
     }
-    if (parts.length === 0) {
-      this.#quietThroughSequence = toSequence;
+    assert(batch.toSequence >= fromSequence, 'outbox: the first record of a batch always fits');
+    if (batch.records === 0) {
+      this.#quietThroughSequence = batch.toSequence;
       return;
     }
-    const body = `{"atmId":${JSON.stringify(this.#atmId)},"fromSequence":${fromSequence},"toSequence":${toSequence},"records":[${parts.join(',')}]}`;
-    assert(body.length <= BATCH_BODY_BYTES_MAX, 'outbox: batch body over its bound');
+    const toSequence = batch.toSequence;
+    const body = batch.body();
     const accepted = this.#lane.postDeposits(body, (result) => this.#onReply(result, fromSequence, toSequence));
     if (!accepted) return; // the lane is busy with an earlier batch: try on a later poll
     this.#state = 'sending';
@@ -226,5 +231,60 @@ export class Outbox implements Task {
     const bytes = this.#randomBytes;
     const unit = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
     return Math.floor(delayMs / 2 + (delayMs / 2) * (unit / 0x1_0000_0000));
+  }
+}
+
+/**
+ * One deposits batch as the bank takes it (tools/bank/API.md), grown record by record until the
+ * next one would pass the body limit: {"atmId":…,"fromSequence":F,"toSequence":T,"records":[…]}.
+ * Every character is ASCII (ids are printable ASCII, the rest is JSON numbers and names), so
+ * the length in characters is the length in bytes.
+ */
+class BatchBody {
+  #prefix = '';
+  readonly #parts: string[] = [];
+  /** Characters of the parts and the commas between them. */
+  #partsChars = 0;
+  #bodyBytesMax = 0;
+  #closed = false;
+  toSequence = 0;
+  records = 0;
+
+  begin(atmId: string, fromSequence: number, bodyBytesMax: number): void {
+    this.#prefix = `{"atmId":${JSON.stringify(atmId)},"fromSequence":${fromSequence},"toSequence":`;
+    this.#parts.length = 0;
+    this.#partsChars = 0;
+    this.#bodyBytesMax = bodyBytesMax;
+    this.#closed = false;
+    this.toSequence = 0;
+    this.records = 0;
+  }
+
+  /** Takes the record if the body stays within its limit with it; once one is refused, all later ones are. */
+  add(sequence: number, record: OutboxRecord): void {
+    if (this.#closed) return;
+    // {"sequence":n, ...the record's own fields}; NaN (unset wall clock) becomes null. A bank-ack
+    // record never travels: it only widens the range.
+    const part = record.kind === 'bank-ack' ? '' : `{"sequence":${sequence},${JSON.stringify(record).slice(1)}`;
+    const partsChars = part === '' ? this.#partsChars : this.#partsChars + (this.records > 0 ? 1 : 0) + part.length;
+    if (this.#bytesWith(sequence, partsChars) > this.#bodyBytesMax) {
+      this.#closed = true;
+      return;
+    }
+    this.toSequence = sequence;
+    if (part === '') return;
+    this.#parts.push(part);
+    this.#partsChars = partsChars;
+    this.records++;
+  }
+
+  body(): string {
+    const body = `${this.#prefix}${this.toSequence},"records":[${this.#parts.join(',')}]}`;
+    assert(body.length === this.#bytesWith(this.toSequence, this.#partsChars) && body.length <= this.#bodyBytesMax, 'outbox: batch body over its bound');
+    return body;
+  }
+
+  #bytesWith(toSequence: number, partsChars: number): number {
+    return this.#prefix.length + String(toSequence).length + ',"records":['.length + partsChars + ']}'.length;
   }
 }

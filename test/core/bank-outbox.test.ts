@@ -6,6 +6,8 @@ import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, Outbox } from '../.
 import { appendSession, MemoryLedger } from '../../tools/bank/memory-ledger';
 
 class HandLane implements DepositLane {
+  /** The board's bank worker sends at most 4 096 bytes (hal/moddable/bank-protocol.ts). */
+  readonly depositBodyBytesMax = 4096;
   readonly bodies: string[] = [];
   #onDone: ((result: HttpsResult) => void) | undefined = undefined;
 
@@ -186,6 +188,37 @@ describe('outbox (ledger → bank, exactly once)', () => {
     outbox.poll(200);
     assert.equal(ledger.ackedSequence, 4);
     assert.equal(lane.bodies.length, 1);
+  });
+
+  it('cuts batches to the link\'s body limit: sixteen short sessions in a row reach a board that sends 4 096 bytes at most', () => {
+    // Each session opened and cancelled: two records of ~140 bytes; 32 of them made a 4 369-byte
+    // body that the board's bank worker refuses ('too-large'), and the outbox resent it forever.
+    const { ledger, lane, outbox } = setup();
+    for (let session = 0; session < 16; session++) {
+      const sessionId = ledger.headSequence + 1;
+      ledger.append({ kind: 'session-opened', sessionId, method: 'palm', customerId: 'c-aigerim-baimukhanbetova', billTiyn: 1_500_000, wallMs: 1_764_151_240_123 });
+      ledger.append({ kind: 'session-closed', sessionId, outcome: 'cancelled', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 });
+    }
+    let stored = 0;
+    for (let nowMs = 0; nowMs < 10 * BACKOFF_MAX_MS && ledger.ackedSequence < 32; nowMs += 100) {
+      outbox.poll(nowMs);
+      if (!lane.inFlight) continue;
+      const body = lane.bodies[lane.bodies.length - 1];
+      if (body.length > lane.depositBodyBytesMax) {
+        lane.reply({ ok: false, failure: 'too-large', detail: 'request body over 4096 bytes' }); // as the board answers
+        continue;
+      }
+      stored = Math.max(stored, JSON.parse(body).toSequence);
+      lane.ack(stored);
+    }
+    assert.ok(ledger.ackedSequence >= 32, `synced through ${ledger.ackedSequence}; bodies ${lane.bodies.map((body) => body.length).join(', ')}`);
+    assert.ok(lane.bodies.every((body) => body.length <= 4096));
+    // Each batch is the longest run of records that fits: the next record would have passed the limit.
+    const first = lane.batch(0);
+    const nextRecord = `,{"sequence":${first.toSequence + 1},${JSON.stringify(ledger.records[first.toSequence]).slice(1)}`;
+    const grown = lane.bodies[0].replace(`"toSequence":${first.toSequence},`, `"toSequence":${first.toSequence + 1},`).replace(/]}$/, `${nextRecord}]}`);
+    assert.ok(grown.length > 4096, `batch 1 is ${lane.bodies[0].length} bytes and could have taken record ${first.toSequence + 1}`);
+    assert.deepEqual(JSON.parse(grown).records.length, first.records.length + 1, 'the grown body is the next batch the outbox refused to make');
   });
 
   it('starts a batch only while the firmware allows it (no cash session on the serial lines)', () => {
