@@ -62,7 +62,7 @@ export function startFirmware(board: Board): Firmware {
     log,
     settings: board.settings,
   });
-  const outbox = new Outbox(ledger, bank, board.random, atmId);
+  const outbox = new Outbox(ledger, bank, board.random, atmId, { log });
   const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, capacityNotes: CASSETTE_CAPACITY_NOTES });
   const consoleTask = new ConsoleTask(board, { view, config, log });
   const scheduler = new Scheduler(board.clock, board.watchdog, [

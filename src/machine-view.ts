@@ -53,6 +53,8 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       lastError: outbox.lastError ?? '',
       lastAttemptWallMs: Number.NaN,
       nextAttemptInMs: outbox.nextAttemptInMs(board.clock.monotonicMs()),
+      bankAnomalies: outbox.bankAnomalies,
+      lastAnomaly: outbox.lastAnomaly,
     }),
     syncNow: () => (outbox.retryNow() ? { started: true } : { started: false, reason: 'a batch is already in flight' }),
     cassette: (): CassetteReport => ({

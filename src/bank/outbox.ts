@@ -10,7 +10,7 @@ import type { HttpsResult, Random } from '../../hal/ports';
 import { assert } from '../assert';
 import type { Task } from '../loop/scheduler';
 import type { DepositLane } from './bank-client';
-import { parseAckedSequence, parseJson, isCustomerId } from './wire';
+import { isCustomerId, parseDepositsReply, parseJson } from './wire';
 
 /** The ledger as the outbox needs it (src/ledger/ledger.ts's Ledger satisfies it). */
 export interface OutboxLedger {
@@ -48,8 +48,14 @@ export const BACKOFF_DOUBLINGS_MAX = 6;
 
 export type OutboxError =
   | 'unreachable' | 'timeout' | 'rejected' | 'malformed' | 'too-large'
-  /** The bank claims to hold more than this ledger ever wrote (a swapped or reset device): nothing is acknowledged. */
+  /**
+   * A bank anomaly: the bank acknowledged beyond the batch it was sent (records it never got
+   * from this boot, perhaps never written). Nothing is acknowledged; the outbox sends on from
+   * the batch's end, so an ack is believed only once every record up to it has been sent.
+   */
   | 'bank-ahead'
+  /** A bank anomaly: the reply acknowledges for another ATM. Nothing is acknowledged; the batch is sent again. */
+  | 'wrong-atm'
   /** The bank holds less than the ledger's acknowledgement and the records it lacks are gone from flash. */
   | 'bank-behind'
   /** The ledger refused to record the bank's acknowledgement (it is retried; the batch is not resent). */
@@ -67,7 +73,12 @@ export interface OutboxOptions {
    * gates batches to moments when no cash session is running and the acceptor is disabled.
    */
   readonly mayStart?: () => boolean;
+  /** Where bank anomalies are told (the event log the console's `log` reads). */
+  readonly log?: { record(source: string, text: string): void };
 }
+
+/** Characters kept of the last anomaly's description, for the console. */
+const ANOMALY_TEXT_CHARS_MAX = 96;
 
 export class Outbox implements Task {
   readonly name = 'outbox';
@@ -86,12 +97,23 @@ export class Outbox implements Task {
   #bankHoldsSequence: number;
   /** Nothing to send up to here: only bank-ack records were found after the bank's hold. */
   #quietThroughSequence = 0;
+  /**
+   * After the bank acknowledged beyond a batch: the next batch starts here, past the bank's
+   * believed hold, so every record up to its claim is sent before the claim is believed.
+   * 0 when the next batch starts after the bank's hold.
+   */
+  #walkFromSequence = 0;
+  readonly #log: { record(source: string, text: string): void } | undefined;
   #state: OutboxState = 'idle';
   #nextAttemptMs = 0;
   #failures = 0;
   /** Replies arrive between polls; their backoff counts from the last poll's time. */
   #lastPollMs = 0;
   lastError: OutboxError | undefined = undefined;
+  /** Replies refused as bank anomalies (an ack beyond what was sent, or for another ATM) since boot. */
+  bankAnomalies = 0;
+  /** The last of them, said plainly ('' when none). */
+  lastAnomaly = '';
   batchesAcked = 0;
   recordsAcked = 0;
   attempts = 0;
@@ -101,6 +123,7 @@ export class Outbox implements Task {
     this.#backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
     this.#backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.#mayStart = options.mayStart ?? (() => true);
+    this.#log = options.log;
     assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
     assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, 'outbox: the link\'s body limit is too small for a batch');
     this.#ledger = ledger;
@@ -143,7 +166,7 @@ export class Outbox implements Task {
     if (this.#state === 'backoff' && nowMs < this.#nextAttemptMs) return;
     this.#state = 'idle';
     const headSequence = this.#ledger.headSequence;
-    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence) return;
+    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence || headSequence < this.#walkFromSequence) return;
     if (!this.#mayStart()) return;
     this.#send(nowMs);
   }
@@ -157,7 +180,7 @@ export class Outbox implements Task {
   }
 
   #send(nowMs: number): void {
-    const fromSequence = this.#bankHoldsSequence + 1;
+    const fromSequence = Math.max(this.#bankHoldsSequence + 1, this.#walkFromSequence);
     const batch = this.#batch;
     batch.begin(this.#atmId, fromSequence, this.#lane.depositBodyBytesMax);
     let firstSequence = 0;
@@ -198,22 +221,41 @@ export class Outbox implements Task {
     if (!result.ok) return result.failure === 'timeout' ? 'timeout' : result.failure === 'too-large' ? 'too-large' : 'unreachable';
     if (result.status >= 500 || result.status === 429) return 'unreachable';
     if (result.status !== 200 && result.status !== 409) return 'rejected';
-    const ackedSequence = parseAckedSequence(parseJson(result.body));
-    if (ackedSequence === undefined) return 'malformed';
-    if (ackedSequence > this.#ledger.headSequence) return 'bank-ahead';
+    const reply = parseDepositsReply(parseJson(result.body));
+    if (reply === undefined) return 'malformed';
+    const ackedSequence = reply.ackedSequence;
+    if (reply.atmId !== undefined && reply.atmId !== this.#atmId) {
+      return this.#anomaly('wrong-atm', `bank acknowledged ${ackedSequence} for ATM ${reply.atmId}, not this one: not recorded`);
+    }
     if (result.status === 409) {
       // A gap: the bank holds less than this batch assumed (restored from a backup, or a
       // stale reply raced a newer one). Resend from what it holds; readFrom tells if we can.
       if (ackedSequence >= fromSequence - 1) return 'malformed';
       this.#bankHoldsSequence = ackedSequence;
       this.#quietThroughSequence = 0;
+      this.#walkFromSequence = 0;
       return undefined;
+    }
+    if (ackedSequence > toSequence) {
+      // Records above the batch were never sent to it (this boot): its word on them is not
+      // evidence. Send on from here; the claim is believed once a batch reaches it.
+      this.#walkFromSequence = toSequence + 1;
+      return this.#anomaly('bank-ahead', `bank acknowledged ${ackedSequence} for batch ${fromSequence}..${toSequence}: not recorded`);
     }
     if (ackedSequence < toSequence) return 'malformed';
     this.batchesAcked++;
     this.recordsAcked += ackedSequence - Math.max(this.#bankHoldsSequence, fromSequence - 1);
     if (ackedSequence > this.#bankHoldsSequence) this.#bankHoldsSequence = ackedSequence;
+    this.#walkFromSequence = 0;
     return undefined;
+  }
+
+  /** A reply the outbox will not believe: counted, told to the log and the console, never written to the ledger. */
+  #anomaly(error: 'bank-ahead' | 'wrong-atm', text: string): OutboxError {
+    this.bankAnomalies++;
+    this.lastAnomaly = text.length > ANOMALY_TEXT_CHARS_MAX ? text.slice(0, ANOMALY_TEXT_CHARS_MAX) : text;
+    this.#log?.record('bank', `anomaly: ${this.lastAnomaly}`);
+    return error;
   }
 
   #fail(nowMs: number, error: OutboxError): void {

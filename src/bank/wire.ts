@@ -112,11 +112,20 @@ export function parseQrState(value: unknown): QrState | undefined {
   return state === 'pending' || state === 'confirmed' || state === 'expired' || state === 'cancelled' ? state : undefined;
 }
 
-/** {ackedSequence} of a deposits reply (200, or 409 on a gap). */
-export function parseAckedSequence(value: unknown): number | undefined {
+/** A deposits reply (200, or 409 on a gap): the bank's stored sequence, and the ATM it names if it names one. */
+export interface DepositsReply {
+  readonly ackedSequence: number;
+  /** Absent when the reply does not say; a reply for another ATM is not ours to believe. */
+  readonly atmId: string | undefined;
+}
+
+/** {ackedSequence[, atmId]} of a deposits reply, or undefined when it is not one. */
+export function parseDepositsReply(value: unknown): DepositsReply | undefined {
   if (!isObject(value)) return undefined;
-  const acked = value.ackedSequence;
-  return typeof acked === 'number' && Number.isSafeInteger(acked) && acked >= 0 ? acked : undefined;
+  const { ackedSequence, atmId } = value;
+  if (typeof ackedSequence !== 'number' || !Number.isSafeInteger(ackedSequence) || ackedSequence < 0) return undefined;
+  if (atmId !== undefined && typeof atmId !== 'string') return undefined;
+  return { ackedSequence, atmId };
 }
 
 /** The JSON body of an authorisation: the credential named by its method, nothing else. */

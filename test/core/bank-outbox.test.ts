@@ -174,6 +174,46 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(behind.lane.bodies.length, 2, 'nothing sent that would leave a hole');
   });
 
+  it('refuses an ack beyond the batch it answers as a bank anomaly: counted, logged, never recorded; sends on before believing it', () => {
+    const ledger = new MemoryLedger();
+    const lane = new HandLane();
+    const logged: string[] = [];
+    const outbox = new Outbox(ledger, lane, new SeededRandom(7), 'ATM-ALA-0001', { log: { record: (source, text) => logged.push(`${source}: ${text}`) } });
+    appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4
+    outbox.poll(0);
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, 4]);
+    appendSession(ledger, 5, 'c-b', 0, [10000, 10000]); // 5..10: two notes, 20 000 ₸, never sent
+    lane.ack(10);
+    assert.equal(ledger.ackedSequence, 0, 'records 5..10 were never sent: the ack is not written');
+    assert.equal(ledger.headSequence, 10, 'no bank-ack record');
+    assert.equal(outbox.bankHoldsSequence, 0);
+    assert.equal(outbox.lastError, 'bank-ahead');
+    assert.equal(outbox.bankAnomalies, 1);
+    assert.equal(outbox.lastAnomaly, 'bank acknowledged 10 for batch 1..4: not recorded');
+    assert.deepEqual(logged, ['bank: anomaly: bank acknowledged 10 for batch 1..4: not recorded']);
+    outbox.poll(BACKOFF_MAX_MS);
+    const next = lane.batch(1);
+    assert.deepEqual([next.fromSequence, next.toSequence, next.records[0].sequence], [5, 10, 5], 'the records the claim covers go before it is believed');
+    lane.ack(10);
+    assert.equal(ledger.ackedSequence, 10, 'every record up to 10 has now been sent: the ack stands');
+    assert.equal(outbox.bankAnomalies, 1);
+  });
+
+  it('refuses an ack that names another ATM, and sends the same batch again', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [5000]);
+    outbox.poll(0);
+    lane.reply({ ok: true, status: 200, body: '{"atmId":"ATM-ALA-0002","ackedSequence":4}' });
+    assert.equal(ledger.ackedSequence, 0);
+    assert.equal(outbox.lastError, 'wrong-atm');
+    assert.equal(outbox.bankAnomalies, 1);
+    assert.equal(outbox.lastAnomaly, 'bank acknowledged 4 for ATM ATM-ALA-0002, not this one: not recorded');
+    outbox.poll(BACKOFF_MAX_MS);
+    assert.equal(lane.bodies[1], lane.bodies[0]);
+    lane.reply({ ok: true, status: 200, body: '{"atmId":"ATM-ALA-0001","ackedSequence":4}' });
+    assert.equal(ledger.ackedSequence, 4, 'a reply naming this ATM is taken');
+  });
+
   it('keeps the bank\'s ack when the ledger cannot write it, retries the write, and does not resend', () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [200]);
