@@ -18,10 +18,11 @@ import { allocate, allocatePayment } from '../money/allocation';
 import { validateIin } from '../kz/iin';
 import { CassetteCount } from './cassette';
 import type {
-  AppendResult, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
+  AppendResult, AppendTier, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
   SessionLedger,
 } from './deps';
 import { doubtReasonFrom, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
+import { ESCROW_ROOM_BYTES, SESSION_ROOM_BYTES } from './room';
 import { Screens, type CashInView } from './screens';
 
 export type SessionState =
@@ -105,6 +106,10 @@ export class SessionTask implements Task {
   #notice: { text: Parameters<Screens['notice']>[0]; args: readonly (string | number)[]; then: SessionState } | undefined;
   /** Sessions completed since boot, by outcome — for the console and the bench. */
   readonly outcomes: Record<SessionOutcome, number> = { completed: 0, cancelled: 0, timeout: 0, recovered: 0 };
+  /** Promised records a full ledger refused since boot (0 unless the room kept for them ran out). */
+  unrecordedRecords = 0;
+  /** Set when a promised record went unwritten: no cash is taken until a restart. */
+  #cashRefused = false;
 
   constructor(options: SessionOptions) {
     this.#o = options;
@@ -163,12 +168,12 @@ export class SessionTask implements Task {
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
     if (open.unresolvedEscrowTenge > 0) {
-      this.cassette.addDoubt(this.#appendOrHalt({
+      this.#addDoubt(this.#promised({
         kind: 'doubt', sessionId: open.sessionId, denominationTenge: open.unresolvedEscrowTenge, reason: doubtReasonFrom(this.#powerUpReport),
       }));
     }
     const split = allocate(open.billTiyn, open.stackedTiyn);
-    this.#appendOrHalt({
+    this.#promised({
       kind: 'session-closed', sessionId: open.sessionId, outcome: 'recovered', depositedTiyn: open.stackedTiyn,
       toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
     });
@@ -275,6 +280,8 @@ export class SessionTask implements Task {
     const language = key === 'F1' ? 'kk' : key === 'F2' ? 'ru' : key === 'F3' ? 'en' : undefined;
     if (language === undefined || !this.#o.config.languages.includes(language)) return;
     this.#language = language;
+    // A ledger that cannot keep a whole session: say so before the customer signs in.
+    if (!this.#roomForSession()) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#enter('method', nowMs);
   }
 
@@ -358,7 +365,7 @@ export class SessionTask implements Task {
       // device says it stacked is in the cassette with no session to credit: reconcile it.
       if (event.kind === 'escrowed') this.#o.devices.acceptor.returnNote();
       if (event.kind === 'stacked') {
-        this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
+        this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
         this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
       }
       return;
@@ -368,7 +375,7 @@ export class SessionTask implements Task {
       case 'escrowed': return this.#onEscrowed(event.denominationTenge, nowMs);
       case 'stacked': return this.#onStacked(event.denominationTenge);
       case 'returned':
-        if (this.#escrowTenge > 0) this.#appendOrHalt({ kind: 'note-returned', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge });
+        if (this.#escrowTenge > 0) this.#promised({ kind: 'note-returned', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge });
         this.#escrowTenge = 0;
         return;
       case 'rejected': return this.#showCashIn('noteReturned', [event.reason]);
@@ -386,8 +393,8 @@ export class SessionTask implements Task {
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
     if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
     // The open session (#progress is #recovering) follows the record: its totals and its escrow.
-    const sequence = this.#appendOrHalt({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
-    if (event.kind === 'stacked') this.cassette.add(event.denominationTenge, sequence);
+    const sequence = this.#promised({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
+    if (event.kind === 'stacked' && sequence > 0) this.cassette.add(event.denominationTenge, sequence);
     assert(open.unresolvedEscrowTenge === 0, 'recovery: the note in doubt is settled by the record');
   }
 
@@ -403,9 +410,15 @@ export class SessionTask implements Task {
       acceptor.returnNote();
       return this.#showCashIn('cassetteFull', []);
     }
-    const written = this.#record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge });
+    if (this.#o.ledger.roomBytes() < ESCROW_ROOM_BYTES) {
+      // The ledger could not keep what this note may still need (its outcome, the session's
+      // close, a doubt): the note goes back, and so does every note until the bank frees room.
+      acceptor.returnNote();
+      return this.#showCashIn('ledgerFull', []);
+    }
+    const written = this.#record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge }, 'ordinary');
     if (!written.ok) {
-      // The ledger cannot promise this note: it goes back and the machine stops taking cash.
+      // The flash failed: the note goes back and the machine stops taking cash.
       acceptor.returnNote();
       return this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
     }
@@ -419,8 +432,9 @@ export class SessionTask implements Task {
     if (this.#escrowTenge !== denominationTenge) {
       this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
     }
-    const sequence = this.#appendOrHalt({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
+    const sequence = this.#promised({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
     this.#escrowTenge = 0;
+    if (sequence === 0) return; // not recorded (logged): neither counted nor credited, the machine out of service for cash
     this.#notes += 1;
     this.#depositedTiyn += denominationTenge * 100;
     this.cassette.add(denominationTenge, sequence);
@@ -475,12 +489,12 @@ export class SessionTask implements Task {
     const account = this.#account;
     assert(account !== undefined, 'cash-in without a customer');
     const acceptor = this.#o.devices.acceptor;
-    if (acceptor.status() !== 'idle') return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
+    if (acceptor.status() !== 'idle' || !this.#roomForSession()) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#sessionId = this.#o.ledger.headSequence + 1; // the opening record's sequence: unique for the device's life
     const opened = this.#record({
       kind: 'session-opened', sessionId: this.#sessionId, method: this.#method, customerId: account.customerId,
       billTiyn: account.bill.billTiyn, wallMs: this.#o.clock.wallMs(),
-    });
+    }, 'ordinary');
     if (!opened.ok) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     assert(opened.sequence === this.#sessionId, 'the session id is the opening record\'s sequence');
     this.#depositedTiyn = 0;
@@ -503,14 +517,16 @@ export class SessionTask implements Task {
     if (this.#escrowTenge > 0) {
       // The acceptor never said what became of the note in escrow: reconcile, never guess.
       const reason = this.#jammedInSession ? 'jam' : 'unknown';
-      this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason }));
+      this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason }));
       this.#escrowTenge = 0;
     }
     const split = allocate(account.bill.billTiyn, this.#depositedTiyn);
-    this.#closedSequence = this.#appendOrHalt({
+    const closed = this.#promised({
       kind: 'session-closed', sessionId: this.#sessionId, outcome, depositedTiyn: this.#depositedTiyn,
       toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
     });
+    // Unwritten (logged), the session stays open in the ledger and the next boot closes it: never "credited" before that.
+    this.#closedSequence = closed > 0 ? closed : Number.MAX_SAFE_INTEGER;
     this.outcomes[outcome] += 1;
     if (this.#depositedTiyn === 0) return this.#showNotice('nothingDeposited', [], 'attract', nowMs);
     this.#enter('crediting', nowMs);
@@ -527,16 +543,36 @@ export class SessionTask implements Task {
     this.#enter('notice', nowMs);
   }
 
-  /** Writes a record the money path cannot go on without; a ledger that refuses it stops the machine. */
-  #appendOrHalt(record: LedgerRecord): number {
-    const written = this.#record(record);
-    assert(written.ok, `ledger refused a ${record.kind} record: ${written.ok ? '' : written.error}`);
-    return written.sequence;
+  /**
+   * Writes a record the session promised (its room was checked before the session opened or the
+   * note was escrowed); returns its sequence. A broken flash stops the machine (an assertion);
+   * a full ledger never does: should a promise ever outrun the room kept for it, the record is
+   * logged as unwritten, counted, and the machine takes no more cash until a restart.
+   */
+  #promised(record: LedgerRecord): number {
+    const written = this.#record(record, 'promised');
+    if (written.ok) return written.sequence;
+    assert(written.error === 'full', `ledger refused a ${record.kind} record: ${written.error}`);
+    this.unrecordedRecords += 1;
+    this.#cashRefused = true;
+    const session = 'sessionId' in record ? ` of session ${record.sessionId}` : '';
+    this.#o.log.record('ledger', `FULL: ${record.kind}${session} not recorded; no more cash taken until a restart`);
+    return 0;
+  }
+
+  /** A doubt record's note counts apart in the cassette; an unwritten one (sequence 0) does not count. */
+  #addDoubt(sequence: number): void {
+    if (sequence > 0) this.cassette.addDoubt(sequence);
+  }
+
+  /** Whether a customer may start: the ledger has room for a whole session's worst case. */
+  #roomForSession(): boolean {
+    return !this.#cashRefused && this.#o.ledger.roomBytes() >= SESSION_ROOM_BYTES;
   }
 
   /** Appends a record and keeps the open session's checkpoint in step with the ledger. */
-  #record(record: LedgerRecord): AppendResult {
-    const written = this.#o.ledger.append(record);
+  #record(record: LedgerRecord, tier: AppendTier): AppendResult {
+    const written = this.#o.ledger.append(record, tier);
     if (!written.ok) return written;
     const wasOpen = this.#progress !== undefined;
     this.#progress = followSession(this.#progress, record);

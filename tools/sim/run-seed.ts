@@ -199,10 +199,10 @@ function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () 
   const confirm = (before: number, result: ReturnType<typeof append>, record: () => LedgerRecord) => {
     if (result.ok && result.sequence === before + 1 && ledger.headSequence === before + 1) checker.recordConfirmed(result.sequence, record());
   };
-  ledger.append = (record) => {
+  ledger.append = (record, tier) => {
     if (record.kind === 'bank-ack') return ledger.acknowledge(record.ackedSequence);
     const before = ledger.headSequence;
-    const result = append(record);
+    const result = append(record, tier);
     confirm(before, result, () => record);
     if (!result.ok && result.error === 'full') refusedFull(); // invariant 5: full of unsynced records, it takes no more cash
     return result;
@@ -219,12 +219,12 @@ function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () 
 function dropStacked(firmware: Firmware, dice: Dice, fired: () => void): void {
   const ledger = firmware.ledger;
   const append = ledger.append;
-  ledger.append = (record) => {
+  ledger.append = (record, tier) => {
     if (record.kind === 'note-stacked' && dice.chance(0.3)) {
       fired();
       return { ok: true, sequence: ledger.headSequence };
     }
-    return append(record);
+    return append(record, tier);
   };
 }
 
