@@ -42,6 +42,12 @@ export const RESET_REPEAT_MS = 5_000;
 export const ESCROW_DECISION_MS = 5_000;
 /** CCNET: BILL STACKED / RETURNED comes within 30 s of STACK / RETURN; beyond, the note's fate is lost. */
 export const NOTE_OUTCOME_MAX_MS = 35_000;
+/**
+ * After a controller restart, a device found with a note on its way (accepting, escrow, stacking,
+ * returning) is polled, not reset, until it reports where the note went: a RESET would wipe the
+ * report, and a note it stacked would become a doubt. Its own escrow timeout (10 s) bounds it.
+ */
+export const BOOT_NOTE_WAIT_MS = 12_000;
 /** A device that stays in initialisation this long is reset again. */
 export const INITIALIZE_MAX_MS = 20_000;
 /** NAKs we send for bad answers to one command before we give the command up and resend it. */
@@ -181,7 +187,13 @@ export class CcnetDriver implements Task, CashAcceptor {
   #decisionMs = 0;
   /** Power-up with a bill in the stacker: the BILL STACKED after initialisation is that note (credit recovery). */
   #recoveryPending = false;
-  #recoveredType = -1;
+  /**
+   * A BILL STACKED or RETURNED reported before this boot knew the bill table (the controller
+   * restarted while the device went on with a note, or the power-up note in the stacker):
+   * told to the session once the table is read. -1 when none.
+   */
+  #heldType = -1;
+  #heldKind: 'stacked' | 'returned' = 'stacked';
 
   constructor(line: SerialLine, clock: Clock, options: CcnetDriverOptions = {}) {
     const baud = options.baud ?? 9600;
@@ -429,7 +441,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   #chooseCommand(nowMs: number): number {
     switch (this.#phase) {
       case 'boot':
-        return CMD_POLL; // first learn whether it powered up with a bill (RESET would hide that)
+        // First learn whether it powered up with a bill, or holds a note on its way (RESET would hide that).
+        return nowMs >= this.#nextPollMs ? CMD_POLL : -1;
       case 'reset':
         return CMD_RESET;
       case 'no-answer':
@@ -499,12 +512,21 @@ export class CcnetDriver implements Task, CashAcceptor {
       this.#onPowerUp(state, nowMs);
       return;
     }
+    if (this.#phase !== 'ready' && (state === STATE_BILL_STACKED || state === STATE_BILL_RETURNED)) {
+      // A note's outcome before the table is known: the note is where the device says, and the
+      // session (recovering its ledger) must hear of it — never drop it for a doubt.
+      if (previous !== state) this.#holdOutcome(z2, state === STATE_BILL_STACKED ? 'stacked' : 'returned');
+      if (this.#phase === 'boot') this.#setPhase('reset', nowMs);
+      return;
+    }
     if (this.#phase === 'boot') {
-      // The controller restarted, the device did not: bring it to a known state.
+      // The controller restarted, the device did not: bring it to a known state, once it has
+      // said where the note it was handling went.
+      if (isNoteInFlight(state) && nowMs - this.#phaseSinceMs < BOOT_NOTE_WAIT_MS) return;
       this.#setPhase('reset', nowMs);
       return;
     }
-    if (this.#phase === 'initializing' && state !== STATE_BILL_STACKED && state !== STATE_BILL_RETURNED && faultOf(state) === undefined) {
+    if (this.#phase === 'initializing' && faultOf(state) === undefined) {
       if (state === STATE_UNIT_DISABLED || state === STATE_IDLING) this.#setPhase('identify', nowMs);
       return;
     }
@@ -586,9 +608,8 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (billType >= BILL_TYPES_MAX) return;
     if (this.#noteType < 0) {
       if (kind === 'stacked' && this.#recoveryPending) {
-        this.#recoveryPending = false;
-        this.#recoveredType = billType;
-        this.#emitRecovered();
+        this.#holdOutcome(billType, kind);
+        this.#emitHeld();
         return;
       }
       if (previous === (kind === 'stacked' ? STATE_BILL_STACKED : STATE_BILL_RETURNED)) {
@@ -610,11 +631,26 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (announced && tenge !== 0) this.#emit({ kind, denominationTenge: tenge });
   }
 
-  #emitRecovered(): void {
-    if (this.#recoveredType < 0 || this.#phase !== 'ready') return; // after the bill table
-    const tenge = this.#typeTenge[this.#recoveredType];
-    this.#recoveredType = -1;
-    if (tenge !== 0) this.#emit({ kind: 'stacked', denominationTenge: tenge });
+  /** Keeps an outcome reported before the bill table was read (see #heldType). */
+  #holdOutcome(billType: number, kind: 'stacked' | 'returned'): void {
+    if (billType >= BILL_TYPES_MAX) return;
+    if (kind === 'stacked') this.#recoveryPending = false;
+    if (this.#noteType >= 0) {
+      // The note in flight before a lost line: this is its outcome; one we never announced stays silent.
+      const announced = this.#typeTenge[this.#noteType] !== 0;
+      this.#noteType = -1;
+      this.#decision = 'none';
+      if (!announced) return;
+    }
+    this.#heldType = billType;
+    this.#heldKind = kind;
+  }
+
+  #emitHeld(): void {
+    if (this.#heldType < 0 || this.#phase !== 'ready') return; // after the bill table
+    const tenge = this.#typeTenge[this.#heldType];
+    this.#heldType = -1;
+    if (tenge !== 0) this.#emit({ kind: this.#heldKind, denominationTenge: tenge });
   }
 
   #onIdentification(data: Uint8Array, start: number): void {
@@ -647,7 +683,7 @@ export class CcnetDriver implements Task, CashAcceptor {
       this.#noAnswerFault = false;
       this.#emit(FAULT_CLEARED);
     }
-    this.#emitRecovered();
+    this.#emitHeld();
   }
 
   // ---- the note in escrow ----------------------------------------------------------------

@@ -21,7 +21,7 @@ import type {
   AppendResult, AppendTier, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
   SessionLedger,
 } from './deps';
-import { doubtReasonFrom, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
+import { doubtReasonFrom, DoubtInDevice, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
 import { ESCROW_ROOM_BYTES, SESSION_ROOM_BYTES } from './room';
 import { Screens, type CashInView } from './screens';
 
@@ -76,6 +76,8 @@ export class SessionTask implements Task {
   readonly deadlineMs = 1000;
   readonly cassette: CassetteCount;
   readonly #checkpoint: OpenSessionCheckpoint;
+  /** The doubt whose note the validator may still report: its report is linked, never doubted again. */
+  readonly #doubtInDevice: DoubtInDevice;
   /** The open session as the ledger has it, checkpointed after each of its records. */
   #progress: OpenSession | undefined;
   readonly #o: SessionOptions;
@@ -116,7 +118,8 @@ export class SessionTask implements Task {
     this.#screens = new Screens(options.display);
     this.cassette = new CassetteCount(options.settings);
     this.#checkpoint = new OpenSessionCheckpoint(options.settings);
-    this.#recovering = scanLedger(options.ledger, this.cassette, this.#checkpoint);
+    this.#doubtInDevice = new DoubtInDevice(options.settings);
+    this.#recovering = scanLedger(options.ledger, this.cassette, this.#checkpoint, this.#doubtInDevice);
     this.#progress = this.#recovering;
     this.#enter(this.#recovering === undefined ? 'attract' : 'recovering', options.clock.monotonicMs());
   }
@@ -168,9 +171,11 @@ export class SessionTask implements Task {
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
     if (open.unresolvedEscrowTenge > 0) {
-      this.#addDoubt(this.#promised({
+      const sequence = this.#promised({
         kind: 'doubt', sessionId: open.sessionId, denominationTenge: open.unresolvedEscrowTenge, reason: doubtReasonFrom(this.#powerUpReport),
-      }));
+      });
+      this.#addDoubt(sequence);
+      if (sequence > 0) this.#doubtInDevice.hold(sequence, open.sessionId, open.unresolvedEscrowTenge);
     }
     const split = allocate(open.billTiyn, open.stackedTiyn);
     this.#promised({
@@ -360,16 +365,7 @@ export class SessionTask implements Task {
       return;
     }
     if (this.#state === 'recovering') return this.#onRecoveryCashEvent(event);
-    if (this.#state !== 'cash-in' && this.#state !== 'finishing') {
-      // Outside a session the acceptor is disabled: a note in escrow goes back; a note the
-      // device says it stacked is in the cassette with no session to credit: reconcile it.
-      if (event.kind === 'escrowed') this.#o.devices.acceptor.returnNote();
-      if (event.kind === 'stacked') {
-        this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
-        this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
-      }
-      return;
-    }
+    if (this.#state !== 'cash-in' && this.#state !== 'finishing') return this.#onCashEventOutside(event);
     this.#lastActivityMs = nowMs;
     switch (event.kind) {
       case 'escrowed': return this.#onEscrowed(event.denominationTenge, nowMs);
@@ -385,6 +381,24 @@ export class SessionTask implements Task {
         return;
       default: return;
     }
+  }
+
+  /**
+   * Outside a session the acceptor is disabled: a note in escrow goes back. A note the device
+   * says it stacked is in the cassette with no session to credit: the one already held as a
+   * doubt (a jam cleared, a cut) is linked to that doubt; any other is sent to reconcile.
+   */
+  #onCashEventOutside(event: CashEvent): void {
+    if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
+    if (event.kind !== 'stacked' && event.kind !== 'returned') return;
+    const doubt = this.#doubtInDevice;
+    const doubtSequence = doubt.sequence;
+    if (doubt.link(event.denominationTenge)) {
+      return this.#o.log.record('session', `${event.denominationTenge} ₸ reported ${event.kind}: already held as a doubt (sequence ${doubtSequence})`);
+    }
+    if (event.kind === 'returned') return;
+    this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
+    this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
   }
 
   /** After a restart, the acceptor's word on the note whose STACK was in doubt settles it. */
@@ -497,6 +511,7 @@ export class SessionTask implements Task {
     }, 'ordinary');
     if (!opened.ok) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     assert(opened.sequence === this.#sessionId, 'the session id is the opening record\'s sequence');
+    this.#doubtInDevice.clear(); // the acceptor was idle: no note of an earlier session is left in it
     this.#depositedTiyn = 0;
     this.#notes = 0;
     this.#escrowTenge = 0;
@@ -517,7 +532,9 @@ export class SessionTask implements Task {
     if (this.#escrowTenge > 0) {
       // The acceptor never said what became of the note in escrow: reconcile, never guess.
       const reason = this.#jammedInSession ? 'jam' : 'unknown';
-      this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason }));
+      const sequence = this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason });
+      this.#addDoubt(sequence);
+      if (sequence > 0) this.#doubtInDevice.hold(sequence, this.#sessionId, this.#escrowTenge);
       this.#escrowTenge = 0;
     }
     const split = allocate(account.bill.billTiyn, this.#depositedTiyn);
