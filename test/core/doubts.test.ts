@@ -107,8 +107,8 @@ describe('doubts: one note, one doubt; a note stacked during a controller restar
 
   it('a note stacked while the controller alone restarts is credited, whenever in the stacking the restart falls', () => {
     let restarts = 0;
-    for (const offMs of [0, 50, 150, 300, 600, 1_200]) {
-      for (const intoStackingMs of [0, 100, 250, 400]) {
+    for (const offMs of [0, 50, 300, 1_200]) {
+      for (const intoStackingMs of [0, 250, 400]) {
         const r = rig();
         startCashIn(r);
         r.machine.sim.validator.insert(5000);
@@ -125,6 +125,6 @@ describe('doubts: one note, one doubt; a note stacked during a controller restar
         assert.equal(r.machine.firmware!.session.outcomes.recovered, 1, context);
       }
     }
-    assert.equal(restarts, 24);
+    assert.equal(restarts, 12);
   });
 });
