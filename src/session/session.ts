@@ -587,14 +587,20 @@ export class SessionTask implements Task {
     return !this.#cashRefused && this.#o.ledger.roomBytes() >= SESSION_ROOM_BYTES;
   }
 
-  /** Appends a record and keeps the open session's checkpoint in step with the ledger. */
+  /**
+   * Appends a record and keeps the open session's checkpoint in step with the ledger — except
+   * for note-escrowed: between it and STACK only the ledger append belongs (a Settings write is
+   * NVS on the board, which may stall the flash cache while the validator waits). The boot scan
+   * replays the records after the checkpoint, and note-escrowed stays in the ring's head sector
+   * until the note's outcome record moves the checkpoint past it, once the note is safe.
+   */
   #record(record: LedgerRecord, tier: AppendTier): AppendResult {
     const written = this.#o.ledger.append(record, tier);
     if (!written.ok) return written;
     const wasOpen = this.#progress !== undefined;
     this.#progress = followSession(this.#progress, record);
-    if (this.#progress !== undefined) this.#checkpoint.save(this.#progress, written.sequence);
-    else if (wasOpen) this.#checkpoint.clear();
+    if (this.#progress !== undefined && record.kind !== 'note-escrowed') this.#checkpoint.save(this.#progress, written.sequence);
+    else if (this.#progress === undefined && wasOpen) this.#checkpoint.clear();
     return written;
   }
 

@@ -6,6 +6,7 @@ import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
+import { CriticalPathProbe } from '../../tools/sim/critical-path';
 import { SimMachine } from '../../tools/sim/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
@@ -162,6 +163,20 @@ describe('customer session on the simulated machine', () => {
     press(expired, 'F3', 'F2');
     expired.bank.qrState = 'expired';
     waitForScreen(expired, 'qrExpired');
+  });
+
+  it('writes nothing to Settings on a note\'s critical path: only the ledger append lies between escrow and STACK', () => {
+    const r = rig();
+    const probe = new CriticalPathProbe(r.machine);
+    signInByIin(r);
+    press(r, 'enter');
+    waitForScreen(r, 'insert-notes');
+    feedNotes(r, [5000, 1000, 200, 10000, 2000]);
+    assert.equal(probe.settingsWrites, 0, `${probe.settingsWrites} Settings writes while the validator held one of 5 notes in escrow or stacked it`);
+    // The checkpoints still move with the notes, after each is safe: a restart finds the session and the cassette.
+    press(r, 'enter');
+    r.machine.runUntil(() => screen(r).fields.message === 'credited', 30_000);
+    assert.equal(r.machine.firmware!.session.cassette.notes, 5);
   });
 
   it('tells the customer the bank cannot be reached, and takes no cash', () => {
