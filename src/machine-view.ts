@@ -84,6 +84,7 @@ function devices(parts: MachineParts): DeviceReport[] {
       summary: `${acceptorStatus}; ${validator.identification() || 'not identified yet'}`,
       details: [
         `bill table: ${validator.denominationsTenge().join(' ') || 'not read yet'}`,
+        ...(validator.stats.tableEntriesRefused === 0 ? [] : [`bill table: ${validator.stats.tableEntriesRefused} tenge entries that are no note in circulation, never enabled`]),
         `polls ${validator.stats.polls}, bad answers ${validator.stats.badAnswers}, timeouts ${validator.stats.timeouts}, resets ${validator.stats.resets}`,
         `poll deviation worst ${validator.stats.pollDeviationWorstMs.toFixed(1)} ms`,
       ],

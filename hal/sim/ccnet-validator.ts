@@ -200,6 +200,18 @@ export class CcnetValidatorSim implements SimActor {
     this.#jamNextAccept = true;
   }
 
+  /**
+   * A faulty or misconfigured device: it stacks a note of bill type `billType` at once, asked or
+   * not — no escrow, whatever the masks say — and reports it stacked. False while it is busy
+   * with another note, not initialised, or in a fault.
+   */
+  stackUnasked(billType: number): boolean {
+    if (!this.#powered || !this.#initialized || this.#noteType >= 0 || this.#fault !== 'none' || billType < 0 || billType >= BILL_TYPES_MAX) return false;
+    this.#noteType = billType;
+    this.#startStacking(this.#clock.nowMs);
+    return true;
+  }
+
   clearJam(): void {
     if (this.#fault === 'jam-stacker') {
       this.#fault = 'none';

@@ -149,6 +149,8 @@ type FieldCheck = (value: unknown) => boolean;
 const u32: FieldCheck = isU32;
 const tiyn: FieldCheck = isTiyn;
 const denomination: FieldCheck = (value) => typeof value === 'number' && DENOMINATIONS_TENGE.includes(value);
+/** A doubt's note may be of unknown value (0): the validator stacked what its table gives no tenge note for. */
+const doubtDenomination: FieldCheck = (value) => value === 0 || denomination(value);
 const oneOf = (allowed: readonly string[]): FieldCheck => (value) => typeof value === 'string' && allowed.includes(value);
 /** The wall clock may be unset on the device (NaN), which JSON carries as null. */
 const wallMs: FieldCheck = (value) => value === null || (typeof value === 'number' && Number.isFinite(value));
@@ -160,7 +162,7 @@ const RECORD_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldCheck>
   'note-stacked': { sessionId: u32, denominationTenge: denomination },
   'note-returned': { sessionId: u32, denominationTenge: denomination },
   'session-closed': { sessionId: u32, outcome: oneOf(OUTCOMES), depositedTiyn: tiyn, toBillTiyn: tiyn, toNextTiyn: tiyn },
-  'doubt': { sessionId: u32, denominationTenge: denomination, reason: oneOf(DOUBT_REASONS) },
+  'doubt': { sessionId: u32, denominationTenge: doubtDenomination, reason: oneOf(DOUBT_REASONS) },
   'cassette-collected': { notes: u32, amountTiyn: tiyn, wallMs },
 });
 

@@ -5,6 +5,7 @@
 // Source: CCNET Document 1 Rev 2.6.0, condensed in ../shared/reference/ccnet.md.
 import type { Clock, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
+import { DENOMINATIONS_TENGE } from '../ledger/records';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
 import {
@@ -78,6 +79,8 @@ export class CcnetStats {
   illegalCommands = 0;
   /** Bill-stacked / returned reports that matched no note in flight (an event resent after our lost ACK). */
   repeatsIgnored = 0;
+  /** Bill-table entries in tenge that are no banknote in circulation: never enabled. */
+  tableEntriesRefused = 0;
   resets = 0;
   /** POLL-to-POLL intervals measured while nothing else was in the way. */
   pollIntervals = 0;
@@ -146,7 +149,7 @@ export class CcnetDriver implements Task, CashAcceptor {
   readonly #ackLength: number;
   readonly #nakLength: number;
   readonly #enableData = new Uint8Array(ENABLE_DATA_BYTES);
-  /** Tenge value of each bill type from the device's table; 0 = not ours / empty. */
+  /** Tenge value of each bill type from the device's table; 0 = empty, another currency, or no tenge note in circulation. */
   readonly #typeTenge = new Int32Array(BILL_TYPES_MAX);
   #denominations: readonly number[] = Object.freeze([]);
   #identification = '';
@@ -618,17 +621,19 @@ export class CcnetDriver implements Task, CashAcceptor {
         return;
       }
       // A note we never saw in escrow went in or out (the device's word is the truth): the
-      // session must hear of it, not lose it.
+      // session must hear of it, not lose it — a stacked one of unknown value too (0).
       const unseenTenge = this.#typeTenge[billType];
-      if (unseenTenge !== 0) this.#emit({ kind, denominationTenge: unseenTenge });
+      if (unseenTenge !== 0 || kind === 'stacked') this.#emit({ kind, denominationTenge: unseenTenge });
       return;
     }
     const tenge = this.#typeTenge[billType];
     const announced = this.#typeTenge[this.#noteType] !== 0;
     this.#noteType = -1;
     this.#decision = 'none';
-    // The device's word on the note type is the truth; an escrow we never announced stays silent.
-    if (announced && tenge !== 0) this.#emit({ kind, denominationTenge: tenge });
+    // The device's word on the note type is the truth. A stacked note is always told, of
+    // unknown value (0) too: it is in the cassette even if we never announced it or asked for
+    // its return; a return we never announced stays silent.
+    if (kind === 'stacked' || (announced && tenge !== 0)) this.#emit({ kind, denominationTenge: tenge });
   }
 
   /** Keeps an outcome reported before the bill table was read (see #heldType). */
@@ -636,11 +641,11 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (billType >= BILL_TYPES_MAX) return;
     if (kind === 'stacked') this.#recoveryPending = false;
     if (this.#noteType >= 0) {
-      // The note in flight before a lost line: this is its outcome; one we never announced stays silent.
+      // The note in flight before a lost line: this is its outcome; the return of one we never announced stays silent.
       const announced = this.#typeTenge[this.#noteType] !== 0;
       this.#noteType = -1;
       this.#decision = 'none';
-      if (!announced) return;
+      if (!announced && kind === 'returned') return;
     }
     this.#heldType = billType;
     this.#heldKind = kind;
@@ -650,7 +655,7 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (this.#heldType < 0 || this.#phase !== 'ready') return; // after the bill table
     const tenge = this.#typeTenge[this.#heldType];
     this.#heldType = -1;
-    if (tenge !== 0) this.#emit({ kind: this.#heldKind, denominationTenge: tenge });
+    if (tenge !== 0 || this.#heldKind === 'stacked') this.#emit({ kind: this.#heldKind, denominationTenge: tenge });
   }
 
   #onIdentification(data: Uint8Array, start: number): void {
@@ -669,7 +674,13 @@ export class CcnetDriver implements Task, CashAcceptor {
   #onBillTable(data: Uint8Array, start: number, nowMs: number): void {
     const values: number[] = [];
     for (let billType = 0; billType < BILL_TYPES_MAX; billType++) {
-      const tenge = billTableValue(data, start, billType, COUNTRY_CODE);
+      let tenge = billTableValue(data, start, billType, COUNTRY_CODE);
+      if (tenge !== 0 && DENOMINATIONS_TENGE.indexOf(tenge) < 0) {
+        // A KZT entry that is no banknote in circulation (a coin's value, a test note): never
+        // enabled, and what the device may still stack of it is of unknown value.
+        this.stats.tableEntriesRefused++;
+        tenge = 0;
+      }
       this.#typeTenge[billType] = tenge;
       if (tenge !== 0 && values.indexOf(tenge) < 0) values.push(tenge);
     }

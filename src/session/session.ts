@@ -397,6 +397,7 @@ export class SessionTask implements Task {
       return this.#o.log.record('session', `${event.denominationTenge} ₸ reported ${event.kind}: already held as a doubt (sequence ${doubtSequence})`);
     }
     if (event.kind === 'returned') return;
+    if (event.denominationTenge === 0) return this.#stackedOfUnknownValue(this.#sessionId);
     this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
     this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
   }
@@ -405,6 +406,7 @@ export class SessionTask implements Task {
   #onRecoveryCashEvent(event: CashEvent): void {
     const open = this.#recovering!;
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
+    if (event.kind === 'stacked' && event.denominationTenge === 0) return this.#stackedOfUnknownValue(open.sessionId);
     if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
     // The open session (#progress is #recovering) follows the record: its totals and its escrow.
     const sequence = this.#promised({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
@@ -441,6 +443,7 @@ export class SessionTask implements Task {
   }
 
   #onStacked(denominationTenge: number): void {
+    if (denominationTenge === 0) return this.#stackedOfUnknownValue(this.#sessionId);
     // The acceptor stacks on our STACK, after the note-escrowed record; if it ever stacks a note
     // it never showed in escrow, its word is still the truth: the note is in the cassette.
     if (this.#escrowTenge !== denominationTenge) {
@@ -453,6 +456,18 @@ export class SessionTask implements Task {
     this.#depositedTiyn += denominationTenge * 100;
     this.cassette.add(denominationTenge, sequence);
     this.#showCashIn(undefined, []);
+  }
+
+  /**
+   * The acceptor stacked a bill its table gives no tenge note for (never enabled: a faulty or
+   * misconfigured device). It is in the cassette, so it is never dropped; it is no money the
+   * machine can name, so it is never credited: one doubt of unknown value (0) for the bank to
+   * reconcile. If a note was in escrow, this report was its outcome.
+   */
+  #stackedOfUnknownValue(sessionId: number): void {
+    this.#escrowTenge = 0;
+    this.#addDoubt(this.#promised({ kind: 'doubt', sessionId, denominationTenge: 0, reason: 'unknown' }));
+    this.#o.log.record('session', 'a bill of no tenge value was stacked: sent to reconcile');
   }
 
   // ----- transitions -----
