@@ -3,13 +3,14 @@
 // another entry that the validator stacks anyway (a faulty or misconfigured device) is held as
 // a doubt of unknown value — never credited as money it is not, never a halt, never lost.
 import assert from 'node:assert/strict';
-import type { Key, Settings } from '../../hal/ports';
+import type { Settings } from '../../hal/ports';
 import { TENGE_BILL_TABLE, type BillTableEntry } from '../../hal/sim/ccnet-validator';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
 import { SimMachine } from '../../tools/sim/machine';
-import { AIGERIM, MiniBank } from './support/mini-bank';
+import { screenId as screenOf, startCashIn as startCashInOn, watchHalts } from './support/machine-hands';
+import { MiniBank } from './support/mini-bank';
 
 const KZT_100_TYPE = 7; // the hole in the tenge table
 const USD_100_TYPE = 13;
@@ -29,33 +30,11 @@ function rig(): Rig {
   const bank = new MiniBank();
   const provision = (settings: Settings) => provisionBenchSecrets(settings);
   const machine = new SimMachine({ seed: 3, bank: bank.handler, provision, validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES } });
-  const halts: string[] = [];
-  let checkAtMs = 0;
-  machine.sim.world.add({
-    nextEventMs: () => checkAtMs,
-    step: (nowMs) => {
-      checkAtMs = nowMs + 10;
-      const halt = machine.firmware?.scheduler.halt;
-      if (halt !== undefined && halts.length < 2) halts.push(halt.message);
-    },
-  });
-  return { machine, bank, halts };
+  return { machine, bank, halts: watchHalts(machine) };
 }
 
-function screenId(r: Rig): string {
-  return r.machine.sim.display.current?.id ?? '';
-}
-
-function startCashIn(r: Rig): void {
-  r.machine.runUntil(() => screenId(r) === 'attract', 20_000);
-  for (const key of ['F2', 'F4', ...AIGERIM.iin.split(''), 'enter'] as Key[]) {
-    r.machine.sim.keypad.press(key);
-    r.machine.runFor(150);
-  }
-  r.machine.runUntil(() => screenId(r) === 'bill', 20_000);
-  r.machine.sim.keypad.press('enter');
-  assert.ok(r.machine.runUntil(() => screenId(r) === 'insert-notes', 20_000));
-}
+const screenId = (r: Rig) => screenOf(r.machine);
+const startCashIn = (r: Rig) => startCashInOn(r.machine);
 
 function doubts(r: Rig): LedgerRecord[] {
   const ledger = r.machine.firmware!.ledger;

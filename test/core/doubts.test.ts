@@ -2,12 +2,13 @@
 // not know is sent as exactly one doubt, however the validator reports it later; and a note the
 // validator stacked while the controller alone restarted is credited, not doubted.
 import assert from 'node:assert/strict';
-import type { Key, Settings } from '../../hal/ports';
+import type { Settings } from '../../hal/ports';
 import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { SimMachine } from '../../tools/sim/machine';
-import { AIGERIM, MiniBank } from './support/mini-bank';
+import { screenId as screenOf, startCashIn as startCashInOn } from './support/machine-hands';
+import { MiniBank } from './support/mini-bank';
 
 interface Rig {
   readonly machine: SimMachine;
@@ -20,21 +21,8 @@ function rig(seed = 1): Rig {
   return { machine: new SimMachine({ seed, bank: bank.handler, provision }), bank };
 }
 
-function screenId(r: Rig): string {
-  return r.machine.sim.display.current?.id ?? '';
-}
-
-/** attract → Russian → IIN → bill → cash-in. */
-function startCashIn(r: Rig): void {
-  r.machine.runUntil(() => screenId(r) === 'attract', 20_000);
-  for (const key of ['F2', 'F4', ...AIGERIM.iin.split(''), 'enter'] as Key[]) {
-    r.machine.sim.keypad.press(key);
-    r.machine.runFor(150);
-  }
-  r.machine.runUntil(() => screenId(r) === 'bill', 20_000);
-  r.machine.sim.keypad.press('enter');
-  assert.ok(r.machine.runUntil(() => screenId(r) === 'insert-notes', 20_000), `cash-in not reached: ${screenId(r)}`);
-}
+const screenId = (r: Rig) => screenOf(r.machine);
+const startCashIn = (r: Rig) => startCashInOn(r.machine);
 
 function ledgerRecords(r: Rig): LedgerRecord[] {
   const ledger = r.machine.firmware!.ledger;

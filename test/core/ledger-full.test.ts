@@ -12,7 +12,8 @@ import { Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { SimMachine } from '../../tools/sim/machine';
-import { AIGERIM, MiniBank } from './support/mini-bank';
+import { pressKeys, screenId as screenOf, signInByIin, watchHalts } from './support/machine-hands';
+import { MiniBank } from './support/mini-bank';
 
 const TWO_SECTORS = { sizeBytes: 8192, sectorSizeBytes: 4096, pageSizeBytes: 256 };
 const FILLER_SESSION = 1;
@@ -38,51 +39,29 @@ function nearlyFullFlash(recordsShort: number): NorFlashEmulator {
 interface FullRig {
   readonly machine: SimMachine;
   readonly bank: MiniBank;
-  /** Every moment the loop stood halted, as "t=…: message". */
+  /** Every moment the loop stood halted. */
   readonly halts: string[];
   depositsUp: boolean;
 }
 
 function fullRig(recordsShort: number): FullRig {
   const bank = new MiniBank();
-  const rig: FullRig = { machine: undefined as unknown as SimMachine, bank, halts: [], depositsUp: false };
-  const handler = (request: HttpsRequest) => (request.path === '/v1/deposits' && !rig.depositsUp
+  const state = { depositsUp: false };
+  const handler = (request: HttpsRequest) => (request.path === '/v1/deposits' && !state.depositsUp
     ? { status: 503, body: '{"error":"down"}' } : bank.handler(request));
   const provision = (settings: Settings) => provisionBenchSecrets(settings);
   const machine = new SimMachine({ seed: 5, bank: handler, provision, flash: nearlyFullFlash(recordsShort) });
-  (rig as { machine: SimMachine }).machine = machine;
-  let checkAtMs = 0;
-  machine.sim.world.add({
-    nextEventMs: () => checkAtMs,
-    step: (nowMs) => {
-      checkAtMs = nowMs + 10;
-      const halt = machine.firmware?.scheduler.halt;
-      if (halt !== undefined && rig.halts.length < 4) rig.halts.push(`t=${nowMs}: ${halt.taskName}: ${halt.message}`);
-    },
-  });
-  return rig;
+  const halts = watchHalts(machine);
+  return {
+    machine, bank, halts,
+    get depositsUp() { return state.depositsUp; },
+    set depositsUp(up: boolean) { state.depositsUp = up; },
+  };
 }
 
-function screenId(rig: FullRig): string {
-  return rig.machine.sim.display.current?.id ?? '';
-}
-
-function keys(rig: FullRig, ...pressed: Key[]): void {
-  for (const key of pressed) {
-    rig.machine.sim.keypad.press(key);
-    rig.machine.runFor(150);
-  }
-}
-
-/** attract → Russian → IIN: the bill, or whatever the machine shows instead. */
-function signIn(rig: FullRig): string {
-  rig.machine.runUntil(() => screenId(rig) === 'attract', 20_000);
-  keys(rig, 'F2');
-  if (screenId(rig) !== 'method') return screenId(rig);
-  keys(rig, 'F4', ...(AIGERIM.iin.split('') as Key[]), 'enter');
-  rig.machine.runUntil(() => screenId(rig) === 'bill', 20_000);
-  return screenId(rig);
-}
+const screenId = (rig: FullRig) => screenOf(rig.machine);
+const keys = (rig: FullRig, ...pressed: Key[]) => pressKeys(rig.machine, ...pressed);
+const signIn = (rig: FullRig) => signInByIin(rig.machine);
 
 /** Every note in the cassette has a note-stacked record or a doubt in the ledger (invariants 1–3 on the ledger's side). */
 function assertCassetteRecorded(rig: FullRig): void {
