@@ -66,6 +66,14 @@ export class SimBankLink implements HttpsClient, SimActor {
     this.#handler = handler;
   }
 
+  /**
+   * The board went down (power cut, controller restart): the request in flight dies with it and
+   * is never answered; one that had not reached the bank yet never will.
+   */
+  reset(): void {
+    this.#inFlight = undefined;
+  }
+
   /** Puts a different bank behind the link (a restarted one, a broken one in a test). */
   setHandler(handler: BankHandler): void {
     this.#handler = handler;

@@ -115,6 +115,8 @@ export class Outbox implements Task {
   /** The last of them, said plainly ('' when none). */
   lastAnomaly = '';
   batchesAcked = 0;
+  /** Batches that stopped short of BATCH_RECORDS_MAX because the next record would have passed the link's body limit. */
+  batchesCutAtBodyLimit = 0;
   recordsAcked = 0;
   attempts = 0;
 
@@ -166,7 +168,9 @@ export class Outbox implements Task {
     if (this.#state === 'backoff' && nowMs < this.#nextAttemptMs) return;
     this.#state = 'idle';
     const headSequence = this.#ledger.headSequence;
-    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence || headSequence < this.#walkFromSequence) return;
+    // Walked past the head without the claim coming true: send again from what the bank is believed to hold.
+    if (headSequence < this.#walkFromSequence) this.#walkFromSequence = 0;
+    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence) return;
     if (!this.#mayStart()) return;
     this.#send(nowMs);
   }
@@ -204,6 +208,7 @@ export class Outbox implements Task {
     if (!accepted) return; // the lane is busy with an earlier batch: try on a later poll
     this.#state = 'sending';
     this.attempts++;
+    if (batch.cutAtLimit) this.batchesCutAtBodyLimit++;
   }
 
   #onReply(result: HttpsResult, fromSequence: number, toSequence: number): void {
@@ -291,6 +296,11 @@ class BatchBody {
   #closed = false;
   toSequence = 0;
   records = 0;
+
+  /** The body limit stopped this batch: a record was left for the next one. */
+  get cutAtLimit(): boolean {
+    return this.#closed;
+  }
 
   begin(atmId: string, fromSequence: number, bodyBytesMax: number): void {
     this.#prefix = `{"atmId":${JSON.stringify(atmId)},"fromSequence":${fromSequence},"toSequence":`;

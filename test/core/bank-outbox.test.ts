@@ -199,6 +199,19 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(outbox.bankAnomalies, 1);
   });
 
+  it('after a lie at the ledger\'s head, sends the same batch again and takes the honest reply', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4, the head
+    outbox.poll(0);
+    lane.ack(9);
+    assert.equal(outbox.lastError, 'bank-ahead');
+    outbox.poll(BACKOFF_MAX_MS);
+    assert.equal(lane.bodies[1], lane.bodies[0], 'nothing beyond the head to walk on to: the batch goes again');
+    lane.ack(4);
+    assert.equal(ledger.ackedSequence, 4);
+    assert.equal(outbox.bankAnomalies, 1);
+  });
+
   it('refuses an ack that names another ATM, and sends the same batch again', () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [5000]);

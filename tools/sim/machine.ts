@@ -63,6 +63,7 @@ export class SimMachine {
     this.#firmware.stop();
     this.#firmware = undefined;
     this.sim.flash.cancelPowerCut();
+    this.sim.bankLink?.reset(); // the board's connection dies with it: no reply reaches the next boot's ledger through the old one
     for (const link of [this.sim.validatorLink, this.sim.cardReaderLink, this.sim.consoleLink]) link.clear();
     this.#bootAtMs = this.sim.clock.nowMs + offMs;
   }
@@ -95,6 +96,7 @@ export class SimMachine {
     this.sim.flash.cancelPowerCut();
     this.sim.flash.powered = false;
     this.sim.validator.powerCut(outageMs);
+    this.sim.bankLink?.reset(); // the connection dies with the board: a late reply never reaches the next boot
     for (const link of [this.sim.validatorLink, this.sim.cardReaderLink, this.sim.consoleLink]) link.clear();
     this.#bootAtMs = this.sim.clock.nowMs + outageMs;
   }
