@@ -202,11 +202,13 @@ export class CcnetValidatorSim implements SimActor {
 
   /**
    * A faulty or misconfigured device: it stacks a note of bill type `billType` at once, asked or
-   * not — no escrow, whatever the masks say — and reports it stacked. False while it is busy
-   * with another note, not initialised, or in a fault.
+   * not — no escrow, whatever the masks say — and reports it stacked. False unless it is at
+   * rest (idling or disabled, no note inside, no report waiting for the controller's ACK).
    */
   stackUnasked(billType: number): boolean {
-    if (!this.#powered || !this.#initialized || this.#noteType >= 0 || this.#fault !== 'none' || billType < 0 || billType >= BILL_TYPES_MAX) return false;
+    const atRest = this.#state === STATE_IDLING || this.#state === STATE_UNIT_DISABLED;
+    if (!this.#powered || !this.#initialized || !atRest || this.#noteType >= 0 || this.#eventPending || this.#fault !== 'none') return false;
+    if (billType < 0 || billType >= BILL_TYPES_MAX) return false;
     this.#noteType = billType;
     this.#startStacking(this.#clock.nowMs);
     return true;

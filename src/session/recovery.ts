@@ -108,10 +108,14 @@ export class DoubtInDevice {
   /** One more ledger record, in order; `open` is the session open before it. */
   follow(sequence: number, record: LedgerRecord, open: OpenSession | undefined): void {
     if (record.kind === 'session-opened') return this.clear();
-    if (record.kind === 'doubt' && open !== undefined && open.sessionId === record.sessionId) this.hold(sequence, record.sessionId, record.denominationTenge);
+    // A doubt in its open session is for the note in escrow, unless it is of unknown value: the
+    // validator said it stacked a bill of no tenge value, so nothing more will come of that one.
+    if (record.kind !== 'doubt' || record.denominationTenge === 0) return;
+    if (open !== undefined && open.sessionId === record.sessionId) this.hold(sequence, record.sessionId, record.denominationTenge);
   }
 
   hold(sequence: number, sessionId: number, denominationTenge: number): void {
+    assert(sequence > 0 && denominationTenge > 0, 'a doubt in the device is of a tenge note the ledger recorded');
     this.sequence = sequence;
     this.sessionId = sessionId;
     this.denominationTenge = denominationTenge;

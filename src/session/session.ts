@@ -170,12 +170,13 @@ export class SessionTask implements Task {
     const status = this.#o.devices.acceptor.status();
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
-    if (open.unresolvedEscrowTenge > 0) {
+    const inDoubtTenge = open.unresolvedEscrowTenge; // the record below settles it in `open`
+    if (inDoubtTenge > 0) {
       const sequence = this.#promised({
-        kind: 'doubt', sessionId: open.sessionId, denominationTenge: open.unresolvedEscrowTenge, reason: doubtReasonFrom(this.#powerUpReport),
+        kind: 'doubt', sessionId: open.sessionId, denominationTenge: inDoubtTenge, reason: doubtReasonFrom(this.#powerUpReport),
       });
       this.#addDoubt(sequence);
-      if (sequence > 0) this.#doubtInDevice.hold(sequence, open.sessionId, open.unresolvedEscrowTenge);
+      if (sequence > 0) this.#doubtInDevice.hold(sequence, open.sessionId, inDoubtTenge);
     }
     const split = allocate(open.billTiyn, open.stackedTiyn);
     this.#promised({
