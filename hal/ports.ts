@@ -131,6 +131,7 @@ export interface Random {
   fill(into: Uint8Array): void;
 }
 
+/** Digests. A card number passes through here: an implementation keeps no copy of `data` or `key` once it returns. */
 export interface Crypto {
   /** SHA-256 of data[0..length) into out[0..32). */
   sha256(data: Uint8Array, length: number, out: Uint8Array): void;
@@ -142,6 +143,19 @@ export interface Crypto {
 export interface Settings {
   get(key: string): string | undefined;
   set(key: string, value: string): boolean;
+}
+
+/**
+ * What the factory provisioned into this one machine, read-only to the firmware: its identity at
+ * the bank and its own secrets. Moddable: the per-machine build's config (the id its device
+ * certificate was issued for) and the factory's NVS partition; the desk: what the bank issued
+ * (the certificate's CN, the key); the simulator: what a test gives it.
+ */
+export interface Provisioning {
+  /** The ATM id this machine's device certificate carries (the bank knows it by nothing else); undefined when none is provisioned. */
+  atmId(): string | undefined;
+  /** A copy of this machine's own card-token key (shared with the bank alone, no other machine has it); undefined when none is provisioned. */
+  cardTokenKey(): Uint8Array | undefined;
 }
 
 export interface SystemInfo {
@@ -168,4 +182,5 @@ export interface Board {
   readonly crypto: Crypto;
   readonly settings: Settings;
   readonly system: SystemInfo;
+  readonly provisioning: Provisioning;
 }

@@ -1,10 +1,10 @@
-import type { Board, Settings } from '../hal/ports';
+import type { Board } from '../hal/ports';
 import { BankClient } from './bank/bank-client';
-import { bytesOfHex } from './bytes';
 import { Outbox } from './bank/outbox';
-import { CARD_TOKEN_KEY_SETTING, CardReaderDriver } from './card/driver';
+import { CardReaderDriver } from './card/driver';
 import { CcnetDriver } from './cash/ccnet-driver';
 import { ConfigStore } from './config/config';
+import { readCardTokenKey, readIdentity, type MachineIdentity } from './config/identity';
 import { ConsoleTask } from './console/console';
 import { palmOffered, ALAQAN_CITIES_DEFAULT } from './kz/alaqan';
 import { Ledger } from './ledger/ledger';
@@ -20,7 +20,11 @@ export const LOOP_TICK_MS = 5;
 export const WATCHDOG_TIMEOUT_MS = 4000;
 /** A CashCode drop cassette holds about 1 000 notes; the session stops short of it. */
 export const CASSETTE_CAPACITY_NOTES = 1000;
-const TOKEN_KEY_BYTES = 32;
+/**
+ * The outbox's name for a machine with no ATM id. It never leaves the board: with no ATM id the
+ * outbox may not start a batch and the bank client sends nothing (BankClient.closed).
+ */
+const NO_ATM_ID = 'not-provisioned';
 
 export interface Firmware {
   readonly scheduler: Scheduler;
@@ -32,6 +36,7 @@ export interface Firmware {
   readonly bank: BankClient;
   readonly outbox: Outbox;
   readonly config: ConfigStore;
+  readonly identity: MachineIdentity;
   readonly log: EventLog;
   stop(): void;
 }
@@ -40,15 +45,17 @@ export interface Firmware {
 export function startFirmware(board: Board): Firmware {
   const config = new ConfigStore(board.settings);
   const log = new EventLog(board.clock);
-  const atmId = config.current.atmId;
+  const identity = readIdentity(board.provisioning);
+  const atmId = identity.atmId;
+  if (atmId === undefined) log.record('identity', `${identity.atmIdProblem}: out of service, nothing is sent to the bank`);
   const ledger = Ledger.mount(board.ledgerFlash);
   log.record('ledger', `mounted: head ${ledger.headSequence}, acked ${ledger.ackedSequence}, skipped ${ledger.mountReport.skipped}`);
   const validator = new CcnetDriver(board.validatorLine, board.clock);
-  const tokenKey = provisionedKey(board.settings);
+  const tokenKey = readCardTokenKey(board.provisioning).key;
   const cardReader = new CardReaderDriver(board.cardReaderLine, board.crypto, {
-    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey: tokenKey ?? new Uint8Array(TOKEN_KEY_BYTES),
+    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey,
   });
-  if (tokenKey === undefined) log.record('card', 'no card-token key provisioned: card sign-in not offered');
+  if (tokenKey === undefined) log.record('card', identity.cardTokenKeyProblem);
   const bank = new BankClient(board.bank, board.clock, atmId);
   const session = new SessionTask({
     clock: board.clock, display: board.display, keypad: board.keypad, palm: board.palm, ledger, bank,
@@ -58,13 +65,14 @@ export function startFirmware(board: Board): Firmware {
       palmOffered: () => config.current.alaqanEnabled && palmOffered(config.current.city, ALAQAN_CITIES_DEFAULT, board.palm.health()),
       cardOffered: () => tokenKey !== undefined,
       cassetteCapacityNotes: CASSETTE_CAPACITY_NOTES,
+      outOfService: () => (atmId === undefined ? 'not-provisioned' : undefined),
     },
     log,
     settings: board.settings,
   });
-  const outbox = new Outbox(ledger, bank, board.random, atmId, { log });
-  const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, capacityNotes: CASSETTE_CAPACITY_NOTES });
-  const consoleTask = new ConsoleTask(board, { view, config, log });
+  const outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, { mayStart: () => atmId !== undefined, log });
+  const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, identity, capacityNotes: CASSETTE_CAPACITY_NOTES });
+  const consoleTask = new ConsoleTask(board, { view, config, identity, log });
   const scheduler = new Scheduler(board.clock, board.watchdog, [
     validator, cardReader, session, bank, outbox, new LedgerMaintenanceTask(ledger), consoleTask,
   ]);
@@ -72,13 +80,7 @@ export function startFirmware(board: Board): Firmware {
   board.watchdog.enable(WATCHDOG_TIMEOUT_MS);
   board.ticker.start(LOOP_TICK_MS, () => scheduler.tick());
   return {
-    scheduler, console: consoleTask, session, ledger, validator, cardReader, bank, outbox, config, log,
+    scheduler, console: consoleTask, session, ledger, validator, cardReader, bank, outbox, config, identity, log,
     stop: () => board.ticker.stop(),
   };
-}
-
-/** The card-token key shared with the bank, provisioned as 64 hex digits; undefined when absent or malformed. */
-function provisionedKey(settings: Settings): Uint8Array | undefined {
-  const key = bytesOfHex(settings.get(CARD_TOKEN_KEY_SETTING) ?? '');
-  return key?.length === TOKEN_KEY_BYTES ? key : undefined;
 }

@@ -4,6 +4,7 @@
 import type { Board } from '../hal/ports';
 import type { Outbox } from './bank/outbox';
 import type { CardReaderDriver } from './card/driver';
+import type { MachineIdentity } from './config/identity';
 import type { CcnetDriver } from './cash/ccnet-driver';
 import type {
   CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport, MachineView,
@@ -25,11 +26,14 @@ export interface MachineParts {
   readonly cardReader: CardReaderDriver;
   readonly outbox: Outbox;
   readonly session: SessionTask;
+  readonly identity: MachineIdentity;
   readonly capacityNotes: number;
 }
 
 export function firmwareMachineView(parts: MachineParts): MachineView {
-  const { board, ledger, validator, cardReader, outbox, session } = parts;
+  const { board, ledger, validator, cardReader, outbox, session, identity } = parts;
+  // With no ATM id nothing is sent: the sync queue says why instead of waiting silently.
+  const unprovisioned = identity.atmId === undefined ? `${identity.atmIdProblem}: nothing is sent to the bank` : undefined;
   return {
     devices: () => devices(parts),
     ledgerSummary: (): LedgerSummary => {
@@ -50,13 +54,16 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       queuedRecords: outbox.unsentRecords,
       inFlight: outbox.state === 'sending',
       ackedSequence: ledger.ackedSequence,
-      lastError: outbox.lastError ?? '',
+      lastError: unprovisioned ?? outbox.lastError ?? '',
       lastAttemptWallMs: Number.NaN,
       nextAttemptInMs: outbox.nextAttemptInMs(board.clock.monotonicMs()),
       bankAnomalies: outbox.bankAnomalies,
       lastAnomaly: outbox.lastAnomaly,
     }),
-    syncNow: () => (outbox.retryNow() ? { started: true } : { started: false, reason: 'a batch is already in flight' }),
+    syncNow: () => {
+      if (unprovisioned !== undefined) return { started: false, reason: unprovisioned };
+      return outbox.retryNow() ? { started: true } : { started: false, reason: 'a batch is already in flight' };
+    },
     cassette: (): CassetteReport => ({
       sinceWallMs: currentPeriod(ledger).wallMs,
       byDenomination: byDenomination(session),
@@ -64,6 +71,7 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       capacityNotes: parts.capacityNotes,
     }),
     collect: () => collect(parts),
+    customerSession: () => (session.idle ? undefined : session.state),
     selftest: (): SelftestItem[] => [
       { name: 'ledger', ok: !ledger.failed, detail: ledger.failed ? 'flash error: restart to remount' : `head ${ledger.headSequence}` },
       { name: 'validator', ok: validator.status() !== 'fault' && validator.status() !== 'unknown', detail: validator.status() },
@@ -148,7 +156,7 @@ function currentPeriod(ledger: Ledger): { fromSequence: number; wallMs: number; 
 
 function collect(parts: MachineParts): CollectResult {
   const { ledger, session, board } = parts;
-  if (session.state !== 'attract') return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
+  if (!session.idle) return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
   const period = currentPeriod(ledger);
   const cassette = session.cassette;
   const report = {

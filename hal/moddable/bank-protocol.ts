@@ -22,8 +22,13 @@ export type BankResultMessage =
   | { readonly kind: 'result'; readonly id: number; readonly ok: true; readonly status: number; readonly body: string }
   | { readonly kind: 'result'; readonly id: number; readonly ok: false; readonly failure: HttpsFailure; readonly detail: string };
 
-/** Sorts a TLS or socket error into the port's failure kinds, by what the stack says. */
-export function classifyError(message: string, headersSeen: boolean): HttpsFailure {
-  if (/certificate|tls|handshake|alert|verify/i.test(message)) return 'tls';
+/**
+ * Sorts a TLS or socket error into the port's failure kinds, by what the stack says. An
+ * exception the guarded socket caught before any response header is the TLS layer's: it is the
+ * only code that runs inside the socket's callbacks until the response arrives.
+ */
+export function classifyError(message: string, headersSeen: boolean, caughtInSocket = false): HttpsFailure {
+  if (/certificate|tls|handshake|alert|verify|auth err|cipher/i.test(message)) return 'tls';
+  if (caughtInSocket && !headersSeen) return 'tls';
   return headersSeen ? 'io' : 'connect';
 }

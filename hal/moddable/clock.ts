@@ -5,6 +5,7 @@
 import Time from 'time';
 import Timer from 'timer';
 import type { Clock, Ticker } from '../ports';
+import { type FaultHandler, guarded } from './fault';
 import { ticksElapsedMs } from './ticks';
 
 /** Date.now() below this (2025-01-01T00:00Z) means nobody has set the clock since boot. */
@@ -39,12 +40,17 @@ export class ModdableClock implements Clock {
 }
 
 export class ModdableTicker implements Ticker {
-  #timer: number | undefined = undefined;
+  #timer: Timer | undefined = undefined;
+  readonly #onFault: FaultHandler;
+
+  constructor(onFault: FaultHandler) {
+    this.#onFault = onFault;
+  }
 
   start(periodMs: number, onTick: () => void): void {
     if (!(periodMs > 0)) throw new Error('ticker period must be positive');
     this.stop();
-    this.#timer = Timer.repeat(() => onTick(), periodMs);
+    this.#timer = Timer.repeat(guarded('loop tick', this.#onFault, onTick), periodMs);
   }
 
   stop(): void {

@@ -33,7 +33,7 @@ export class DigestCrypto implements Crypto {
   sha256(data: Uint8Array, length: number, out: Uint8Array): void {
     if (!(length >= 0 && length <= data.length) || out.length < SHA256_BYTES) throw new RangeError('sha256 length out of range');
     const digest = this.#newDigest();
-    digest.write(copyOf(data, length));
+    writeAndWipe(digest, copyOf(data, length));
     out.set(new Uint8Array(digest.close()).subarray(0, SHA256_BYTES));
   }
 
@@ -43,19 +43,29 @@ export class DigestCrypto implements Crypto {
     if (key.length > SHA256_BLOCK_BYTES) this.sha256(key, key.length, this.#blockKey);
     else this.#blockKey.set(key);
     const inner = this.#newDigest();
-    inner.write(this.#padded(IPAD));
-    inner.write(copyOf(data, length));
+    writeAndWipe(inner, this.#padded(IPAD));
+    writeAndWipe(inner, copyOf(data, length));
     this.#innerHash.set(new Uint8Array(inner.close()).subarray(0, SHA256_BYTES));
     const outer = this.#newDigest();
-    outer.write(this.#padded(OPAD));
-    outer.write(copyOf(this.#innerHash, SHA256_BYTES));
+    writeAndWipe(outer, this.#padded(OPAD));
+    writeAndWipe(outer, copyOf(this.#innerHash, SHA256_BYTES));
     out.set(new Uint8Array(outer.close()).subarray(0, SHA256_BYTES));
+    // The key and the card number went through these: nothing of them stays behind.
+    this.#blockKey.fill(0);
+    this.#pad.fill(0);
+    this.#innerHash.fill(0);
   }
 
   #padded(padByte: number): ArrayBuffer {
     for (let index = 0; index < SHA256_BLOCK_BYTES; index++) this.#pad[index] = this.#blockKey[index] ^ padByte;
     return copyOf(this.#pad, SHA256_BLOCK_BYTES);
   }
+}
+
+/** Hands a copy to the digest (which consumes it at once), then zeroes the copy: it may hold a PAN or a key. */
+function writeAndWipe(digest: Sha256Digest, copy: ArrayBuffer): void {
+  digest.write(copy);
+  new Uint8Array(copy).fill(0);
 }
 
 /** The documented Digest.write takes an ArrayBuffer: copy out exactly bytes[0..length). */

@@ -8,7 +8,7 @@
 // against the partition too — the checks here give the firmware status values instead of
 // exceptions, and the same answers as the simulator's NorFlashEmulator.
 import flash from 'embedded:storage/flash';
-import type { FlashPartition } from 'embedded:storage/flash';
+import type { Flash } from 'embedded:storage/flash';
 import type { FlashGeometry, FlashStatus, NorFlash } from '../ports';
 
 export const LEDGER_PARTITION = 'ledger';
@@ -23,7 +23,7 @@ export const PAGE_SIZE_BYTES = 256;
 
 export class ModdableNorFlash implements NorFlash {
   readonly geometry: FlashGeometry;
-  readonly #partition: FlashPartition;
+  readonly #partition: Flash;
   /** Failures the ESP-IDF reported (thrown by the flash module), for the console. */
   ioErrors = 0;
 

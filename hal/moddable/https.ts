@@ -15,19 +15,40 @@
 // the validator is disabled.
 import Timer from 'timer';
 import Worker from 'worker';
+import type { WorkerOptions } from 'worker';
 import type { HttpsClient, HttpsRequest, HttpsResult } from '../ports';
 import {
   type BankRequestMessage, type BankResultMessage, REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT_MS_MAX,
 } from './bank-protocol';
+import { type FaultHandler, guarded } from './fault';
 
 export const BANK_WORKER_MODULE = 'hal/moddable/bank-worker';
 /**
- * The worker's machine (documentation/base/worker.md: allocation = chunk heap + slot heap +
- * stack). Sized for one TLS 1.2 handshake (securesocket.md: about 4 KB stack, 10 KB chunks, 6 KB
- * slots free) plus the HTTP client and a 4 KB request and response: 16 KB of slots, 6 KB of
- * stack, the remaining ~26 KB for chunks.
+ * The worker's machine in the documented form (Moddable documentation/base/worker.md: static,
+ * chunk, heap, stack, keys, priority; the older {allocation, stackCount, slotCount} leaves the
+ * FreeRTOS priority at 0 and warns in debug builds). Sized for one TLS 1.2 handshake
+ * (securesocket.md: about 4 KB stack, 10 KB chunks, 6 KB slots free) plus the HTTP client and a
+ * 4 KB request and response: 26 KB of chunks, 1 024 slots (16 KB), 384 stack slots (6 KB),
+ * fixed (incremental 0) so a leak fails loudly instead of eating the system heap.
  */
-export const WORKER_MEMORY = Object.freeze({ allocation: 48 * 1024, stackCount: 384, slotCount: 1024 });
+export interface BankWorkerCreation extends WorkerOptions {
+  /** FreeRTOS task priority on ESP32 (modWorker.c; 0 means its default, tskIDLE_PRIORITY + 1). */
+  readonly priority: number;
+}
+/**
+ * Priority 1 (just above idle), below Moddable's main task (4, build/devices/esp32/lib/main/main.c):
+ * on the core they share, the firmware's loop always runs first and a handshake only takes
+ * time the loop does not want; on the other core the worker has the CPU to itself.
+ */
+export const BANK_WORKER_PRIORITY = 1;
+export const WORKER_CREATION: BankWorkerCreation = Object.freeze({
+  static: 0,
+  chunk: Object.freeze({ initial: 26 * 1024, incremental: 0 }),
+  heap: Object.freeze({ initial: 1024, incremental: 0 }),
+  stack: 384,
+  keys: Object.freeze({ initial: 32, incremental: 0, name: 31, symbol: 7 }),
+  priority: BANK_WORKER_PRIORITY,
+});
 /** The worker enforces the request's own timeout; this much later the main side stops waiting. */
 export const WORKER_GRACE_MS = 2000;
 /** A worker that has not answered a request this long after its timeout is stuck: replace it. */
@@ -42,12 +63,14 @@ export class WorkerHttpsClient implements HttpsClient {
   #workerBusySinceMs = 0;
   #pendingId = 0;
   #pendingDone: ((result: HttpsResult) => void) | undefined = undefined;
-  #timer: number | undefined = undefined;
+  #timer: Timer | undefined = undefined;
   readonly #nowMs: () => number;
+  readonly #onFault: FaultHandler;
   workerRestarts = 0;
 
-  constructor(nowMs: () => number) {
+  constructor(nowMs: () => number, onFault: FaultHandler) {
     this.#nowMs = nowMs;
+    this.#onFault = onFault;
     this.#worker = this.#startWorker();
   }
 
@@ -66,13 +89,13 @@ export class WorkerHttpsClient implements HttpsClient {
     this.#workerBusySinceMs = this.#nowMs();
     this.#pendingId = id;
     this.#pendingDone = onDone;
-    this.#timer = Timer.set(() => this.#onTimeout(id), request.timeoutMs + WORKER_GRACE_MS);
+    this.#timer = Timer.set(guarded('bank timeout', this.#onFault, () => this.#onTimeout(id)), request.timeoutMs + WORKER_GRACE_MS);
     return true;
   }
 
   #startWorker(): Worker {
-    const worker = new Worker(BANK_WORKER_MODULE, WORKER_MEMORY);
-    worker.onmessage = (message: BankResultMessage) => this.#onResult(message);
+    const worker = new Worker(BANK_WORKER_MODULE, WORKER_CREATION);
+    worker.onmessage = guarded('bank result', this.#onFault, (message: BankResultMessage) => this.#onResult(message));
     return worker;
   }
 
@@ -114,6 +137,6 @@ export class WorkerHttpsClient implements HttpsClient {
 
   /** The port promises onDone on a later turn, never inside request(). */
   #finishLater(onDone: (result: HttpsResult) => void, result: HttpsResult): void {
-    Timer.set(() => onDone(result));
+    Timer.set(guarded('bank result', this.#onFault, () => onDone(result)));
   }
 }

@@ -1,9 +1,10 @@
-// The small ports: Random, Crypto, Settings, SystemInfo.
+// The small ports: Random, Crypto, Settings, SystemInfo, Provisioning.
 import { Digest } from 'crypt';
 import Instrumentation from 'instrumentation';
 import Preference from 'preference';
 import { fillRandom, restart } from 'atm/native';
-import type { Crypto, Random, Settings, SystemInfo } from '../ports';
+import type { Crypto, Provisioning, Random, Settings, SystemInfo } from '../ports';
+import { boardConfig } from './config';
 import { DigestCrypto } from './digest-crypto';
 
 /** Random bytes from the ESP32's hardware RNG (esp_fill_random, via hal/moddable/native). */
@@ -47,18 +48,56 @@ export class PreferenceSettings implements Settings {
   }
 }
 
-/** Instrumentation items (documentation/base/base.md): 11 slot heap bytes, 12 chunk heap bytes. */
-export const INSTRUMENT_SLOT_HEAP_BYTES = 11;
-export const INSTRUMENT_CHUNK_HEAP_BYTES = 12;
+/**
+ * Instrumentation items are numbered differently on each platform (the ESP32 has CPU load items
+ * the simulator lacks), so they are looked up by name once (Instrumentation.map, the SDK's
+ * typings/instrumentation.d.ts), never by a hard-coded index. A build without instrumentation
+ * answers undefined, which the port reports as NaN ("cannot tell").
+ */
+export const INSTRUMENT_SLOT_HEAP = 'XS Slot Heap Used';
+export const INSTRUMENT_CHUNK_HEAP = 'XS Chunk Heap Used';
 
 export class ModdableSystem implements SystemInfo {
+  readonly #slotHeapItem = Instrumentation.map(INSTRUMENT_SLOT_HEAP);
+  readonly #chunkHeapItem = Instrumentation.map(INSTRUMENT_CHUNK_HEAP);
+
   restart(): void {
     restart();
   }
 
-  /** NaN where the build carries no instrumentation (the port's "cannot tell"). */
   heapUsedBytes(): number {
-    const usedBytes = Instrumentation.get(INSTRUMENT_SLOT_HEAP_BYTES) + Instrumentation.get(INSTRUMENT_CHUNK_HEAP_BYTES);
+    if (this.#slotHeapItem === undefined || this.#chunkHeapItem === undefined) return Number.NaN;
+    const usedBytes = (Instrumentation.get(this.#slotHeapItem) ?? Number.NaN) + (Instrumentation.get(this.#chunkHeapItem) ?? Number.NaN);
     return Number.isFinite(usedBytes) && usedBytes > 0 ? usedBytes : Number.NaN;
+  }
+}
+
+/** The factory's NVS namespace: written once per machine at provisioning, never by the firmware (Settings uses 'atm'). */
+export const FACTORY_DOMAIN = 'factory';
+/** The machine's own card-token key there: a 32-byte blob the bank made for this machine. */
+export const FACTORY_CARD_TOKEN_KEY = 'cardtokenkey';
+
+/**
+ * The machine's identity from its per-machine build: `mcconfig ... atmId=KZ-ALA-0001` with the
+ * device certificate issued for that CN in $ATM_PROVISION (docs/board.md). The bank worker's
+ * x-atm-id header reads the same config.atmId: header, body and certificate name one machine.
+ * Its card-token key is the blob the factory wrote into NVS namespace 'factory' (an NVS image
+ * made per machine with ESP-IDF's nvs_partition_gen; encrypted NVS on production boards, like
+ * the device key under flash encryption). The firmware only reads it; it is never in Settings.
+ */
+export class BuildProvisioning implements Provisioning {
+  atmId(): string | undefined {
+    const atmId: unknown = boardConfig.atmId;
+    return typeof atmId === 'string' && atmId.length > 0 ? atmId : undefined;
+  }
+
+  cardTokenKey(): Uint8Array | undefined {
+    let value: unknown;
+    try {
+      value = Preference.get(FACTORY_DOMAIN, FACTORY_CARD_TOKEN_KEY);
+    } catch {
+      return undefined; // no factory namespace on this board: not provisioned
+    }
+    return value instanceof ArrayBuffer ? new Uint8Array(value.slice(0)) : undefined;
   }
 }

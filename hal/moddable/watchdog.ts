@@ -10,6 +10,7 @@
 //   the chip instead.
 import Timer from 'timer';
 import type { Watchdog } from '../ports';
+import { type FaultHandler, guarded } from './fault';
 
 /** How often the watchdog looks at the last feed: a quarter of the shortest timeout allowed. */
 export const CHECK_PERIOD_MS = 250;
@@ -18,13 +19,15 @@ export const TIMEOUT_MS_MIN = 1000;
 export class SoftwareWatchdog implements Watchdog {
   readonly #nowMs: () => number;
   readonly #restart: (reason: string) => void;
-  #timer: number | undefined = undefined;
+  readonly #onFault: FaultHandler;
+  #timer: Timer | undefined = undefined;
   #timeoutMs = 0;
   #lastFeedMs = 0;
 
-  constructor(nowMs: () => number, restart: (reason: string) => void) {
+  constructor(nowMs: () => number, restart: (reason: string) => void, onFault: FaultHandler) {
     this.#nowMs = nowMs;
     this.#restart = restart;
+    this.#onFault = onFault;
   }
 
   enable(timeoutMs: number): void {
@@ -32,7 +35,7 @@ export class SoftwareWatchdog implements Watchdog {
     this.#timeoutMs = timeoutMs;
     this.#lastFeedMs = this.#nowMs();
     Timer.clear(this.#timer);
-    this.#timer = Timer.repeat(() => this.#check(), CHECK_PERIOD_MS);
+    this.#timer = Timer.repeat(guarded('watchdog', this.#onFault, () => this.#check()), CHECK_PERIOD_MS);
   }
 
   feed(): void {

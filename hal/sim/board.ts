@@ -5,7 +5,8 @@ import { CcnetValidatorSim, type CcnetValidatorOptions } from './ccnet-validator
 import { NorFlashEmulator } from './nor-flash';
 import { SimPalm } from './palm';
 import {
-  MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SimSystem, SimWatchdog, SoftCrypto, UnreachableBank,
+  MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SIM_BOARD_PROVISIONING, SimProvisioning, SimSystem, SimWatchdog,
+  SoftCrypto, UnreachableBank, type SimProvisioningSpec,
 } from './peripherals';
 import { SerialLink } from './serial-link';
 import { SimTicker, SimWorld, VirtualClock, type SimActor } from './world';
@@ -22,6 +23,8 @@ export interface SimBoardOptions {
   readonly validator?: CcnetValidatorOptions;
   /** The ledger partition; a fresh erased 64 KiB emulator by default. */
   readonly flash?: NorFlashEmulator;
+  /** What the factory provisioned: SIM_BOARD_PROVISIONING (an ATM id and a card key) by default; `{}` for an unprovisioned board. */
+  readonly provisioning?: SimProvisioningSpec;
 }
 
 /**
@@ -54,6 +57,7 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     flash: options.flash ?? new NorFlashEmulator(),
     settings: new MemorySettings(),
     system: new SimSystem(),
+    provisioning: new SimProvisioning(options.provisioning ?? SIM_BOARD_PROVISIONING),
   };
   const board: Board = {
     name: 'simulator',
@@ -72,6 +76,7 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     crypto: new SoftCrypto(),
     settings: parts.settings,
     system: parts.system,
+    provisioning: parts.provisioning,
   };
   return {
     board, world, clock, ticker, validatorLink, cardReaderLink, consoleLink, validator, cardReader, palm, bankLink, ...parts,

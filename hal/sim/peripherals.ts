@@ -1,7 +1,8 @@
 import type {
   Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad, PalmHealth, PalmReading,
-  PalmScanner, Random, Screen, Settings, SystemInfo, Watchdog,
+  PalmScanner, Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
+import { bytesOfHex } from '../../src/bytes';
 import { BOARD_REQUEST_BODY_BYTES_MAX } from './bank-link';
 import { hmacSha256Parts, sha256Parts } from './sha256';
 import type { SimActor, VirtualClock } from './world';
@@ -154,6 +155,42 @@ export class SimSystem implements SystemInfo {
 
   heapUsedBytes(): number {
     return Number.NaN;
+  }
+}
+
+/** The ATM id a simulated board is provisioned with unless a test gives another (or none). */
+export const SIM_BOARD_ATM_ID = 'ATM-SIM-0001';
+/**
+ * TEST BOARDS ONLY: the card-token key of a simulated board provisioned by default. Public — it
+ * spells "simulated-board-card-token-key-1" in ASCII. A real machine's key is its own, made by
+ * the bank when it provisions that machine (tools/bank: provisionAtm).
+ */
+export const SIM_BOARD_CARD_TOKEN_KEY_HEX = '73696d756c617465642d626f6172642d636172642d746f6b656e2d6b65792d31';
+export const SIM_BOARD_PROVISIONING: SimProvisioningSpec = Object.freeze({ atmId: SIM_BOARD_ATM_ID, cardTokenKeyHex: SIM_BOARD_CARD_TOKEN_KEY_HEX });
+
+export interface SimProvisioningSpec {
+  /** Omitted: the board has no ATM id (an unprovisioned board). */
+  readonly atmId?: string;
+  /** Omitted: no card-token key (card sign-in off). Any length of hex, so a test can give a malformed key. */
+  readonly cardTokenKeyHex?: string;
+}
+
+/** The simulated factory's provisioning; a test may change it between boots (a board re-provisioned). */
+export class SimProvisioning implements Provisioning {
+  atmIdValue: string | undefined;
+  cardTokenKeyHex: string | undefined;
+
+  constructor(spec: SimProvisioningSpec) {
+    this.atmIdValue = spec.atmId;
+    this.cardTokenKeyHex = spec.cardTokenKeyHex;
+  }
+
+  atmId(): string | undefined {
+    return this.atmIdValue;
+  }
+
+  cardTokenKey(): Uint8Array | undefined {
+    return this.cardTokenKeyHex === undefined ? undefined : bytesOfHex(this.cardTokenKeyHex);
   }
 }
 

@@ -74,6 +74,10 @@ export function sha256Parts(parts: readonly Uint8Array[], lengths: readonly numb
     out[index * 4 + 2] = (state[index] >>> 8) & 0xff;
     out[index * 4 + 3] = state[index] & 0xff;
   }
+  // The message (a card number, a key) must not linger in garbage the heap keeps for a while.
+  block.fill(0);
+  w.fill(0);
+  state.fill(0);
 }
 
 export function hmacSha256Parts(key: Uint8Array, data: Uint8Array, length: number, out: Uint8Array): void {
@@ -86,4 +90,7 @@ export function hmacSha256Parts(key: Uint8Array, data: Uint8Array, length: numbe
   sha256Parts([pad, data], [BLOCK_BYTES, length], inner);
   for (let index = 0; index < BLOCK_BYTES; index++) pad[index] = keyBlock[index] ^ 0x5c;
   sha256Parts([pad, inner], [BLOCK_BYTES, 32], out);
+  keyBlock.fill(0);
+  pad.fill(0);
+  inner.fill(0);
 }

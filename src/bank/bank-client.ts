@@ -41,6 +41,9 @@ export const PORT_GRACE_MS = 2_000;
 /** At most this many customer requests wait; a session has one outstanding at a time. */
 export const CUSTOMER_QUEUE_MAX = 2;
 
+const BUSY = Object.freeze<HttpsResult>({ ok: true, status: 429, body: '{"error":"busy"}' });
+const NOT_PROVISIONED = Object.freeze<HttpsResult>({ ok: false, failure: 'connect', detail: 'not provisioned: no ATM id, nothing is sent' });
+
 type Kind = 'authorise' | 'qr-start' | 'qr-poll' | 'deposits';
 
 interface Pending {
@@ -69,7 +72,8 @@ export class BankClient implements Task {
   readonly stats = new BankClientStats();
   readonly #https: HttpsClient;
   readonly #clock: Clock;
-  readonly #atmId: string;
+  /** Undefined on a machine with no provisioned ATM id: then nothing is ever sent (see `closed`). */
+  readonly #atmId: string | undefined;
   readonly #customer: Pending[] = [];
   #deposit: Pending | undefined = undefined;
   #inFlight: Pending | undefined = undefined;
@@ -80,18 +84,26 @@ export class BankClient implements Task {
   /** Customer requests refused for a full queue, answered on the next poll (never re-entrantly). */
   readonly #refused: ((result: HttpsResult) => void)[] = [];
 
-  constructor(https: HttpsClient, clock: Clock, atmId: string) {
-    assert(isCustomerId(atmId), 'bank client: ATM id must be 1..24 printable ASCII');
+  constructor(https: HttpsClient, clock: Clock, atmId: string | undefined) {
+    assert(atmId === undefined || isCustomerId(atmId), 'bank client: ATM id must be 1..24 printable ASCII');
     this.#https = https;
     this.#clock = clock;
     this.#atmId = atmId;
+  }
+
+  /**
+   * A machine without an ATM id cannot speak to the bank: the bank would refuse any name but its
+   * certificate's. Every request is then answered 'connect' on the next poll and none is sent.
+   */
+  get closed(): boolean {
+    return this.#atmId === undefined;
   }
 
   authorise(request: AuthoriseRequest, onDone: (result: AuthoriseResult) => void): void {
     const credential = request.method === 'iin' ? request.iin : request.method === 'card' ? request.cardToken
       : request.method === 'palm' ? request.palmTemplate : request.qrSessionId;
     assert(credential.length > 0 && credential.length <= CREDENTIAL_CHARS_MAX, 'bank client: credential length');
-    this.#enqueueCustomer('authorise', 'POST', PATH_AUTHORISE, authoriseBody(this.#atmId, request), AUTHORISE_TIMEOUT_MS, (result) => {
+    this.#enqueueCustomer('authorise', 'POST', PATH_AUTHORISE, authoriseBody(this.#atmId ?? '', request), AUTHORISE_TIMEOUT_MS, (result) => {
       const outcome = interpret(result);
       if (!outcome.ok) return onDone(outcome);
       const account = parseAccount(outcome.value);
@@ -100,7 +112,7 @@ export class BankClient implements Task {
   }
 
   startQr(onDone: (result: QrStartResult) => void): void {
-    this.#enqueueCustomer('qr-start', 'POST', PATH_QR, JSON.stringify({ atmId: this.#atmId }), QR_START_TIMEOUT_MS, (result) => {
+    this.#enqueueCustomer('qr-start', 'POST', PATH_QR, JSON.stringify({ atmId: this.#atmId ?? '' }), QR_START_TIMEOUT_MS, (result) => {
       const outcome = interpret(result);
       if (!outcome.ok) return onDone(outcome);
       const start = parseQrStart(outcome.value);
@@ -123,6 +135,10 @@ export class BankClient implements Task {
   }
 
   postDeposits(body: string, onDone: (result: HttpsResult) => void): boolean {
+    if (this.closed) {
+      this.#refused.push(onDone);
+      return true;
+    }
     if (this.#deposit !== undefined || this.#inFlight?.kind === 'deposits') return false;
     this.#deposit = { kind: 'deposits', method: 'POST', path: PATH_DEPOSITS, body, deadlineMs: this.#clock.monotonicMs() + DEPOSIT_TIMEOUT_MS, finish: onDone };
     this.#pump();
@@ -135,7 +151,7 @@ export class BankClient implements Task {
   }
 
   poll(nowMs: number): void {
-    while (this.#refused.length > 0) this.#refused.shift()!({ ok: true, status: 429, body: '{"error":"busy"}' });
+    while (this.#refused.length > 0) this.#refused.shift()!(this.closed ? NOT_PROVISIONED : BUSY);
     this.#expireWaiting(nowMs);
     if (this.#inFlight !== undefined && nowMs - this.#inFlightSinceMs > this.#inFlightTimeoutMs + PORT_GRACE_MS) {
       // The port broke its promise to call back; abandon the request (its late callback is ignored).
@@ -149,7 +165,7 @@ export class BankClient implements Task {
   }
 
   #enqueueCustomer(kind: Kind, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, finish: (result: HttpsResult) => void): void {
-    if (this.#customer.length >= CUSTOMER_QUEUE_MAX) {
+    if (this.closed || this.#customer.length >= CUSTOMER_QUEUE_MAX) {
       this.#refused.push(finish);
       return;
     }

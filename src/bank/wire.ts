@@ -33,7 +33,8 @@ export interface CustomerAccount {
   readonly sessionMaxTiyn: number;
 }
 
-export type QrState = 'pending' | 'confirmed' | 'expired' | 'cancelled';
+/** 'used': the confirmed session already authorised once (the bank allows one authorisation per scan). */
+export type QrState = 'pending' | 'confirmed' | 'expired' | 'cancelled' | 'used';
 
 export interface QrStart {
   readonly qrSessionId: string;
@@ -109,7 +110,7 @@ export function parseQrStart(value: unknown): QrStart | undefined {
 export function parseQrState(value: unknown): QrState | undefined {
   if (!isObject(value)) return undefined;
   const state = value.state;
-  return state === 'pending' || state === 'confirmed' || state === 'expired' || state === 'cancelled' ? state : undefined;
+  return state === 'pending' || state === 'confirmed' || state === 'expired' || state === 'cancelled' || state === 'used' ? state : undefined;
 }
 
 /** A deposits reply (200, or 409 on a gap): the bank's stored sequence, and the ATM it names if it names one. */

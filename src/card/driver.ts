@@ -41,8 +41,11 @@ export interface CardReaderOptions {
    * function reads the machine's configuration at each tap, so switching it is configuration.
    */
   readonly contactlessEnabled: boolean | (() => boolean);
-  /** The key of HMAC-SHA-256(key, PAN): the bank knows each card by this token. */
-  readonly tokenKey: Uint8Array;
+  /**
+   * This machine's own key of HMAC-SHA-256(key, PAN): the bank knows each card by this token.
+   * Undefined when none is provisioned: the reader then never takes a card in (no key of zeros).
+   */
+  readonly tokenKey: Uint8Array | undefined;
   readonly kaspiGoldBins?: readonly string[];
 }
 
@@ -65,8 +68,6 @@ export interface CardReaderStatus {
 }
 
 export const CARD_EVENTS_MAX = 8;
-/** Where the provisioned card-token key (64 hex digits, shared with the bank) lives in Settings. */
-export const CARD_TOKEN_KEY_SETTING = 'card.tokenkey';
 /** How often the reader is asked where the card is (the validator's rhythm: 100–200 ms). */
 export const STATUS_PERIOD_MS = 200;
 /** While the reader does not answer, it is probed with INIT this often. */
@@ -92,7 +93,7 @@ export class CardReaderDriver implements Task {
   readonly deadlineMs = 100;
   readonly #link: ReaderLink;
   readonly #crypto: Crypto;
-  readonly #tokenKey: Uint8Array;
+  readonly #tokenKey: Uint8Array | undefined;
   readonly #contactlessSwitch: () => boolean;
   readonly #kaspiGoldBins: readonly string[];
   readonly #emv = new EmvPanReader();
@@ -118,7 +119,7 @@ export class CardReaderDriver implements Task {
   #cardsRetained = 0;
 
   constructor(line: SerialLine, crypto: Crypto, options: CardReaderOptions) {
-    assert(options.tokenKey.length >= 16, 'token key shorter than 128 bits');
+    assert(options.tokenKey === undefined || options.tokenKey.length >= 16, 'token key shorter than 128 bits');
     this.#link = new ReaderLink(line);
     this.#crypto = crypto;
     this.#tokenKey = options.tokenKey;
@@ -131,9 +132,9 @@ export class CardReaderDriver implements Task {
 
   // ----- the session's side -----
 
-  /** Take one card: open the entry (and read one tap, when contactless is enabled). */
+  /** Take one card: open the entry (and read one tap, when contactless is enabled). Never without a key. */
   enable(): void {
-    this.#wantAccept = true;
+    this.#wantAccept = this.#tokenKey !== undefined;
   }
 
   disable(): void {
@@ -328,7 +329,7 @@ export class CardReaderDriver implements Task {
   }
 
   #abortRead(): void {
-    this.#emv.wipe();
+    this.#wipeCardData();
     this.#state = this.#position === 'inside' ? 'holding' : 'idle';
   }
 
@@ -359,17 +360,34 @@ export class CardReaderDriver implements Task {
   }
 
   #endRead(event: CardEvent): void {
-    this.#emv.wipe();
+    this.#wipeCardData();
     this.#pushEvent(event);
     this.#readStep = 'deactivate';
+  }
+
+  /**
+   * A read is over (done, failed, aborted): the PAN's digits, and the chip's answers that carried
+   * it in BCD (the link's frame and receive buffers), are zeroed. The next command's answer
+   * would overwrite only its own few bytes of them.
+   */
+  #wipeCardData(): void {
+    this.#emv.wipe();
+    this.#link.wipe();
+  }
+
+  /** Every buffer of the driver's a card's bytes pass through, for a test to read after a session. */
+  buffersForInspection(): readonly Uint8Array[] {
+    return [...this.#link.receiveBuffers, this.#emv.pan, this.#apdu, this.#mac];
   }
 
   /** The only place the PAN is looked at: token, mask, BIN; then the digits are wiped. */
   #tokenise(): CardEvent {
     const emv = this.#emv;
     const panLength = emv.panLength;
+    const tokenKey = this.#tokenKey;
     assert(panLength >= 12 && panLength <= emv.pan.length, 'PAN length out of range');
-    this.#crypto.hmacSha256(this.#tokenKey, emv.pan, panLength, this.#mac);
+    assert(tokenKey !== undefined, 'a card was read on a machine with no card-token key');
+    this.#crypto.hmacSha256(tokenKey, emv.pan, panLength, this.#mac);
     let cardToken = '';
     for (let index = 0; index < TOKEN_HEX_CHARS / 2; index++) cardToken += (this.#mac[index] < 16 ? '0' : '') + this.#mac[index].toString(16);
     let lastFour = '';
@@ -398,7 +416,7 @@ export class CardReaderDriver implements Task {
   }
 
   #fault(detail: string, nowMs: number): void {
-    if (this.#state === 'reading') this.#emv.wipe();
+    if (this.#state === 'reading') this.#wipeCardData();
     this.#state = 'fault';
     this.#position = 'unknown';
     this.#entryEnabled = false;

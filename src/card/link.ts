@@ -77,6 +77,20 @@ export class ReaderLink {
     this.#transmit(nowMs);
   }
 
+  /**
+   * Zeroes every byte the reader sent that this link still holds (the last answer, the receive
+   * chunk): a chip's answer carries the card number, which must not outlive its read.
+   */
+  wipe(): void {
+    this.answer.bytes.fill(0);
+    this.#rx.fill(0);
+  }
+
+  /** The link's own receive buffers, for a test to check they hold no card number after a read. */
+  get receiveBuffers(): readonly Uint8Array[] {
+    return [this.answer.bytes, this.#rx];
+  }
+
   /** Back to idle after the caller has read a result. */
   consume(): void {
     assert(this.#state === 'done' || this.#state === 'failed', 'nothing to consume');

@@ -119,10 +119,10 @@ export function faultOf(state: number): CashFault | undefined {
   }
 }
 
-const FAULT_CLEARED: CashEvent = Object.freeze({ kind: 'fault-cleared' });
-const NO_ANSWER: CashEvent = Object.freeze({ kind: 'fault', fault: 'no-answer' });
-const POWER_UP_IN_VALIDATOR: CashEvent = Object.freeze({ kind: 'power-up-with-bill', where: 'validator' });
-const POWER_UP_IN_STACKER: CashEvent = Object.freeze({ kind: 'power-up-with-bill', where: 'stacker' });
+const FAULT_CLEARED = Object.freeze<CashEvent>({ kind: 'fault-cleared' });
+const NO_ANSWER = Object.freeze<CashEvent>({ kind: 'fault', fault: 'no-answer' });
+const POWER_UP_IN_VALIDATOR = Object.freeze<CashEvent>({ kind: 'power-up-with-bill', where: 'validator' });
+const POWER_UP_IN_STACKER = Object.freeze<CashEvent>({ kind: 'power-up-with-bill', where: 'stacker' });
 
 /** Device states in which a note is somewhere between the slot and the cassette. */
 function isNoteInFlight(state: number): boolean {

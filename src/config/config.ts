@@ -3,14 +3,13 @@
 // board, keys of at most 15 characters), its default, and how a text value is checked.
 // Values are validated on the way in (console) and again on the way out of storage (a
 // corrupted or hand-edited value falls back to the default and is reported, never used).
+// The machine's ATM id is not configuration: it is the board's provisioning (identity.ts).
 import type { Language, Settings } from '../../hal/ports';
 import { assert } from '../assert';
 
-export type ConfigKey = 'atm-id' | 'city' | 'alaqan' | 'contactless' | 'bank-host' | 'languages';
+export type ConfigKey = 'city' | 'alaqan' | 'contactless' | 'bank-host' | 'languages';
 
 export interface MachineConfig {
-  /** The bank's id of this machine: batches to the bank are keyed by it. */
-  readonly atmId: string;
   /** Where the machine stands (Alaqan is switched on city by city). */
   readonly city: City;
   /** Offer palm authorisation (when the camera is healthy too). */
@@ -31,7 +30,6 @@ export const CITIES = Object.freeze([
 ] as const);
 export type City = (typeof CITIES)[number];
 
-export const ATM_ID_CHARS_MAX = 16;
 export const BANK_HOST_CHARS_MAX = 64;
 export const CONFIG_VALUE_CHARS_MAX = 64;
 
@@ -59,14 +57,6 @@ function parseOnOff(text: string): Parsed<boolean> {
   if (text === 'on') return ok(true);
   if (text === 'off') return ok(false);
   return fail("must be 'on' or 'off'");
-}
-
-function parseAtmId(text: string): Parsed<string> {
-  // Upper-case letters, digits and dashes, e.g. "KRA-0001": it goes into batch keys and receipts.
-  if (text.length < 3 || text.length > ATM_ID_CHARS_MAX || !/^[A-Z0-9]+(?:-[A-Z0-9]+)*$/.test(text)) {
-    return fail(`must be 3 to ${ATM_ID_CHARS_MAX} of A-Z, 0-9 and single dashes, e.g. KRA-0001`);
-  }
-  return ok(text);
 }
 
 function parseCity(text: string): Parsed<City> {
@@ -103,7 +93,6 @@ function parseLanguages(text: string): Parsed<readonly Language[]> {
 }
 
 export const CONFIG_FIELDS = Object.freeze({
-  'atm-id': { key: 'atm-id', settingsKey: 'cfg.atm_id', help: "this machine's id at the bank", format: 'KRA-0001', defaultText: 'KRA-0000', parse: parseAtmId } as Field<string>,
   city: { key: 'city', settingsKey: 'cfg.city', help: 'the city the machine stands in', format: 'almaty|astana|...', defaultText: 'almaty', parse: parseCity } as Field<City>,
   alaqan: { key: 'alaqan', settingsKey: 'cfg.alaqan', help: 'offer palm (Alaqan) authorisation', format: 'on|off', defaultText: 'off', parse: parseOnOff } as Field<boolean>,
   contactless: { key: 'contactless', settingsKey: 'cfg.contactless', help: 'accept contactless cards', format: 'on|off', defaultText: 'off', parse: parseOnOff } as Field<boolean>,
@@ -111,7 +100,7 @@ export const CONFIG_FIELDS = Object.freeze({
   languages: { key: 'languages', settingsKey: 'cfg.languages', help: 'languages offered, in order', format: 'kk,ru[,en]', defaultText: 'kk,ru,en', parse: parseLanguages } as Field<readonly Language[]>,
 });
 
-export const CONFIG_KEYS: readonly ConfigKey[] = Object.freeze(['atm-id', 'city', 'alaqan', 'contactless', 'bank-host', 'languages']);
+export const CONFIG_KEYS: readonly ConfigKey[] = Object.freeze(['city', 'alaqan', 'contactless', 'bank-host', 'languages']);
 
 export type ConfigSetResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
@@ -174,7 +163,6 @@ export class ConfigStore {
 
   #build(): MachineConfig {
     return Object.freeze({
-      atmId: valueOf(CONFIG_FIELDS['atm-id'], this.get('atm-id')),
       city: valueOf(CONFIG_FIELDS.city, this.get('city')),
       alaqanEnabled: valueOf(CONFIG_FIELDS.alaqan, this.get('alaqan')),
       contactlessEnabled: valueOf(CONFIG_FIELDS.contactless, this.get('contactless')),

@@ -24,7 +24,7 @@ function status(context: CommandContext): string {
   const { board, scheduler } = context;
   const heapBytes = board.system.heapUsedBytes();
   const lines = [
-    `firmware ${FIRMWARE_VERSION} on ${board.name}  uptime ${formatDuration(board.clock.monotonicMs())}  wall ${formatWallMs(board.clock.wallMs())}`,
+    `firmware ${FIRMWARE_VERSION} on ${board.name}  atm ${context.identity.atmId ?? 'NOT PROVISIONED'}  uptime ${formatDuration(board.clock.monotonicMs())}  wall ${formatWallMs(board.clock.wallMs())}`,
     `heap used ${Number.isNaN(heapBytes) ? 'unknown' : `${groupThousands(heapBytes)} bytes`}`,
   ];
   if (scheduler === undefined) {

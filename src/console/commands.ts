@@ -3,6 +3,7 @@
 // reply as text, or a usage error (the console prints "error: ..." and the usage).
 import type { Board } from '../../hal/ports';
 import type { ConfigStore } from '../config/config';
+import type { MachineIdentity } from '../config/identity';
 import type { EventLog } from '../log/event-log';
 import type { Scheduler } from '../loop/scheduler';
 import type { ConsoleAuth } from './auth';
@@ -15,6 +16,7 @@ export interface CommandContext {
   readonly board: Board;
   readonly view: MachineView;
   readonly config: ConfigStore;
+  readonly identity: MachineIdentity;
   readonly log: EventLog;
   readonly auth: ConsoleAuth;
   readonly scheduler: Scheduler | undefined;

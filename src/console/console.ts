@@ -3,6 +3,7 @@
 // path (ConsoleOutput.write), which masks IINs, card numbers, tokens and keys.
 import type { Board } from '../../hal/ports';
 import { ConfigStore } from '../config/config';
+import { readIdentity, type MachineIdentity } from '../config/identity';
 import { EventLog } from '../log/event-log';
 import type { Scheduler, Task } from '../loop/scheduler';
 import { FIRMWARE_VERSION } from '../version';
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   readonly config?: ConfigStore;
   /** The recent-events ring; a fresh one by default. */
   readonly log?: EventLog;
+  /** The machine's provisioned identity; read from board.provisioning by default. */
+  readonly identity?: MachineIdentity;
 }
 
 export class ConsoleTask implements Task {
@@ -35,6 +38,7 @@ export class ConsoleTask implements Task {
   readonly deadlineMs = 1000;
   readonly config: ConfigStore;
   readonly log: EventLog;
+  readonly identity: MachineIdentity;
   readonly #board: Board;
   readonly #view: MachineView;
   readonly #output: ConsoleOutput;
@@ -49,6 +53,7 @@ export class ConsoleTask implements Task {
     this.#view = options.view ?? boardOnlyMachineView(board);
     this.config = options.config ?? new ConfigStore(board.settings);
     this.log = options.log ?? new EventLog(board.clock);
+    this.identity = options.identity ?? readIdentity(board.provisioning);
     this.#output = new ConsoleOutput(board.consoleLine);
     this.#shell = new LineShell(board.consoleLine, (text) => this.#output.write(text));
     this.#auth = new ConsoleAuth(board.clock, board.random, board.crypto, board.settings);
@@ -137,6 +142,7 @@ export class ConsoleTask implements Task {
       board: this.#board,
       view: this.#view,
       config: this.config,
+      identity: this.identity,
       log: this.log,
       auth: this.#auth,
       scheduler: this.#scheduler,

@@ -63,7 +63,9 @@ export class LineShell {
     this.#lineCodes.push(code);
     if (this.secret) return this.#echoUpTo(this.#lineCodes.length);
     const previous = this.#lineCodes.length > 1 ? this.#lineCodes[this.#lineCodes.length - 2] : 0;
-    const holds = isDigit(code) || ((code === 32 || code === 45) && isDigit(previous) && this.#echoedCount < this.#lineCodes.length - 1);
+    // A space, dash or dot after a held digit may join the next group (mask.ts reads them so).
+    const separator = code === 32 || code === 45 || code === 46;
+    const holds = isDigit(code) || (separator && isDigit(previous) && this.#echoedCount < this.#lineCodes.length - 1);
     if (!holds) this.#echoUpTo(this.#lineCodes.length);
   }
 

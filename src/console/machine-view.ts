@@ -112,6 +112,8 @@ export interface MachineView {
   collect?(): CollectResult;
   /** The parts' own checks (the console adds its own: crypto, random, settings, clock). */
   selftest?(): readonly SelftestItem[];
+  /** Where a customer's session stands (e.g. "cash-in"), or undefined when no customer is at the machine. */
+  customerSession?(): string | undefined;
 }
 
 export const DEVICE_DETAIL_LINES_MAX = 16;

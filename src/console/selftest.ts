@@ -12,8 +12,6 @@ const HMAC_EXPECTED_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec5
 const RANDOM_SAMPLE_BYTES = 32;
 const SETTINGS_PROBE_KEY = 'con.probe';
 
-
-
 function cryptoCheck(context: CommandContext): SelftestItem {
   const out = new Uint8Array(32);
   const data = asciiBytes(HMAC_DATA);
@@ -47,6 +45,17 @@ function clockCheck(context: CommandContext): SelftestItem {
   return { name: 'clock', ok, detail: Number.isFinite(wallMs) ? 'monotonic and wall clock running' : 'wall clock not set (TLS will fail)' };
 }
 
+function identityCheck(context: CommandContext): SelftestItem {
+  const identity = context.identity;
+  if (identity.atmId !== undefined) return { name: 'identity', ok: true, detail: `ATM id ${identity.atmId} (provisioned)` };
+  return { name: 'identity', ok: false, detail: `${identity.atmIdProblem}: out of service, nothing is sent to the bank` };
+}
+
+function cardKeyCheck(context: CommandContext): SelftestItem {
+  const problem = context.identity.cardTokenKeyProblem;
+  return { name: 'card-key', ok: problem === '', detail: problem === '' ? "this machine's own card-token key is provisioned" : problem };
+}
+
 export function consoleSelftest(context: CommandContext): SelftestItem[] {
   const problems = context.config.loadProblems;
   const missing = ROLES.filter((role) => !context.auth.isProvisioned(role));
@@ -61,5 +70,7 @@ export function consoleSelftest(context: CommandContext): SelftestItem[] {
       ok: missing.length === 0,
       detail: missing.length === 0 ? `${ROLES.join(' and ')} provisioned (${CONSOLE_SETTINGS_KEYS.engineer}, ${CONSOLE_SETTINGS_KEYS.collector})` : `not provisioned: ${missing.join(', ')}`,
     },
+    identityCheck(context),
+    cardKeyCheck(context),
   ];
 }

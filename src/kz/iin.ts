@@ -16,12 +16,12 @@ const WEIGHTS_SECOND = Object.freeze([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
 const KAZAKHSTAN_OFFSET_MS = 5 * 3_600_000;
 const DAY_MS = 86_400_000;
 
-const REJECT_LENGTH: IinVerdict = Object.freeze({ ok: false, reason: 'length' });
-const REJECT_NOT_DIGITS: IinVerdict = Object.freeze({ ok: false, reason: 'not-digits' });
-const REJECT_CENTURY: IinVerdict = Object.freeze({ ok: false, reason: 'century' });
-const REJECT_BIRTH_DATE: IinVerdict = Object.freeze({ ok: false, reason: 'birth-date' });
-const REJECT_CHECKSUM: IinVerdict = Object.freeze({ ok: false, reason: 'checksum' });
-const REJECT_FUTURE: IinVerdict = Object.freeze({ ok: false, reason: 'future' });
+const REJECT_LENGTH = Object.freeze<IinVerdict>({ ok: false, reason: 'length' });
+const REJECT_NOT_DIGITS = Object.freeze<IinVerdict>({ ok: false, reason: 'not-digits' });
+const REJECT_CENTURY = Object.freeze<IinVerdict>({ ok: false, reason: 'century' });
+const REJECT_BIRTH_DATE = Object.freeze<IinVerdict>({ ok: false, reason: 'birth-date' });
+const REJECT_CHECKSUM = Object.freeze<IinVerdict>({ ok: false, reason: 'checksum' });
+const REJECT_FUTURE = Object.freeze<IinVerdict>({ ok: false, reason: 'future' });
 
 function digitAt(text: string, index: number): number {
   return text.charCodeAt(index) - 48;

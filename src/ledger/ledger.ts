@@ -92,9 +92,9 @@ const SECTOR_LIVE = 1;
 const SECTOR_ERASED = 2; // erased by this boot, not yet opened
 const SECTOR_KEPT = 3; // not ours to erase: a foreign layout, unreadable, or possibly unacknowledged
 
-const FULL: AppendResult = Object.freeze({ ok: false, error: 'full' });
-const IO: AppendResult = Object.freeze({ ok: false, error: 'io' });
-const INVALID: AppendResult = Object.freeze({ ok: false, error: 'invalid' });
+const FULL = Object.freeze<AppendResult>({ ok: false, error: 'full' });
+const IO = Object.freeze<AppendResult>({ ok: false, error: 'io' });
+const INVALID = Object.freeze<AppendResult>({ ok: false, error: 'invalid' });
 
 /** Where a record starts in a sector, remembered so a later read need not scan from the header. */
 class ResumePoint {

@@ -7,10 +7,14 @@
 //   20 or more digits                      first 2 and last 2 kept
 //   a token or key (hex, base64) >= 16     first 4 kept:              3f9a************
 //
-// Digits count as one run across single spaces or dashes when the groups are laid out as a
-// card number or an IIN is written ("4400 4302 1234 5678", "900101 300123"), while dates,
-// amounts and lists ("2026-11-26", "1000 2000 5000 10000") stay as they are. Masking keeps the length, so tables stay aligned and an echo can be
-// erased character for character.
+// Digits written in groups (joined by single spaces, dashes or dots) count as one number when the
+// groups are laid out as a card number or an IIN is written: "4400 4302 1234 5678",
+// "440043 021234 5678", "4400.4302.1234.5678", "900101 300126", and — when the digits read as an
+// IIN's birth date and century (see iinShaped) — "9001 0130 0126" and "90 01 01 30 01 26". Every
+// layout inside a longer run counts, so a number next to a date or an amount is still found;
+// lists, dates and amounts ("1000 2000 5000 10000", "2026-11-26", "15 000 000.00") stay as they
+// are. Masking keeps the length, so tables stay aligned and an echo can be erased character for
+// character.
 
 export const IIN_DIGITS = 12;
 export const CARD_DIGITS_MIN = 13;
@@ -55,74 +59,121 @@ function keptDigits(count: number): { readonly head: number; readonly tail: numb
 const CARD_KEPT = Object.freeze({ head: 6, tail: 4 });
 const IIN_KEPT = Object.freeze({ head: 2, tail: 2 });
 
+/** Groups one number may span: a 19-digit card in 4s is 5 groups, an IIN in pairs 6. */
 const GROUPS_MAX = 8;
 
-/**
- * Digits written in groups count as one run only in the layouts a card or an IIN is written
- * in: 4-4-4-1..4 and 4-4-4-4-1..3 (cards), 4-6-4 and 4-6-5 (Amex, Diners), 6-6 (an IIN).
- * A list such as "1000 2000 5000 10000 20000" (a bill table) is not one of them.
- */
-function isNumberLayout(groups: readonly number[], count: number): boolean {
-  if (count === 2) return groups[0] === 6 && groups[1] === 6;
-  if (count === 3 && groups[0] === 4 && groups[1] === 6) return groups[2] === 4 || groups[2] === 5;
-  if (count !== 4 && count !== 5) return false;
-  for (let index = 0; index < count - 1; index++) if (groups[index] !== 4) return false;
-  return groups[count - 1] >= 1 && groups[count - 1] <= (count === 4 ? 4 : 3);
+function isGroupSeparator(code: number): boolean {
+  return code === 32 || code === 45 || code === 46; // space, dash, dot
 }
 
-/** The end (exclusive) of the digit run that starts at `start`, and its digit count. */
-function digitRunEnd(chars: readonly string[], start: number): { readonly end: number; readonly digits: number } {
-  // First the maximal run of digit groups joined by single spaces or dashes. (A local array, not
-  // a module-level scratch: modules are preloaded into flash on the board, frozen.)
-  const groupSizes: number[] = [];
+/**
+ * What the groups g[0..count) make: 'number' for the layouts a card number or an IIN is written
+ * in — 4-4-4-1..4 and 4-4-4-4-1..3, 4-6-4 and 4-6-5 (Amex, Diners), 6-6-4 (cards), 6-6 (an
+ * IIN) — 'iin-shaped' for 4-4-4 and 2-2-2-2-2-2, which lists of amounts can take too (an IIN
+ * only if its digits say so), and 'none' otherwise.
+ */
+function layoutOf(groups: readonly number[], first: number, count: number): 'number' | 'iin-shaped' | 'none' {
+  const at = (index: number) => groups[first + index];
+  if (count === 2) return at(0) === 6 && at(1) === 6 ? 'number' : 'none';
+  if (count === 3) {
+    if (at(0) === 4 && at(1) === 6 && (at(2) === 4 || at(2) === 5)) return 'number';
+    if (at(0) === 6 && at(1) === 6 && at(2) === 4) return 'number';
+    if (at(0) === 4 && at(1) === 4 && at(2) === 4) return 'iin-shaped';
+    return 'none';
+  }
+  if (count === 6) {
+    for (let index = 0; index < 6; index++) if (at(index) !== 2) return 'none';
+    return 'iin-shaped';
+  }
+  if (count !== 4 && count !== 5) return 'none';
+  for (let index = 0; index < count - 1; index++) if (at(index) !== 4) return 'none';
+  return at(count - 1) >= 1 && at(count - 1) <= (count === 4 ? 4 : 3) ? 'number' : 'none';
+}
+
+/** Whether 12 digits read as an IIN's head: a month 01-12, a day 01-31 and a century digit 1-6 (kazakhstan.md). */
+function iinShaped(digits: readonly number[]): boolean {
+  const month = digits[2] * 10 + digits[3];
+  const day = digits[4] * 10 + digits[5];
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && digits[6] >= 1 && digits[6] <= 6;
+}
+
+/**
+ * One maximal run of digit groups from `start`: the groups' [start, end) in `starts`/`ends`
+ * (their digit counts are end - start). Returns the index after the run.
+ */
+function readRun(chars: readonly string[], start: number, starts: number[], ends: number[]): number {
   let index = start;
-  let groupDigits = 0;
-  let firstGroupEnd = -1;
-  while (index < chars.length) {
-    if (isDigit(chars[index].charCodeAt(0))) {
-      groupDigits++;
-      index++;
-      continue;
-    }
-    const code = chars[index].charCodeAt(0);
-    const separator = code === 32 || code === 45;
-    const nextIsDigit = index + 1 < chars.length && isDigit(chars[index + 1].charCodeAt(0));
-    if (!separator || !nextIsDigit || groupSizes.length === GROUPS_MAX) break;
-    if (firstGroupEnd < 0) firstGroupEnd = index;
-    groupSizes.push(groupDigits);
-    groupDigits = 0;
+  for (;;) {
+    const groupStart = index;
+    while (index < chars.length && isDigit(chars[index].charCodeAt(0))) index++;
+    starts.push(groupStart);
+    ends.push(index);
+    const joined = index + 1 < chars.length && isGroupSeparator(chars[index].charCodeAt(0)) && isDigit(chars[index + 1].charCodeAt(0));
+    if (!joined) return index;
     index++;
   }
-  groupSizes.push(groupDigits);
-  if (groupSizes.length === 1) return { end: index, digits: groupDigits };
-  if (isNumberLayout(groupSizes, groupSizes.length)) {
-    let digits = 0;
-    for (const size of groupSizes) digits += size;
-    return { end: index, digits };
+}
+
+/**
+ * Marks the digits of groups [first, last) to be masked, keeping the head and tail the kind of
+ * number allows; 'iin-shaped' groups only when their digits read as an IIN. Returns whether it marked.
+ */
+function markNumber(chars: readonly string[], starts: readonly number[], ends: readonly number[], first: number, last: number,
+  layout: 'number' | 'iin-shaped', marks: Uint8Array): boolean {
+  const digits: number[] = [];
+  for (let group = first; group < last; group++) {
+    for (let at = starts[group]; at < ends[group]; at++) digits.push(chars[at].charCodeAt(0) - 48);
   }
-  // Not a layout: the first group stands alone (the next one is looked at on its own).
-  return { end: firstGroupEnd, digits: groupSizes[0] };
+  if (layout === 'iin-shaped' && !iinShaped(digits)) return false;
+  const kept = keptDigits(digits.length);
+  let digitIndex = 0;
+  for (let group = first; group < last; group++) {
+    for (let at = starts[group]; at < ends[group]; at++, digitIndex++) {
+      if (digitIndex >= kept.head && digitIndex < digits.length - kept.tail) marks[at] = 1;
+    }
+  }
+  return true;
+}
+
+/**
+ * Marks, in one run, the longest number that starts at each group (a lone group of 12 digits or
+ * more counts). A number wholly inside one already marked is skipped: it has a masked digit
+ * already (at most 10 of a number's digits stay visible, and it has 12 or more).
+ */
+function markRun(chars: readonly string[], starts: readonly number[], ends: readonly number[], marks: Uint8Array): void {
+  const sizes: number[] = [];
+  for (let group = 0; group < starts.length; group++) sizes.push(ends[group] - starts[group]);
+  let markedEnd = 0; // groups before this one lie inside a number already marked
+  for (let first = 0; first < sizes.length; first++) {
+    let found = false;
+    for (let count = Math.min(GROUPS_MAX, sizes.length - first); count >= 2 && !found && first + count > markedEnd; count--) {
+      const layout = layoutOf(sizes, first, count);
+      if (layout !== 'none') found = markNumber(chars, starts, ends, first, first + count, layout, marks);
+      if (found) markedEnd = first + count;
+    }
+    if (!found && first + 1 > markedEnd && sizes[first] >= IIN_DIGITS) {
+      markNumber(chars, starts, ends, first, first + 1, 'number', marks);
+      markedEnd = first + 1;
+    }
+  }
 }
 
 function maskDigitRuns(chars: string[]): void {
+  const marks = new Uint8Array(chars.length);
+  const starts: number[] = [];
+  const ends: number[] = [];
   let index = 0;
   while (index < chars.length) {
     if (!isDigit(chars[index].charCodeAt(0))) {
       index++;
       continue;
     }
-    const run = digitRunEnd(chars, index);
-    if (run.digits >= IIN_DIGITS) {
-      const kept = keptDigits(run.digits);
-      let digitIndex = 0;
-      for (let at = index; at < run.end; at++) {
-        if (!isDigit(chars[at].charCodeAt(0))) continue;
-        if (digitIndex >= kept.head && digitIndex < run.digits - kept.tail) chars[at] = MASK;
-        digitIndex++;
-      }
-    }
-    index = run.end;
+    starts.length = 0;
+    ends.length = 0;
+    index = readRun(chars, index, starts, ends);
+    markRun(chars, starts, ends, marks);
   }
+  for (let at = 0; at < chars.length; at++) if (marks[at] === 1) chars[at] = MASK;
 }
 
 /** A token is long, and looks random: all hex, or letters mixed with digits, or long and mixed case. */
@@ -176,7 +227,7 @@ function mayNeedMasking(text: string): boolean {
   let tokenChars = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    digitsAndSeparators = isDigit(code) || code === 32 || code === 45 ? digitsAndSeparators + 1 : 0;
+    digitsAndSeparators = isDigit(code) || isGroupSeparator(code) ? digitsAndSeparators + 1 : 0;
     tokenChars = isTokenChar(code) || code === EQUALS ? tokenChars + 1 : 0;
     if (digitsAndSeparators >= IIN_DIGITS || tokenChars >= TOKEN_CHARS_MIN) return true;
   }

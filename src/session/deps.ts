@@ -49,6 +49,11 @@ export interface SessionConfig {
   /** False while no card-token key is provisioned: a card could be read but never matched. */
   readonly cardOffered: () => boolean;
   readonly cassetteCapacityNotes: number;
+  /**
+   * Why the machine cannot serve anyone at all (e.g. 'not-provisioned': no ATM id, so the bank
+   * would refuse every request), or undefined. While it says so, the idle screen is out of service.
+   */
+  readonly outOfService?: () => string | undefined;
 }
 
 export interface SessionDevices {

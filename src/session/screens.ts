@@ -30,11 +30,17 @@ export class Screens {
     this.#show('attract', languages[0] ?? 'kk', say('kk', 'welcome'), [...lines, say('kk', 'languageKeys')], {});
   }
 
+  /** The idle screen of a machine that cannot serve anyone, in every language it offers. */
+  outOfService(languages: readonly Language[], reason: string): void {
+    const lines = languages.map((language) => say(language, 'outOfService'));
+    this.#show('out-of-service', languages[0] ?? 'kk', say('kk', 'outOfService'), lines, { reason });
+  }
+
   method(language: Language, palmOffered: boolean, cardOffered: boolean): void {
     const lines = [
       ...(palmOffered ? [say(language, 'methodPalm', 'F1')] : []),
       say(language, 'methodQr', 'F2'),
-      ...(cardOffered ? [say(language, 'methodCard', 'F3')] : []),
+      say(language, cardOffered ? 'methodCard' : 'methodCardOff', 'F3'),
       say(language, 'methodIin', 'F4'), say(language, 'cancelKey'),
     ];
     this.#show('method', language, say(language, 'chooseMethod'), lines, { palmOffered: palmOffered ? 1 : 0, cardOffered: cardOffered ? 1 : 0 });

@@ -130,7 +130,7 @@ export class SessionTask implements Task {
 
   /** No customer at the machine: the console may collect, the bench may cut power without a story. */
   get idle(): boolean {
-    return this.#state === 'attract';
+    return this.#state === 'attract' || this.#state === 'out-of-service';
   }
 
   get language(): Language {
@@ -295,7 +295,7 @@ export class SessionTask implements Task {
     if (key === 'cancel') return this.#goodbye(nowMs);
     if (key === 'F1' && this.#o.config.palmOffered()) return this.#startPalm(nowMs);
     if (key === 'F2') return this.#startQr(nowMs);
-    if (key === 'F3' && this.#o.config.cardOffered()) return this.#enter('card', nowMs);
+    if (key === 'F3') return this.#o.config.cardOffered() ? this.#enter('card', nowMs) : this.#showNotice('cardUnavailable', [], 'method', nowMs);
     if (key === 'F4') {
       this.#iinDigits = '';
       this.#attemptsLeft = IIN_ATTEMPTS_MAX;
@@ -331,7 +331,8 @@ export class SessionTask implements Task {
   #onCardEvent(event: CardEvent, nowMs: number): void {
     if (event.kind === 'tap-refused') {
       // Say it where the customer is choosing or using the card; the screen never runs ahead of the state.
-      if (this.#state === 'method' && this.#o.config.cardOffered()) this.#enter('card', nowMs);
+      if (this.#state === 'method' && !this.#o.config.cardOffered()) return this.#showNotice('cardUnavailable', [], 'method', nowMs);
+      if (this.#state === 'method') this.#enter('card', nowMs);
       if (this.#state === 'card') this.#screens.card(this.#language, 'contactlessOff');
       return;
     }
@@ -620,12 +621,14 @@ export class SessionTask implements Task {
     return written;
   }
 
-  #enter(state: SessionState, nowMs: number): void {
+  #enter(wanted: SessionState, nowMs: number): void {
+    // A machine that cannot serve anyone (no ATM id) idles on "out of service", not on a welcome.
+    const state = wanted === 'attract' && this.#o.config.outOfService?.() !== undefined ? 'out-of-service' : wanted;
     this.#state = state;
     this.#stateSinceMs = nowMs;
     this.#lastActivityMs = nowMs;
     if (state === 'card') this.#o.devices.cardReader.enable();
-    if (state === 'attract') {
+    if (state === 'attract' || state === 'out-of-service') {
       this.#account = undefined;
       this.#cashInRequested = false;
       this.#o.devices.cardReader.disable();
@@ -663,7 +666,7 @@ export class SessionTask implements Task {
       case 'finishing': return screens.notice('pleaseWait', language, []);
       case 'crediting': return screens.summary(language, this.#cashInView(), 'crediting');
       case 'notice': return screens.notice(this.#notice!.text, language, this.#notice!.args, this.#cashInSummaryFor(this.#notice!.text));
-      case 'out-of-service': return screens.notice('outOfService', language, []);
+      case 'out-of-service': return screens.outOfService(this.#o.config.languages, this.#o.config.outOfService?.() ?? '');
     }
   }
 

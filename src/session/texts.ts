@@ -13,6 +13,12 @@ export const TEXTS = Object.freeze({
   methodPalm: { kk: '{0} Алақан', ru: '{0} Ладонь (Alaqan)', en: '{0} Palm (Alaqan)' },
   methodQr: { kk: '{0} Kaspi QR', ru: '{0} Kaspi QR', en: '{0} Kaspi QR' },
   methodCard: { kk: '{0} Kaspi Gold картасы', ru: '{0} Карта Kaspi Gold', en: '{0} Kaspi Gold card' },
+  methodCardOff: { kk: '{0} Kaspi Gold картасы — мұнда қолжетімсіз', ru: '{0} Карта Kaspi Gold — здесь недоступна', en: '{0} Kaspi Gold card — not available here' },
+  cardUnavailable: {
+    kk: 'Бұл банкоматта картамен кіру мүмкін емес — QR, ЖСН немесе алақанды таңдаңыз',
+    ru: 'Вход по карте на этом банкомате недоступен — выберите QR, ИИН или ладонь',
+    en: 'Card sign-in is not available at this machine — please choose QR, IIN or palm',
+  },
   methodIin: { kk: '{0} ЖСН енгізу', ru: '{0} Ввести ИИН', en: '{0} Type your IIN' },
   cancelKey: { kk: 'Бас тарту — CANCEL', ru: 'Отмена — CANCEL', en: 'CANCEL to stop' },
   enterIin: { kk: 'ЖСН-ді енгізіп, ENTER басыңыз', ru: 'Введите ИИН и нажмите ENTER', en: 'Type your IIN and press ENTER' },

@@ -26,7 +26,7 @@ function toHex(bytes: Uint8Array, length: number): string {
 
 const TOKEN_KEY = ascii('kaspi-red-atm-demo-token-key-v1!');
 // HMAC-SHA-256(TOKEN_KEY, PAN digits), first 32 hex characters, computed outside this project
-// (Python's hmac module): what the reference bank stores for each demo card.
+// (Python's hmac module): the tokens a machine with this key makes of the demo cards.
 const TOKENS: Readonly<Record<string, string>> = {
   '4400430000000015': '93f7d4485905b00135f23d3ed4966d3f',
   '4400430000000023': '1a63c4881f94aa3ae79b1ee2b90f2aed',

@@ -7,7 +7,7 @@ describe('machine configuration (src/config)', () => {
   it('starts from the defaults on a fresh board: contactless off, Alaqan off, kk,ru,en', () => {
     const config = new ConfigStore(new MemorySettings());
     assert.deepEqual(config.current, {
-      atmId: 'KRA-0000', city: 'almaty', alaqanEnabled: false, contactlessEnabled: false, bankHost: 'localhost:8443', languages: ['kk', 'ru', 'en'],
+      city: 'almaty', alaqanEnabled: false, contactlessEnabled: false, bankHost: 'localhost:8443', languages: ['kk', 'ru', 'en'],
     });
     assert.deepEqual(config.loadProblems, []);
     for (const key of CONFIG_KEYS) assert.ok(CONFIG_FIELDS[key].settingsKey.length <= 15, `${key}: NVS key too long`);
@@ -16,16 +16,14 @@ describe('machine configuration (src/config)', () => {
   it('validates, stores durably, and a new store over the same settings reads it back', () => {
     const settings = new MemorySettings();
     const config = new ConfigStore(settings);
-    assert.deepEqual(config.set('atm-id', 'KRA-0042'), { ok: true });
     assert.deepEqual(config.set('city', 'astana'), { ok: true });
     assert.deepEqual(config.set('alaqan', 'on'), { ok: true });
     assert.deepEqual(config.set('contactless', 'on'), { ok: true });
     assert.deepEqual(config.set('bank-host', 'api.bank.kz:443'), { ok: true });
     assert.deepEqual(config.set('languages', 'ru,kk'), { ok: true });
-    assert.equal(settings.get('cfg.atm_id'), 'KRA-0042');
     const reread = new ConfigStore(settings);
     assert.deepEqual(reread.current, {
-      atmId: 'KRA-0042', city: 'astana', alaqanEnabled: true, contactlessEnabled: true, bankHost: 'api.bank.kz:443', languages: ['ru', 'kk'],
+      city: 'astana', alaqanEnabled: true, contactlessEnabled: true, bankHost: 'api.bank.kz:443', languages: ['ru', 'kk'],
     });
   });
 
@@ -33,7 +31,6 @@ describe('machine configuration (src/config)', () => {
     const settings = new MemorySettings();
     const config = new ConfigStore(settings);
     const bad: [Parameters<ConfigStore['set']>[0], string][] = [
-      ['atm-id', 'kra-1'], ['atm-id', 'K'], ['atm-id', 'KRA--1'], ['atm-id', 'KRA-00000000000001'],
       ['city', 'moscow'], ['city', 'Almaty'], ['alaqan', 'yes'], ['contactless', '1'],
       ['bank-host', 'Bank.KZ'], ['bank-host', 'bank.kz:0'], ['bank-host', 'bank.kz:70000'], ['bank-host', '-bank.kz'], ['bank-host', 'a..b'],
       ['languages', 'kk'], ['languages', 'kk,ru,ru'], ['languages', 'kk,ru,de'], ['languages', ''],
@@ -43,8 +40,8 @@ describe('machine configuration (src/config)', () => {
       assert.equal(result.ok, false, `${key} ${value} was taken`);
       if (!result.ok) assert.match(result.error, new RegExp(`^${key} `));
     }
-    assert.equal(settings.get('cfg.atm_id'), undefined);
-    assert.equal(config.current.atmId, 'KRA-0000');
+    assert.equal(settings.get('cfg.city'), undefined);
+    assert.equal(config.current.city, 'almaty');
   });
 
   it('ignores a corrupted stored value (default used, problem reported)', () => {

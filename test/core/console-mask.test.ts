@@ -48,7 +48,40 @@ describe('console masking (src/log/mask.ts)', () => {
     assert.equal(maskSensitive(text).length, text.length);
     assert.deepEqual(leaksIn(maskSensitive(text)), []);
     assert.ok(leaksIn(text).length >= 2, 'the leak scanner itself sees both numbers');
-    assert.deepEqual(leaksIn('4400 4302 1234 5678|900101 300126|3782 822463 10005').slice(0, 3), ['4400 4302 1234 5678', '3782 822463 10005', '900101 300126']);
+    assert.deepEqual(leaksIn('4400 4302 1234 5678|900101 300126|3782 822463 10005'), ['4400 4302 1234 5678', '900101 300126', '3782 822463 10005']);
+  });
+
+  it('masks IINs written 4-4-4 or in pairs and cards grouped 6-6-4 or with dots, also inside longer runs (issue 15, item 8)', () => {
+    const cases: [string, string][] = [
+      ['IIN 9001 0130 0126', 'IIN 90** **** **26'],
+      ['iin 90 01 01 30 01 26.', 'iin 90 ** ** ** ** 26.'],
+      ['9001-0130-0126', '90**-****-**26'],
+      ['900101.300126', '90****.****26'],
+      ['9001.0130.0126', '90**.****.**26'],
+      ['card 440043 021234 5678', 'card 440043 ****** 5678'],
+      ['4400.4302.1234.5678', '4400.43**.****.5678'],
+      ['4400-4302-1234-5678-901', '4400-43**-****-***8-901'],
+      // Next to more digits the number is still found (before, only a layout ending the run was).
+      ['pan 4400 4302 1234 5678 2026', 'pan 4400 43** **** **** 2026'],
+      ['on 2026 4400 4302 1234 5678', 'on 2026 44** **** **** 5678'],
+      ['notes 500 200 9001 0130 0126', 'notes 500 200 90** **** **26'],
+    ];
+    for (const [text, masked] of cases) {
+      assert.equal(maskSensitive(text), masked, text);
+      assert.ok(leaksIn(text).length >= 1, `the leak scan sees the number in ${JSON.stringify(text)}`);
+      assert.deepEqual(leaksIn(maskSensitive(text)), [], `nothing left to see in ${JSON.stringify(masked)}`);
+    }
+  });
+
+  it('leaves lists, dates, amounts and addresses in those groupings alone (and the leak scan does too)', () => {
+    const texts = [
+      '1000 2000 5000', '1000 2000 5000 10000 20000', '12 34 56 78 90 12', '2026 1126 1403', '192.168.100.200', '1.2.3.4',
+      '15 000 000.00 KZT', 'firmware 0.1.0', '2026-11-26 14:03:07', '100 200 300 400', 'seq 1234.5678.9012',
+    ];
+    for (const text of texts) {
+      assert.equal(maskSensitive(text), text);
+      assert.deepEqual(leaksIn(text), [], text);
+    }
   });
 });
 

@@ -121,7 +121,7 @@ describe('console commands (fake machine view)', () => {
     rig.sim.world.runFor(3_600_000);
     rig.login('engineer');
     const status = rig.command('status');
-    assert.match(status, /^firmware 0\.1\.0 on simulator {2}uptime 0 d 01:00:\d\d {2}wall 2025-11-26 16:00:\d\d\r\n/);
+    assert.match(status, /^firmware 0\.1\.0 on simulator {2}atm ATM-SIM-0001 {2}uptime 0 d 01:00:\d\d {2}wall 2025-11-26 16:00:\d\d\r\n/);
     assert.match(status, /heap used unknown/);
     assert.match(status, /loop ticks \d+ {2}watchdog feeds \d+/);
     assert.match(status, /console\s+20\s+\d+\s+0\.00\s+0/);
@@ -186,14 +186,14 @@ describe('console commands (fake machine view)', () => {
   it('config: list, get, set with validation (stored), and every error path', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
-    assert.equal(rig.command('config'), 'atm-id       KRA-0000\r\ncity         almaty\r\nalaqan       off\r\ncontactless  off\r\nbank-host    localhost:8443\r\nlanguages    kk,ru,en');
+    assert.equal(rig.command('config'), 'atm-id       ATM-SIM-0001 (provisioned)\r\ncity         almaty\r\nalaqan       off\r\ncontactless  off\r\nbank-host    localhost:8443\r\nlanguages    kk,ru,en');
     assert.equal(rig.command('config set alaqan on'), 'alaqan on (was off)');
     assert.equal(rig.sim.settings.get('cfg.alaqan'), 'on');
     assert.equal(rig.console.config.current.alaqanEnabled, true);
     assert.equal(rig.command('config get alaqan'), 'alaqan on');
     const usage = '\r\nusage: config [get <key> | set <key> <value>]';
     assert.equal(rig.command('config set alaqan maybe'), `error: alaqan must be 'on' or 'off'${usage}`);
-    assert.equal(rig.command('config set atm-id KRA-0001 x'), `error: unexpected argument 'x'${usage}`);
+    assert.equal(rig.command('config set alaqan on x'), `error: unexpected argument 'x'${usage}`);
     assert.equal(rig.command('config set city moscow').split('\r\n')[0].slice(0, 27), 'error: city must be one of ');
     assert.equal(rig.command('config frob'), `error: no config action 'frob'${usage}`);
     assert.equal(rig.command('config get'), `error: get needs a key: atm-id, city, alaqan, contactless, bank-host, languages${usage}`);
@@ -201,6 +201,18 @@ describe('console commands (fake machine view)', () => {
     assert.equal(rig.command('config set city'), `error: set city needs a value (almaty|astana|...)${usage}`);
     assert.equal(rig.command('config set city astana now'), `error: unexpected argument 'now'${usage}`);
     assert.equal(rig.command('config get city now'), `error: unexpected argument 'now'${usage}`);
+  });
+
+  it('masks an IIN typed 4-4-4 or in pairs and a card number with dots, in the echo and in the reply (issue 15, item 8)', () => {
+    const rig = new ConsoleRig();
+    rig.login('engineer');
+    assert.equal(rig.type('frob 9001 0130 0126\r'), "frob 90** **** **26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
+    assert.equal(rig.type('frob 90 01 01 30 01 26\r'), "frob 90 ** ** ** ** 26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
+    assert.equal(rig.type('config get 4400.4302.1234.5678\r'),
+      "config get 4400.43**.****.5678\r\nerror: no config key '4400.43**.****.5678'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\n"
+      + 'usage: config [get <key> | set <key> <value>]\r\natm:engineer> ');
+    rig.console.log.record('test', 'card 440043 021234 5678');
+    assert.match(rig.command('log 1'), /test {5}card 440043 \*{6} 5678$/);
   });
 
   it('masks an IIN or card number typed as an argument, in the echo and in the reply', () => {
@@ -218,7 +230,7 @@ describe('console commands (fake machine view)', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
     const selftest = rig.command('selftest');
-    assert.match(selftest, /^selftest: 8 checks, 1 failed\r\n/);
+    assert.match(selftest, /^selftest: 10 checks, 1 failed\r\n/);
     assert.match(selftest, /ok {4}crypto {7}HMAC-SHA-256 matches RFC 4231 case 2/);
     assert.match(selftest, /ok {4}random/);
     assert.match(selftest, /ok {4}settings/);

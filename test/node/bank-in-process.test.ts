@@ -3,7 +3,7 @@ import type { HttpsRequest, HttpsResult } from '../../hal/ports';
 import { SimBankLink } from '../../hal/sim/bank-link';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import { VirtualClock } from '../../hal/sim/world';
-import { inProcessBank } from '../../tools/bank/in-process';
+import { deviceHandler, inProcessBank } from '../../tools/bank/in-process';
 import type { InProcessBank } from '../../tools/bank/in-process';
 import { DEMO_CUSTOMERS } from '../../tools/bank/seed';
 
@@ -156,6 +156,11 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     assert.deepEqual(json('POST', '/v1/deposits', { atmId: ATM, fromSequence: 1, toSequence: 1, records: 'x' }), { status: 400, json: { error: 'invalid', field: 'records' } });
     assert.deepEqual(json('POST', '/v1/authorise', { atmId: 'ATM-AST-0001', method: 'iin', iin: FAQ_IIN }), { status: 403, json: { error: 'atm-mismatch' } });
     assert.deepEqual(json('GET', '/v1/receipts/ATM-AST-0001/7'), { status: 403, json: { error: 'atm-mismatch' } });
+    // A handler for an ATM this bank never provisioned: refused whole, nothing created for it.
+    const stranger = deviceHandler(bank.api, 'ATM-NEW-0001');
+    const batch = JSON.stringify({ atmId: 'ATM-NEW-0001', fromSequence: 1, toSequence: 1, records: [{ sequence: 1, kind: 'note-stacked', sessionId: 1, denominationTenge: 200 }] });
+    assert.deepEqual(stranger({ method: 'POST', path: '/v1/deposits', body: batch, timeoutMs: 1 }), { status: 403, body: '{"error":"unknown-atm"}' });
+    assert.equal(bank.store.atmKnown('ATM-NEW-0001'), false);
     assert.deepEqual(json('GET', '/v1/deposits'), { status: 404, json: { error: 'no-route' } });
     assert.deepEqual(json('POST', '/v1/nowhere', {}), { status: 404, json: { error: 'no-route' } });
     assert.deepEqual(json('GET', `/v1/receipts/${ATM}/7`), { status: 404, json: { error: 'no-receipt' } });
@@ -208,9 +213,9 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     const startedMs = performance.now();
     let sequence = 0;
     for (let sessionId = 1; sessionId <= sessions; sessionId++) {
-      assert.equal(call('POST', '/v1/authorise', `{"atmId":"${ATM}","method":"card","cardToken":"card-none-saule"}`).status, 200);
+      assert.equal(call('POST', '/v1/authorise', `{"atmId":"${ATM}","method":"iin","iin":"010130600048"}`).status, 200);
       const fromSequence = sequence + 1;
-      const records: object[] = [{ sequence: ++sequence, kind: 'session-opened', sessionId, method: 'card', customerId: 'c-saule', billTiyn: 0, wallMs: null }];
+      const records: object[] = [{ sequence: ++sequence, kind: 'session-opened', sessionId, method: 'iin', customerId: 'c-saule', billTiyn: 0, wallMs: null }];
       for (let note = 0; note < 4; note++) records.push({ sequence: ++sequence, kind: 'note-stacked', sessionId, denominationTenge: 1000 });
       records.push({ sequence: ++sequence, kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn: 400_000, toBillTiyn: 0, toNextTiyn: 400_000 });
       assert.equal(call('POST', '/v1/deposits', JSON.stringify({ atmId: ATM, fromSequence, toSequence: sequence, records })).status, 200);

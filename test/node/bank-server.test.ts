@@ -1,24 +1,42 @@
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import os from 'node:os';
 import { NodeHttpsClient } from '../../hal/node/https-client';
 import { isValidIin } from '../../tools/bank/iin';
 import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
-import { BENCH_CARD_TOKEN_KEY_HEX } from '../../tools/console/bench-secrets';
-import { DEMO_CUSTOMERS } from '../../tools/bank/seed';
+import { DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from '../../tools/bank/seed';
 import { QR_LIFETIME_MS, startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
 import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
 
 const ATM = 'ATM-ALA-0001';
 
+/** An app request with no authorization header at all: its status and the challenge it names. */
+function fetchAppWithoutToken(bank: BankServer, requestPath: string): Promise<{ status: number; authenticate: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(new URL(requestPath, bank.appUrl), { ca: bank.caPem, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, authenticate: response.headers['www-authenticate'] }));
+    });
+    request.on('error', reject);
+  });
+}
+
 describe('demo customers and the simulator\'s demo cards', () => {
-  it('hold the tokens the card reader makes from the demo cards with the bench key', () => {
-    const key = Uint8Array.from(Buffer.from(BENCH_CARD_TOKEN_KEY_HEX, 'hex'));
-    const tokenOf = (customerId: string) => DEMO_CUSTOMERS.find((customer) => customer.customer_id === customerId)!.card_token;
-    assert.equal(tokenOf('c-aigerim'), cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, key));
-    assert.equal(tokenOf('c-daniyar'), cardTokenFor(DEMO_CARDS.kaspiGoldVisaTrack2.pan, key));
-    assert.equal(tokenOf('c-yerzhan'), cardTokenFor(DEMO_CARDS.kaspiGoldMastercard.pan, key));
+  it('are the cards the bank issued: Aigerim, Daniyar and Yerzhan hold the simulator\'s Kaspi Gold cards', () => {
+    const panOf = (customerId: string) => DEMO_CARDS_ISSUED.find((card) => card.customer_id === customerId)?.pan;
+    assert.equal(panOf('c-aigerim'), DEMO_CARDS.kaspiGoldVisa.pan);
+    assert.equal(panOf('c-daniyar'), DEMO_CARDS.kaspiGoldVisaTrack2.pan);
+    assert.equal(panOf('c-yerzhan'), DEMO_CARDS.kaspiGoldMastercard.pan);
+    assert.equal(panOf('c-saule'), undefined);
+    for (const card of DEMO_CARDS_ISSUED) assert.ok(DEMO_CUSTOMERS.some((customer) => customer.customer_id === card.customer_id));
   });
 });
+
+/** The token a card reader with the ATM's provisioned key makes of a card. */
+function tokenAt(keyHex: string, pan: string): string {
+  return cardTokenFor(pan, Uint8Array.from(Buffer.from(keyHex, 'hex')));
+}
 
 describe('reference bank server (tools/bank)', function () {
   this.timeout(20_000);
@@ -71,7 +89,9 @@ describe('reference bank server (tools/bank)', function () {
       bill: { billTiyn: 1_500_000, dueDate: '2026-12-05', nextBillTiyn: 1_500_000, outstandingTiyn: 0, carriedTiyn: 0 },
     };
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '950614400011' }), { status: 200, json: expected });
-    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: '93f7d4485905b00135f23d3ed4966d3f' }), { status: 200, json: expected });
+    const { cardTokenKeyHex } = bank.provisionAtm(ATM);
+    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'card', cardToken: tokenAt(cardTokenKeyHex, DEMO_CARDS.kaspiGoldVisa.pan) }),
+      { status: 200, json: expected });
     assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'palm', palmTemplate: 'palm-aigerim' }), { status: 200, json: expected });
     const overdue = await post('/v1/authorise', { atmId: ATM, method: 'iin', iin: '791123300034' });
     assert.deepEqual(overdue.json.bill, { billTiyn: 1_800_000, dueDate: '2026-11-10', nextBillTiyn: 800_000, outstandingTiyn: 1_000_000, carriedTiyn: 0 });
@@ -108,14 +128,14 @@ describe('reference bank server (tools/bank)', function () {
     const id = start.json.qrSessionId;
     assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'pending' });
     assert.deepEqual((await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id })).status, 404, 'not before the scan');
-    const forged = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload.replace(/t=./, 't=0'), iin: '950614400011' });
+    const forged = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload.replace(/t=./, 't=0'), iin: '950614400011' });
     assert.equal(forged.status, 404, 'the token must match');
-    const scan = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
+    const scan = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
     assert.deepEqual(scan, { status: 200, json: { state: 'confirmed', atmId: ATM } });
     assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'confirmed' });
     const authorised = await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id });
     assert.deepEqual([authorised.status, authorised.json.customerId], [200, 'c-aigerim']);
-    const again = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '880302300023' });
+    const again = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '880302300023' });
     assert.deepEqual(again.status, 409);
   });
 
@@ -123,10 +143,10 @@ describe('reference bank server (tools/bank)', function () {
     const start = await post('/v1/qr', { atmId: ATM });
     clockMs += QR_LIFETIME_MS;
     assert.deepEqual((await get(`/v1/qr/${start.json.qrSessionId}`)).json, { state: 'expired' });
-    const late = await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
+    const late = await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' });
     assert.deepEqual(late.json, { error: 'expired', state: 'expired' });
     const other = await post('/v1/qr', { atmId: ATM });
-    await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: other.json.payload, iin: '950614400011', action: 'cancel' });
+    await appRequest(bank, 'POST', '/app/qr/scan', { payload: other.json.payload, iin: '950614400011', action: 'cancel' });
     assert.deepEqual((await get(`/v1/qr/${other.json.qrSessionId}`)).json, { state: 'cancelled' });
   });
 
@@ -153,11 +173,11 @@ describe('reference bank server (tools/bank)', function () {
       depositedTiyn: 2_000_000, notes: [{ denominationTenge: 10000, count: 1 }, { denominationTenge: 5000, count: 2 }],
       toBillTiyn: 1_500_000, toNextTiyn: 500_000, billLeftTiyn: 0, nextBillTiyn: 1_000_000, carriedTiyn: 0, sessionOutcome: 'completed',
     });
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const app = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.deepEqual(app.json.bill, { billTiyn: 0, dueDate: '', nextBillTiyn: 1_000_000, outstandingTiyn: 0, carriedTiyn: 0 });
     assert.equal(app.json.receipts.length, 1);
     assert.equal(app.json.receipts[0].receiptNumber, 1);
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.notes, totals.json.tiyn, totals.json.byDenomination, totals.json.receipts], [3, 2_000_000, { 5000: 2, 10000: 1 }, 1]);
   });
 
@@ -175,22 +195,121 @@ describe('reference bank server (tools/bank)', function () {
       { sequence: 12, kind: 'note-stacked', sessionId: 42, denominationTenge: 1000 },
       { sequence: 13, kind: 'doubt', sessionId: 42, denominationTenge: 5000, reason: 'power-cut-in-stacker' }] };
     assert.deepEqual((await post('/v1/deposits', overlap)).json, { ackedSequence: 13 });
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/791123300034');
+    const app = await appRequest(bank, 'GET', '/app/customers/791123300034');
     // 3 000 ₸ against 18 000 ₸ due (10 000 ₸ of it overdue): all of it to the overdue part.
     assert.deepEqual(app.json.bill, { billTiyn: 1_500_000, dueDate: '2026-11-10', nextBillTiyn: 800_000, outstandingTiyn: 700_000, carriedTiyn: 0 });
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.storedSequence, totals.json.notes, totals.json.doubts], [13, 5, 1]);
+  });
+
+  it('answers the app and admin side only with its token: no bill, receipt or QR confirmation for anyone else', async () => {
+    const refused = { status: 401, json: { error: 'unauthorised' } };
+    const stranger = { ...bank, appToken: 'not-the-token' };
+    assert.deepEqual(await appRequest(stranger, 'GET', '/app/customers/950614400011'), refused);
+    assert.deepEqual(await appRequest(stranger, 'GET', `/admin/totals?atmId=${ATM}`), refused);
+    assert.deepEqual(await appRequest({ ...bank, appToken: bank.appToken.slice(1) }, 'GET', `/admin/notes?atmId=${ATM}`), refused);
+    const start = await post('/v1/qr', { atmId: ATM });
+    assert.deepEqual(await appRequest(stranger, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' }), refused);
+    assert.deepEqual((await get(`/v1/qr/${start.json.qrSessionId}`)).json, { state: 'pending' }, 'the refused scan confirmed nothing');
+    const noHeader = await fetchAppWithoutToken(bank, '/app/customers/950614400011');
+    assert.deepEqual(noHeader, { status: 401, authenticate: 'Bearer' });
+    assert.equal((await appRequest(bank, 'GET', '/app/customers/950614400011')).status, 200);
+  });
+
+  it('authorises once per QR scan: a confirmed session spent on one authorisation cannot authorise again', async () => {
+    const start = await post('/v1/qr', { atmId: ATM });
+    const id = start.json.qrSessionId;
+    assert.equal((await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' })).status, 200);
+    const first = await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id });
+    assert.deepEqual([first.status, first.json.customerId], [200, 'c-aigerim']);
+    clockMs += 60_000; // well inside the 10 minutes the session could authorise in before
+    assert.deepEqual(await post('/v1/authorise', { atmId: ATM, method: 'qr', qrSessionId: id }), { status: 404, json: { error: 'unknown-customer' } });
+    assert.deepEqual((await get(`/v1/qr/${id}`)).json, { state: 'used' });
+    assert.equal((await appRequest(bank, 'POST', '/app/qr/scan', { payload: start.json.payload, iin: '950614400011' })).status, 409);
+  });
+
+  it('refuses a certificate of its own CA for an ATM it never provisioned, and creates nothing for it', async () => {
+    const stranger = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...testCertificate('ATM-NEW-0001') });
+    try {
+      const batch = { atmId: 'ATM-NEW-0001', fromSequence: 1, toSequence: 1, records: [{ sequence: 1, kind: 'note-stacked', sessionId: 1, denominationTenge: 20000 }] };
+      const unknownAtm = { ok: true, status: 403, body: '{"error":"unknown-atm"}' };
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/deposits', batch), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/authorise', { atmId: 'ATM-NEW-0001', method: 'iin', iin: '950614400011' }), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'POST', '/v1/qr', { atmId: 'ATM-NEW-0001' }), unknownAtm);
+      assert.deepEqual(await requestOnce(stranger, 'GET', '/v1/receipts/ATM-NEW-0001/1'), unknownAtm);
+      const totals = await appRequest(bank, 'GET', '/admin/totals?atmId=ATM-NEW-0001');
+      assert.deepEqual([totals.json.storedSequence, totals.json.records, totals.json.doubts], [0, 0, 0], 'nothing was stored for it');
+    } finally {
+      stranger.close();
+    }
+    const provisioned = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...bank.provisionAtm('ATM-NEW-0002', { address: 'Шымкент' }) });
+    try {
+      const reply = await requestOnce(provisioned, 'POST', '/v1/authorise', { atmId: 'ATM-NEW-0002', method: 'iin', iin: '950614400011' });
+      assert.deepEqual(reply.ok && reply.status, 200, 'a provisioned ATM is served');
+    } finally {
+      provisioned.close();
+    }
+  });
+
+  it('knows a card by the token the ATM\'s own key makes: each ATM its own key, a token from one finds nobody at another', async () => {
+    const here = bank.provisionAtm(ATM);
+    const there = bank.provisionAtm('ATM-AST-0001');
+    assert.match(here.cardTokenKeyHex, /^[0-9a-f]{64}$/);
+    assert.notEqual(here.cardTokenKeyHex, there.cardTokenKeyHex);
+    assert.equal(bank.provisionAtm(ATM).cardTokenKeyHex, here.cardTokenKeyHex, 're-provisioning keeps the machine\'s key');
+    const pan = DEMO_CARDS.kaspiGoldMastercard.pan;
+    const astana = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...there });
+    try {
+      /** Who the bank finds for the card's token made with `keyHex`, asked by `client` as `atmId`. */
+      const who = async (client: NodeHttpsClient, atmId: string, keyHex: string) => {
+        const result = await requestOnce(client, 'POST', '/v1/authorise', { atmId, method: 'card', cardToken: tokenAt(keyHex, pan) });
+        assert.ok(result.ok, JSON.stringify(result));
+        const body = JSON.parse(result.body) as { customerId?: string; error?: string };
+        return `${result.status} ${body.customerId ?? body.error}`;
+      };
+      assert.equal(await who(device, ATM, here.cardTokenKeyHex), '200 c-yerzhan');
+      assert.equal(await who(astana, 'ATM-AST-0001', there.cardTokenKeyHex), '200 c-yerzhan');
+      assert.equal(await who(astana, 'ATM-AST-0001', here.cardTokenKeyHex), '404 unknown-customer');
+      assert.equal(await who(device, ATM, there.cardTokenKeyHex), '404 unknown-customer');
+    } finally {
+      astana.close();
+    }
   });
 
   it('keeps everything across a restart: books, stored sequence, CA', async () => {
     const caBefore = bank.caPem;
+    const keyBefore = bank.provisionAtm(ATM).cardTokenKeyHex;
     await shut();
     await open();
     assert.equal(bank.caPem, caBefore);
-    const totals = await appRequest(bank.appUrl, bank.caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+    assert.equal(bank.provisionAtm(ATM).cardTokenKeyHex, keyBefore, 'the machine\'s card key too');
+    const totals = await appRequest(bank, 'GET', `/admin/totals?atmId=${ATM}`);
     assert.deepEqual([totals.json.storedSequence, totals.json.notes, totals.json.tiyn], [13, 5, 2_300_000]);
-    const app = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const app = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.equal(app.json.bill.nextBillTiyn, 1_000_000);
     assert.equal((await get(`/v1/receipts/${ATM}/41`)).json.receiptNumber, 1);
+  });
+});
+
+describe('reference bank listeners', function () {
+  this.timeout(20_000);
+
+  it('keeps the app and admin listener on loopback when the device listener is opened to the network', async () => {
+    const dataDir = freshDataDir();
+    const bank = await startBankServer({ dataDir, port: 0, host: '0.0.0.0' });
+    try {
+      assert.match(bank.url, /^https:\/\/0\.0\.0\.0:\d+$/);
+      assert.match(bank.appUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await appRequest(bank, 'GET', '/app/customers/950614400011')).status, 200);
+      // Where the machine has a network address, the app port is not reachable on it.
+      const lan = Object.values(os.networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal);
+      if (lan !== undefined) {
+        const outside = { ...bank, appUrl: bank.appUrl.replace('127.0.0.1', lan.address) };
+        await assert.rejects(appRequest(outside, 'GET', '/app/customers/950614400011'), /ECONNREFUSED/);
+      }
+    } finally {
+      await bank.close();
+      removeDir(dataDir);
+    }
   });
 });

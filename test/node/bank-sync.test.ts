@@ -10,7 +10,7 @@ import type { MemoryLedger } from '../../tools/bank/memory-ledger';
 import { startBankServer } from '../../tools/bank/server';
 import type { BankFaults, BankServer } from '../../tools/bank/server';
 import {
-  appRequest, bankNotes, FaultyFront, freePort, freshDataDir, removeDir, spawnBank, SyncRig, testCertificate,
+  appRequest, bankNotes, FaultyFront, type AppEndpoint, freePort, freshDataDir, removeDir, spawnBank, SyncRig, testCertificate,
 } from '../../tools/bank/test-kit';
 import type { ChildBank } from '../../tools/bank/test-kit';
 
@@ -29,10 +29,10 @@ function fillLedger(ledger: MemoryLedger, sessions: number, seed: number, firstS
   return totalTiyn;
 }
 
-async function assertBankMatchesLedger(appUrl: string, caPem: string, rig: SyncRig, totalTiyn: number, sessions: number): Promise<void> {
+async function assertBankMatchesLedger(app: AppEndpoint, rig: SyncRig, totalTiyn: number, sessions: number): Promise<void> {
   const ledgerNotes = rig.ledger.stackedNotes();
-  assert.deepEqual(await bankNotes(appUrl, caPem, ATM), ledgerNotes, 'the bank credited exactly the stacked notes, note for note');
-  const totals = await appRequest(appUrl, caPem, 'GET', `/admin/totals?atmId=${ATM}`);
+  assert.deepEqual(await bankNotes(app, ATM), ledgerNotes, 'the bank credited exactly the stacked notes, note for note');
+  const totals = await appRequest(app, 'GET', `/admin/totals?atmId=${ATM}`);
   assert.deepEqual([totals.json.notes, totals.json.tiyn, totals.json.receipts, totals.json.anomalies], [ledgerNotes.length, totalTiyn, sessions, []]);
   assert.ok(totals.json.storedSequence >= rig.lastRecordSequence() && totals.json.storedSequence <= rig.ledger.headSequence);
 }
@@ -69,7 +69,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     await rig.syncAll(10_000);
     totalTiyn += fillLedger(rig.ledger, 1, 12, 31);
     await rig.syncAll(5_000);
-    await assertBankMatchesLedger(bank.appUrl, bank.caPem, rig, totalTiyn, 31);
+    await assertBankMatchesLedger(bank, rig, totalTiyn, 31);
     assert.equal(rig.outbox.lastError, undefined);
   });
 
@@ -79,7 +79,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     const totalTiyn = fillLedger(rig.ledger, 16, 21);
     await rig.syncAll(10_000);
     assert.ok(rig.outbox.attempts >= rig.outbox.batchesAcked + 3, 'the dropped replies were retried');
-    await assertBankMatchesLedger(bank.appUrl, bank.caPem, rig, totalTiyn, 16);
+    await assertBankMatchesLedger(bank, rig, totalTiyn, 16);
   });
 
   it('is unmoved by duplicated and reordered requests (each batch sent twice, and a stale one before it)', async () => {
@@ -106,7 +106,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     const totalTiyn = fillLedger(rig.ledger, 16, 31);
     await rig.syncAll(10_000);
     assert.ok(replays >= 4);
-    await assertBankMatchesLedger(bank.appUrl, bank.caPem, rig, totalTiyn, 16);
+    await assertBankMatchesLedger(bank, rig, totalTiyn, 16);
   });
 
   it('survives 5xx, malformed JSON, an oversized body and a dropped reply from an HTTPS front with the bank\'s own CA', async () => {
@@ -127,7 +127,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     await rig.syncAll(15_000);
     assert.deepEqual(front.script, [], 'every scripted fault was played');
     for (const expected of ['unreachable', 'malformed', 'too-large']) assert.ok(errors.includes(expected), `${expected} in ${errors.join(',')}`);
-    await assertBankMatchesLedger(bank.appUrl, bank.caPem, rig, totalTiyn, 20);
+    await assertBankMatchesLedger(bank, rig, totalTiyn, 20);
   });
 
   it('survives the bank killed mid-batch (before and after its commit) and restarted', async function () {
@@ -148,6 +148,6 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     child = await spawnBank(dataDir, port, appPort);
     await syncing;
     assert.ok(heldAfterFirstCrash < rig.lastRecordSequence());
-    await assertBankMatchesLedger(child.appUrl, caPem, rig, totalTiyn, 24);
+    await assertBankMatchesLedger({ ...child, caPem }, rig, totalTiyn, 24);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,29 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
     const otherCa = loadOrCreatePki(otherCaDir).caPem;
     const result = await requestOnce(client({ caPem: otherCa, ...testCertificate(ATM) }), 'POST', '/v1/authorise', AUTHORISE_FAQ);
     assert.deepEqual(result.ok ? 'served' : result.failure, 'tls');
+  });
+
+  it('another ATM\'s own certificate cannot pose as the bank: devices trust the server CA only', async () => {
+    // An attacker holding any ATM's key and certificate runs a server with them. The host name
+    // check would also refuse it (an ATM's certificate names no host); the chain alone must too.
+    const stolen = testCertificate('ATM-AST-0002');
+    const impostor = https.createServer({ key: stolen.keyPem, cert: stolen.certPem }, (_request, response) => response.end('{}'));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (impostor.address() as AddressInfo).port;
+      const result = await requestOnce(client({ baseUrl: `https://localhost:${port}`, ...testCertificate(ATM) }), 'POST', '/v1/authorise', AUTHORISE_FAQ);
+      assert.deepEqual(result.ok ? 'served' : result.failure, 'tls');
+      const chain = await new Promise<string>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, ca: bank.caPem, checkServerIdentity: () => undefined, rejectUnauthorized: false }, () => {
+          resolve(socket.authorized ? 'trusted' : String(socket.authorizationError));
+          socket.destroy();
+        });
+        socket.on('error', (error) => resolve(error.message));
+      });
+      assert.match(chain, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|self.signed|local issuer/i);
+    } finally {
+      impostor.close();
+    }
   });
 
   it('a device certificate from another CA, an expired one, or none at all is refused by the bank', async () => {
@@ -136,7 +160,7 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
   });
 
   it('the app side needs no device certificate but is still TLS with the bank CA', async () => {
-    const view = await appRequest(bank.appUrl, bank.caPem, 'GET', '/app/customers/950614400011');
+    const view = await appRequest(bank, 'GET', '/app/customers/950614400011');
     assert.equal(view.status, 200);
     assert.equal(view.json.iin, '95********11');
   });

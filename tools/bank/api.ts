@@ -19,7 +19,7 @@ export const DEPOSIT_BODY_BYTES_MAX = 256 * 1024;
 export const SMALL_BODY_BYTES_MAX = 4 * 1024;
 export const RECORDS_PER_BATCH_MAX = 1_024;
 export const QR_LIFETIME_MS = 120_000;
-/** A confirmed QR session authorises its ATM for this long after it was created. */
+/** A confirmed QR session authorises its ATM once, within this long after it was created. */
 export const QR_AUTHORISE_WINDOW_MS = 600_000;
 export const RECEIPTS_IN_APP_MAX = 20;
 export const ADMIN_NOTES_PAGE_MAX = 5_000;
@@ -157,21 +157,21 @@ export class BankApi {
     const route = `${method} ${url.pathname}`;
     if (route === `POST ${PATH_AUTHORISE}` || route === `POST ${PATH_QR}` || route === `POST ${PATH_DEPOSITS}`) {
       const body = this.#body('device', method, url.pathname, bodyText);
-      checkAtm(atmId, body);
+      this.#checkAtm(atmId, body);
       if (route === `POST ${PATH_AUTHORISE}`) return this.#authorise(atmId, body);
       if (route === `POST ${PATH_QR}`) return this.#startQr(atmId);
       return this.#deposits(atmId, body);
     }
     const qrPoll = /^\/v1\/qr\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
     if (method === 'GET' && qrPoll !== null) {
-      checkAtm(atmId, undefined);
+      this.#checkAtm(atmId, undefined);
       const qr = this.store.qr(qrPoll[1]);
       if (qr === undefined || qr.atm_id !== atmId) return { status: 404, body: { error: 'unknown-qr' } };
       return { status: 200, body: { state: qr.state } };
     }
     const receipt = /^\/v1\/receipts\/([A-Za-z0-9._-]{1,24})\/(\d{1,10})$/.exec(url.pathname);
     if (method === 'GET' && receipt !== null) {
-      checkAtm(atmId, undefined);
+      this.#checkAtm(atmId, undefined);
       if (receipt[1] !== atmId) throw new HttpError(403, { error: 'atm-mismatch' });
       const found = this.store.receipt(receipt[1], Number(receipt[2]));
       return found === undefined ? { status: 404, body: { error: 'no-receipt' } } : { status: 200, body: found };
@@ -190,18 +190,31 @@ export class BankApi {
         customer = this.store.customerBy('iin', iin);
         break;
       }
-      case 'card': customer = this.store.customerBy('card_token', text(body.cardToken, 'cardToken')); break;
+      case 'card': customer = this.store.customerByCardToken(atmId, text(body.cardToken, 'cardToken')); break;
       case 'palm': customer = this.store.customerBy('palm_template', text(body.palmTemplate, 'palmTemplate')); break;
       case 'qr': {
         const qr = this.store.qr(text(body.qrSessionId, 'qrSessionId', 64));
         if (qr === undefined || qr.atm_id !== atmId || qr.state !== 'confirmed' || qr.customer_id === null) return unknown;
         if (this.#nowMs() >= qr.expires_ms - QR_LIFETIME_MS + QR_AUTHORISE_WINDOW_MS) return unknown;
+        // One scan, one authorisation: a confirmed session is spent here, never replayed.
+        if (!this.store.useQr(qr.qr_session_id, atmId)) return unknown;
         customer = this.store.customerBy('customer_id', qr.customer_id);
         break;
       }
       default: throw invalid('method');
     }
     return customer === undefined ? unknown : { status: 200, body: this.store.account(customer) };
+  }
+
+  /**
+   * The caller's identity: an ATM id of the certificate CN's shape, an ATM the bank provisioned
+   * (a certificate from its CA alone creates nothing), and the body's atmId must be it (a device
+   * speaks only for itself).
+   */
+  #checkAtm(atmId: string, body: Record<string, unknown> | undefined): void {
+    if (!ATM_ID_PATTERN.test(atmId)) throw new HttpError(403, { error: 'no-device-identity' });
+    if (!this.store.atmKnown(atmId)) throw new HttpError(403, { error: 'unknown-atm' });
+    if (body !== undefined && body.atmId !== atmId) throw new HttpError(403, { error: 'atm-mismatch' });
   }
 
   #startQr(atmId: string): ApiReply {
@@ -295,11 +308,4 @@ export class BankApi {
   }
 }
 
-/**
- * The caller's identity: an ATM id of the certificate CN's shape, and the body's atmId must
- * be it (a device speaks only for itself).
- */
-function checkAtm(atmId: string, body: Record<string, unknown> | undefined): void {
-  if (!ATM_ID_PATTERN.test(atmId)) throw new HttpError(403, { error: 'no-device-identity' });
-  if (body !== undefined && body.atmId !== atmId) throw new HttpError(403, { error: 'atm-mismatch' });
-}
+

@@ -68,7 +68,7 @@ export async function measureBankLink(options: { sessions?: number } = {}): Prom
     const started = await drive(qr, (done: (value: QrStartResult) => void) => qr.client.startQr(done));
     if (!started.ok) throw new Error(`QR start: ${started.error}`);
     await drive(qr, (done: (value: QrPollResult) => void) => qr.client.pollQr(started.qrSessionId, done));
-    await appRequest(bank.appUrl, bank.caPem, 'POST', '/app/qr/scan', { payload: started.payload, iin: '950614400011' });
+    await appRequest(bank, 'POST', '/app/qr/scan', { payload: started.payload, iin: '950614400011' });
     const confirmed = await drive(qr, (done: (value: QrPollResult) => void) => qr.client.pollQr(started.qrSessionId, done));
     if (!confirmed.ok || confirmed.state !== 'confirmed') throw new Error('QR not confirmed');
     await authorise(qr, { method: 'qr', qrSessionId: started.qrSessionId });

@@ -16,8 +16,11 @@ import { BankApi } from './api';
 import { ATM_ID_PATTERN } from './pki';
 import { BankStore } from './store';
 
+/** Mixed into the seed of the card-key stream ("keys" in ASCII), so it never equals the QR stream. */
+const CARD_KEY_SEED_SALT = 0x6b657973;
+
 export interface InProcessBankOptions {
-  /** The ATM the handler speaks for, as if it were its certificate's CN. */
+  /** The ATM the handler speaks for, as if it were its certificate's CN; the bank provisions it. */
   readonly atmId: string;
   /** The bank's wall clock in ms since the epoch (UTC): receipts and QR lifetimes read it. */
   readonly nowMs: () => number;
@@ -32,6 +35,8 @@ export interface InProcessBank {
   readonly handler: BankHandler;
   readonly api: BankApi;
   readonly store: BankStore;
+  /** The provisioned ATM's own card-token key (its board's Provisioning gives it to the card reader). */
+  readonly cardTokenKeyHex: string;
   close(): void;
 }
 
@@ -61,8 +66,12 @@ export function seededBytes(seed: number): (byteCount: number) => Uint8Array {
 }
 
 export function inProcessBank(options: InProcessBankOptions): InProcessBank {
-  const store = new BankStore({ inMemory: true }, options.nowMs);
-  if (options.address !== undefined) store.registerAtm(options.atmId, options.address);
+  // Card-token keys from their own seeded stream: the QR ids a seed gives stay what they were.
+  const store = new BankStore({ inMemory: true }, options.nowMs, seededBytes(options.seed ^ CARD_KEY_SEED_SALT));
+  // The simulated machine is one the bank provisioned: only those may use the device API.
+  store.registerAtm(options.atmId, options.address);
   const api = new BankApi({ store, nowMs: options.nowMs, randomBytes: seededBytes(options.seed) });
-  return { handler: deviceHandler(api, options.atmId), api, store, close: () => store.close() };
+  const cardTokenKeyHex = store.cardTokenKeyHex(options.atmId);
+  if (cardTokenKeyHex === undefined) throw new Error(`ATM ${options.atmId} registered without a card-token key`);
+  return { handler: deviceHandler(api, options.atmId), api, store, cardTokenKeyHex, close: () => store.close() };
 }

@@ -1,8 +1,10 @@
-// `npm run bank`: the reference bank alone. Prints one JSON line {url, appUrl, caPath,
-// devices} once listening, then serves until SIGINT/SIGTERM.
+// `npm run bank`: the reference bank alone. Prints one JSON line {url, appUrl, appToken,
+// caPath, devices} once listening, then serves until SIGINT/SIGTERM.
 //   --data DIR        data folder (default data/bank)      --host H (default 127.0.0.1)
 //   --port N          device API, mutual TLS (default 8443) --app-port N (default port + 1)
-//   --device ATM-ID   make sure DIR/devices/ATM-ID.pem/.key exist (repeatable)
+//   --device ATM-ID   provision the ATM: registered in the books, DIR/devices/ATM-ID.pem/.key
+//                     made once and kept (repeatable). Only provisioned ATMs may use the device API.
+// The JSON line carries appToken: every /app and /admin request needs `authorization: Bearer <it>`.
 // BANK_CRASH=before-commit:N | after-commit:N kills the process with SIGKILL at that point
 // of the Nth deposits batch (the restart tests use it; never set in normal use).
 import fs from 'node:fs';
@@ -40,14 +42,17 @@ async function main(): Promise<void> {
     const certPath = path.join(directory, `${atmId}.pem`);
     const keyPath = path.join(directory, `${atmId}.key`);
     if (!fs.existsSync(keyPath)) {
-      const issued = bank.issueDeviceCertificate(atmId);
+      const issued = bank.provisionAtm(atmId);
       fs.mkdirSync(directory, { recursive: true });
       fs.writeFileSync(certPath, issued.certPem);
       fs.writeFileSync(keyPath, issued.keyPem, { mode: 0o600 });
+    } else {
+      bank.registerAtm(atmId);
     }
     devices[atmId] = { certPath, keyPath };
   });
-  process.stdout.write(`${JSON.stringify({ url: bank.url, appUrl: bank.appUrl, caPath: path.join(bank.dataDir, 'pki/ca.pem'), devices })}\n`);
+  const ready = { url: bank.url, appUrl: bank.appUrl, appToken: bank.appToken, caPath: path.join(bank.dataDir, 'pki/ca.pem'), devices };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
   const stop = () => void bank.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

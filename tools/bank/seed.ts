@@ -4,39 +4,46 @@ import type { CustomerRow } from './store';
 
 const TENGE = 100; // tiyn
 
-// Card tokens: HMAC-SHA-256(BENCH_CARD_TOKEN_KEY, PAN), first 32 hex digits, of the simulator's
-// demo cards (hal/sim/card-reader.ts DEMO_CARDS): Aigerim holds kaspiGoldVisa, Daniyar
-// kaspiGoldVisaTrack2, Yerzhan kaspiGoldMastercard; Saule has no card. test/node/bank-server.test.ts
-// recomputes them, so a changed key or card cannot drift from the bank.
 export const DEMO_CUSTOMERS: readonly CustomerRow[] = Object.freeze([
   {
     // The FAQ's customer: a 15 000 ₸ monthly bill (pay 20 000 ₸ → next bill 10 000 ₸).
-    customer_id: 'c-aigerim', iin: '950614400011', card_token: '93f7d4485905b00135f23d3ed4966d3f', palm_template: 'palm-aigerim',
+    customer_id: 'c-aigerim', iin: '950614400011', palm_template: 'palm-aigerim',
     given_name: 'Айгерим', family_name: 'Бекова',
     bill_tiyn: 15_000 * TENGE, outstanding_tiyn: 0, next_bill_tiyn: 15_000 * TENGE, carried_tiyn: 0,
     due_date: '2026-12-05', session_max_tiyn: 500_000 * TENGE,
   },
   {
     // Nothing due this month: everything deposited reduces next month's bill.
-    customer_id: 'c-daniyar', iin: '880302300023', card_token: '1a63c4881f94aa3ae79b1ee2b90f2aed', palm_template: 'palm-daniyar',
+    customer_id: 'c-daniyar', iin: '880302300023', palm_template: 'palm-daniyar',
     given_name: 'Данияр', family_name: 'Сапаров',
     bill_tiyn: 0, outstanding_tiyn: 0, next_bill_tiyn: 12_000 * TENGE, carried_tiyn: 0,
     due_date: '2026-12-10', session_max_tiyn: 500_000 * TENGE,
   },
   {
     // Overdue: 8 000 ₸ this month + 10 000 ₸ outstanding (8 000 ₸ last month and the 2 000 ₸ fine).
-    customer_id: 'c-yerzhan', iin: '791123300034', card_token: '6ff37970683402e65c673ceaaeb89940', palm_template: 'palm-yerzhan',
+    customer_id: 'c-yerzhan', iin: '791123300034', palm_template: 'palm-yerzhan',
     given_name: 'Ержан', family_name: 'Омаров',
     bill_tiyn: 18_000 * TENGE, outstanding_tiyn: 10_000 * TENGE, next_bill_tiyn: 8_000 * TENGE, carried_tiyn: 0,
     due_date: '2026-11-10', session_max_tiyn: 500_000 * TENGE,
   },
   {
     // Already in credit: next bill zero and 3 000 ₸ carried.
-    customer_id: 'c-saule', iin: '010130600048', card_token: 'card-none-saule', palm_template: 'palm-saule',
+    customer_id: 'c-saule', iin: '010130600048', palm_template: 'palm-saule',
     given_name: 'Сауле', family_name: 'Нурланова',
     bill_tiyn: 0, outstanding_tiyn: 0, next_bill_tiyn: 0, carried_tiyn: 3_000 * TENGE,
     due_date: '2026-12-15', session_max_tiyn: 500_000 * TENGE,
   },
+]);
+
+/**
+ * The cards the bank issued: the simulator's demo cards (hal/sim/card-reader.ts DEMO_CARDS; Saule
+ * has none). The bank knows a card by the token each ATM makes of it with that ATM's own key
+ * (store.ts card_tokens); test/node/bank-server.test.ts reads the cards with the simulator's reader.
+ */
+export const DEMO_CARDS_ISSUED: readonly { readonly customer_id: string; readonly pan: string }[] = Object.freeze([
+  { customer_id: 'c-aigerim', pan: '4400430000000015' }, // kaspiGoldVisa
+  { customer_id: 'c-daniyar', pan: '4400430000000023' }, // kaspiGoldVisaTrack2
+  { customer_id: 'c-yerzhan', pan: '5374000000000015' }, // kaspiGoldMastercard
 ]);
 
 export const DEMO_ATMS: readonly { readonly atmId: string; readonly address: string }[] = Object.freeze([

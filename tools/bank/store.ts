@@ -6,6 +6,7 @@
 // SQL and transactions, no file and no fsync, so thousands of sessions cost milliseconds.
 // Every statement is prepared once, at open.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import type { CustomerAccount } from '../../src/bank/wire';
 import { maskIin } from './iin';
 import { buildReceipt } from './receipt';
 import type { Receipt } from './receipt';
-import { DEMO_ATMS, DEMO_CUSTOMERS } from './seed';
+import { DEMO_ATMS, DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from './seed';
 
 /** A record of a deposits batch, validated by wire.recordProblem. */
 export type WireRecord = { readonly sequence: number; readonly kind: string } & Readonly<Record<string, unknown>>;
@@ -23,7 +24,6 @@ export type WireRecord = { readonly sequence: number; readonly kind: string } & 
 export interface CustomerRow {
   customer_id: string;
   iin: string;
-  card_token: string;
   palm_template: string;
   given_name: string;
   family_name: string;
@@ -54,6 +54,19 @@ export type BeforeCommitHook = (batchNumber: number) => void;
 
 /** Where the books live: a folder holding bank.sqlite (durable), or memory (the simulation). */
 export type StoreLocation = { readonly dataDir: string } | { readonly inMemory: true };
+
+/** A per-ATM card-token key: HMAC-SHA-256 keys of 32 bytes (src/config/identity.ts takes no other). */
+export const CARD_TOKEN_KEY_BYTES = 32;
+/** The card token is the first 16 bytes of HMAC-SHA-256(ATM's key, PAN digits), in hex (src/card/driver.ts). */
+const CARD_TOKEN_HEX_CHARS = 32;
+
+/** The card token an ATM with `keyHex` makes of `pan` (what its card reader sends as cardToken). */
+export function cardTokenOf(keyHex: string, pan: string): string {
+  return crypto.createHmac('sha256', Buffer.from(keyHex, 'hex')).update(pan, 'ascii').digest('hex').slice(0, CARD_TOKEN_HEX_CHARS);
+}
+
+/** The receipts' address of an ATM provisioned without one. */
+const ADDRESS_UNKNOWN = 'адрес не указан';
 
 /** Rows one books query returns at most; page on with afterSequence / afterReceiptNumber. */
 export const BOOKS_PAGE_MAX = 10_000;
@@ -111,22 +124,34 @@ export interface AtmBooks {
 }
 
 type Statement = Database.Statement;
-type CustomerKey = 'iin' | 'card_token' | 'palm_template' | 'customer_id';
-type QrRow = { atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
+type CustomerKey = 'iin' | 'palm_template' | 'customer_id';
+type QrRow = { qr_session_id: string; atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
 type CreditRow = { denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number };
 
 function prepareAll(db: Database.Database) {
   const customerBy = (column: CustomerKey) => db.prepare(`SELECT * FROM customers WHERE ${column} = ?`);
   return {
-    customerBy: { iin: customerBy('iin'), card_token: customerBy('card_token'), palm_template: customerBy('palm_template'), customer_id: customerBy('customer_id') } as Record<CustomerKey, Statement>,
+    customerBy: { iin: customerBy('iin'), palm_template: customerBy('palm_template'), customer_id: customerBy('customer_id') } as Record<CustomerKey, Statement>,
+    customerByCardToken: db.prepare(`SELECT c.* FROM card_tokens t JOIN customers c ON c.customer_id = t.customer_id
+      WHERE t.atm_id = ? AND t.card_token = ?`),
     customerCount: db.prepare('SELECT COUNT(*) AS n FROM customers'),
-    insertCustomer: db.prepare(`INSERT INTO customers VALUES (@customer_id, @iin, @card_token, @palm_template, @given_name,
-      @family_name, @bill_tiyn, @outstanding_tiyn, @next_bill_tiyn, @carried_tiyn, @due_date, @session_max_tiyn)`),
+    insertCustomer: db.prepare(`INSERT INTO customers (customer_id, iin, palm_template, given_name, family_name, bill_tiyn,
+      outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date, session_max_tiyn) VALUES (@customer_id, @iin, @palm_template,
+      @given_name, @family_name, @bill_tiyn, @outstanding_tiyn, @next_bill_tiyn, @carried_tiyn, @due_date, @session_max_tiyn)`),
+    cardCount: db.prepare('SELECT COUNT(*) AS n FROM cards'),
+    insertCard: db.prepare('INSERT INTO cards (pan, customer_id) VALUES (?, ?)'),
+    cards: db.prepare('SELECT pan, customer_id FROM cards ORDER BY pan'),
+    atmsWithoutCardKey: db.prepare('SELECT atm_id FROM atms WHERE card_token_key IS NULL ORDER BY atm_id'),
+    setCardKey: db.prepare('UPDATE atms SET card_token_key = ? WHERE atm_id = ? AND card_token_key IS NULL'),
+    cardKey: db.prepare('SELECT card_token_key FROM atms WHERE atm_id = ?'),
+    allAtms: db.prepare('SELECT atm_id, card_token_key FROM atms ORDER BY atm_id'),
+    insertCardToken: db.prepare('INSERT OR IGNORE INTO card_tokens (atm_id, card_token, customer_id) VALUES (?, ?, ?)'),
     updateCustomerBill: db.prepare('UPDATE customers SET bill_tiyn = ?, outstanding_tiyn = ?, next_bill_tiyn = ?, carried_tiyn = ? WHERE customer_id = ?'),
     bills: db.prepare('SELECT customer_id, bill_tiyn, outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date FROM customers ORDER BY customer_id'),
     insertAtmIfMissing: db.prepare('INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, ?)'),
     upsertAtm: db.prepare('INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address'),
     atmAddress: db.prepare('SELECT address FROM atms WHERE atm_id = ?'),
+    atmKnown: db.prepare('SELECT 1 AS known FROM atms WHERE atm_id = ?'),
     storedSequence: db.prepare('SELECT stored_sequence FROM atms WHERE atm_id = ?'),
     setStoredSequence: db.prepare('UPDATE atms SET stored_sequence = ? WHERE atm_id = ?'),
     insertRecord: db.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?)'),
@@ -146,6 +171,7 @@ function prepareAll(db: Database.Database) {
     createQr: db.prepare("INSERT INTO qr_sessions VALUES (?, ?, ?, ?, ?, 'pending', NULL)"),
     qr: db.prepare('SELECT * FROM qr_sessions WHERE qr_session_id = ?'),
     settleQr: db.prepare("UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?"),
+    useQr: db.prepare("UPDATE qr_sessions SET state = 'used' WHERE qr_session_id = ? AND atm_id = ? AND state = 'confirmed'"),
     notesByDenomination: db.prepare('SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d'),
     countRecords: db.prepare('SELECT COUNT(*) AS n FROM records WHERE atm_id = ?'),
     countDoubts: db.prepare('SELECT COUNT(*) AS n FROM doubts WHERE atm_id = ?'),
@@ -161,11 +187,15 @@ function prepareAll(db: Database.Database) {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS customers (
-  customer_id TEXT PRIMARY KEY, iin TEXT NOT NULL UNIQUE, card_token TEXT NOT NULL UNIQUE, palm_template TEXT NOT NULL UNIQUE,
+  customer_id TEXT PRIMARY KEY, iin TEXT NOT NULL UNIQUE, palm_template TEXT NOT NULL UNIQUE,
   given_name TEXT NOT NULL, family_name TEXT NOT NULL,
   bill_tiyn INTEGER NOT NULL, outstanding_tiyn INTEGER NOT NULL, next_bill_tiyn INTEGER NOT NULL, carried_tiyn INTEGER NOT NULL,
   due_date TEXT NOT NULL, session_max_tiyn INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS atms (atm_id TEXT PRIMARY KEY, address TEXT NOT NULL, stored_sequence INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS atms (atm_id TEXT PRIMARY KEY, address TEXT NOT NULL, stored_sequence INTEGER NOT NULL DEFAULT 0,
+  card_token_key TEXT);
+CREATE TABLE IF NOT EXISTS cards (pan TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers (customer_id));
+CREATE TABLE IF NOT EXISTS card_tokens (atm_id TEXT NOT NULL, card_token TEXT NOT NULL, customer_id TEXT NOT NULL,
+  PRIMARY KEY (atm_id, card_token)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (atm_id TEXT NOT NULL, sequence INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,
   received_ms INTEGER NOT NULL, PRIMARY KEY (atm_id, sequence)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (atm_id TEXT NOT NULL, session_id INTEGER NOT NULL, opened_sequence INTEGER NOT NULL,
@@ -187,6 +217,12 @@ CREATE TABLE IF NOT EXISTS qr_sessions (qr_session_id TEXT PRIMARY KEY, atm_id T
   created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, state TEXT NOT NULL, customer_id TEXT);
 `;
 
+/** Books written before per-ATM card keys: the column is added, and keys are made at open. */
+function migrate(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(atms)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'card_token_key')) db.exec('ALTER TABLE atms ADD COLUMN card_token_key TEXT');
+}
+
 export class BankStore {
   readonly #db: Database.Database;
   readonly #nowMs: () => number;
@@ -196,7 +232,11 @@ export class BankStore {
   beforeCommit: BeforeCommitHook | undefined = undefined;
   readonly inMemory: boolean;
 
-  constructor(location: StoreLocation, nowMs: () => number) {
+  readonly #randomBytes: (byteCount: number) => Uint8Array;
+
+  /** `randomBytes` makes the ATMs' card-token keys (node:crypto by default; the simulation seeds it). */
+  constructor(location: StoreLocation, nowMs: () => number, randomBytes?: (byteCount: number) => Uint8Array) {
+    this.#randomBytes = randomBytes ?? ((byteCount) => crypto.randomBytes(byteCount));
     if ('dataDir' in location) {
       fs.mkdirSync(location.dataDir, { recursive: true });
       this.#db = new Database(path.join(location.dataDir, 'bank.sqlite'));
@@ -210,10 +250,12 @@ export class BankStore {
     this.inMemory = !('dataDir' in location);
     this.#db.pragma('foreign_keys = ON');
     this.#db.exec(SCHEMA);
+    migrate(this.#db);
     this.#nowMs = nowMs;
     this.#sql = prepareAll(this.#db);
     this.#applyBatch = this.#db.transaction(this.#applyInTransaction.bind(this));
     this.#seed();
+    this.#db.transaction(() => this.#keyEveryAtm())();
   }
 
   close(): void {
@@ -221,11 +263,44 @@ export class BankStore {
   }
 
   #seed(): void {
-    if ((this.#sql.customerCount.get() as { n: number }).n > 0) return;
     this.#db.transaction(() => {
-      for (const customer of DEMO_CUSTOMERS) this.#sql.insertCustomer.run(customer);
-      for (const atm of DEMO_ATMS) this.#sql.insertAtmIfMissing.run(atm.atmId, atm.address);
+      if ((this.#sql.customerCount.get() as { n: number }).n === 0) {
+        for (const customer of DEMO_CUSTOMERS) this.#sql.insertCustomer.run(customer);
+        for (const atm of DEMO_ATMS) this.#sql.insertAtmIfMissing.run(atm.atmId, atm.address);
+      }
+      // Books from before the card table get the demo cards too.
+      if ((this.#sql.cardCount.get() as { n: number }).n === 0) {
+        for (const card of DEMO_CARDS_ISSUED) this.#sql.insertCard.run(card.pan, card.customer_id);
+      }
     })();
+  }
+
+  /**
+   * Every ATM has its own card-token key, made when it is provisioned and kept for its life, and
+   * the bank the token each of its cards gets at that ATM: a token read at one machine means
+   * nothing at another, and no one key opens the fleet.
+   */
+  #keyEveryAtm(): void {
+    for (const { atm_id: atmId } of this.#sql.atmsWithoutCardKey.all() as { atm_id: string }[]) {
+      const key = this.#randomBytes(CARD_TOKEN_KEY_BYTES);
+      assert.equal(key.length, CARD_TOKEN_KEY_BYTES, 'card-token key: short random source');
+      this.#sql.setCardKey.run(Buffer.from(key).toString('hex'), atmId);
+    }
+    const cards = this.#sql.cards.all() as { pan: string; customer_id: string }[];
+    for (const atm of this.#sql.allAtms.all() as { atm_id: string; card_token_key: string }[]) {
+      for (const card of cards) this.#sql.insertCardToken.run(atm.atm_id, cardTokenOf(atm.card_token_key, card.pan), card.customer_id);
+    }
+  }
+
+  /** The ATM's card-token key in hex (what provisioning hands its board), or undefined for an ATM the bank does not know. */
+  cardTokenKeyHex(atmId: string): string | undefined {
+    const row = this.#sql.cardKey.get(atmId) as { card_token_key: string | null } | undefined;
+    return row?.card_token_key ?? undefined;
+  }
+
+  /** The customer whose card makes `cardToken` at this ATM; a token from another ATM finds nobody. */
+  customerByCardToken(atmId: string, cardToken: string): CustomerRow | undefined {
+    return this.#sql.customerByCardToken.get(atmId, cardToken) as CustomerRow | undefined;
   }
 
   // ---- customers ----
@@ -255,8 +330,22 @@ export class BankStore {
     return row === undefined ? undefined : JSON.parse(row.body) as Receipt;
   }
 
-  registerAtm(atmId: string, address: string): void {
-    this.#sql.upsertAtm.run(atmId, address);
+  /**
+   * Makes `atmId` a machine the bank knows (provisioning): only these may speak on the device
+   * side. With an address, the receipts' address is set (or changed); without, an existing
+   * ATM keeps its own and a new one gets a placeholder.
+   */
+  registerAtm(atmId: string, address?: string): void {
+    this.#db.transaction(() => {
+      if (address === undefined) this.#sql.insertAtmIfMissing.run(atmId, ADDRESS_UNKNOWN);
+      else this.#sql.upsertAtm.run(atmId, address);
+      this.#keyEveryAtm();
+    })();
+  }
+
+  /** Whether the bank provisioned this ATM; a certificate from its CA alone does not make one. */
+  atmKnown(atmId: string): boolean {
+    return this.#sql.atmKnown.get(atmId) !== undefined;
   }
 
   // ---- QR sessions ----
@@ -269,6 +358,15 @@ export class BankStore {
     const row = this.#sql.qr.get(qrSessionId) as QrRow | undefined;
     if (row !== undefined && row.state === 'pending' && this.#nowMs() >= row.expires_ms) row.state = 'expired';
     return row;
+  }
+
+  /**
+   * Spends a confirmed QR session on one authorisation (confirmed → used), for the ATM that
+   * created it; false if it was not confirmed, already used, or another ATM's. One row update,
+   * so two authorisations racing for the same session cannot both win.
+   */
+  useQr(qrSessionId: string, atmId: string): boolean {
+    return this.#sql.useQr.run(qrSessionId, atmId).changes === 1;
   }
 
   /** Moves a pending QR session on (confirmed by a customer, or cancelled); false if it was no longer pending. */
@@ -294,7 +392,8 @@ export class BankStore {
   }
 
   #applyInTransaction(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number): BatchOutcome {
-    this.#sql.insertAtmIfMissing.run(atmId, 'адрес не указан');
+    // The API refuses an ATM the bank never provisioned; a batch for one here would be a bug.
+    assert.ok(this.atmKnown(atmId), `applyBatch: unknown ATM ${atmId}`);
     const storedSequence = this.storedSequence(atmId);
     if (fromSequence > storedSequence + 1) return { kind: 'gap', ackedSequence: storedSequence };
     let appliedRecords = 0;

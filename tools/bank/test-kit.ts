@@ -43,7 +43,7 @@ export function freshDataDir(): string {
   fs.cpSync(pkiDir, path.join(dataDir, 'pki'), { recursive: true });
   // openssl.cnf names its folder: point the copy at itself.
   const config = path.join(dataDir, 'pki/openssl.cnf');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/m, `dir = ${path.join(dataDir, 'pki')}`));
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`));
   return dataDir;
 }
 
@@ -76,14 +76,20 @@ export function requestOnce(client: HttpsClient, method: 'GET' | 'POST', request
   });
 }
 
-/** GET/POST on the bank's app port (server TLS only), JSON in and out. */
-export function appRequest(appUrl: string, caPem: string, method: 'GET' | 'POST', requestPath: string, body?: unknown): Promise<{ status: number; json: any }> {
+/** Where the bank's phone-app and admin side is and its token (a BankServer is one; so is a ChildBank with the CA). */
+export interface AppEndpoint {
+  readonly appUrl: string;
+  readonly caPem: string;
+  readonly appToken: string;
+}
+
+/** GET/POST on the bank's app port (server TLS, bearer token), JSON in and out. */
+export function appRequest(app: AppEndpoint, method: 'GET' | 'POST', requestPath: string, body?: unknown): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = https.request(new URL(requestPath, appUrl), {
-      method, ca: caPem, agent: false,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-    }, (response) => {
+    const headers: Record<string, string | number> = { authorization: `Bearer ${app.appToken}` };
+    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    const request = https.request(new URL(requestPath, app.appUrl), { method, ca: app.caPem, agent: false, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -97,10 +103,10 @@ export function appRequest(appUrl: string, caPem: string, method: 'GET' | 'POST'
 }
 
 /** The bank's credited notes, "sequence:sessionId:denomination", to compare with MemoryLedger.stackedNotes(). */
-export async function bankNotes(appUrl: string, caPem: string, atmId: string): Promise<string[]> {
+export async function bankNotes(app: AppEndpoint, atmId: string): Promise<string[]> {
   const notes: string[] = [];
   for (let afterSequence = 0; ;) {
-    const page = await appRequest(appUrl, caPem, 'GET', `/admin/notes?atmId=${encodeURIComponent(atmId)}&afterSequence=${afterSequence}`);
+    const page = await appRequest(app, 'GET', `/admin/notes?atmId=${encodeURIComponent(atmId)}&afterSequence=${afterSequence}`);
     if (page.status !== 200) throw new Error(`admin/notes: ${page.status}`);
     if (page.json.notes.length === 0) return notes;
     notes.push(...page.json.notes);
@@ -180,6 +186,7 @@ export interface ChildBank {
   readonly process: ChildProcess;
   readonly url: string;
   readonly appUrl: string;
+  readonly appToken: string;
   readonly exited: Promise<number | null>;
   kill(): void;
 }
@@ -218,8 +225,8 @@ export function spawnBank(dataDir: string, port: number, appPort: number, env: R
       output += chunk.toString();
       const line = output.split('\n')[0];
       if (!output.includes('\n')) return;
-      const ready = JSON.parse(line) as { url: string; appUrl: string };
-      resolve({ process: child, url: ready.url, appUrl: ready.appUrl, exited, kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); } });
+      const ready = JSON.parse(line) as { url: string; appUrl: string; appToken: string };
+      resolve({ process: child, url: ready.url, appUrl: ready.appUrl, appToken: ready.appToken, exited, kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); } });
     });
     void exited.then((code) => reject(new Error(`bank exited (${code}) before listening: ${errors}`)));
   });
@@ -250,7 +257,7 @@ export class FaultyFront {
     this.script = script;
     this.#upstream = new NodeHttpsClient({ baseUrl: bankUrl, caPem, ...device });
     const pki = loadOrCreatePki(dataDir);
-    this.#server = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, ca: caPem, requestCert: true, rejectUnauthorized: true },
+    this.#server = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem, requestCert: true, rejectUnauthorized: true },
       (request, response) => void this.#handle(request, response));
   }
 

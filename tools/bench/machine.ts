@@ -9,9 +9,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FileNorFlash } from '../../hal/node/file-flash';
 import { NodeHttpsClient } from '../../hal/node/https-client';
+import { CertificateProvisioning } from '../../hal/node/provisioning';
 import { openPtyPair, runValidatorOnPty, type SimulatorBridge } from '../../hal/node/pty-pair';
 import { openSerialLine, type NodeSerialLine } from '../../hal/node/serial-port';
-import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, SerialLine, Settings } from '../../hal/ports';
+import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, Provisioning, SerialLine, Settings } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { makeSimBoard } from '../../hal/sim/board';
 import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
@@ -57,10 +58,10 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const dataDir = path.resolve(options.dataDir ?? 'data');
   fs.mkdirSync(path.join(dataDir, 'bench'), { recursive: true });
   const bank = await startBankServer({ dataDir: path.join(dataDir, 'bank'), port: options.bankPort ?? 0 });
-  const device = bank.issueDeviceCertificate(BENCH_ATM.atmId, { address: BENCH_ATM.address });
+  const device = bank.provisionAtm(BENCH_ATM.atmId, { address: BENCH_ATM.address });
   const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
   const validator = await openValidator(options.validatorPath);
-  const machine = new NodeBenchMachine(dataDir, bank, https, validator, options.consoleLines ?? []);
+  const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem, device.cardTokenKeyHex), validator, options.consoleLines ?? []);
   return {
     machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
   };
@@ -160,7 +161,8 @@ class NodeBenchMachine implements BenchMachine {
   #powerOnAtMs = Infinity;
   #lastScreenCount = 0;
 
-  constructor(dataDir: string, bank: BankServer, https: SwitchableHttps, validator: ValidatorConnection, consoleLines: readonly SerialLine[]) {
+  constructor(dataDir: string, bank: BankServer, https: SwitchableHttps, provisioning: Provisioning, validator: ValidatorConnection,
+    consoleLines: readonly SerialLine[]) {
     this.#bank = bank;
     this.#https = https;
     this.#validator = validator;
@@ -175,6 +177,7 @@ class NodeBenchMachine implements BenchMachine {
       ledgerFlash: this.#flash,
       bank: https,
       system: { restart: () => this.#powerCycle(0), heapUsedBytes: () => process.memoryUsage().heapUsed },
+      provisioning,
     };
     this.firmware = startFirmware(this.#board);
     const startMs = performance.now();
@@ -291,7 +294,7 @@ class NodeBenchMachine implements BenchMachine {
   async #scanQr(iin: string): Promise<string | undefined> {
     const payload = this.#sim.display.current?.qr;
     if (payload === undefined) return 'no QR code on the screen';
-    const reply = await appRequest(this.#bank.appUrl, this.#bank.caPem, 'POST', '/app/qr/scan', { payload, iin });
+    const reply = await appRequest(this.#bank, 'POST', '/app/qr/scan', { payload, iin });
     return reply.status === 200 ? undefined : `the app says: ${reply.json?.error ?? reply.status}`;
   }
 
@@ -327,7 +330,7 @@ class NodeBenchMachine implements BenchMachine {
       const customers = [];
       const receipts = [];
       for (const customer of DEMO_CUSTOMERS) {
-        const reply = await appRequest(this.#bank.appUrl, this.#bank.caPem, 'GET', `/app/customers/${customer.iin}`);
+        const reply = await appRequest(this.#bank, 'GET', `/app/customers/${customer.iin}`);
         if (reply.status !== 200) continue;
         const bill = reply.json.bill;
         customers.push({
@@ -357,7 +360,6 @@ function syncedThrough(firmware: Firmware): number {
 
 function provision(settings: Settings): void {
   provisionBenchSecrets(settings);
-  if (settings.get('cfg.atm_id') === undefined) settings.set('cfg.atm_id', BENCH_ATM.atmId);
   if (settings.get('cfg.alaqan') === undefined) settings.set('cfg.alaqan', 'on'); // Almaty is in the Alaqan rollout
 }
 

@@ -28,6 +28,8 @@ export class FakeMachineView implements MachineView {
   verifyProblems: string[] = [];
   syncInFlight = false;
   collectFails = false;
+  /** A customer's session in progress (its state), or undefined for an idle machine. */
+  sessionState: string | undefined = undefined;
   collections = 0;
 
   devices(): readonly DeviceReport[] {
@@ -77,6 +79,10 @@ export class FakeMachineView implements MachineView {
     this.cassetteCounts = [];
     this.collections++;
     return { ok: true, report };
+  }
+
+  customerSession(): string | undefined {
+    return this.sessionState;
   }
 
   selftest(): readonly SelftestItem[] {

@@ -353,7 +353,7 @@ async function actWhenReady(bench: RunningBench, step: Step, action: BenchAction
 async function phoneOnQr(bench: RunningBench, watcher: Watcher, step: Step, iin: string, cancel: boolean): Promise<void> {
   const shown = await waitFor(step, 'QR code on the screen', watcher, () => watcher.find((screen) => screen.qr !== undefined));
   if (!cancel) return act(bench, { kind: 'phone-scan-qr', iin });
-  const reply = await appRequest(bench.bank.appUrl, bench.bank.caPem, 'POST', '/app/qr/scan', { payload: shown.qr, iin, action: 'cancel' });
+  const reply = await appRequest(bench.bank, 'POST', '/app/qr/scan', { payload: shown.qr, iin, action: 'cancel' });
   if (reply.status !== 200) throw new StepFailure(`the app says: ${reply.json?.error ?? reply.status}`);
 }
 
@@ -413,7 +413,7 @@ interface BankTotals {
 }
 
 async function bankTotals(bench: RunningBench): Promise<BankTotals> {
-  const reply = await appRequest(bench.bank.appUrl, bench.bank.caPem, 'GET', `/admin/totals?atmId=${encodeURIComponent(BENCH_ATM.atmId)}`);
+  const reply = await appRequest(bench.bank, 'GET', `/admin/totals?atmId=${encodeURIComponent(BENCH_ATM.atmId)}`);
   if (reply.status !== 200) throw new Error(`the bank's /admin/totals answered ${reply.status}`);
   return reply.json as BankTotals;
 }
@@ -422,7 +422,7 @@ async function bankNotesAfter(bench: RunningBench, afterSequence: number): Promi
   const notes: string[] = [];
   let after = afterSequence;
   for (let page = 0; page < BANK_PAGES_MAX; page++) {
-    const reply = await appRequest(bench.bank.appUrl, bench.bank.caPem, 'GET',
+    const reply = await appRequest(bench.bank, 'GET',
       `/admin/notes?atmId=${encodeURIComponent(BENCH_ATM.atmId)}&afterSequence=${after}&limit=${BANK_NOTES_PAGE}`);
     if (reply.status !== 200) throw new Error(`the bank's /admin/notes answered ${reply.status}`);
     const pageNotes = reply.json.notes as string[];
@@ -470,7 +470,7 @@ async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSe
   for (const customerId of new Set(sessionCustomers.values())) {
     const customer = DEMO_CUSTOMERS.find((candidate) => candidate.customer_id === customerId);
     if (customer === undefined) continue;
-    const reply = await appRequest(bench.bank.appUrl, bench.bank.caPem, 'GET', `/app/customers/${customer.iin}`);
+    const reply = await appRequest(bench.bank, 'GET', `/app/customers/${customer.iin}`);
     if (reply.status !== 200) continue;
     accounts.set(customerId, {
       nextBillTiyn: reply.json.bill.nextBillTiyn,

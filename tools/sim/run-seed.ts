@@ -22,8 +22,8 @@ import { MoneyFaults, TABLE_WITH_FOREIGN_ENTRIES } from './money-faults';
 import { FAULT_KINDS, planRun, type FaultKind } from './plan';
 import { SESSION_ROOM_BYTES } from '../../src/session/room';
 
-/** The firmware's default ATM id (src/config/config.ts 'atm-id'): the bank must know the machine by it. */
-export const SIM_ATM_ID = 'KRA-0000';
+/** The ATM id the simulated board is provisioned with and the bank knows it by. */
+export const SIM_ATM_ID = 'ATM-SIM-0001';
 /** The bank's own clock starts here and runs with virtual time; the ATM's wall clock may jump, the bank's does not. */
 const BANK_EPOCH_MS = Date.UTC(2026, 10, 25, 7, 0, 0);
 export const CHECK_PERIOD_MS = 500;
@@ -130,7 +130,7 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   const sectorSizeBytes = plan.money.smallLedger?.sectorBytes ?? DEFAULT_GEOMETRY.sectorSizeBytes;
   const sectors = plan.money.smallLedger?.sectors ?? plan.ledgerSectors;
   const machine = new SimMachine({
-    seed, provision,
+    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
     validator: { cassetteCapacity: plan.cassetteCapacityNotes, ...(plan.money.foreignBillEntries ? { billTable: TABLE_WITH_FOREIGN_ENTRIES } : {}) },
     flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sectorSizeBytes, sizeBytes: sectors * sectorSizeBytes }),
     bank: (request) => bankFront(request),

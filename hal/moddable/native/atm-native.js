@@ -1,4 +1,5 @@
-// Host functions implemented in atm-native.c (Moddable's "@" host-function syntax, see
-// documentation/xs/XS in C.md). Declared for TypeScript in typings/moddable/project.d.ts.
+// Host functions implemented in esp32/atm-native.c and lin/atm-native.c (the Linux board),
+// with Moddable's "@" host-function syntax (documentation/xs/XS in C.md). Typed by atm-native.d.ts.
 export function restart() @ "xs_atm_restart";
 export function fillRandom(into) @ "xs_atm_fill_random";
+export function debugBuild() @ "xs_atm_debug_build";

@@ -4,6 +4,9 @@
 // firmware over real HTTPS in test/node.
 import type { HttpsRequest } from '../../../hal/ports';
 import type { BankReply } from '../../../hal/sim/bank-link';
+import { cardTokenFor, DEMO_CARDS } from '../../../hal/sim/card-reader';
+import { SIM_BOARD_CARD_TOKEN_KEY_HEX } from '../../../hal/sim/peripherals';
+import { bytesOfHex } from '../../../src/bytes';
 
 export interface MiniCustomer {
   readonly customerId: string;
@@ -14,8 +17,9 @@ export interface MiniCustomer {
   readonly nextBillTiyn: number;
 }
 
+/** Aigerim's card as a simulated board with the default provisioning reads it (its own key). */
 export const AIGERIM: MiniCustomer = {
-  customerId: 'c-aigerim', iin: '950614400011', cardToken: '93f7d4485905b00135f23d3ed4966d3f', palmTemplate: 'palm-aigerim',
+  customerId: 'c-aigerim', iin: '950614400011', cardToken: cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, bytesOfHex(SIM_BOARD_CARD_TOKEN_KEY_HEX)!), palmTemplate: 'palm-aigerim',
   billTiyn: 1_500_000, nextBillTiyn: 1_500_000,
 };
 

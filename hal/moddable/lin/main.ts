@@ -1,0 +1,29 @@
+// The Linux board's entry: the same firmware and the same board (hal/moddable/board.ts) as the
+// ESP32, on Moddable's Linux runtime (mcconfig -p lin, run headless by tools/moddable/lin-host).
+// The SDK's own modules wherever it has them on Linux: ECMA-419 serial on ttys (ptys made by
+// the test harness), TCP, the TLS socket and the HTTP client in the Worker, preferences, timers.
+// Stand-ins only where it has none: the flash partition is a file (flash-file.ts) and the keypad
+// reads characters from a tty (line-keypad.ts). Screens and faults go to the trace (stdout).
+import config from 'mc/config';
+import { startFirmware } from 'src/firmware';
+import { CONSOLE_BAUD, DEVICE_BAUD, makeModdableBoard } from 'hal/moddable/board';
+import { boardConfig } from 'hal/moddable/config';
+import { LineKeypad } from 'hal/moddable/lin/line-keypad';
+import { ModdableSerialLine } from 'hal/moddable/serial';
+
+const runDirectory = String(config.linuxRunDirectory);
+
+const board = makeModdableBoard(({ onFault }) => {
+  const line = (name: string, baud: number, receiveRingBytes: number, transmitRingBytes: number) =>
+    new ModdableSerialLine({ where: { device: `${runDirectory}/${name}.tty` }, takesViews: false, baud, receiveRingBytes, transmitRingBytes, onFault });
+  return {
+    name: `linux ${boardConfig.atmId}`,
+    validatorLine: line('validator', DEVICE_BAUD, 512, 512),
+    cardReaderLine: line('card-reader', DEVICE_BAUD, 512, 512),
+    consoleLine: line('console', CONSOLE_BAUD, 256, 4096),
+    keypad: new LineKeypad(line('keypad', DEVICE_BAUD, 64, 16)),
+    writeDiagnosticLine: (text) => trace(text),
+  };
+});
+trace(`[board] ${board.name} started\n`);
+startFirmware(board);

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { loadOrCreatePki } from '../../tools/bank/pki';
+import { startBankServer, type BankServer } from '../../tools/bank/server';
+import { bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools, resultsOf, root } from './kit';
+
+// The board's bank link — WorkerHttpsClient and the bank worker, on the SDK's HTTP client, TLS
+// socket and DNS resolver in a Worker — run on Moddable's own Linux runtime against real HTTPS
+// servers. The app (test/moddable/bank-link/main.ts) sends one request per step to localhost:18443;
+// a TCP front on that port hands each new connection to the server of the step it belongs to.
+
+const FRONT_PORT = 18443;
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test/moddable/bank-link)', function () {
+  this.timeout(600_000);
+  let bank: BankServer;
+  let bankDataDir: string;
+  let otherCaDir: string;
+  const servers: net.Server[] = [];
+  let results: Record<string, any>[] = [];
+  let exitStatus = -1;
+  let output: string[] = [];
+
+  before(async function () {
+    const tools = await linuxTools();
+    if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
+    const { pkiBase, provisionDir, pki } = linuxProvisioning(tools.cacheRoot());
+    const build = await tools.buildLinuxApp({ name: 'bank-link', manifest: 'test/moddable/bank-link/manifest.json', env: { ATM_PROVISION: provisionDir } });
+
+    bankDataDir = bankDataDirWith(pkiBase);
+    bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
+    bank.registerAtm(LINUX_ATM_ID, 'Almaty, test bench');
+    otherCaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'other-ca-'));
+    const otherCa = loadOrCreatePki(otherCaDir);
+    const wrongHost = pki.issueServerCertificate(['other.example']);
+    const bankKey = { key: pki.serverKeyPem, cert: pki.serverCertPem };
+    const serve = async (server: https.Server) => {
+      servers.push(server);
+      return listen(server);
+    };
+    const wrongCaPort = await serve(https.createServer({ key: otherCa.serverKeyPem, cert: otherCa.serverCertPem }, (_q, s) => s.end('{}')));
+    const midReplyPort = await serve(https.createServer(bankKey, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      response.write('{"account":');
+      setTimeout(() => response.socket?.destroy(), 50);
+    }));
+    const overCapPort = await serve(https.createServer(bankKey, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ pad: 'y'.repeat(6000) }));
+    }));
+    const wrongHostPort = await serve(https.createServer({ key: wrongHost.keyPem, cert: wrongHost.certPem }, (_q, s) => s.end('{}')));
+    const bankPort = Number(new URL(bank.url).port);
+    // One connection per request; the request over the cap never connects.
+    const schedule = [bankPort, bankPort, wrongCaPort, midReplyPort, overCapPort, wrongHostPort, bankPort];
+    let connections = 0;
+    const front = net.createServer((socket) => {
+      const port = schedule[Math.min(connections++, schedule.length - 1)];
+      const upstream = net.connect(port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    servers.push(front);
+    await new Promise<void>((resolve) => front.listen(FRONT_PORT, '127.0.0.1', resolve));
+
+    const run = tools.runLinuxApp(build.library, { timeoutSeconds: 300 });
+    const exited = await run.exited;
+    exitStatus = exited.status;
+    output = exited.lines;
+    results = resultsOf(exited.lines);
+  });
+
+  after(async () => {
+    for (const server of servers) server.close();
+    await bank?.close();
+    for (const directory of [bankDataDir, otherCaDir]) if (directory) fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  const result = (step: string) => results.find((entry) => entry.step === step) ?? assert.fail(`no result for ${step}:\n${output.join('\n')}`);
+
+  it('ran every step and ended itself: no exception escaped a callback (an XS abort would exit 100+)', () => {
+    assert.equal(exitStatus, 0, output.join('\n'));
+    assert.deepEqual(results.map((entry) => entry.step), ['reply', 'post', 'wrong-ca', 'closed-mid-reply', 'reply-over-cap', 'request-over-cap', 'wrong-host', 'after']);
+  });
+
+  it('a reply and a POST come back whole over mutual TLS with the RSA device key', () => {
+    assert.deepEqual([result('reply').ok, result('reply').status], [true, 404]);
+    assert.deepEqual([result('post').ok, result('post').status], [true, 200]);
+  });
+
+  it('a server certificate from another CA is a \'tls\' error value', () => {
+    assert.deepEqual([result('wrong-ca').ok, result('wrong-ca').failure], [false, 'tls'], JSON.stringify(result('wrong-ca')));
+  });
+
+  it('a server certificate from the bank\'s CA for another host name is refused as \'tls\'', () => {
+    assert.deepEqual([result('wrong-host').ok, result('wrong-host').failure], [false, 'tls'], JSON.stringify(result('wrong-host')));
+  });
+
+  it('a server that closes mid-reply is an \'io\' error value, not a short body taken as whole', () => {
+    assert.deepEqual([result('closed-mid-reply').ok, result('closed-mid-reply').failure], [false, 'io'], JSON.stringify(result('closed-mid-reply')));
+  });
+
+  it('a body over the board\'s 4 KB cap, either way, is \'too-large\'', () => {
+    assert.deepEqual([result('reply-over-cap').ok, result('reply-over-cap').failure], [false, 'too-large']);
+    assert.deepEqual([result('request-over-cap').ok, result('request-over-cap').failure], [false, 'too-large']);
+  });
+
+  it('the link goes on after every failure', () => {
+    assert.deepEqual([result('after').ok, result('after').status], [true, 200]);
+  });
+});
+
+
