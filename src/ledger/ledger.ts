@@ -250,7 +250,7 @@ export class Ledger {
    */
   roomBytes(): number {
     if (this.#failed) return 0;
-    if (this.#nextSectorAvailable()) return this.#sectorBytes - HEADER_BYTES - ACK_RESERVE_BYTES;
+    if (this.#nextSectorAvailable()) return Math.max(0, this.#sectorBytes - HEADER_BYTES - ACK_RESERVE_BYTES); // 0 for sectors too small to keep a reserve
     return Math.max(0, this.#sectorBytes - this.#appendOffset - ACK_RESERVE_BYTES);
   }
 
