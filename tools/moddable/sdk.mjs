@@ -48,8 +48,13 @@ export function typescript6BinDir() {
 
 export const HOST_TOOLS = Object.freeze(['xsc', 'xsid', 'xsl', 'mcconfig', 'mcrez']);
 
-export function sdkReady(sdk = sdkRoot()) {
+export function hostToolsBuilt(sdk = sdkRoot()) {
   return HOST_TOOLS.every((tool) => existsSync(path.join(hostToolsDir(sdk), tool)));
+}
+
+/** Set up by `npm run moddable:setup`: host tools built and the Linux runtime's timer in place. */
+export function sdkReady(sdk = sdkRoot()) {
+  return hostToolsBuilt(sdk) && existsSync(path.join(sdk, 'modules/base/timer/lin/timer.c.sdk'));
 }
 
 /** The commit an SDK tree says it is (SDK-COMMIT in the archive, or git). */
@@ -66,7 +71,7 @@ export function sdkCommitOf(sdk) {
  */
 export function toolEnv(extra = {}) {
   const sdk = sdkRoot();
-  if (!sdkReady(sdk)) {
+  if (!hostToolsBuilt(sdk)) {
     throw new Error(`the Moddable SDK's host tools are not built in ${sdk}: run \`npm run moddable:setup\` first`);
   }
   return {

@@ -7,11 +7,11 @@
 // A second run only checks and says so. TypeScript 6 for mcconfig is installed into the cache
 // from the npm registry, beside the project's own 5.9 that ts-node needs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  cacheRoot, HOST_TOOLS, hostToolsDir, idfStubDir, SDK_COMMIT, SDK_REPOSITORY, sdkCommitOf, sdkReady, sdkRoot,
+  cacheRoot, HOST_TOOLS, hostToolsDir, idfStubDir, projectRoot, SDK_COMMIT, SDK_REPOSITORY, hostToolsBuilt, sdkCommitOf, sdkRoot,
   SDK_VERSION, typescript6BinDir, TYPESCRIPT_FOR_MCCONFIG, VENDORED_ARCHIVE,
 } from './sdk.mjs';
 
@@ -110,13 +110,27 @@ function ensureTypescript6() {
   run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--save-exact', `typescript@${TYPESCRIPT_FOR_MCCONFIG}`], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * The SDK's Linux timer fires a Worker's timers on the main thread (tools/moddable/lin-host/timer.c
+ * says how that was found); the Linux runtime the tests use gets the project's own instead. The
+ * ESP32 build does not use this file. The SDK's original stays beside it as timer.c.sdk.
+ */
+function installLinuxTimer(sdk) {
+  const target = path.join(sdk, 'modules', 'base', 'timer', 'lin', 'timer.c');
+  const ours = readFileSync(path.join(projectRoot, 'tools', 'moddable', 'lin-host', 'timer.c'));
+  if (existsSync(target) && readFileSync(target).equals(ours)) return;
+  if (!existsSync(`${target}.sdk`)) copyFileSync(target, `${target}.sdk`);
+  writeFileSync(target, ours);
+  say(`Linux runtime: ${target} replaced by tools/moddable/lin-host/timer.c (a Worker's timers fire on its own thread); the SDK's is kept as timer.c.sdk`);
+}
+
 function main() {
   const sdk = sdkRoot();
   const started = Date.now();
   fetchSdk(sdk);
   checkCommit(sdk);
   ensureGio();
-  if (sdkReady(sdk)) {
+  if (hostToolsBuilt(sdk)) {
     say(`host tools already built in ${hostToolsDir(sdk)}`);
   } else {
     buildHostTools(sdk);
@@ -124,6 +138,7 @@ function main() {
   for (const tool of HOST_TOOLS) if (!existsSync(path.join(hostToolsDir(sdk), tool))) throw new Error(`${tool} was not built`);
   ensureIdfStub();
   ensureTypescript6();
+  installLinuxTimer(sdk);
   say(`SDK ${SDK_VERSION} at ${sdk}`);
   say(`host tools in ${hostToolsDir(sdk)}; TypeScript 6 for mcconfig in ${typescript6BinDir()}; cache ${cacheRoot()}`);
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -115,6 +115,9 @@ int main(int argc, char *argv[])
 	screen->stop = hostStop;
 	mxCreateMutex(&screen->workersMutex);
 
+	/* Line by line, as a serial log would: the caller reacts to screens as they are printed. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	gLoop = g_main_loop_new(NULL, FALSE);
 	if (argc > 2) {
 		int seconds = atoi(argv[2]);
