@@ -66,6 +66,12 @@ export type HttpsResult =
 
 /** HTTPS to the one bank host, CA pinned and device certificate given at construction. */
 export interface HttpsClient {
+  /**
+   * The longest request body this link sends, in bytes (UTF-8); a longer one fails with
+   * 'too-large' and is never sent. The board's bank worker takes 4 096 (hal/moddable); a
+   * caller that must send a lot (the outbox) sizes its requests to this.
+   */
+  readonly requestBodyBytesMax: number;
   /** Starts a request; `onDone` is called exactly once, on a later turn. False (and no call) if one is already in flight. */
   request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean;
 }

@@ -70,7 +70,7 @@ export function startFirmware(board: Board): Firmware {
     log,
     settings: board.settings,
   });
-  const outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, { mayStart: () => atmId !== undefined });
+  const outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, { mayStart: () => atmId !== undefined, log });
   const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, identity, capacityNotes: CASSETTE_CAPACITY_NOTES });
   const consoleTask = new ConsoleTask(board, { view, config, identity, log });
   const scheduler = new Scheduler(board.clock, board.watchdog, [

@@ -57,6 +57,8 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       lastError: unprovisioned ?? outbox.lastError ?? '',
       lastAttemptWallMs: Number.NaN,
       nextAttemptInMs: outbox.nextAttemptInMs(board.clock.monotonicMs()),
+      bankAnomalies: outbox.bankAnomalies,
+      lastAnomaly: outbox.lastAnomaly,
     }),
     syncNow: () => {
       if (unprovisioned !== undefined) return { started: false, reason: unprovisioned };
@@ -90,6 +92,7 @@ function devices(parts: MachineParts): DeviceReport[] {
       summary: `${acceptorStatus}; ${validator.identification() || 'not identified yet'}`,
       details: [
         `bill table: ${validator.denominationsTenge().join(' ') || 'not read yet'}`,
+        ...(validator.stats.tableEntriesRefused === 0 ? [] : [`bill table: ${validator.stats.tableEntriesRefused} tenge entries that are no note in circulation, never enabled`]),
         `polls ${validator.stats.polls}, bad answers ${validator.stats.badAnswers}, timeouts ${validator.stats.timeouts}, resets ${validator.stats.resets}`,
         `poll deviation worst ${validator.stats.pollDeviationWorstMs.toFixed(1)} ms`,
       ],

@@ -55,6 +55,7 @@ export const WORKER_GRACE_MS = 2000;
 export const WORKER_STUCK_MS = 30_000;
 
 export class WorkerHttpsClient implements HttpsClient {
+  readonly requestBodyBytesMax = REQUEST_BODY_BYTES_MAX;
   #worker: Worker;
   #nextId = 1;
   /** The request the worker is working on (answered to the caller or not), or 0. */

@@ -15,13 +15,18 @@ export interface NodeHttpsClientOptions {
   readonly keyPem?: string;
   /** Replies longer than this fail with 'too-large' (the board's receive buffer is as small). */
   readonly responseBytesMax?: number;
+  /** Request bodies longer than this fail with 'too-large' unsent (default: the board's cap). */
+  readonly requestBodyBytesMax?: number;
   /** Keep the TLS session between requests (default true): a handshake per batch is the slow part. */
   readonly keepAlive?: boolean;
 }
 
 export const RESPONSE_BYTES_MAX_DEFAULT = 16 * 1024;
+/** The board's bank worker sends at most this (hal/moddable/bank-protocol.ts): the desk holds to it too. */
+export const REQUEST_BODY_BYTES_MAX_DEFAULT = 4096;
 
 export class NodeHttpsClient implements HttpsClient {
+  readonly requestBodyBytesMax: number;
   readonly #url: URL;
   readonly #agent: https.Agent;
   readonly #responseBytesMax: number;
@@ -31,6 +36,7 @@ export class NodeHttpsClient implements HttpsClient {
     this.#url = new URL(options.baseUrl);
     if (this.#url.protocol !== 'https:') throw new Error(`bank URL ${options.baseUrl}: only https is allowed`);
     this.#responseBytesMax = options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT;
+    this.requestBodyBytesMax = options.requestBodyBytesMax ?? REQUEST_BODY_BYTES_MAX_DEFAULT;
     this.#agent = new https.Agent({
       ca: options.caPem, cert: options.certPem, key: options.keyPem,
       keepAlive: options.keepAlive ?? true, maxSockets: 1, minVersion: 'TLSv1.2', rejectUnauthorized: true,
@@ -39,6 +45,11 @@ export class NodeHttpsClient implements HttpsClient {
 
   request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
     if (this.#busy) return false;
+    const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+    if (body !== undefined && body.length > this.requestBodyBytesMax) {
+      setImmediate(() => onDone({ ok: false, failure: 'too-large', detail: `request body over ${this.requestBodyBytesMax} bytes` }));
+      return true;
+    }
     this.#busy = true;
     let settled = false;
     const finish = (result: HttpsResult) => {
@@ -49,7 +60,6 @@ export class NodeHttpsClient implements HttpsClient {
       onDone(result);
     };
     const fail = (failure: HttpsFailure, detail: string) => finish({ ok: false, failure, detail });
-    const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
     const outgoing = https.request(new URL(request.path, this.#url), {
       method: request.method, agent: this.#agent,
       headers: body === undefined ? { accept: 'application/json' }

@@ -29,6 +29,12 @@ export interface BankLinkFaults {
   serverErrorProbability: number;
 }
 
+/**
+ * The board's cap on a request body (hal/moddable/bank-protocol.ts REQUEST_BODY_BYTES_MAX: the
+ * bank worker's buffer), the simulated link's default so that the desk sees what the board would.
+ */
+export const BOARD_REQUEST_BODY_BYTES_MAX = 4096;
+
 export const NO_BANK_FAULTS: Readonly<BankLinkFaults> = Object.freeze({
   down: false, latencyMs: 40, slowMs: 0, slowProbability: 0, lostReplyProbability: 0, duplicateProbability: 0, serverErrorProbability: 0,
 });
@@ -45,8 +51,10 @@ interface InFlight {
 
 export class SimBankLink implements HttpsClient, SimActor {
   faults: BankLinkFaults = { ...NO_BANK_FAULTS };
+  /** Bodies longer than this fail with 'too-large' and never reach the bank, as on the board. */
+  requestBodyBytesMax = BOARD_REQUEST_BODY_BYTES_MAX;
   /** Counters for the sim's summary. */
-  readonly counts = { requests: 0, lostReplies: 0, duplicates: 0, serverErrors: 0, refused: 0, timeouts: 0 };
+  readonly counts = { requests: 0, lostReplies: 0, duplicates: 0, serverErrors: 0, refused: 0, timeouts: 0, tooLarge: 0 };
   readonly #clock: VirtualClock;
   readonly #random: SeededRandom;
   #handler: BankHandler;
@@ -58,6 +66,14 @@ export class SimBankLink implements HttpsClient, SimActor {
     this.#handler = handler;
   }
 
+  /**
+   * The board went down (power cut, controller restart): the request in flight dies with it and
+   * is never answered; one that had not reached the bank yet never will.
+   */
+  reset(): void {
+    this.#inFlight = undefined;
+  }
+
   /** Puts a different bank behind the link (a restarted one, a broken one in a test). */
   setHandler(handler: BankHandler): void {
     this.#handler = handler;
@@ -67,6 +83,15 @@ export class SimBankLink implements HttpsClient, SimActor {
     if (this.#inFlight !== undefined) return false;
     this.counts.requests += 1;
     const nowMs = this.#clock.nowMs;
+    if (request.body !== undefined && utf8Bytes(request.body) > this.requestBodyBytesMax) {
+      // Refused before the wire, answered on the next step (the port never calls back inside request()).
+      this.counts.tooLarge += 1;
+      this.#inFlight = {
+        request, onDone, arriveMs: nowMs, replyMs: nowMs, deadlineMs: Infinity, arrived: true,
+        reply: { ok: false, failure: 'too-large', detail: `request body over ${this.requestBodyBytesMax} bytes` },
+      };
+      return true;
+    }
     const slow = this.#chance(this.faults.slowProbability) ? this.#uniform(this.faults.slowMs) : 0;
     const roundTripMs = this.faults.latencyMs + slow;
     this.#inFlight = {
@@ -131,4 +156,19 @@ export class SimBankLink implements HttpsClient, SimActor {
   #uniform(rangeMs: number): number {
     return rangeMs <= 0 ? 0 : Math.floor((this.#random.nextUint32() / 0x1_0000_0000) * rangeMs);
   }
+}
+
+/** The UTF-8 length of a string (no TextEncoder: this runs inside XS too). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one four-byte character
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -200,6 +200,20 @@ export class CcnetValidatorSim implements SimActor {
     this.#jamNextAccept = true;
   }
 
+  /**
+   * A faulty or misconfigured device: it stacks a note of bill type `billType` at once, asked or
+   * not — no escrow, whatever the masks say — and reports it stacked. False unless it is at
+   * rest (idling or disabled, no note inside, no report waiting for the controller's ACK).
+   */
+  stackUnasked(billType: number): boolean {
+    const atRest = this.#state === STATE_IDLING || this.#state === STATE_UNIT_DISABLED;
+    if (!this.#powered || !this.#initialized || !atRest || this.#noteType >= 0 || this.#eventPending || this.#fault !== 'none') return false;
+    if (billType < 0 || billType >= BILL_TYPES_MAX) return false;
+    this.#noteType = billType;
+    this.#startStacking(this.#clock.nowMs);
+    return true;
+  }
+
   clearJam(): void {
     if (this.#fault === 'jam-stacker') {
       this.#fault = 'none';

@@ -3,6 +3,7 @@ import type {
   PalmScanner, Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
 import { bytesOfHex } from '../../src/bytes';
+import { BOARD_REQUEST_BODY_BYTES_MAX } from './bank-link';
 import { hmacSha256Parts, sha256Parts } from './sha256';
 import type { SimActor, VirtualClock } from './world';
 
@@ -195,6 +196,7 @@ export class SimProvisioning implements Provisioning {
 
 /** A bank link with no bank behind it: every request fails to connect, on the world's next step. */
 export class UnreachableBank implements HttpsClient, SimActor {
+  readonly requestBodyBytesMax = BOARD_REQUEST_BODY_BYTES_MAX;
   readonly #pending: ((result: HttpsResult) => void)[] = [];
 
   request(_request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {

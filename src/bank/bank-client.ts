@@ -23,6 +23,8 @@ export type QrPollResult = { readonly ok: true; readonly state: QrState } | { re
 
 /** The outbox's lane: a deposits batch is posted when the link is free of customer work. */
 export interface DepositLane {
+  /** The longest batch body the link sends, in bytes (the HTTPS port's requestBodyBytesMax). */
+  readonly depositBodyBytesMax: number;
   /** Queues one batch; false (and no callback) while an earlier batch is still queued or in flight. */
   postDeposits(body: string, onDone: (result: HttpsResult) => void): boolean;
 }
@@ -126,6 +128,10 @@ export class BankClient implements Task {
       const state = parseQrState(outcome.value);
       onDone(state === undefined ? { ok: false, error: 'malformed' } : { ok: true, state });
     });
+  }
+
+  get depositBodyBytesMax(): number {
+    return this.#https.requestBodyBytesMax;
   }
 
   postDeposits(body: string, onDone: (result: HttpsResult) => void): boolean {

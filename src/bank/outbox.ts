@@ -10,7 +10,7 @@ import type { HttpsResult, Random } from '../../hal/ports';
 import { assert } from '../assert';
 import type { Task } from '../loop/scheduler';
 import type { DepositLane } from './bank-client';
-import { parseAckedSequence, parseJson, isCustomerId } from './wire';
+import { isCustomerId, parseDepositsReply, parseJson } from './wire';
 
 /** The ledger as the outbox needs it (src/ledger/ledger.ts's Ledger satisfies it). */
 export interface OutboxLedger {
@@ -26,12 +26,17 @@ export interface OutboxRecord {
 }
 
 /**
- * Records per batch. 32 records of at most ~200 JSON bytes stay under BATCH_BODY_BYTES_MAX,
- * a size the board's TLS write buffer takes in a few records; a busy day is a few hundred
- * records, so a backlog of a day clears in a handful of round trips.
+ * Records per batch, at most; a batch is also cut to the link's body limit (the board's bank
+ * worker sends 4 096 bytes: about 30 note records, or 16 short sessions' opened and closed
+ * records). A busy day is a few hundred records, so a day's backlog clears in a few dozen round trips.
  */
 export const BATCH_RECORDS_MAX = 32;
-export const BATCH_BODY_BYTES_MAX = 8_192;
+/**
+ * The smallest body limit the outbox works with: the envelope (an ATM id of 24 characters and
+ * two 10-digit sequences, about 90 bytes) and the largest record as JSON (a session-opened
+ * with a 24-character customer id, about 200 bytes) fit with room to spare.
+ */
+export const BATCH_BODY_BYTES_MIN = 1_024;
 /**
  * Retry delays: a second is nothing next to a deposit that is already safe in flash, and a
  * minute at most keeps a fleet that lost the bank together from hammering it on its return.
@@ -43,8 +48,14 @@ export const BACKOFF_DOUBLINGS_MAX = 6;
 
 export type OutboxError =
   | 'unreachable' | 'timeout' | 'rejected' | 'malformed' | 'too-large'
-  /** The bank claims to hold more than this ledger ever wrote (a swapped or reset device): nothing is acknowledged. */
+  /**
+   * A bank anomaly: the bank acknowledged beyond the batch it was sent (records it never got
+   * from this boot, perhaps never written). Nothing is acknowledged; the outbox sends on from
+   * the batch's end, so an ack is believed only once every record up to it has been sent.
+   */
   | 'bank-ahead'
+  /** A bank anomaly: the reply acknowledges for another ATM. Nothing is acknowledged; the batch is sent again. */
+  | 'wrong-atm'
   /** The bank holds less than the ledger's acknowledgement and the records it lacks are gone from flash. */
   | 'bank-behind'
   /** The ledger refused to record the bank's acknowledgement (it is retried; the batch is not resent). */
@@ -62,7 +73,12 @@ export interface OutboxOptions {
    * gates batches to moments when no cash session is running and the acceptor is disabled.
    */
   readonly mayStart?: () => boolean;
+  /** Where bank anomalies are told (the event log the console's `log` reads). */
+  readonly log?: { record(source: string, text: string): void };
 }
+
+/** Characters kept of the last anomaly's description, for the console. */
+const ANOMALY_TEXT_CHARS_MAX = 96;
 
 export class Outbox implements Task {
   readonly name = 'outbox';
@@ -76,17 +92,31 @@ export class Outbox implements Task {
   readonly #backoffMaxMs: number;
   readonly #mayStart: () => boolean;
   readonly #randomBytes = new Uint8Array(4);
+  readonly #batch = new BatchBody();
   /** The highest sequence the bank said it holds durably (this boot), or the ledger's ack. */
   #bankHoldsSequence: number;
   /** Nothing to send up to here: only bank-ack records were found after the bank's hold. */
   #quietThroughSequence = 0;
+  /**
+   * After the bank acknowledged beyond a batch: the next batch starts here, past the bank's
+   * believed hold, so every record up to its claim is sent before the claim is believed.
+   * 0 when the next batch starts after the bank's hold.
+   */
+  #walkFromSequence = 0;
+  readonly #log: { record(source: string, text: string): void } | undefined;
   #state: OutboxState = 'idle';
   #nextAttemptMs = 0;
   #failures = 0;
   /** Replies arrive between polls; their backoff counts from the last poll's time. */
   #lastPollMs = 0;
   lastError: OutboxError | undefined = undefined;
+  /** Replies refused as bank anomalies (an ack beyond what was sent, or for another ATM) since boot. */
+  bankAnomalies = 0;
+  /** The last of them, said plainly ('' when none). */
+  lastAnomaly = '';
   batchesAcked = 0;
+  /** Batches that stopped short of BATCH_RECORDS_MAX because the next record would have passed the link's body limit. */
+  batchesCutAtBodyLimit = 0;
   recordsAcked = 0;
   attempts = 0;
 
@@ -95,7 +125,9 @@ export class Outbox implements Task {
     this.#backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
     this.#backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.#mayStart = options.mayStart ?? (() => true);
+    this.#log = options.log;
     assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
+    assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, 'outbox: the link\'s body limit is too small for a batch');
     this.#ledger = ledger;
     this.#lane = lane;
     this.#random = random;
@@ -136,6 +168,8 @@ export class Outbox implements Task {
     if (this.#state === 'backoff' && nowMs < this.#nextAttemptMs) return;
     this.#state = 'idle';
     const headSequence = this.#ledger.headSequence;
+    // Walked past the head without the claim coming true: send again from what the bank is believed to hold.
+    if (headSequence < this.#walkFromSequence) this.#walkFromSequence = 0;
     if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence) return;
     if (!this.#mayStart()) return;
     this.#send(nowMs);
@@ -150,32 +184,31 @@ export class Outbox implements Task {
   }
 
   #send(nowMs: number): void {
-    const fromSequence = this.#bankHoldsSequence + 1;
-    const parts: string[] = [];
-    let toSequence = 0;
+    const fromSequence = Math.max(this.#bankHoldsSequence + 1, this.#walkFromSequence);
+    const batch = this.#batch;
+    batch.begin(this.#atmId, fromSequence, this.#lane.depositBodyBytesMax);
     let firstSequence = 0;
     this.#ledger.readFrom(fromSequence, BATCH_RECORDS_MAX, (sequence, record) => {
-      assert(sequence > toSequence && sequence >= fromSequence, 'outbox: ledger read out of order');
+      assert(sequence > batch.toSequence && sequence >= fromSequence, 'outbox: ledger read out of order');
       if (firstSequence === 0) firstSequence = sequence;
-      toSequence = sequence;
-      if (record.kind === 'bank-ack') return;
-      // {"sequence":n, ...the record's own fields}; NaN (unset wall clock) becomes null.
-      parts.push(`{"sequence":${sequence},${JSON.stringify(record).slice(1)}`);
+      batch.add(sequence, record);
     });
     if (firstSequence !== fromSequence) {
       // The ledger no longer has what the bank lacks (wrapped or never there): stop and say so.
       return this.#fail(nowMs, 'bank-behind');
     }
-    if (parts.length === 0) {
-      this.#quietThroughSequence = toSequence;
+    assert(batch.toSequence >= fromSequence, 'outbox: the first record of a batch always fits');
+    if (batch.records === 0) {
+      this.#quietThroughSequence = batch.toSequence;
       return;
     }
-    const body = `{"atmId":${JSON.stringify(this.#atmId)},"fromSequence":${fromSequence},"toSequence":${toSequence},"records":[${parts.join(',')}]}`;
-    assert(body.length <= BATCH_BODY_BYTES_MAX, 'outbox: batch body over its bound');
+    const toSequence = batch.toSequence;
+    const body = batch.body();
     const accepted = this.#lane.postDeposits(body, (result) => this.#onReply(result, fromSequence, toSequence));
     if (!accepted) return; // the lane is busy with an earlier batch: try on a later poll
     this.#state = 'sending';
     this.attempts++;
+    if (batch.cutAtLimit) this.batchesCutAtBodyLimit++;
   }
 
   #onReply(result: HttpsResult, fromSequence: number, toSequence: number): void {
@@ -193,22 +226,41 @@ export class Outbox implements Task {
     if (!result.ok) return result.failure === 'timeout' ? 'timeout' : result.failure === 'too-large' ? 'too-large' : 'unreachable';
     if (result.status >= 500 || result.status === 429) return 'unreachable';
     if (result.status !== 200 && result.status !== 409) return 'rejected';
-    const ackedSequence = parseAckedSequence(parseJson(result.body));
-    if (ackedSequence === undefined) return 'malformed';
-    if (ackedSequence > this.#ledger.headSequence) return 'bank-ahead';
+    const reply = parseDepositsReply(parseJson(result.body));
+    if (reply === undefined) return 'malformed';
+    const ackedSequence = reply.ackedSequence;
+    if (reply.atmId !== undefined && reply.atmId !== this.#atmId) {
+      return this.#anomaly('wrong-atm', `bank acknowledged ${ackedSequence} for ATM ${reply.atmId}, not this one: not recorded`);
+    }
     if (result.status === 409) {
       // A gap: the bank holds less than this batch assumed (restored from a backup, or a
       // stale reply raced a newer one). Resend from what it holds; readFrom tells if we can.
       if (ackedSequence >= fromSequence - 1) return 'malformed';
       this.#bankHoldsSequence = ackedSequence;
       this.#quietThroughSequence = 0;
+      this.#walkFromSequence = 0;
       return undefined;
+    }
+    if (ackedSequence > toSequence) {
+      // Records above the batch were never sent to it (this boot): its word on them is not
+      // evidence. Send on from here; the claim is believed once a batch reaches it.
+      this.#walkFromSequence = toSequence + 1;
+      return this.#anomaly('bank-ahead', `bank acknowledged ${ackedSequence} for batch ${fromSequence}..${toSequence}: not recorded`);
     }
     if (ackedSequence < toSequence) return 'malformed';
     this.batchesAcked++;
     this.recordsAcked += ackedSequence - Math.max(this.#bankHoldsSequence, fromSequence - 1);
     if (ackedSequence > this.#bankHoldsSequence) this.#bankHoldsSequence = ackedSequence;
+    this.#walkFromSequence = 0;
     return undefined;
+  }
+
+  /** A reply the outbox will not believe: counted, told to the log and the console, never written to the ledger. */
+  #anomaly(error: 'bank-ahead' | 'wrong-atm', text: string): OutboxError {
+    this.bankAnomalies++;
+    this.lastAnomaly = text.length > ANOMALY_TEXT_CHARS_MAX ? text.slice(0, ANOMALY_TEXT_CHARS_MAX) : text;
+    this.#log?.record('bank', `anomaly: ${this.lastAnomaly}`);
+    return error;
   }
 
   #fail(nowMs: number, error: OutboxError): void {
@@ -226,5 +278,65 @@ export class Outbox implements Task {
     const bytes = this.#randomBytes;
     const unit = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
     return Math.floor(delayMs / 2 + (delayMs / 2) * (unit / 0x1_0000_0000));
+  }
+}
+
+/**
+ * One deposits batch as the bank takes it (tools/bank/API.md), grown record by record until the
+ * next one would pass the body limit: {"atmId":…,"fromSequence":F,"toSequence":T,"records":[…]}.
+ * Every character is ASCII (ids are printable ASCII, the rest is JSON numbers and names), so
+ * the length in characters is the length in bytes.
+ */
+class BatchBody {
+  #prefix = '';
+  readonly #parts: string[] = [];
+  /** Characters of the parts and the commas between them. */
+  #partsChars = 0;
+  #bodyBytesMax = 0;
+  #closed = false;
+  toSequence = 0;
+  records = 0;
+
+  /** The body limit stopped this batch: a record was left for the next one. */
+  get cutAtLimit(): boolean {
+    return this.#closed;
+  }
+
+  begin(atmId: string, fromSequence: number, bodyBytesMax: number): void {
+    this.#prefix = `{"atmId":${JSON.stringify(atmId)},"fromSequence":${fromSequence},"toSequence":`;
+    this.#parts.length = 0;
+    this.#partsChars = 0;
+    this.#bodyBytesMax = bodyBytesMax;
+    this.#closed = false;
+    this.toSequence = 0;
+    this.records = 0;
+  }
+
+  /** Takes the record if the body stays within its limit with it; once one is refused, all later ones are. */
+  add(sequence: number, record: OutboxRecord): void {
+    if (this.#closed) return;
+    // {"sequence":n, ...the record's own fields}; NaN (unset wall clock) becomes null. A bank-ack
+    // record never travels: it only widens the range.
+    const part = record.kind === 'bank-ack' ? '' : `{"sequence":${sequence},${JSON.stringify(record).slice(1)}`;
+    const partsChars = part === '' ? this.#partsChars : this.#partsChars + (this.records > 0 ? 1 : 0) + part.length;
+    if (this.#bytesWith(sequence, partsChars) > this.#bodyBytesMax) {
+      this.#closed = true;
+      return;
+    }
+    this.toSequence = sequence;
+    if (part === '') return;
+    this.#parts.push(part);
+    this.#partsChars = partsChars;
+    this.records++;
+  }
+
+  body(): string {
+    const body = `${this.#prefix}${this.toSequence},"records":[${this.#parts.join(',')}]}`;
+    assert(body.length === this.#bytesWith(this.toSequence, this.#partsChars) && body.length <= this.#bodyBytesMax, 'outbox: batch body over its bound');
+    return body;
+  }
+
+  #bytesWith(toSequence: number, partsChars: number): number {
+    return this.#prefix.length + String(toSequence).length + ',"records":['.length + partsChars + ']}'.length;
   }
 }

@@ -113,11 +113,20 @@ export function parseQrState(value: unknown): QrState | undefined {
   return state === 'pending' || state === 'confirmed' || state === 'expired' || state === 'cancelled' || state === 'used' ? state : undefined;
 }
 
-/** {ackedSequence} of a deposits reply (200, or 409 on a gap). */
-export function parseAckedSequence(value: unknown): number | undefined {
+/** A deposits reply (200, or 409 on a gap): the bank's stored sequence, and the ATM it names if it names one. */
+export interface DepositsReply {
+  readonly ackedSequence: number;
+  /** Absent when the reply does not say; a reply for another ATM is not ours to believe. */
+  readonly atmId: string | undefined;
+}
+
+/** {ackedSequence[, atmId]} of a deposits reply, or undefined when it is not one. */
+export function parseDepositsReply(value: unknown): DepositsReply | undefined {
   if (!isObject(value)) return undefined;
-  const acked = value.ackedSequence;
-  return typeof acked === 'number' && Number.isSafeInteger(acked) && acked >= 0 ? acked : undefined;
+  const { ackedSequence, atmId } = value;
+  if (typeof ackedSequence !== 'number' || !Number.isSafeInteger(ackedSequence) || ackedSequence < 0) return undefined;
+  if (atmId !== undefined && typeof atmId !== 'string') return undefined;
+  return { ackedSequence, atmId };
 }
 
 /** The JSON body of an authorisation: the credential named by its method, nothing else. */
@@ -141,6 +150,8 @@ type FieldCheck = (value: unknown) => boolean;
 const u32: FieldCheck = isU32;
 const tiyn: FieldCheck = isTiyn;
 const denomination: FieldCheck = (value) => typeof value === 'number' && DENOMINATIONS_TENGE.includes(value);
+/** A doubt's note may be of unknown value (0): the validator stacked what its table gives no tenge note for. */
+const doubtDenomination: FieldCheck = (value) => value === 0 || denomination(value);
 const oneOf = (allowed: readonly string[]): FieldCheck => (value) => typeof value === 'string' && allowed.includes(value);
 /** The wall clock may be unset on the device (NaN), which JSON carries as null. */
 const wallMs: FieldCheck = (value) => value === null || (typeof value === 'number' && Number.isFinite(value));
@@ -152,7 +163,7 @@ const RECORD_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldCheck>
   'note-stacked': { sessionId: u32, denominationTenge: denomination },
   'note-returned': { sessionId: u32, denominationTenge: denomination },
   'session-closed': { sessionId: u32, outcome: oneOf(OUTCOMES), depositedTiyn: tiyn, toBillTiyn: tiyn, toNextTiyn: tiyn },
-  'doubt': { sessionId: u32, denominationTenge: denomination, reason: oneOf(DOUBT_REASONS) },
+  'doubt': { sessionId: u32, denominationTenge: doubtDenomination, reason: oneOf(DOUBT_REASONS) },
   'cassette-collected': { notes: u32, amountTiyn: tiyn, wallMs },
 });
 

@@ -34,7 +34,11 @@ export type CashFault =
 export type CashEvent =
   /** Held in escrow: the session must call stack() or returnNote(). */
   | { readonly kind: 'escrowed'; readonly denominationTenge: number }
-  /** In the cassette (CCNET "Bill stacked"): this, and only this, is money received. */
+  /**
+   * In the cassette (CCNET "Bill stacked"): this, and only this, is money received.
+   * denominationTenge 0: the device stacked a bill type its table gives no tenge note for
+   * (never enabled: a faulty or misconfigured device) — in the cassette, of unknown value.
+   */
   | { readonly kind: 'stacked'; readonly denominationTenge: number }
   /** Given back to the customer. */
   | { readonly kind: 'returned'; readonly denominationTenge: number }
@@ -46,7 +50,7 @@ export type CashEvent =
 
 export interface CashAcceptor {
   status(): CashAcceptorStatus;
-  /** Enabled tenge notes from the device's bill table, ascending, without repeats. */
+  /** Tenge notes in circulation from the device's bill table (only these are enabled), ascending, without repeats. */
   denominationsTenge(): readonly number[];
   /** Enables the bill types; false if not idle. */
   cashInStart(): boolean;

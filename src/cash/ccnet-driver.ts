@@ -5,6 +5,7 @@
 // Source: CCNET Document 1 Rev 2.6.0, condensed in ../shared/reference/ccnet.md.
 import type { Clock, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
+import { DENOMINATIONS_TENGE } from '../ledger/records';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
 import {
@@ -42,6 +43,12 @@ export const RESET_REPEAT_MS = 5_000;
 export const ESCROW_DECISION_MS = 5_000;
 /** CCNET: BILL STACKED / RETURNED comes within 30 s of STACK / RETURN; beyond, the note's fate is lost. */
 export const NOTE_OUTCOME_MAX_MS = 35_000;
+/**
+ * After a controller restart, a device found with a note on its way (accepting, escrow, stacking,
+ * returning) is polled, not reset, until it reports where the note went: a RESET would wipe the
+ * report, and a note it stacked would become a doubt. Its own escrow timeout (10 s) bounds it.
+ */
+export const BOOT_NOTE_WAIT_MS = 12_000;
 /** A device that stays in initialisation this long is reset again. */
 export const INITIALIZE_MAX_MS = 20_000;
 /** NAKs we send for bad answers to one command before we give the command up and resend it. */
@@ -72,6 +79,8 @@ export class CcnetStats {
   illegalCommands = 0;
   /** Bill-stacked / returned reports that matched no note in flight (an event resent after our lost ACK). */
   repeatsIgnored = 0;
+  /** Bill-table entries in tenge that are no banknote in circulation: never enabled. */
+  tableEntriesRefused = 0;
   resets = 0;
   /** POLL-to-POLL intervals measured while nothing else was in the way. */
   pollIntervals = 0;
@@ -140,7 +149,7 @@ export class CcnetDriver implements Task, CashAcceptor {
   readonly #ackLength: number;
   readonly #nakLength: number;
   readonly #enableData = new Uint8Array(ENABLE_DATA_BYTES);
-  /** Tenge value of each bill type from the device's table; 0 = not ours / empty. */
+  /** Tenge value of each bill type from the device's table; 0 = empty, another currency, or no tenge note in circulation. */
   readonly #typeTenge = new Int32Array(BILL_TYPES_MAX);
   #denominations: readonly number[] = Object.freeze([]);
   #identification = '';
@@ -181,7 +190,13 @@ export class CcnetDriver implements Task, CashAcceptor {
   #decisionMs = 0;
   /** Power-up with a bill in the stacker: the BILL STACKED after initialisation is that note (credit recovery). */
   #recoveryPending = false;
-  #recoveredType = -1;
+  /**
+   * A BILL STACKED or RETURNED reported before this boot knew the bill table (the controller
+   * restarted while the device went on with a note, or the power-up note in the stacker):
+   * told to the session once the table is read. -1 when none.
+   */
+  #heldType = -1;
+  #heldKind: 'stacked' | 'returned' = 'stacked';
 
   constructor(line: SerialLine, clock: Clock, options: CcnetDriverOptions = {}) {
     const baud = options.baud ?? 9600;
@@ -429,7 +444,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   #chooseCommand(nowMs: number): number {
     switch (this.#phase) {
       case 'boot':
-        return CMD_POLL; // first learn whether it powered up with a bill (RESET would hide that)
+        // First learn whether it powered up with a bill, or holds a note on its way (RESET would hide that).
+        return nowMs >= this.#nextPollMs ? CMD_POLL : -1;
       case 'reset':
         return CMD_RESET;
       case 'no-answer':
@@ -499,12 +515,21 @@ export class CcnetDriver implements Task, CashAcceptor {
       this.#onPowerUp(state, nowMs);
       return;
     }
+    if (this.#phase !== 'ready' && (state === STATE_BILL_STACKED || state === STATE_BILL_RETURNED)) {
+      // A note's outcome before the table is known: the note is where the device says, and the
+      // session (recovering its ledger) must hear of it — never drop it for a doubt.
+      if (previous !== state) this.#holdOutcome(z2, state === STATE_BILL_STACKED ? 'stacked' : 'returned');
+      if (this.#phase === 'boot') this.#setPhase('reset', nowMs);
+      return;
+    }
     if (this.#phase === 'boot') {
-      // The controller restarted, the device did not: bring it to a known state.
+      // The controller restarted, the device did not: bring it to a known state, once it has
+      // said where the note it was handling went.
+      if (isNoteInFlight(state) && nowMs - this.#phaseSinceMs < BOOT_NOTE_WAIT_MS) return;
       this.#setPhase('reset', nowMs);
       return;
     }
-    if (this.#phase === 'initializing' && state !== STATE_BILL_STACKED && state !== STATE_BILL_RETURNED && faultOf(state) === undefined) {
+    if (this.#phase === 'initializing' && faultOf(state) === undefined) {
       if (state === STATE_UNIT_DISABLED || state === STATE_IDLING) this.#setPhase('identify', nowMs);
       return;
     }
@@ -586,9 +611,8 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (billType >= BILL_TYPES_MAX) return;
     if (this.#noteType < 0) {
       if (kind === 'stacked' && this.#recoveryPending) {
-        this.#recoveryPending = false;
-        this.#recoveredType = billType;
-        this.#emitRecovered();
+        this.#holdOutcome(billType, kind);
+        this.#emitHeld();
         return;
       }
       if (previous === (kind === 'stacked' ? STATE_BILL_STACKED : STATE_BILL_RETURNED)) {
@@ -597,24 +621,41 @@ export class CcnetDriver implements Task, CashAcceptor {
         return;
       }
       // A note we never saw in escrow went in or out (the device's word is the truth): the
-      // session must hear of it, not lose it.
+      // session must hear of it, not lose it — a stacked one of unknown value too (0).
       const unseenTenge = this.#typeTenge[billType];
-      if (unseenTenge !== 0) this.#emit({ kind, denominationTenge: unseenTenge });
+      if (unseenTenge !== 0 || kind === 'stacked') this.#emit({ kind, denominationTenge: unseenTenge });
       return;
     }
     const tenge = this.#typeTenge[billType];
     const announced = this.#typeTenge[this.#noteType] !== 0;
     this.#noteType = -1;
     this.#decision = 'none';
-    // The device's word on the note type is the truth; an escrow we never announced stays silent.
-    if (announced && tenge !== 0) this.#emit({ kind, denominationTenge: tenge });
+    // The device's word on the note type is the truth. A stacked note is always told, of
+    // unknown value (0) too: it is in the cassette even if we never announced it or asked for
+    // its return; a return we never announced stays silent.
+    if (kind === 'stacked' || (announced && tenge !== 0)) this.#emit({ kind, denominationTenge: tenge });
   }
 
-  #emitRecovered(): void {
-    if (this.#recoveredType < 0 || this.#phase !== 'ready') return; // after the bill table
-    const tenge = this.#typeTenge[this.#recoveredType];
-    this.#recoveredType = -1;
-    if (tenge !== 0) this.#emit({ kind: 'stacked', denominationTenge: tenge });
+  /** Keeps an outcome reported before the bill table was read (see #heldType). */
+  #holdOutcome(billType: number, kind: 'stacked' | 'returned'): void {
+    if (billType >= BILL_TYPES_MAX) return;
+    if (kind === 'stacked') this.#recoveryPending = false;
+    if (this.#noteType >= 0) {
+      // The note in flight before a lost line: this is its outcome; the return of one we never announced stays silent.
+      const announced = this.#typeTenge[this.#noteType] !== 0;
+      this.#noteType = -1;
+      this.#decision = 'none';
+      if (!announced && kind === 'returned') return;
+    }
+    this.#heldType = billType;
+    this.#heldKind = kind;
+  }
+
+  #emitHeld(): void {
+    if (this.#heldType < 0 || this.#phase !== 'ready') return; // after the bill table
+    const tenge = this.#typeTenge[this.#heldType];
+    this.#heldType = -1;
+    if (tenge !== 0 || this.#heldKind === 'stacked') this.#emit({ kind: this.#heldKind, denominationTenge: tenge });
   }
 
   #onIdentification(data: Uint8Array, start: number): void {
@@ -633,7 +674,13 @@ export class CcnetDriver implements Task, CashAcceptor {
   #onBillTable(data: Uint8Array, start: number, nowMs: number): void {
     const values: number[] = [];
     for (let billType = 0; billType < BILL_TYPES_MAX; billType++) {
-      const tenge = billTableValue(data, start, billType, COUNTRY_CODE);
+      let tenge = billTableValue(data, start, billType, COUNTRY_CODE);
+      if (tenge !== 0 && DENOMINATIONS_TENGE.indexOf(tenge) < 0) {
+        // A KZT entry that is no banknote in circulation (a coin's value, a test note): never
+        // enabled, and what the device may still stack of it is of unknown value.
+        this.stats.tableEntriesRefused++;
+        tenge = 0;
+      }
       this.#typeTenge[billType] = tenge;
       if (tenge !== 0 && values.indexOf(tenge) < 0) values.push(tenge);
     }
@@ -647,7 +694,7 @@ export class CcnetDriver implements Task, CashAcceptor {
       this.#noAnswerFault = false;
       this.#emit(FAULT_CLEARED);
     }
-    this.#emitRecovered();
+    this.#emitHeld();
   }
 
   // ---- the note in escrow ----------------------------------------------------------------

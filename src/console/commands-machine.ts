@@ -128,7 +128,8 @@ export const syncCommand: Command = {
   access: 'engineer',
   usage: 'sync [now]',
   summary: 'bank sync queue and last error; sync now',
-  detail: 'Without arguments: records waiting for the bank, in flight, acknowledged sequence, last error, next attempt.\n'
+  detail: 'Without arguments: records waiting for the bank, in flight, acknowledged sequence, last error, next attempt,\n'
+    + 'and bank anomalies: replies refused because they acknowledged more than was sent, or for another ATM.\n'
     + 'now: starts a sync at once instead of waiting for the backoff.',
   run: (args, context) => sync(args, context),
 };
@@ -151,5 +152,6 @@ function sync(args: readonly string[], context: CommandContext): Reply {
     `queued ${state.queuedRecords} records${state.inFlight ? ', a batch in flight' : ''}; bank acknowledged through ${state.ackedSequence}`,
     `last attempt ${Number.isNaN(state.lastAttemptWallMs) ? 'never' : formatWallMs(state.lastAttemptWallMs)}; last error ${state.lastError === '' ? 'none' : state.lastError}`,
     `next attempt ${next}`,
+    ...(state.bankAnomalies === 0 ? [] : [`BANK ANOMALIES ${state.bankAnomalies}, not recorded; last: ${state.lastAnomaly}`]),
   ].join('\n');
 }

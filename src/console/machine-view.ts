@@ -56,6 +56,9 @@ export interface SyncStatus {
   readonly lastAttemptWallMs: number;
   /** How long until the next attempt (backoff), NaN when none is scheduled. */
   readonly nextAttemptInMs: number;
+  /** Bank replies refused as anomalies since boot (an ack beyond what was sent, or for another ATM), and the last one. */
+  readonly bankAnomalies: number;
+  readonly lastAnomaly: string;
 }
 
 export type SyncNowResult = { readonly started: true } | { readonly started: false; readonly reason: string };

@@ -13,9 +13,21 @@
 // only bytes a cut can have left half-programmed ("weak": reading differently on each read)
 // are at the head's tail, the head's header, or in a sector being erased. So the mount pins
 // its decision before any append: it re-programs the head header and the last record's
-// commit mark with the same bytes (which settles weak bits) and zaps (programs to 0x00) the
-// ZAP_GUARD_BYTES after the last whole record. A sector being erased was the ring's oldest and
-// fully acknowledged; the mount tells that from the newer sectors alone and drops it.
+// commit mark with the same bytes (which settles weak bits), and zaps (programs to 0x00) the
+// ZAP_GUARD_BYTES after the last whole record. Where those bytes read erased, the zap waits for
+// the first append, so that a boot which writes nothing costs no room: a machine restarted
+// again and again while full must still have room for the bank's acknowledgement.
+// A sector being erased was the ring's oldest and fully acknowledged; the mount tells that from
+// the newer sectors alone and drops it.
+//
+// Full. When the sector after the head holds records the bank has not acknowledged, the ring
+// cannot move on and the head sector's last bytes are all there is. They are kept in tiers: an
+// ordinary append (a session opened, a note escrowed, a collection) leaves ACK_RESERVE_BYTES;
+// a promised one (what an open session or an escrowed note must still write) leaves
+// ACK_LAST_BYTES; a bank-ack leaves ACK_LAST_BYTES too, unless it makes the blocking sector
+// reclaimable, which may take the very last bytes. So the acknowledgement that frees the ring
+// can always be written, after any number of restarts; the session checks roomBytes() before it
+// promises anything (src/session/session.ts).
 import type { FlashStatus, NorFlash } from '../../hal/ports';
 import { assert } from '../assert';
 import { encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SectorHeader, SectorScanner, ZAP_GUARD_BYTES } from './format';
@@ -25,6 +37,12 @@ import {
 import type { LedgerRecord } from './records';
 
 export type AppendResult = { ok: true; sequence: number } | { ok: false; error: 'full' | 'io' | 'invalid' };
+/**
+ * How deep into the full ledger's last room an append may go (see "Full" above): 'ordinary'
+ * stops at ACK_RESERVE_BYTES, 'promised' (a record an earlier roomBytes() check promised) at
+ * ACK_LAST_BYTES.
+ */
+export type AppendTier = 'ordinary' | 'promised';
 
 export interface LedgerOptions {
   readonly firstSector?: number;
@@ -52,12 +70,19 @@ export interface LedgerStats {
 
 export const SECTORS_MAX = 1024;
 /**
- * Room a data append leaves in the head sector when the ring cannot wrap (the next sector
- * holds unacknowledged records): kept for bank-ack records, so the bank's acknowledgement can
- * always be written and the ring unblocked. Each mount zaps ZAP_GUARD_BYTES, so this covers
- * several restarts while full as well as a few acks.
+ * Room an ordinary append leaves in the head sector when the ring cannot wrap (the next sector
+ * holds unacknowledged records): for the bank's acknowledgements (a 4 KiB sector of notes is
+ * acknowledged in about a dozen batches of 12-byte records) and, below them, for promised
+ * records that a power cut or a torn append made cost more than promised (a zap each).
  */
 export const ACK_RESERVE_BYTES = 512;
+/** A bank-ack record: frame, acknowledged sequence. */
+export const BANK_ACK_RECORD_BYTES = 12;
+/**
+ * What every append but the one that frees the ring leaves: the next boot's zap and one
+ * bank-ack, so the acknowledgement that makes the blocking sector reclaimable always fits.
+ */
+export const ACK_LAST_BYTES = ZAP_GUARD_BYTES + BANK_ACK_RECORD_BYTES;
 export const NOTES_MAX = 16;
 /** Bank-ack records above the ack cursor that unsyncedRecords discounts; more only over-counts. */
 export const ACK_RECORDS_TRACKED_MAX = 16;
@@ -118,8 +143,13 @@ export class Ledger {
   #headSequence = 0;
   #ackedSequence = 0;
   #ackRecordSequence = 0;
+  /** The newest record that is not a bank-ack (0 if none in the ring): nothing is unsynced once the ack reaches it. */
+  #lastDataSequence = 0;
   #failed = false;
   #visiting = false;
+  /** The head's tail is not zapped yet this boot: the first append zaps [#zapFrom, #appendOffset) first. */
+  #zapPending = false;
+  #zapFrom = 0;
   #erasesOnAppend = 0;
   // readFrom's resume points, so an outbox reading forward, or re-reading the batch the bank
   // has not acknowledged yet, does not rescan its sector from the header: where the last read
@@ -129,7 +159,11 @@ export class Ledger {
   // Mount's working state: where the head's records end, its last record, the last scan's bank-ack.
   #headEnd = 0;
   #headLastRecord = -1;
+  /** The head's records end in erased bytes (or the sector's end): no append was cut there that could read as a record. */
+  #headTailBlank = true;
   #scanAckRecord = 0;
+  /** The last record of the scanned sector that is not a bank-ack, 0 if none. */
+  #scanDataRecord = 0;
   #scanAcked = 0;
   #scanLastRecordOffset = -1;
   // Mount report counters.
@@ -200,12 +234,24 @@ export class Ledger {
     return this.#erasesOnAppend;
   }
 
-  append(record: LedgerRecord): AppendResult {
+  /** Appends a record; a full ledger refuses it ('full') when it would go below its tier's floor. */
+  append(record: LedgerRecord, tier: AppendTier = 'ordinary'): AppendResult {
     assert(!this.#visiting, 'ledger: append from inside a readFrom visit');
     if (this.#failed) return IO;
     if (!validateRecord(record)) return INVALID;
     if (record.kind === 'bank-ack') return this.acknowledge(record.ackedSequence);
-    return this.#write(record);
+    return this.#write(record, tier === 'promised' ? ACK_LAST_BYTES : ACK_RESERVE_BYTES);
+  }
+
+  /**
+   * Bytes of records an ordinary append may still write, whatever the bank does meanwhile:
+   * a sector's worth less the reserve while the ring can move on, else what is left of the
+   * head sector above ACK_RESERVE_BYTES. Records promised against this room fit, restarts included.
+   */
+  roomBytes(): number {
+    if (this.#failed) return 0;
+    if (this.#nextSectorAvailable()) return Math.max(0, this.#sectorBytes - HEADER_BYTES - ACK_RESERVE_BYTES); // 0 for sectors too small to keep a reserve
+    return Math.max(0, this.#sectorBytes - this.#appendOffset - ACK_RESERVE_BYTES);
   }
 
   /** Writes a bank-ack record; an ack not above the current one is ignored (ok, no write: the sequence is the bank-ack record that already covers it, 0 if none). */
@@ -214,7 +260,7 @@ export class Ledger {
     if (this.#failed) return IO;
     if (!Number.isInteger(ackedSequence) || ackedSequence < 0 || ackedSequence > this.#headSequence) return INVALID;
     if (ackedSequence <= this.#ackedSequence) return { ok: true, sequence: this.#ackRecordSequence };
-    const result = this.#write({ kind: 'bank-ack', ackedSequence });
+    const result = this.#write({ kind: 'bank-ack', ackedSequence }, this.#freesRing(ackedSequence) ? 0 : ACK_LAST_BYTES);
     if (result.ok) this.#noteAck(result.sequence, ackedSequence);
     return result;
   }
@@ -274,11 +320,13 @@ export class Ledger {
     }
     let ackRecordsAbove = 0;
     for (let index = 0; index < this.#ackRecordCount; index++) if (this.#ackRecords[index] > this.#ackedSequence) ackRecordsAbove++;
+    // Past ACK_RECORDS_TRACKED_MAX bank-acks the count over-counts, but never says 0 while data waits, nor more than 0 after.
+    const allSynced = this.#lastDataSequence <= this.#ackedSequence;
     return {
       capacityBytes: this.#sectorCount * (this.#sectorBytes - HEADER_BYTES),
       usedBytes,
       freeSectors,
-      unsyncedRecords: Math.max(0, this.#headSequence - this.#ackedSequence - ackRecordsAbove),
+      unsyncedRecords: allSynced ? 0 : Math.max(1, this.#headSequence - this.#ackedSequence - ackRecordsAbove),
     };
   }
 
@@ -307,14 +355,16 @@ export class Ledger {
 
   // ---- append path --------------------------------------------------------------------
 
-  #write(record: LedgerRecord): AppendResult {
+  /** Writes a record; while the ring cannot move on, only if `floorBytes` of the head sector stay free after it. */
+  #write(record: LedgerRecord, floorBytes: number): AppendResult {
     const sequence = this.#headSequence + 1;
     if (sequence > SEQUENCE_MAX) return FULL;
     const size = encodeRecord(record, sequence, this.#record);
     assert(size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK, 'ledger: encoded record out of shape');
+    assert(record.kind !== 'bank-ack' || size === BANK_ACK_RECORD_BYTES, 'ledger: a bank-ack record is BANK_ACK_RECORD_BYTES');
     const fits = this.#head >= 0 && this.#appendOffset + size <= this.#sectorBytes;
-    if (record.kind !== 'bank-ack' && !this.#nextSectorAvailable() &&
-      (!fits || this.#appendOffset + size + ACK_RESERVE_BYTES > this.#sectorBytes)) return FULL;
+    if (!this.#nextSectorAvailable() && (!fits || this.#appendOffset + size + floorBytes > this.#sectorBytes)) return FULL;
+    if (this.#zapPending && !this.#zapTail()) return this.#fail('append: zap');
     if (!fits) {
       const refused = this.#openNextSector(sequence);
       if (refused !== undefined) return refused;
@@ -329,6 +379,7 @@ export class Ledger {
     }
     this.#appendOffset += size;
     this.#headSequence = sequence;
+    if (record.kind !== 'bank-ack') this.#lastDataSequence = sequence;
     return { ok: true, sequence };
   }
 
@@ -367,6 +418,13 @@ export class Ledger {
     if (next < 0) return false;
     const state = this.#state[next];
     return state === SECTOR_FREE || state === SECTOR_ERASED || (state === SECTOR_LIVE && this.#tailReclaimable());
+  }
+
+  /** Whether an acknowledgement of `ackedSequence` makes the sector blocking the ring (the one after the head) reclaimable. */
+  #freesRing(ackedSequence: number): boolean {
+    if (this.#head < 0) return false;
+    const next = this.#next(this.#head);
+    return this.#state[next] === SECTOR_LIVE && next === this.#tail && this.#tail !== this.#head && this.#lastSequenceOf(this.#tail) <= ackedSequence;
   }
 
   #tailReclaimable(): boolean {
@@ -507,6 +565,7 @@ export class Ledger {
     let acked = -1;
     let headEnd = HEADER_BYTES;
     let headLastRecord = -1;
+    let headTailBlank = true;
     let sector = head;
     for (let index = 0; index < chainLength; index++, sector = this.#previous(sector)) {
       const limit = index === 0 ? SEQUENCE_MAX : this.#firstSequence[this.#next(sector)] - 1;
@@ -523,6 +582,7 @@ export class Ledger {
         break;
       }
       if (acked < 0 && this.#scanAckRecord > 0) acked = this.#scanAcked;
+      if (this.#lastDataSequence === 0) this.#lastDataSequence = this.#scanDataRecord;
       this.#state[sector] = SECTOR_LIVE;
       this.#endOffset[sector] = this.#scanner.position;
       this.#tail = sector;
@@ -530,6 +590,7 @@ export class Ledger {
         this.#headSequence = last;
         headEnd = this.#scanner.position;
         headLastRecord = this.#scanLastRecordOffset;
+        headTailBlank = this.#scanner.end === 'blank' || this.#scanner.end === 'full';
       }
     }
     this.#head = head;
@@ -544,6 +605,7 @@ export class Ledger {
     this.#ackRecordCount = kept;
     this.#headEnd = headEnd;
     this.#headLastRecord = headLastRecord;
+    this.#headTailBlank = headTailBlank;
   }
 
   /** Reads one sector's records up to `limit`; returns the last sequence (first - 1 when none). */
@@ -551,12 +613,14 @@ export class Ledger {
     this.#beginScan(sector, limit, this.#firstSequence[sector]);
     let last = this.#firstSequence[sector] - 1;
     this.#scanAckRecord = 0;
+    this.#scanDataRecord = 0;
     this.#scanLastRecordOffset = -1;
     while (this.#scanner.next()) {
       const parsed = this.#scanner.parsed;
       last = parsed.sequence;
       this.#recordsFound++;
       this.#scanLastRecordOffset = this.#scanner.recordOffset;
+      if (parsed.kindCode !== KIND_BANK_ACK) this.#scanDataRecord = parsed.sequence;
       if (parsed.kindCode === KIND_BANK_ACK) {
         this.#scanAckRecord = parsed.sequence;
         this.#scanAcked = parsed.ackedSequence;
@@ -579,9 +643,11 @@ export class Ledger {
 
   /**
    * Makes the mount's view durable before anything is appended: the head header and the last
-   * record's commit mark are programmed again with their own bytes (settling any weak bit),
-   * and the bytes after the last record are zapped so an interrupted append there can never
-   * read as a record nor be programmed over.
+   * record's commit mark are programmed again with their own bytes (settling any weak bit).
+   * The bytes after the last record are zapped (#zapTail) so an interrupted append there can
+   * never read as a record nor be programmed over: at once when they hold something, else by
+   * the first append, so that a boot that appends nothing costs no room and the next mount
+   * finds the same tail.
    */
   #pinHead(): void {
     const head = this.#head;
@@ -599,21 +665,31 @@ export class Ledger {
         return;
       }
     }
-    const zapEnd = Math.min(this.#headEnd + ZAP_GUARD_BYTES, this.#sectorBytes);
+    this.#zapFrom = this.#headEnd;
+    this.#appendOffset = Math.min(this.#headEnd + ZAP_GUARD_BYTES, this.#sectorBytes);
+    this.#zapPending = this.#zapFrom < this.#appendOffset;
+    // Bytes there that are not erased may be an append cut while its commit mark was being
+    // programmed: whole but for a weak mark, it could read as a record on a later mount. Zapped
+    // now, the mount's decision stands. Erased-looking bytes can only hide a body cut before its
+    // mark: never a record, so they wait for the first append.
+    if (this.#zapPending && !this.#headTailBlank && !this.#zapTail()) this.#fail('mount: zap');
+  }
+
+  /** Zaps the head's tail that the mount left: [#zapFrom, #appendOffset) to 0x00. */
+  #zapTail(): boolean {
+    const base = this.#base(this.#head);
     this.#chunk.fill(0);
-    let offset = this.#headEnd;
-    while (offset < zapEnd) {
+    let offset = this.#zapFrom;
+    while (offset < this.#appendOffset) {
       const pageLeft = this.#pageBytes - ((base + offset) % this.#pageBytes);
-      const length = Math.min(pageLeft, zapEnd - offset, this.#chunk.length);
+      const length = Math.min(pageLeft, this.#appendOffset - offset, this.#chunk.length);
       const status = this.#flash.program(base + offset, this.#chunk, length);
       assert(status !== 'bounds' && status !== 'alignment', 'ledger: zap out of bounds');
-      if (status !== 'ok') {
-        this.#fail('mount: zap');
-        return;
-      }
+      if (status !== 'ok') return false;
       offset += length;
     }
-    this.#appendOffset = zapEnd;
+    this.#zapPending = false;
+    return true;
   }
 
   // ---- helpers -----------------------------------------------------------------------

@@ -8,7 +8,9 @@
 //   [2..3]   sequence, low 16 bits (the high bits come from the sector header's first sequence)
 //   [4..n-4) the fields of the kind, below
 //   [n-4..n) CRC-32 over kind, the FULL 32-bit sequence and the fields
-// Fields: u32 sessionId; denomination as one byte (index into DENOMINATIONS_TENGE); amounts
+// Fields: u32 sessionId; denomination as one byte (index into DENOMINATIONS_TENGE; in a doubt,
+// DENOMINATION_UNKNOWN_CODE for a note whose value the validator's table does not give as a
+// tenge note — denominationTenge 0); amounts
 // and counts as unsigned LEB128 (an amount of 15 000 ₸ = 1 500 000 tiyn takes 3 bytes);
 // wall times as float64 (NaN = clock not set); customerId as a length byte and ASCII.
 import { crc32Final, crc32Update, crc32UpdateByte, crc32UpdateUint32, CRC32_INIT } from './crc32';
@@ -22,7 +24,7 @@ export type LedgerRecord =
   | { kind: 'note-stacked'; sessionId: number; denominationTenge: number }
   | { kind: 'note-returned'; sessionId: number; denominationTenge: number }
   | { kind: 'session-closed'; sessionId: number; outcome: SessionOutcome; depositedTiyn: number; toBillTiyn: number; toNextTiyn: number }
-  | { kind: 'doubt'; sessionId: number; denominationTenge: number; reason: DoubtReason } // to reconcile: may or may not be in the cassette
+  | { kind: 'doubt'; sessionId: number; denominationTenge: number /*0 = not a tenge note the validator knew*/; reason: DoubtReason } // to reconcile: may or may not be in the cassette
   | { kind: 'cassette-collected'; notes: number; amountTiyn: number; wallMs: number }
   | { kind: 'bank-ack'; ackedSequence: number }; // local bookkeeping: the bank durably holds everything up to ackedSequence
 
@@ -38,6 +40,8 @@ export const KIND_CODES: readonly LedgerRecordKind[] = Object.freeze([
   'session-opened', 'note-escrowed', 'note-stacked', 'note-returned', 'session-closed', 'doubt', 'cassette-collected', 'bank-ack',
 ] as LedgerRecordKind[]);
 export const KIND_BANK_ACK = 8;
+/** A doubt's denomination byte for a note of unknown value (denominationTenge 0). */
+export const DENOMINATION_UNKNOWN_CODE = 0xff;
 
 export const COMMIT_MARK = 0x3c;
 export const STATE_OPEN = 0xff;
@@ -88,7 +92,8 @@ export function validateRecord(record: LedgerRecord): boolean {
       return isU32(record.sessionId) && SESSION_OUTCOMES.includes(record.outcome) && isAmount(record.depositedTiyn) &&
         isAmount(record.toBillTiyn) && isAmount(record.toNextTiyn) && record.toBillTiyn + record.toNextTiyn === record.depositedTiyn;
     case 'doubt':
-      return isU32(record.sessionId) && DENOMINATIONS_TENGE.includes(record.denominationTenge) && DOUBT_REASONS.includes(record.reason);
+      return isU32(record.sessionId) && (DENOMINATIONS_TENGE.includes(record.denominationTenge) || record.denominationTenge === 0) &&
+        DOUBT_REASONS.includes(record.reason);
     case 'cassette-collected':
       return isAmount(record.notes) && isAmount(record.amountTiyn) && isWallMs(record.wallMs);
     case 'bank-ack':
@@ -153,7 +158,7 @@ function putFields(record: LedgerRecord, into: Uint8Array, at: number): number {
     }
     case 'doubt': {
       const position = putU32(into, at, record.sessionId);
-      into[position] = DENOMINATIONS_TENGE.indexOf(record.denominationTenge);
+      into[position] = record.denominationTenge === 0 ? DENOMINATION_UNKNOWN_CODE : DENOMINATIONS_TENGE.indexOf(record.denominationTenge);
       into[position + 1] = DOUBT_REASONS.indexOf(record.reason);
       return position + 2;
     }
@@ -262,7 +267,8 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
       return nextEnd;
     }
     case 6:
-      return denominationOk(at + 4) && at + 6 <= end && bytes[at + 5] < DOUBT_REASONS.length ? at + 6 : -1;
+      return (denominationOk(at + 4) || (at + 4 < end && bytes[at + 4] === DENOMINATION_UNKNOWN_CODE)) && at + 6 <= end &&
+        bytes[at + 5] < DOUBT_REASONS.length ? at + 6 : -1;
     case 7: {
       const notesEnd = varintEnd(bytes, at, end);
       const amountEnd = notesEnd < 0 ? -1 : varintEnd(bytes, notesEnd, end);
@@ -331,8 +337,11 @@ export function decodeRecord(bytes: Uint8Array, at: number): LedgerRecord {
       const nextAt = varintEnd(bytes, billAt, bytes.length);
       return { kind: 'session-closed', sessionId: getU32(bytes, fields), outcome: SESSION_OUTCOMES[bytes[fields + 4]], depositedTiyn: getVarint(bytes, depositedAt), toBillTiyn: getVarint(bytes, billAt), toNextTiyn: getVarint(bytes, nextAt) };
     }
-    case 6:
-      return { kind: 'doubt', sessionId: getU32(bytes, fields), denominationTenge: DENOMINATIONS_TENGE[bytes[fields + 4]], reason: DOUBT_REASONS[bytes[fields + 5]] };
+    case 6: {
+      const code = bytes[fields + 4];
+      const denominationTenge = code === DENOMINATION_UNKNOWN_CODE ? 0 : DENOMINATIONS_TENGE[code];
+      return { kind: 'doubt', sessionId: getU32(bytes, fields), denominationTenge, reason: DOUBT_REASONS[bytes[fields + 5]] };
+    }
     case 7: {
       const amountAt = varintEnd(bytes, fields, bytes.length);
       const wallAt = varintEnd(bytes, amountAt, bytes.length);

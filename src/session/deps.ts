@@ -7,6 +7,7 @@ import type { AuthoriseResult, QrPollResult, QrStartResult } from '../bank/bank-
 import type { AuthoriseRequest } from '../bank/wire';
 import type { CardEvent } from '../card/driver';
 import type { CashAcceptor } from '../cash/cash-acceptor';
+import type { AppendTier } from '../ledger/ledger';
 import type { LedgerRecord } from '../ledger/records';
 
 export type { AuthoriseResult } from '../bank/bank-client';
@@ -15,12 +16,16 @@ export type { CardEvent } from '../card/driver';
 export type { CashAcceptor, CashEvent } from '../cash/cash-acceptor';
 
 export type AppendResult = { readonly ok: true; readonly sequence: number } | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
+export type { AppendTier } from '../ledger/ledger';
 
 export interface SessionLedger {
   readonly headSequence: number;
   readonly tailSequence: number;
   readonly ackedSequence: number;
-  append(record: LedgerRecord): AppendResult;
+  /** 'ordinary' for what the session may still refuse (a session opened, a note escrowed), 'promised' for what it must write. */
+  append(record: LedgerRecord, tier: AppendTier): AppendResult;
+  /** Bytes of ordinary records the ledger can still keep (src/ledger/ledger.ts roomBytes). */
+  roomBytes(): number;
   readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: LedgerRecord) => void): number;
 }
 

@@ -85,12 +85,67 @@ export function followSession(open: OpenSession | undefined, record: LedgerRecor
   return open;
 }
 
+/** Where the last doubt linked to the validator's later report is kept (its sequence). */
+export const DOUBT_LINKED_SETTING = 'dbt.linked';
+
 /**
- * One pass over the ledger: the open session, if any, and the cassette since its last
- * collection — each from its checkpoint when there is one the ledger can continue (records
- * after it), else from the records still on flash.
+ * A doubt whose note the validator may still report: one that was escrowed when its session
+ * ended (a jam, a cut) and went to the ledger as a doubt. When the validator later says it
+ * stacked (or returned) that note, the report is linked to the doubt, never doubted again: one
+ * note, one doubt. A new session means the validator was idle: nothing is held any more. The
+ * ledger says which doubt that is after a restart; Settings says whether it was linked already.
  */
-export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, checkpoint?: OpenSessionCheckpoint): OpenSession | undefined {
+export class DoubtInDevice {
+  readonly #settings: Settings | undefined;
+  sequence = 0;
+  sessionId = 0;
+  denominationTenge = 0;
+
+  constructor(settings: Settings | undefined) {
+    this.#settings = settings;
+  }
+
+  /** One more ledger record, in order; `open` is the session open before it. */
+  follow(sequence: number, record: LedgerRecord, open: OpenSession | undefined): void {
+    if (record.kind === 'session-opened') return this.clear();
+    // A doubt in its open session is for the note in escrow, unless it is of unknown value: the
+    // validator said it stacked a bill of no tenge value, so nothing more will come of that one.
+    if (record.kind !== 'doubt' || record.denominationTenge === 0) return;
+    if (open !== undefined && open.sessionId === record.sessionId) this.hold(sequence, record.sessionId, record.denominationTenge);
+  }
+
+  hold(sequence: number, sessionId: number, denominationTenge: number): void {
+    assert(sequence > 0 && denominationTenge > 0, 'a doubt in the device is of a tenge note the ledger recorded');
+    this.sequence = sequence;
+    this.sessionId = sessionId;
+    this.denominationTenge = denominationTenge;
+  }
+
+  clear(): void {
+    this.sequence = 0;
+  }
+
+  /** After the boot scan: a doubt linked before the restart is held no more. */
+  settle(): void {
+    const linked = Number(this.#settings?.get(DOUBT_LINKED_SETTING) ?? '');
+    if (Number.isSafeInteger(linked) && linked >= this.sequence) this.clear();
+  }
+
+  /** The validator reported a note outside a session: true when it is the held doubt's, which is then linked and let go. */
+  link(denominationTenge: number): boolean {
+    if (this.sequence === 0 || denominationTenge !== this.denominationTenge) return false;
+    this.#settings?.set(DOUBT_LINKED_SETTING, String(this.sequence));
+    this.clear();
+    return true;
+  }
+}
+
+/**
+ * One pass over the ledger: the open session, if any, the doubt whose note the validator may
+ * still report, and the cassette since its last collection — each from its checkpoint when
+ * there is one the ledger can continue (records after it), else from the records still on flash.
+ */
+export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, checkpoint?: OpenSessionCheckpoint, doubt?: DoubtInDevice): OpenSession | undefined {
   const saved = checkpoint?.restore();
   const savedUsable = saved !== undefined && saved.throughSequence <= ledger.headSequence;
   let open: OpenSession | undefined = savedUsable ? saved.open : undefined;
@@ -98,6 +153,7 @@ export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, check
   if (!cassette.restore() || cassette.throughSequence > ledger.headSequence) cassette.reset(0);
   const countedThrough = cassette.throughSequence;
   const next = forEachRecord(ledger, (sequence, record) => {
+    doubt?.follow(sequence, record, open);
     if (sequence > openThrough) open = followSession(open, record); // the checkpoint has the ones before
     if (sequence <= countedThrough) return;
     if (record.kind === 'note-stacked') cassette.add(record.denominationTenge, sequence);
@@ -105,6 +161,7 @@ export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, check
     if (record.kind === 'cassette-collected') cassette.reset(sequence);
   });
   assert(next === ledger.headSequence + 1 || ledger.headSequence === 0, 'ledger scan ended before the head');
+  doubt?.settle();
   return open;
 }
 

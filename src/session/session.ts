@@ -18,10 +18,11 @@ import { allocate, allocatePayment } from '../money/allocation';
 import { validateIin } from '../kz/iin';
 import { CassetteCount } from './cassette';
 import type {
-  AppendResult, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
+  AppendResult, AppendTier, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
   SessionLedger,
 } from './deps';
-import { doubtReasonFrom, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
+import { doubtReasonFrom, DoubtInDevice, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
+import { ESCROW_ROOM_BYTES, SESSION_ROOM_BYTES } from './room';
 import { Screens, type CashInView } from './screens';
 
 export type SessionState =
@@ -75,6 +76,8 @@ export class SessionTask implements Task {
   readonly deadlineMs = 1000;
   readonly cassette: CassetteCount;
   readonly #checkpoint: OpenSessionCheckpoint;
+  /** The doubt whose note the validator may still report: its report is linked, never doubted again. */
+  readonly #doubtInDevice: DoubtInDevice;
   /** The open session as the ledger has it, checkpointed after each of its records. */
   #progress: OpenSession | undefined;
   readonly #o: SessionOptions;
@@ -105,13 +108,18 @@ export class SessionTask implements Task {
   #notice: { text: Parameters<Screens['notice']>[0]; args: readonly (string | number)[]; then: SessionState } | undefined;
   /** Sessions completed since boot, by outcome — for the console and the bench. */
   readonly outcomes: Record<SessionOutcome, number> = { completed: 0, cancelled: 0, timeout: 0, recovered: 0 };
+  /** Promised records a full ledger refused since boot (0 unless the room kept for them ran out). */
+  unrecordedRecords = 0;
+  /** Set when a promised record went unwritten: no cash is taken until a restart. */
+  #cashRefused = false;
 
   constructor(options: SessionOptions) {
     this.#o = options;
     this.#screens = new Screens(options.display);
     this.cassette = new CassetteCount(options.settings);
     this.#checkpoint = new OpenSessionCheckpoint(options.settings);
-    this.#recovering = scanLedger(options.ledger, this.cassette, this.#checkpoint);
+    this.#doubtInDevice = new DoubtInDevice(options.settings);
+    this.#recovering = scanLedger(options.ledger, this.cassette, this.#checkpoint, this.#doubtInDevice);
     this.#progress = this.#recovering;
     this.#enter(this.#recovering === undefined ? 'attract' : 'recovering', options.clock.monotonicMs());
   }
@@ -162,13 +170,16 @@ export class SessionTask implements Task {
     const status = this.#o.devices.acceptor.status();
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
-    if (open.unresolvedEscrowTenge > 0) {
-      this.cassette.addDoubt(this.#appendOrHalt({
-        kind: 'doubt', sessionId: open.sessionId, denominationTenge: open.unresolvedEscrowTenge, reason: doubtReasonFrom(this.#powerUpReport),
-      }));
+    const inDoubtTenge = open.unresolvedEscrowTenge; // the record below settles it in `open`
+    if (inDoubtTenge > 0) {
+      const sequence = this.#promised({
+        kind: 'doubt', sessionId: open.sessionId, denominationTenge: inDoubtTenge, reason: doubtReasonFrom(this.#powerUpReport),
+      });
+      this.#addDoubt(sequence);
+      if (sequence > 0) this.#doubtInDevice.hold(sequence, open.sessionId, inDoubtTenge);
     }
     const split = allocate(open.billTiyn, open.stackedTiyn);
-    this.#appendOrHalt({
+    this.#promised({
       kind: 'session-closed', sessionId: open.sessionId, outcome: 'recovered', depositedTiyn: open.stackedTiyn,
       toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
     });
@@ -275,6 +286,8 @@ export class SessionTask implements Task {
     const language = key === 'F1' ? 'kk' : key === 'F2' ? 'ru' : key === 'F3' ? 'en' : undefined;
     if (language === undefined || !this.#o.config.languages.includes(language)) return;
     this.#language = language;
+    // A ledger that cannot keep a whole session: say so before the customer signs in.
+    if (!this.#roomForSession()) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#enter('method', nowMs);
   }
 
@@ -354,22 +367,13 @@ export class SessionTask implements Task {
       return;
     }
     if (this.#state === 'recovering') return this.#onRecoveryCashEvent(event);
-    if (this.#state !== 'cash-in' && this.#state !== 'finishing') {
-      // Outside a session the acceptor is disabled: a note in escrow goes back; a note the
-      // device says it stacked is in the cassette with no session to credit: reconcile it.
-      if (event.kind === 'escrowed') this.#o.devices.acceptor.returnNote();
-      if (event.kind === 'stacked') {
-        this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
-        this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
-      }
-      return;
-    }
+    if (this.#state !== 'cash-in' && this.#state !== 'finishing') return this.#onCashEventOutside(event);
     this.#lastActivityMs = nowMs;
     switch (event.kind) {
       case 'escrowed': return this.#onEscrowed(event.denominationTenge, nowMs);
       case 'stacked': return this.#onStacked(event.denominationTenge);
       case 'returned':
-        if (this.#escrowTenge > 0) this.#appendOrHalt({ kind: 'note-returned', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge });
+        if (this.#escrowTenge > 0) this.#promised({ kind: 'note-returned', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge });
         this.#escrowTenge = 0;
         return;
       case 'rejected': return this.#showCashIn('noteReturned', [event.reason]);
@@ -381,14 +385,34 @@ export class SessionTask implements Task {
     }
   }
 
+  /**
+   * Outside a session the acceptor is disabled: a note in escrow goes back. A note the device
+   * says it stacked is in the cassette with no session to credit: the one already held as a
+   * doubt (a jam cleared, a cut) is linked to that doubt; any other is sent to reconcile.
+   */
+  #onCashEventOutside(event: CashEvent): void {
+    if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
+    if (event.kind !== 'stacked' && event.kind !== 'returned') return;
+    const doubt = this.#doubtInDevice;
+    const doubtSequence = doubt.sequence;
+    if (doubt.link(event.denominationTenge)) {
+      return this.#o.log.record('session', `${event.denominationTenge} ₸ reported ${event.kind}: already held as a doubt (sequence ${doubtSequence})`);
+    }
+    if (event.kind === 'returned') return;
+    if (event.denominationTenge === 0) return this.#stackedOfUnknownValue(this.#sessionId);
+    this.#addDoubt(this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
+    this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
+  }
+
   /** After a restart, the acceptor's word on the note whose STACK was in doubt settles it. */
   #onRecoveryCashEvent(event: CashEvent): void {
     const open = this.#recovering!;
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
+    if (event.kind === 'stacked' && event.denominationTenge === 0) return this.#stackedOfUnknownValue(open.sessionId);
     if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
     // The open session (#progress is #recovering) follows the record: its totals and its escrow.
-    const sequence = this.#appendOrHalt({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
-    if (event.kind === 'stacked') this.cassette.add(event.denominationTenge, sequence);
+    const sequence = this.#promised({ kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge });
+    if (event.kind === 'stacked' && sequence > 0) this.cassette.add(event.denominationTenge, sequence);
     assert(open.unresolvedEscrowTenge === 0, 'recovery: the note in doubt is settled by the record');
   }
 
@@ -404,9 +428,15 @@ export class SessionTask implements Task {
       acceptor.returnNote();
       return this.#showCashIn('cassetteFull', []);
     }
-    const written = this.#record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge });
+    if (this.#o.ledger.roomBytes() < ESCROW_ROOM_BYTES) {
+      // The ledger could not keep what this note may still need (its outcome, the session's
+      // close, a doubt): the note goes back, and so does every note until the bank frees room.
+      acceptor.returnNote();
+      return this.#showCashIn('ledgerFull', []);
+    }
+    const written = this.#record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge }, 'ordinary');
     if (!written.ok) {
-      // The ledger cannot promise this note: it goes back and the machine stops taking cash.
+      // The flash failed: the note goes back and the machine stops taking cash.
       acceptor.returnNote();
       return this.#finishCashIn(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'cancelled');
     }
@@ -415,17 +445,31 @@ export class SessionTask implements Task {
   }
 
   #onStacked(denominationTenge: number): void {
+    if (denominationTenge === 0) return this.#stackedOfUnknownValue(this.#sessionId);
     // The acceptor stacks on our STACK, after the note-escrowed record; if it ever stacks a note
     // it never showed in escrow, its word is still the truth: the note is in the cassette.
     if (this.#escrowTenge !== denominationTenge) {
       this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
     }
-    const sequence = this.#appendOrHalt({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
+    const sequence = this.#promised({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
     this.#escrowTenge = 0;
+    if (sequence === 0) return; // not recorded (logged): neither counted nor credited, the machine out of service for cash
     this.#notes += 1;
     this.#depositedTiyn += denominationTenge * 100;
     this.cassette.add(denominationTenge, sequence);
     this.#showCashIn(undefined, []);
+  }
+
+  /**
+   * The acceptor stacked a bill its table gives no tenge note for (never enabled: a faulty or
+   * misconfigured device). It is in the cassette, so it is never dropped; it is no money the
+   * machine can name, so it is never credited: one doubt of unknown value (0) for the bank to
+   * reconcile. If a note was in escrow, this report was its outcome.
+   */
+  #stackedOfUnknownValue(sessionId: number): void {
+    this.#escrowTenge = 0;
+    this.#addDoubt(this.#promised({ kind: 'doubt', sessionId, denominationTenge: 0, reason: 'unknown' }));
+    this.#o.log.record('session', 'a bill of no tenge value was stacked: sent to reconcile');
   }
 
   // ----- transitions -----
@@ -476,14 +520,15 @@ export class SessionTask implements Task {
     const account = this.#account;
     assert(account !== undefined, 'cash-in without a customer');
     const acceptor = this.#o.devices.acceptor;
-    if (acceptor.status() !== 'idle') return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
+    if (acceptor.status() !== 'idle' || !this.#roomForSession()) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#sessionId = this.#o.ledger.headSequence + 1; // the opening record's sequence: unique for the device's life
     const opened = this.#record({
       kind: 'session-opened', sessionId: this.#sessionId, method: this.#method, customerId: account.customerId,
       billTiyn: account.bill.billTiyn, wallMs: this.#o.clock.wallMs(),
-    });
+    }, 'ordinary');
     if (!opened.ok) return this.#showNotice('outOfServiceCash', [], 'attract', nowMs);
     assert(opened.sequence === this.#sessionId, 'the session id is the opening record\'s sequence');
+    this.#doubtInDevice.clear(); // the acceptor was idle: no note of an earlier session is left in it
     this.#depositedTiyn = 0;
     this.#notes = 0;
     this.#escrowTenge = 0;
@@ -504,14 +549,18 @@ export class SessionTask implements Task {
     if (this.#escrowTenge > 0) {
       // The acceptor never said what became of the note in escrow: reconcile, never guess.
       const reason = this.#jammedInSession ? 'jam' : 'unknown';
-      this.cassette.addDoubt(this.#appendOrHalt({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason }));
+      const sequence = this.#promised({ kind: 'doubt', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge, reason });
+      this.#addDoubt(sequence);
+      if (sequence > 0) this.#doubtInDevice.hold(sequence, this.#sessionId, this.#escrowTenge);
       this.#escrowTenge = 0;
     }
     const split = allocate(account.bill.billTiyn, this.#depositedTiyn);
-    this.#closedSequence = this.#appendOrHalt({
+    const closed = this.#promised({
       kind: 'session-closed', sessionId: this.#sessionId, outcome, depositedTiyn: this.#depositedTiyn,
       toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
     });
+    // Unwritten (logged), the session stays open in the ledger and the next boot closes it: never "credited" before that.
+    this.#closedSequence = closed > 0 ? closed : Number.MAX_SAFE_INTEGER;
     this.outcomes[outcome] += 1;
     if (this.#depositedTiyn === 0) return this.#showNotice('nothingDeposited', [], 'attract', nowMs);
     this.#enter('crediting', nowMs);
@@ -528,21 +577,47 @@ export class SessionTask implements Task {
     this.#enter('notice', nowMs);
   }
 
-  /** Writes a record the money path cannot go on without; a ledger that refuses it stops the machine. */
-  #appendOrHalt(record: LedgerRecord): number {
-    const written = this.#record(record);
-    assert(written.ok, `ledger refused a ${record.kind} record: ${written.ok ? '' : written.error}`);
-    return written.sequence;
+  /**
+   * Writes a record the session promised (its room was checked before the session opened or the
+   * note was escrowed); returns its sequence. A broken flash stops the machine (an assertion);
+   * a full ledger never does: should a promise ever outrun the room kept for it, the record is
+   * logged as unwritten, counted, and the machine takes no more cash until a restart.
+   */
+  #promised(record: LedgerRecord): number {
+    const written = this.#record(record, 'promised');
+    if (written.ok) return written.sequence;
+    assert(written.error === 'full', `ledger refused a ${record.kind} record: ${written.error}`);
+    this.unrecordedRecords += 1;
+    this.#cashRefused = true;
+    const session = 'sessionId' in record ? ` of session ${record.sessionId}` : '';
+    this.#o.log.record('ledger', `FULL: ${record.kind}${session} not recorded; no more cash taken until a restart`);
+    return 0;
   }
 
-  /** Appends a record and keeps the open session's checkpoint in step with the ledger. */
-  #record(record: LedgerRecord): AppendResult {
-    const written = this.#o.ledger.append(record);
+  /** A doubt record's note counts apart in the cassette; an unwritten one (sequence 0) does not count. */
+  #addDoubt(sequence: number): void {
+    if (sequence > 0) this.cassette.addDoubt(sequence);
+  }
+
+  /** Whether a customer may start: the ledger has room for a whole session's worst case. */
+  #roomForSession(): boolean {
+    return !this.#cashRefused && this.#o.ledger.roomBytes() >= SESSION_ROOM_BYTES;
+  }
+
+  /**
+   * Appends a record and keeps the open session's checkpoint in step with the ledger — except
+   * for note-escrowed: between it and STACK only the ledger append belongs (a Settings write is
+   * NVS on the board, which may stall the flash cache while the validator waits). The boot scan
+   * replays the records after the checkpoint, and note-escrowed stays in the ring's head sector
+   * until the note's outcome record moves the checkpoint past it, once the note is safe.
+   */
+  #record(record: LedgerRecord, tier: AppendTier): AppendResult {
+    const written = this.#o.ledger.append(record, tier);
     if (!written.ok) return written;
     const wasOpen = this.#progress !== undefined;
     this.#progress = followSession(this.#progress, record);
-    if (this.#progress !== undefined) this.#checkpoint.save(this.#progress, written.sequence);
-    else if (wasOpen) this.#checkpoint.clear();
+    if (this.#progress !== undefined && record.kind !== 'note-escrowed') this.#checkpoint.save(this.#progress, written.sequence);
+    else if (this.#progress === undefined && wasOpen) this.#checkpoint.clear();
     return written;
   }
 

@@ -55,6 +55,11 @@ export const TEXTS = Object.freeze({
   noteReturned: { kk: 'Банкнота қайтарылды: {0}', ru: 'Купюра возвращена: {0}', en: 'Note returned: {0}' },
   limitReached: { kk: 'Шекке жетті — банкнота қайтарылды', ru: 'Достигнут лимит — купюра возвращена', en: 'Limit reached — the note was returned' },
   cassetteFull: { kk: 'Кассета толы — банкнота қайтарылды', ru: 'Кассета заполнена — купюра возвращена', en: 'The cassette is full — the note was returned' },
+  ledgerFull: {
+    kk: 'Банкомат қазір басқа банкнота қабылдай алмайды — банкнота қайтарылды. Аяқтау — ENTER',
+    ru: 'Банкомат сейчас не может принять больше купюр — купюра возвращена. Завершить — ENTER',
+    en: 'The machine cannot take more notes now — the note was returned. ENTER to finish',
+  },
   deviceFault: {
     kk: 'Құрылғы ақаулығы. Салынған {0} есепке алынады',
     ru: 'Неисправность устройства. Внесённые {0} будут зачислены',

@@ -11,6 +11,7 @@ class ManualClock implements Clock {
 
 /** An HTTPS port whose replies the test gives by hand; one request at a time, like the real one. */
 class HandHttps implements HttpsClient {
+  readonly requestBodyBytesMax = 4096;
   readonly requests: HttpsRequest[] = [];
   #onDone: ((result: HttpsResult) => void) | undefined = undefined;
 

@@ -6,6 +6,8 @@ import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, Outbox } from '../.
 import { appendSession, MemoryLedger } from '../../tools/bank/memory-ledger';
 
 class HandLane implements DepositLane {
+  /** The board's bank worker sends at most 4 096 bytes (hal/moddable/bank-protocol.ts). */
+  readonly depositBodyBytesMax = 4096;
   readonly bodies: string[] = [];
   #onDone: ((result: HttpsResult) => void) | undefined = undefined;
 
@@ -172,6 +174,59 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(behind.lane.bodies.length, 2, 'nothing sent that would leave a hole');
   });
 
+  it('refuses an ack beyond the batch it answers as a bank anomaly: counted, logged, never recorded; sends on before believing it', () => {
+    const ledger = new MemoryLedger();
+    const lane = new HandLane();
+    const logged: string[] = [];
+    const outbox = new Outbox(ledger, lane, new SeededRandom(7), 'ATM-ALA-0001', { log: { record: (source, text) => logged.push(`${source}: ${text}`) } });
+    appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4
+    outbox.poll(0);
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, 4]);
+    appendSession(ledger, 5, 'c-b', 0, [10000, 10000]); // 5..10: two notes, 20 000 ₸, never sent
+    lane.ack(10);
+    assert.equal(ledger.ackedSequence, 0, 'records 5..10 were never sent: the ack is not written');
+    assert.equal(ledger.headSequence, 10, 'no bank-ack record');
+    assert.equal(outbox.bankHoldsSequence, 0);
+    assert.equal(outbox.lastError, 'bank-ahead');
+    assert.equal(outbox.bankAnomalies, 1);
+    assert.equal(outbox.lastAnomaly, 'bank acknowledged 10 for batch 1..4: not recorded');
+    assert.deepEqual(logged, ['bank: anomaly: bank acknowledged 10 for batch 1..4: not recorded']);
+    outbox.poll(BACKOFF_MAX_MS);
+    const next = lane.batch(1);
+    assert.deepEqual([next.fromSequence, next.toSequence, next.records[0].sequence], [5, 10, 5], 'the records the claim covers go before it is believed');
+    lane.ack(10);
+    assert.equal(ledger.ackedSequence, 10, 'every record up to 10 has now been sent: the ack stands');
+    assert.equal(outbox.bankAnomalies, 1);
+  });
+
+  it('after a lie at the ledger\'s head, sends the same batch again and takes the honest reply', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4, the head
+    outbox.poll(0);
+    lane.ack(9);
+    assert.equal(outbox.lastError, 'bank-ahead');
+    outbox.poll(BACKOFF_MAX_MS);
+    assert.equal(lane.bodies[1], lane.bodies[0], 'nothing beyond the head to walk on to: the batch goes again');
+    lane.ack(4);
+    assert.equal(ledger.ackedSequence, 4);
+    assert.equal(outbox.bankAnomalies, 1);
+  });
+
+  it('refuses an ack that names another ATM, and sends the same batch again', () => {
+    const { ledger, lane, outbox } = setup();
+    appendSession(ledger, 1, 'c-a', 0, [5000]);
+    outbox.poll(0);
+    lane.reply({ ok: true, status: 200, body: '{"atmId":"ATM-ALA-0002","ackedSequence":4}' });
+    assert.equal(ledger.ackedSequence, 0);
+    assert.equal(outbox.lastError, 'wrong-atm');
+    assert.equal(outbox.bankAnomalies, 1);
+    assert.equal(outbox.lastAnomaly, 'bank acknowledged 4 for ATM ATM-ALA-0002, not this one: not recorded');
+    outbox.poll(BACKOFF_MAX_MS);
+    assert.equal(lane.bodies[1], lane.bodies[0]);
+    lane.reply({ ok: true, status: 200, body: '{"atmId":"ATM-ALA-0001","ackedSequence":4}' });
+    assert.equal(ledger.ackedSequence, 4, 'a reply naming this ATM is taken');
+  });
+
   it('keeps the bank\'s ack when the ledger cannot write it, retries the write, and does not resend', () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [200]);
@@ -186,6 +241,37 @@ describe('outbox (ledger → bank, exactly once)', () => {
     outbox.poll(200);
     assert.equal(ledger.ackedSequence, 4);
     assert.equal(lane.bodies.length, 1);
+  });
+
+  it('cuts batches to the link\'s body limit: sixteen short sessions in a row reach a board that sends 4 096 bytes at most', () => {
+    // Each session opened and cancelled: two records of ~140 bytes; 32 of them made a 4 369-byte
+    // body that the board's bank worker refuses ('too-large'), and the outbox resent it forever.
+    const { ledger, lane, outbox } = setup();
+    for (let session = 0; session < 16; session++) {
+      const sessionId = ledger.headSequence + 1;
+      ledger.append({ kind: 'session-opened', sessionId, method: 'palm', customerId: 'c-aigerim-baimukhanbetova', billTiyn: 1_500_000, wallMs: 1_764_151_240_123 });
+      ledger.append({ kind: 'session-closed', sessionId, outcome: 'cancelled', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 });
+    }
+    let stored = 0;
+    for (let nowMs = 0; nowMs < 10 * BACKOFF_MAX_MS && ledger.ackedSequence < 32; nowMs += 100) {
+      outbox.poll(nowMs);
+      if (!lane.inFlight) continue;
+      const body = lane.bodies[lane.bodies.length - 1];
+      if (body.length > lane.depositBodyBytesMax) {
+        lane.reply({ ok: false, failure: 'too-large', detail: 'request body over 4096 bytes' }); // as the board answers
+        continue;
+      }
+      stored = Math.max(stored, JSON.parse(body).toSequence);
+      lane.ack(stored);
+    }
+    assert.ok(ledger.ackedSequence >= 32, `synced through ${ledger.ackedSequence}; bodies ${lane.bodies.map((body) => body.length).join(', ')}`);
+    assert.ok(lane.bodies.every((body) => body.length <= 4096));
+    // Each batch is the longest run of records that fits: the next record would have passed the limit.
+    const first = lane.batch(0);
+    const nextRecord = `,{"sequence":${first.toSequence + 1},${JSON.stringify(ledger.records[first.toSequence]).slice(1)}`;
+    const grown = lane.bodies[0].replace(`"toSequence":${first.toSequence},`, `"toSequence":${first.toSequence + 1},`).replace(/]}$/, `${nextRecord}]}`);
+    assert.ok(grown.length > 4096, `batch 1 is ${lane.bodies[0].length} bytes and could have taken record ${first.toSequence + 1}`);
+    assert.deepEqual(JSON.parse(grown).records.length, first.records.length + 1, 'the grown body is the next batch the outbox refused to make');
   });
 
   it('starts a batch only while the firmware allows it (no cash session on the serial lines)', () => {

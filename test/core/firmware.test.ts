@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startFirmware } from '../../src/firmware';
 import { makeSimBoard } from '../../hal/sim/board';
+import type { HttpsRequest } from '../../hal/ports';
 
 function typeLine(sim: ReturnType<typeof makeSimBoard>, text: string): void {
   const bytes = new Uint8Array(text.length);
@@ -70,5 +71,27 @@ describe('simulated board without a bank', () => {
     assert.deepEqual(results, []);
     sim.world.runFor(1);
     assert.deepEqual(results, ['connect']);
+  });
+});
+
+describe('simulated bank link: the board\'s request cap', () => {
+  it('refuses a body over 4 096 bytes as too-large on a later step, unsent; 4 096 bytes (UTF-8) go', () => {
+    const seen: number[] = [];
+    const sim = makeSimBoard({ bank: (request) => { seen.push(request.body?.length ?? 0); return { status: 200, body: '{}' }; } });
+    const link = sim.bankLink!;
+    assert.equal(link.requestBodyBytesMax, 4096);
+    const post = (body: string) => {
+      const results: string[] = [];
+      const request: HttpsRequest = { method: 'POST', path: '/v1/deposits', body, timeoutMs: 5_000 };
+      assert.equal(link.request(request, (result) => results.push(result.ok ? `ok ${result.status}` : result.failure)), true);
+      assert.deepEqual(results, [], 'never answered inside request()');
+      sim.world.runFor(1_000);
+      return results;
+    };
+    assert.deepEqual(post('x'.repeat(4097)), ['too-large']);
+    assert.deepEqual(post(`${'x'.repeat(4094)}₸`.slice(0, 4094) + 'é'), ['ok 200'], '4 094 ASCII + a 2-byte character = 4 096 bytes');
+    assert.deepEqual(post(`${'x'.repeat(4094)}₸`), ['too-large'], '4 094 ASCII + a 3-byte character = 4 097 bytes');
+    assert.deepEqual(seen, [4095], 'only the body within the cap reached the bank');
+    assert.equal(link.counts.tooLarge, 2);
   });
 });

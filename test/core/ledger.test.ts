@@ -3,7 +3,8 @@ import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import { crc32 } from '../../src/ledger/crc32';
 import { encodeHeader, HEADER_BYTES, parseHeader, SectorHeader } from '../../src/ledger/format';
-import { ACK_RESERVE_BYTES, Ledger } from '../../src/ledger/ledger';
+import { ACK_LAST_BYTES, ACK_RESERVE_BYTES, BANK_ACK_RECORD_BYTES, Ledger } from '../../src/ledger/ledger';
+import { DOUBT_RECORD_BYTES, ESCROW_ROOM_BYTES, NOTE_RECORD_BYTES, SESSION_CLOSED_BYTES_MAX, SESSION_ROOM_BYTES } from '../../src/session/room';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { encodeRecord, payloadBytes, RECORD_SIZE_MAX, sameRecord } from '../../src/ledger/records';
 import { makeWorkload } from '../../tools/ledger/workload';
@@ -175,14 +176,85 @@ describe('ledger: append, read, mount', () => {
     assert.equal(remounted.ackedSequence, head);
   });
 
-  it('keeps room for acknowledgements across several restarts while full', () => {
+  it('restarts that append nothing cost no room: after fifty of them the bank\'s acknowledgement still frees the ring', () => {
     const flash = new NorFlashEmulator(TWO_SECTORS);
     let ledger = Ledger.mount(flash);
     fill(ledger, 500);
-    for (let restart = 0; restart < 4; restart++) ledger = Ledger.mount(flash);
-    assert.equal(ledger.append(note(1)).ok, false);
-    assert.ok(ACK_RESERVE_BYTES >= 4 * 64 + 12);
-    assert.equal(ledger.acknowledge(ledger.headSequence).ok, true);
+    const head = ledger.headSequence;
+    assert.ok(ledger.roomBytes() < 13, `room ${ledger.roomBytes()}`);
+    ledger = Ledger.mount(flash);
+    // How many promised records a copy of the flash takes after one restart...
+    const copy = Ledger.mount(new NorFlashEmulator(TWO_SECTORS, flash.bytes.slice()));
+    let promisedAfterOne = 0;
+    while (copy.append(note(2), 'promised').ok) promisedAfterOne++;
+    assert.ok(promisedAfterOne > 20);
+    const before = flash.bytesProgrammed;
+    for (let restart = 0; restart < 50; restart++) ledger = Ledger.mount(flash);
+    assert.equal(flash.bytesProgrammed - before, 50 * (HEADER_BYTES + 1), 'each mount re-programs the head header and the last commit mark, nothing more');
+    // ...and after fifty more: the same.
+    const again = Ledger.mount(new NorFlashEmulator(TWO_SECTORS, flash.bytes.slice()));
+    let promisedAfterFifty = 0;
+    while (again.append(note(2), 'promised').ok) promisedAfterFifty++;
+    assert.equal(promisedAfterFifty, promisedAfterOne);
+    assert.deepEqual(ledger.append(note(1)), { ok: false, error: 'full' });
+    assert.deepEqual(ledger.acknowledge(head), { ok: true, sequence: head + 1 });
+    ledger.maintain();
+    assert.equal(fill(ledger, 20).length, 20, 'the ring moved on');
+    assert.equal(Ledger.mount(flash).headSequence, head + 21);
+  });
+
+  it('keeps the full ledger\'s last bytes in tiers: ordinary, promised, acknowledgements, and the ack that frees the ring', () => {
+    const flash = new NorFlashEmulator(TWO_SECTORS);
+    const ledger = Ledger.mount(flash);
+    fill(ledger, 500); // ordinary appends stop ACK_RESERVE_BYTES short of the head sector's end
+    const sectorBytes = TWO_SECTORS.sectorSizeBytes;
+    const freeAfterOrdinary = () => ledger.roomBytes() + ACK_RESERVE_BYTES;
+    const ordinaryFree = freeAfterOrdinary();
+    assert.ok(ordinaryFree >= ACK_RESERVE_BYTES && ordinaryFree < ACK_RESERVE_BYTES + 13);
+    // Promised records go on down to ACK_LAST_BYTES (the next boot's zap and one bank-ack).
+    let promised = 0;
+    while (ledger.append(note(2), 'promised').ok) promised++;
+    assert.equal(promised, Math.floor((ordinaryFree - ACK_LAST_BYTES) / 13));
+    const headAfterPromised = ledger.headSequence;
+    const free = ordinaryFree - promised * 13;
+    assert.ok(free >= ACK_LAST_BYTES && free < ACK_LAST_BYTES + 13);
+    assert.equal(ledger.roomBytes(), 0);
+    // An acknowledgement that leaves the sector after the head blocked stops at ACK_LAST_BYTES too.
+    const tailLast = ledger.tailSequence + 10; // the tail sector holds more than ten records
+    let acks = 0;
+    while (ledger.acknowledge(acks + 1).ok && acks < 100) acks++;
+    assert.equal(acks, Math.floor((free - ACK_LAST_BYTES) / BANK_ACK_RECORD_BYTES));
+    assert.ok(acks + 1 < tailLast, 'none of them reached the end of the tail sector');
+    // The one that makes the blocking sector reclaimable may take the very last bytes.
+    assert.equal(ledger.acknowledge(headAfterPromised).ok, true);
+    ledger.maintain();
+    assert.equal(fill(ledger, 5).length, 5);
+    assert.ok(sectorBytes > ACK_RESERVE_BYTES + ACK_LAST_BYTES);
+  });
+
+  it('reports the room for ordinary records: a sector less the reserve while the ring can move on, else the head\'s rest', () => {
+    const ledger = Ledger.mount(new NorFlashEmulator(TWO_SECTORS));
+    assert.equal(ledger.roomBytes(), TWO_SECTORS.sectorSizeBytes - HEADER_BYTES - ACK_RESERVE_BYTES);
+    fill(ledger, 100); // into the second sector: the first holds unacknowledged records
+    const used = (ledger.locate(ledger.headSequence) % TWO_SECTORS.sectorSizeBytes) + 13;
+    assert.equal(ledger.roomBytes(), TWO_SECTORS.sectorSizeBytes - used - ACK_RESERVE_BYTES);
+    const room = ledger.roomBytes();
+    assert.ok(ledger.append(note(3)).ok);
+    assert.equal(ledger.roomBytes(), room - 13);
+    ledger.acknowledge(ledger.headSequence);
+    assert.equal(ledger.roomBytes(), TWO_SECTORS.sectorSizeBytes - HEADER_BYTES - ACK_RESERVE_BYTES, 'acknowledged: the ring can move on');
+  });
+
+  it('the session\'s room sums are the records\' largest sizes on flash', () => {
+    const into = new Uint8Array(RECORD_SIZE_MAX);
+    const big = Number.MAX_SAFE_INTEGER;
+    assert.equal(encodeRecord({ kind: 'session-closed', sessionId: 0xffffffff, outcome: 'recovered', depositedTiyn: big, toBillTiyn: 2 ** 52, toNextTiyn: big - 2 ** 52 }, 1, into), SESSION_CLOSED_BYTES_MAX);
+    assert.equal(encodeRecord({ kind: 'note-escrowed', sessionId: 0xffffffff, denominationTenge: 20000 }, 1, into), NOTE_RECORD_BYTES);
+    assert.equal(encodeRecord({ kind: 'doubt', sessionId: 0xffffffff, denominationTenge: 20000, reason: 'unknown' }, 1, into), DOUBT_RECORD_BYTES);
+    assert.equal(encodeRecord({ kind: 'bank-ack', ackedSequence: 0xffffffff }, 1, into), BANK_ACK_RECORD_BYTES);
+    const opened = encodeRecord({ kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'x'.repeat(24), billTiyn: big, wallMs: 1 }, 1, into);
+    assert.equal(opened, RECORD_SIZE_MAX);
+    assert.equal(SESSION_ROOM_BYTES, RECORD_SIZE_MAX + ESCROW_ROOM_BYTES);
   });
 
   it('erases ahead of need in maintain(), never on an append when maintain keeps up', () => {

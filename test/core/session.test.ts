@@ -3,9 +3,10 @@
 // bank behind the simulated network. Values are read from the screen's fields, not its text.
 import assert from 'node:assert/strict';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
-import type { Key, Screen, Settings } from '../../hal/ports';
+import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
+import { CriticalPathProbe } from '../../tools/sim/critical-path';
 import { SimMachine } from '../../tools/sim/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
@@ -162,6 +163,20 @@ describe('customer session on the simulated machine', () => {
     press(expired, 'F3', 'F2');
     expired.bank.qrState = 'expired';
     waitForScreen(expired, 'qrExpired');
+  });
+
+  it('writes nothing to Settings on a note\'s critical path: only the ledger append lies between escrow and STACK', () => {
+    const r = rig();
+    const probe = new CriticalPathProbe(r.machine);
+    signInByIin(r);
+    press(r, 'enter');
+    waitForScreen(r, 'insert-notes');
+    feedNotes(r, [5000, 1000, 200, 10000, 2000]);
+    assert.equal(probe.settingsWrites, 0, `${probe.settingsWrites} Settings writes while the validator held one of 5 notes in escrow or stacked it`);
+    // The checkpoints still move with the notes, after each is safe: a restart finds the session and the cassette.
+    press(r, 'enter');
+    r.machine.runUntil(() => screen(r).fields.message === 'credited', 30_000);
+    assert.equal(r.machine.firmware!.session.cassette.notes, 5);
   });
 
   it('tells the customer the bank cannot be reached, and takes no cash', () => {
@@ -325,5 +340,31 @@ describe('the console reads the real machine after a session', () => {
       if (record.kind === 'cassette-collected') collections.push(record.amountTiyn);
     });
     assert.deepEqual(collections, [2_000_000]);
+  });
+
+  it('a bank that acknowledges beyond what it was sent: refused, and the console\'s sync and log say so', () => {
+    const bank = new MiniBank();
+    let lies = 1;
+    const lying = (request: HttpsRequest) => {
+      const reply = bank.handler(request);
+      if (request.path !== '/v1/deposits' || reply.status !== 200 || lies === 0) return reply;
+      lies -= 1;
+      return { status: 200, body: JSON.stringify({ ackedSequence: JSON.parse(reply.body).ackedSequence + 40 }) };
+    };
+    const machine = new SimMachine({ seed: 1, bank: lying, provision: provisionBenchSecrets });
+    const r: Rig = { machine, bank };
+    signInByIin(r);
+    press(r, 'enter');
+    waitForScreen(r, 'insert-notes');
+    feedNotes(r, [5000]);
+    press(r, 'enter');
+    r.machine.runUntil(() => screen(r).fields.message === 'credited', 60_000);
+    const firmware = r.machine.firmware!;
+    assert.equal(firmware.outbox.bankAnomalies, 1);
+    assert.ok(firmware.ledger.ackedSequence <= bank.storedSequence, `ack ${firmware.ledger.ackedSequence}, the bank holds ${bank.storedSequence}`);
+    const wire = new ConsoleWire(r.machine.sim);
+    wire.login('engineer');
+    assert.match(wire.command('sync'), /\nBANK ANOMALIES 1, not recorded; last: bank acknowledged \d+ for batch 1\.\.\d+: not recorded$/);
+    assert.match(wire.command('log'), /anomaly: bank acknowledged \d+ for batch 1\.\.\d+: not recorded/);
   });
 });

@@ -56,7 +56,8 @@ describe('reference bank server (tools/bank)', function () {
   };
   const open = async () => {
     bank = await startBankServer({ dataDir, port: 0, nowMs: () => clockMs });
-    device = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...testCertificate(ATM) });
+    // A larger request cap than the board's, so the server's own 413 can be seen.
+    device = new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, requestBodyBytesMax: 64 * 1024, ...testCertificate(ATM) });
   };
   const shut = async () => {
     device.close();

@@ -86,6 +86,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     const bank = await inProcessBank();
     let replays = 0;
     const rig = rigFor(bank.url, bank.caPem, (inner) => ({
+      requestBodyBytesMax: inner.requestBodyBytesMax,
       past: [] as HttpsRequest[],
       request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
         if (request.path !== '/v1/deposits') return inner.request(request, onDone);
@@ -101,7 +102,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
         if (stale === undefined) return real();
         return inner.request(stale, () => { replays++; real(); });
       },
-    } as HttpsClient & { past: HttpsRequest[] }));
+    } satisfies HttpsClient & { past: HttpsRequest[] }));
     const totalTiyn = fillLedger(rig.ledger, 16, 31);
     await rig.syncAll(10_000);
     assert.ok(replays >= 4);

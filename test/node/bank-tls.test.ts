@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { NodeHttpsClient } from '../../hal/node/https-client';
+import { NodeHttpsClient, REQUEST_BODY_BYTES_MAX_DEFAULT } from '../../hal/node/https-client';
+import { REQUEST_BODY_BYTES_MAX } from '../../hal/moddable/bank-protocol';
+import { BOARD_REQUEST_BODY_BYTES_MAX } from '../../hal/sim/bank-link';
 import { loadOrCreatePki } from '../../tools/bank/pki';
 import { startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
@@ -125,6 +127,20 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
     const small = client({ ...testCertificate(ATM), responseBytesMax: 64 });
     const result = await requestOnce(small, 'POST', '/v1/authorise', AUTHORISE_FAQ);
     assert.deepEqual(result.ok ? 'served' : result.failure, 'too-large');
+  });
+
+  it('caps the request as the board does: a body over 4 096 bytes is "too-large" and never sent', async () => {
+    const device = client(testCertificate(ATM));
+    assert.equal(device.requestBodyBytesMax, REQUEST_BODY_BYTES_MAX);
+    const served = await requestOnce(device, 'POST', '/v1/authorise', { ...AUTHORISE_FAQ, pad: 'x'.repeat(4096 - 80) });
+    assert.equal(served.ok, true, 'a body within the cap goes (the bank answers it)');
+    const refused = await requestOnce(device, 'POST', '/v1/authorise', { ...AUTHORISE_FAQ, pad: 'x'.repeat(4096) });
+    assert.deepEqual(refused.ok ? 'served' : refused.failure, 'too-large');
+  });
+
+  it('the simulated link and the Node client cap request bodies where the board does', () => {
+    assert.equal(BOARD_REQUEST_BODY_BYTES_MAX, REQUEST_BODY_BYTES_MAX);
+    assert.equal(REQUEST_BODY_BYTES_MAX_DEFAULT, REQUEST_BODY_BYTES_MAX);
   });
 
   it('times out a request the bank never answers, and refuses a second request while one is in flight', async () => {

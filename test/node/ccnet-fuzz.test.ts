@@ -183,7 +183,8 @@ describe('CCNET fuzz', function () {
       if (driver.status() === 'idle') driver.cashInStart();
     }
     assert.ok(events > 1000 && escrowed > 100, `the fuzz reached the note states (${events} events, ${escrowed} escrowed)`);
-    const carried = stackedCarried.map((billType) => TENGE_OF_TYPE.get(billType)).filter((tenge) => tenge !== undefined);
+    // A stacked bill of a type the table gives no tenge note for is told too, of unknown value (0).
+    const carried = stackedCarried.filter((billType) => billType < 24).map((billType) => TENGE_OF_TYPE.get(billType) ?? 0);
     assert.ok(stacked.length <= carried.length, `${stacked.length} stacked reported, ${carried.length} carried`);
     const remaining = carried.slice();
     for (const tenge of stacked) {

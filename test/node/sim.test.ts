@@ -39,6 +39,14 @@ describe('whole-machine simulation (npm run sim)', function () {
     assert.ok(summary.creditedScreens >= 100, `only ${summary.creditedScreens} "credited" screens checked`);
     assert.ok(summary.doubts > 0, 'no note ever went to the bank as a doubt: the stacking faults never bit');
     assert.ok(summary.boots > CI_SEEDS * 1.2, `only ${summary.boots} boots: power cuts never landed`);
+    // The money path's harder faults bit (issue 15): a full ledger refused cash, lying acks were refused,
+    // the request cap cut batches — and never a body the board could not send, never a promised record lost.
+    const money = summary.money;
+    assert.ok(money.sessionsRefusedLedgerFull + money.notesReturnedLedgerFull > 0, 'the ledger never filled');
+    assert.ok(money.bankAnomaliesRefused > 0, 'no lying ack was refused');
+    assert.ok(money.batchesCutAtCap > 0, 'no batch was cut at the request cap');
+    assert.equal(money.bodiesRefusedTooLarge, 0, 'a batch over the link\'s cap');
+    assert.equal(money.unrecordedRecords, 0, 'a promised record refused by a full ledger');
   });
 
   it('replays a seed exactly: the same seed gives the same run', () => {

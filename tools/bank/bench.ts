@@ -1,7 +1,8 @@
 // The bank link's numbers for `npm run bench` (the coordinator calls measureBankLink()):
 // ledger records synced per second over loopback HTTPS (the firmware's Outbox and
-// BankClient on the Node HTTPS port against the reference bank, batches of
-// BATCH_RECORDS_MAX), and HTTPS round trips per customer session, counted by the client.
+// BankClient on the Node HTTPS port against the reference bank, batches of at most
+// BATCH_RECORDS_MAX records and the board's 4 096-byte request cap), and HTTPS round trips
+// per customer session, counted by the client.
 // Alone: node -r ts-node/register/transpile-only tools/bank/bench.ts
 import { performance } from 'node:perf_hooks';
 import { BATCH_RECORDS_MAX } from '../../src/bank/outbox';
@@ -45,6 +46,8 @@ export async function measureBankLink(options: { sessions?: number } = {}): Prom
   const sessions = options.sessions ?? 200;
   const dataDir = freshDataDir();
   const bank = await startBankServer({ dataDir, port: 0 });
+  // The bank serves only the ATMs it knows (issue 15, item 9).
+  for (const atmId of [ATM, 'ATM-BENCH-IIN', 'ATM-BENCH-QR']) bank.registerAtm(atmId);
   const device = testCertificate(ATM);
   try {
     // Throughput: a backlog of sessions, 1..7 notes each, drained by the outbox.

@@ -151,6 +151,7 @@ async function machineRun({ metered }) {
       afterSessions.push(await run.liveSlots());
     }
     return {
+      criticalPathSettingsWrites: tracker.state.criticalPathSettingsWrites,
       engine, bundle, board, rest, afterBoot, afterShort, afterLong, afterSessions,
       idleComputePerTick: (idle.compute - control) / IDLE_TICKS_SHORT,
       firmwareIdleComputePerTick: firmwareIdle / IDLE_TICKS_SHORT,
@@ -290,6 +291,9 @@ export async function measureMachineBudget() {
         undefined, `waiting on insert-notes: ${round(firmwareSession.waitingFirmwarePerTick, 1)} per tick`),
       row('compute.note.machine.first', 'compute per note, whole machine, first note', session.notes[0].compute, 'XS compute',
         undefined, `above waiting: ${group(round(session.notes[0].aboveWaiting))}; note ${noteCount}: ${group(plain.sessions[SESSIONS - 1].notes[SESSION_NOTES.length - 1].compute)}`),
+      row('settings.note.criticalPath', 'Settings writes per note on the critical path (while in escrow or stacking)',
+        round(plain.criticalPathSettingsWrites / noteCount, 2), 'writes', '0',
+        `${plain.criticalPathSettingsWrites} in ${noteCount} notes; NVS on the board: a write may erase a page and stall the flash cache`),
       row('compute.session.firmware', 'compute per customer session, firmware (first session)', round(firmwareSession.firmware), 'XS compute',
         undefined, `language key → back at attract, bank synced: ${round(session.durationMs / 1000, 1)} s virtual`),
       row('compute.session.machine', 'compute per customer session, whole machine', round(session.compute), 'XS compute'),

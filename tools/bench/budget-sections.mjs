@@ -106,7 +106,7 @@ export async function measureBank() {
     id: 'bank',
     title: 'Bank link over loopback HTTPS',
     workload: `the firmware's Outbox and BankClient on the Node HTTPS port (mutual TLS) against the reference bank (SQLite), ` +
-      `${BANK_SESSIONS} sessions of 1..7 notes drained in batches of ${numbers.batchRecordsMax}; round trips counted by the client ` +
+      `${BANK_SESSIONS} sessions of 1..7 notes drained in batches of at most ${numbers.batchRecordsMax} records and 4 096 bytes (the board's request cap); round trips counted by the client ` +
       `for one IIN session and one QR session of 3 notes (tools/bank/bench.ts); wall-clock, this machine`,
     rows: [
       row('bank.recordsPerSecond', `ledger records synced per second (${numbers.recordsSynced} records)`, numbers.recordsPerSecond, 'records/s'),

@@ -97,9 +97,11 @@ async function openValidator(realPath: string | undefined): Promise<ValidatorCon
 class SwitchableHttps implements HttpsClient {
   up = true;
   readonly inner: NodeHttpsClient;
+  readonly requestBodyBytesMax: number;
 
   constructor(inner: NodeHttpsClient) {
     this.inner = inner;
+    this.requestBodyBytesMax = inner.requestBodyBytesMax;
   }
 
   request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {

@@ -12,6 +12,7 @@ import { SoftCrypto } from '../../hal/sim/peripherals';
 import { SimTicker } from '../../hal/sim/world';
 import { STATE_ESCROW } from '../../src/cash/ccnet-codec';
 import { provisionBenchSecrets } from '../console/bench-secrets';
+import { CriticalPathProbe } from '../sim/critical-path';
 import { SimMachine } from '../sim/machine';
 
 /** The customer the bench bank knows: bill 15 000 ₸ (the product's FAQ example). */
@@ -54,6 +55,8 @@ function provision(settings: Settings): void {
 const boardOptions: SimBoardOptions = { seed: SEED, bank: bankHandler };
 let boardAlone: SimBoard | undefined;
 let machine: SimMachine | undefined;
+/** Settings writes on each note's critical path (issue 15: NVS off the path between escrow and STACK). */
+let criticalPath: CriticalPathProbe | undefined;
 let reached = false;
 // Where the note in flight is: the validator's command count when it first held the note in
 // escrow (-1 before), and the cassette count before the note.
@@ -175,6 +178,7 @@ function meterFirmware(): void {
   /** Powers the machine on: startFirmware on a fresh simulated board (the loop starts at the next tick). */
   boot(): void {
     machine = new SimMachine({ ...boardOptions, provision });
+    criticalPath = new CriticalPathProbe(machine);
   },
   /** Runs the machine until `condition` holds or `sliceMs` of virtual time pass. */
   until(condition: string, sliceMs: number): void {
@@ -208,6 +212,7 @@ function meterFirmware(): void {
       ledgerHead: firmware?.ledger.headSequence ?? 0, bankStored: storedSequence,
       halt: firmware?.scheduler.halt?.message ?? '',
       firmwareCompute: meter.firmware - meter.ports, portCompute: meter.ports,
+      criticalPathSettingsWrites: criticalPath?.settingsWrites ?? 0,
     };
     const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;
     send(new TextEncoder().encode(JSON.stringify(state)).buffer as ArrayBuffer);

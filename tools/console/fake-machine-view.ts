@@ -59,7 +59,7 @@ export class FakeMachineView implements MachineView {
   }
 
   syncStatus(): SyncStatus {
-    return { queuedRecords: 2, inFlight: this.syncInFlight, ackedSequence: 3, lastError: `tls: bad certificate for token ${FAKE_TOKEN}`, lastAttemptWallMs: 1_764_151_240_000, nextAttemptInMs: 30_000 };
+    return { queuedRecords: 2, inFlight: this.syncInFlight, ackedSequence: 3, lastError: `tls: bad certificate for token ${FAKE_TOKEN}`, lastAttemptWallMs: 1_764_151_240_000, nextAttemptInMs: 30_000, bankAnomalies: 0, lastAnomaly: '' };
   }
 
   syncNow(): SyncNowResult {

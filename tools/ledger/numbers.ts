@@ -116,6 +116,6 @@ export function formatLedgerNumbers(numbers: LedgerNumbers): [string, string][] 
     ['erases on an append (critical path)', String(numbers.erasesOnAppend)],
     ['flash busy time per note', `${numbers.flashBusyMsPerNote.toFixed(2)} ms (${TYPICAL_TIMINGS.pageProgramMs} ms/page program, ${TYPICAL_TIMINGS.sectorEraseMs} ms/erase)`],
     ['mount of a full partition: bytes read', `${numbers.fullMountBytesRead} of ${numbers.partitionBytes} (${numbers.fullMountRecords} records)`],
-    ['mount: bytes programmed (pin head, zap tail)', String(numbers.mountBytesProgrammed)],
+    ['mount: bytes programmed (pin head; the tail is zapped by the first append)', String(numbers.mountBytesProgrammed)],
   ];
 }

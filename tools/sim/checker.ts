@@ -4,10 +4,11 @@
 //   the bank      — the reference bank's books (credits, doubts, receipts, stored sequence).
 // Safety is checked after every step; "nothing lost" and "the totals agree" need the bank to
 // have caught up, so they are checked once the run has settled (faults off, everything synced).
-import type { LedgerRecord } from '../../src/ledger/records';
+import { DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/ledger/records';
 import type { BankStore } from '../bank/store';
 import type { Firmware } from '../../src/firmware';
 
+const TENGE_NOTES: ReadonlySet<number> = new Set(DENOMINATIONS_TENGE);
 /** Violations kept per run; the first one stops the run (a replay shows it again). */
 export const VIOLATIONS_MAX = 8;
 const BOOT_SCAN_CHUNK_RECORDS = 64;
@@ -58,6 +59,19 @@ export class MoneyChecker {
   readonly #internalErrors: () => number;
   #now: () => string;
   log: ((line: string) => void) | undefined = undefined;
+  /**
+   * True while something the firmware has not been told of yet has happened in the machine (a
+   * bill a faulty validator stacked unasked, not yet polled): then no moment is quiet.
+   */
+  unreported: () => boolean = () => false;
+  /** Doubts of unknown value (denomination 0) the ledger confirmed: the firmware's answer to a bill of no tenge value. */
+  unknownValueDoubtsRecorded = 0;
+  /**
+   * Bills of no tenge value whose report a power loss took before the doubt was written: the
+   * device had stacked them unasked, so nothing on flash said they were coming. Not the
+   * firmware's to know; counted apart (money-faults.ts), and excused here.
+   */
+  excusedUnknownValue = 0;
 
   constructor(store: BankStore, atmId: string, internalErrors: () => number, now: () => string) {
     this.#store = store;
@@ -111,6 +125,7 @@ export class MoneyChecker {
         return;
       case 'doubt':
         this.#doubtsSinceCollection += 1;
+        if (record.denominationTenge === 0) this.unknownValueDoubtsRecorded += 1;
         return;
       case 'session-opened':
         if (record.sessionId !== sequence) this.violation(`session-opened ${sequence} carries session id ${record.sessionId}`);
@@ -202,6 +217,8 @@ export class MoneyChecker {
     if (ledger.headSequence !== this.#mirrorHead) this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
     const halt = firmware.scheduler.halt;
     if (halt !== undefined && !flashCutPending) this.violation(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
+    // A full ledger never refuses what the session promised: the room was kept for it.
+    if (firmware.session.unrecordedRecords > 0) this.violation(`${firmware.session.unrecordedRecords} promised records refused by a full ledger`);
   }
 
   #checkBank(firmware: Firmware | undefined): void {
@@ -253,7 +270,7 @@ export class MoneyChecker {
 
   /** The machine has everything synced: has the bank got all of it? */
   synced(firmware: Firmware): boolean {
-    return firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0 &&
+    return firmware.session.idle && !this.unreported() && firmware.ledger.stats().unsyncedRecords === 0 &&
       this.#store.storedSequence(this.#atmId) >= this.#lastDataSequence;
   }
 
@@ -276,12 +293,23 @@ export class MoneyChecker {
     if (anomalies.length > 0) this.violation(`the bank noted anomalies: ${anomalies.join(', ')}`);
   }
 
-  /** Invariants 1 and 3: every cassette note is credited to its owner, or held "to reconcile" as a doubt. */
+  /**
+   * Invariants 1 and 3: every cassette note is credited to its owner, or held "to reconcile" as a
+   * doubt. A bill of no tenge value (a faulty validator stacking a foreign table entry) is held
+   * as a doubt of unknown value (denomination 0), whoever's session it fell in.
+   */
   #checkNothingLost(): void {
     const doubts = new Map(this.#doubts);
+    let unknownValueDoubts = this.excusedUnknownValue;
+    for (const [noteKey, count] of doubts) if (noteKey.endsWith('/0')) unknownValueDoubts += count;
     for (const [noteKey, landed] of this.landed) {
       let missing = landed - (this.#credited.get(noteKey) ?? 0);
       const [owner, denomination] = noteKey.split('/');
+      if (!TENGE_NOTES.has(Number(denomination))) {
+        const take = Math.min(missing, unknownValueDoubts);
+        unknownValueDoubts -= take;
+        missing -= take;
+      }
       for (const pool of [key(owner, Number(denomination)), key(null, Number(denomination))]) {
         const take = Math.min(missing, doubts.get(pool) ?? 0);
         doubts.set(pool, (doubts.get(pool) ?? 0) - take);

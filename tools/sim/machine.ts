@@ -22,7 +22,7 @@ export interface SimMachineOptions extends SimBoardOptions {
 
 export class SimMachine {
   readonly sim: SimBoard;
-  readonly counts = { boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0 };
+  readonly counts = { boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 };
   #firmware: Firmware | undefined;
   #bootAtMs = Infinity;
   readonly #outageMs: number;
@@ -50,6 +50,22 @@ export class SimMachine {
   powerCut(outageMs = this.#outageMs): void {
     this.counts.powerCuts += 1;
     this.#powerOff(outageMs);
+  }
+
+  /**
+   * The controller alone restarts (a crash, the reset line, a firmware update) and is back after
+   * `offMs`; the validator keeps its power and goes on with the note it holds, reporting it to
+   * whoever polls next. The firmware's RAM is gone; the flash keeps what was written.
+   */
+  restartController(offMs = 500): void {
+    if (this.#firmware === undefined) return;
+    this.counts.controllerRestarts += 1;
+    this.#firmware.stop();
+    this.#firmware = undefined;
+    this.sim.flash.cancelPowerCut();
+    this.sim.bankLink?.reset(); // the board's connection dies with it: no reply reaches the next boot's ledger through the old one
+    for (const link of [this.sim.validatorLink, this.sim.cardReaderLink, this.sim.consoleLink]) link.clear();
+    this.#bootAtMs = this.sim.clock.nowMs + offMs;
   }
 
   /** Arms a cut inside the ledger's flash: `operationsFirst` more flash operations complete, the next is torn. */
@@ -80,6 +96,7 @@ export class SimMachine {
     this.sim.flash.cancelPowerCut();
     this.sim.flash.powered = false;
     this.sim.validator.powerCut(outageMs);
+    this.sim.bankLink?.reset(); // the connection dies with the board: a late reply never reaches the next boot
     for (const link of [this.sim.validatorLink, this.sim.cardReaderLink, this.sim.consoleLink]) link.clear();
     this.#bootAtMs = this.sim.clock.nowMs + outageMs;
   }

@@ -11,6 +11,8 @@ export const FAULT_KINDS = [
   'validator-busy', 'validator-cheat', 'wire-noise', 'cassette-removed', 'cassette-full', 'card-reader-fault',
   'palm-poor-image', 'palm-mismatch', 'bank-outage', 'bank-lost-reply', 'bank-duplicate', 'bank-5xx',
   'clock-jump', 'walk-away', 'finish-during-note', 'iin-typo', 'qr-not-scanned',
+  // The money path's harder faults (issue 15; money-faults.ts):
+  'deposits-outage', 'lying-ack', 'other-atm-ack', 'restart-while-stacking', 'foreign-bill-stacked',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -56,6 +58,61 @@ export interface RunPlan {
   /** Bit-flip and drop probability per byte while a wire-noise burst lasts. */
   readonly wireFlipPerByte: number;
   readonly wireDropPerByte: number;
+  readonly money: MoneyFaultsPlan;
+}
+
+/**
+ * The money path's harder faults (issue 15), drawn from a stream of their own so that adding
+ * them changed no other part of a seed's plan.
+ */
+export interface MoneyFaultsPlan {
+  /**
+   * On some seeds a small ledger — two sectors of 1 KiB, about fifteen short sessions — that a
+   * deposits outage fills within a run, with customers paying as it fills; undefined for the
+   * board's 4 KiB sectors (RunPlan.ledgerSectors of them).
+   */
+  readonly smallLedger: { readonly sectors: number; readonly sectorBytes: number } | undefined;
+  /** Mean gap between outages of the bank's deposits endpoint while authorisation still works; Infinity when off. */
+  readonly depositsOutageMeanGapMs: number;
+  readonly depositsOutageMsMin: number;
+  readonly depositsOutageMsMax: number;
+  /** Per deposits reply: the bank acknowledges beyond the batch it got, or names another ATM. */
+  readonly lyingAckProbability: number;
+  readonly otherAtmAckProbability: number;
+  /** The bank link's request-body cap: the board's 4 096 bytes, or less, so batches are cut harder. */
+  readonly requestBodyBytesMax: number;
+  /** Per note: the controller alone restarts while the validator stacks it. */
+  readonly restartWhileStackingProbability: number;
+  /** The validator's table carries a KZT 100 and a US dollar entry, and the faulty device stacks such a bill now and then. */
+  readonly foreignBillEntries: boolean;
+  readonly foreignBillMeanGapMs: number;
+}
+
+/** Murmur3's 32-bit finaliser: neighbouring seeds give unrelated streams (xorshift32 alone keeps their first draws alike). */
+function mixSeed(seed: number): number {
+  let mixed = seed ^ 0x4d4f4e59; // "MONY"
+  mixed = Math.imul(mixed ^ (mixed >>> 16), 0x85ebca6b);
+  mixed = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
+  return (mixed ^ (mixed >>> 16)) | 0 || 1;
+}
+
+function planMoneyFaults(seed: number): MoneyFaultsPlan {
+  const dice = new Dice(mixSeed(seed));
+  const smallLedger = dice.chance(0.25);
+  const outages = smallLedger ? dice.pick([1, 4]) : intensity(dice);
+  const foreignBillEntries = dice.chance(0.25);
+  return {
+    smallLedger: smallLedger ? { sectors: 2, sectorBytes: 1024 } : undefined,
+    depositsOutageMeanGapMs: outages === 0 ? Infinity : HOUR_MS / (2 * outages),
+    depositsOutageMsMin: 2 * MINUTE_MS,
+    depositsOutageMsMax: smallLedger ? 40 * MINUTE_MS : 15 * MINUTE_MS,
+    lyingAckProbability: 0.03 * intensity(dice),
+    otherAtmAckProbability: 0.02 * intensity(dice),
+    requestBodyBytesMax: dice.pick([4096, 4096, 2048, 1024]),
+    restartWhileStackingProbability: 0.02 * intensity(dice),
+    foreignBillEntries,
+    foreignBillMeanGapMs: foreignBillEntries ? HOUR_MS / (3 * Math.max(0.25, intensity(dice))) : Infinity,
+  };
 }
 
 /** The intensity of one fault kind: off, rare, usual or heavy. */
@@ -111,5 +168,6 @@ export function planRun(seed: number, durationMs: number): RunPlan {
     },
     wireFlipPerByte: dice.pick([0.001, 0.01, 0.05]),
     wireDropPerByte: dice.pick([0, 0.001, 0.01]),
+    money: planMoneyFaults(seed),
   };
 }

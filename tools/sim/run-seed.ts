@@ -18,7 +18,9 @@ import { CustomerStream } from './customer';
 import { Dice } from './dice';
 import { FaultInjector } from './injector';
 import { SimMachine } from './machine';
+import { MoneyFaults, TABLE_WITH_FOREIGN_ENTRIES } from './money-faults';
 import { FAULT_KINDS, planRun, type FaultKind } from './plan';
+import { SESSION_ROOM_BYTES } from '../../src/session/room';
 
 /** The ATM id the simulated board is provisioned with and the bank knows it by. */
 export const SIM_ATM_ID = 'ATM-SIM-0001';
@@ -58,9 +60,27 @@ export interface SeedResult {
   readonly watchdogResets: number;
   /** Appends the ledger refused because it was full of records the bank had not acknowledged. */
   readonly ledgerFullRefusals: number;
+  /** What a full ledger, a lying bank and the request cap made the firmware do (issue 15). */
+  readonly money: MoneyOutcomes;
   /** Times the `--break` did its damage (a batch re-sent shifted, a record dropped). */
   readonly breakFired: number;
   readonly violations: readonly string[];
+}
+
+export interface MoneyOutcomes {
+  /** Customers told "cash not accepted" before signing in because the ledger had no room for a session. */
+  sessionsRefusedLedgerFull: number;
+  /** Notes returned because the ledger could not keep what they might still need. */
+  notesReturnedLedgerFull: number;
+  /** Bank replies the outbox refused as anomalies (an ack beyond the batch, or for another ATM). */
+  bankAnomaliesRefused: number;
+  /** Batches cut short by the link's request-body cap, and bodies the link refused as too large (must be 0). */
+  batchesCutAtCap: number;
+  bodiesRefusedTooLarge: number;
+  /** Promised records a full ledger refused (must be 0: the room was kept for them). */
+  unrecordedRecords: number;
+  /** Bills of no tenge value stacked unasked whose report a power loss took before the doubt was written. */
+  foreignBillsLostToCuts: number;
 }
 
 export function runSeed(seed: number, options: SeedOptions): SeedResult {
@@ -79,17 +99,52 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let ledgerFullRefusals = 0;
   let breakFired = 0;
   const fired = () => { breakFired += 1; };
+  const money: MoneyOutcomes = {
+    sessionsRefusedLedgerFull: 0, notesReturnedLedgerFull: 0, bankAnomaliesRefused: 0, batchesCutAtCap: 0, bodiesRefusedTooLarge: 0, unrecordedRecords: 0,
+    foreignBillsLostToCuts: 0,
+  };
+  let running: Firmware | undefined;
+  let moneyFaults: MoneyFaults | undefined;
+  let powerLosses = 0;
+  // The machine boots inside its constructor: its counts are read through this until it exists.
+  let machineCounts = (): SimMachine['counts'] => ({ boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 });
+  /** After a boot that followed a power loss: bills stacked unasked whose doubt never made it to flash. */
+  const excuseLostForeignBills = (counts: SimMachine['counts']) => {
+    const losses = counts.powerCuts + counts.flashCuts + counts.watchdogResets;
+    if (moneyFaults === undefined || losses === powerLosses) return;
+    powerLosses = losses;
+    const lost = moneyFaults.foreignBillsStacked - checker.unknownValueDoubtsRecorded - checker.excusedUnknownValue;
+    if (lost <= 0) return;
+    checker.excusedUnknownValue += lost;
+    money.foreignBillsLostToCuts += lost;
+  };
+  const tallyFirmware = () => {
+    if (running === undefined) return;
+    money.bankAnomaliesRefused += running.outbox.bankAnomalies;
+    money.batchesCutAtCap += running.outbox.batchesCutAtBodyLimit;
+    money.unrecordedRecords += running.session.unrecordedRecords;
+  };
+  const reachable = options.break === 'double-credit' ? doubleCrediting(bank.handler, breakDice, fired) : bank.handler;
+  // The money faults' bank goes in front of it once they are made (they need the machine).
+  let bankFront: BankHandler = reachable;
+  const sectorSizeBytes = plan.money.smallLedger?.sectorBytes ?? DEFAULT_GEOMETRY.sectorSizeBytes;
+  const sectors = plan.money.smallLedger?.sectors ?? plan.ledgerSectors;
   const machine = new SimMachine({
-    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex }, validator: { cassetteCapacity: plan.cassetteCapacityNotes },
-    flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sizeBytes: plan.ledgerSectors * DEFAULT_GEOMETRY.sectorSizeBytes }),
-    bank: options.break === 'double-credit' ? doubleCrediting(bank.handler, breakDice, fired) : bank.handler,
+    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
+    validator: { cassetteCapacity: plan.cassetteCapacityNotes, ...(plan.money.foreignBillEntries ? { billTable: TABLE_WITH_FOREIGN_ENTRIES } : {}) },
+    flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sectorSizeBytes, sizeBytes: sectors * sectorSizeBytes }),
+    bank: (request) => bankFront(request),
     onBoot: (firmware) => {
+      tallyFirmware();
+      running = firmware;
       checker.afterBoot(firmware);
+      excuseLostForeignBills(machineCounts());
       probeLedger(firmware, checker, () => { ledgerFullRefusals += 1; });
       if (options.break === 'drop-stacked') dropStacked(firmware, breakDice, fired);
     },
   });
   const sim = machine.sim;
+  machineCounts = () => machine.counts;
   clockNowMs = () => sim.clock.nowMs;
   const check = () => checker.checkStep(machine.firmware, sim.flash.lastCut !== undefined);
   const count = (kind: FaultKind) => {
@@ -105,8 +160,13 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
       cassette.emptied();
     },
   });
+  // Drawn after everything above, so that the older parts of a seed's run are as they were.
+  moneyFaults = new MoneyFaults(machine, plan.money, dice.fork(4), injector.timers, { count, afterFault: check });
+  bankFront = moneyFaults.bank(reachable);
+  checker.unreported = () => moneyFaults!.unreported();
+  watchMoneyScreens(machine, money);
   stream = new CustomerStream(machine, bank.api, customerDice, plan, {
-    count, afterAction: check, beforeNote: () => injector.beforeNote(), slotOpen: () => injector.slotOpen(), log,
+    count, afterAction: check, beforeNote: () => { injector.beforeNote(); moneyFaults.beforeNote(); }, slotOpen: () => injector.slotOpen(), log,
   });
   let checkAtMs = CHECK_PERIOD_MS;
   const periodic: SimActor = {
@@ -116,24 +176,27 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
       check();
     },
   };
-  for (const actor of [injector.timers, injector, stream, periodic]) sim.world.add(actor);
+  for (const actor of [injector.timers, injector, moneyFaults, stream, periodic]) sim.world.add(actor);
 
   machine.runUntil(() => checker.failed, plan.durationMs);
   if (!checker.failed) {
     injector.stop();
+    moneyFaults.stop();
     stream.close();
     log?.('faults off: settling');
     settle(machine, checker, () => bank.store.storedSequence(SIM_ATM_ID));
   }
   bank.close();
+  tallyFirmware();
   const link = sim.bankLink!.counts;
+  money.bodiesRefusedTooLarge = link.tooLarge;
   faults['bank-lost-reply'] = link.lostReplies;
   faults['bank-duplicate'] = link.duplicates;
   faults['bank-5xx'] = link.serverErrors;
   return {
     seed, virtualMs: sim.clock.nowMs, sessions: checker.sessionsOpened, notes: checker.landedNotes, doubts: checker.doubtNotes,
     creditedScreens: checker.creditedScreens, visits: stream.visits, faults, boots: machine.counts.boots, bootsAfterRingWrap: checker.bootsAfterRingWrap,
-    flashCutsLanded: machine.counts.flashCuts, watchdogResets: machine.counts.watchdogResets, ledgerFullRefusals,
+    flashCutsLanded: machine.counts.flashCuts, watchdogResets: machine.counts.watchdogResets, ledgerFullRefusals, money,
     breakFired, violations: checker.violations,
   };
 }
@@ -178,6 +241,18 @@ function watchCassette(machine: SimMachine, checker: MoneyChecker, owner: () => 
   };
 }
 
+/** Counts what a full ledger makes the customer see: a session refused before sign-in, a note returned. */
+function watchMoneyScreens(machine: SimMachine, money: MoneyOutcomes): void {
+  const display = machine.sim.display;
+  const show = display.show.bind(display);
+  display.show = (screen) => {
+    show(screen);
+    if (screen.id === 'insert-notes' && screen.fields.message === 'ledgerFull') money.notesReturnedLedgerFull += 1;
+    const ledger = machine.firmware?.ledger;
+    if (screen.id === 'outOfServiceCash' && ledger !== undefined && ledger.roomBytes() < SESSION_ROOM_BYTES) money.sessionsRefusedLedgerFull += 1;
+  };
+}
+
 /** Liveness: with the faults off, the machine syncs everything within SETTLE_MS_MAX; then the books must agree in full. */
 function settle(machine: SimMachine, checker: MoneyChecker, bankStored: () => number): void {
   const settled = machine.runUntil(() => checker.failed || (machine.firmware !== undefined && checker.synced(machine.firmware)), SETTLE_MS_MAX);
@@ -199,10 +274,10 @@ function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () 
   const confirm = (before: number, result: ReturnType<typeof append>, record: () => LedgerRecord) => {
     if (result.ok && result.sequence === before + 1 && ledger.headSequence === before + 1) checker.recordConfirmed(result.sequence, record());
   };
-  ledger.append = (record) => {
+  ledger.append = (record, tier) => {
     if (record.kind === 'bank-ack') return ledger.acknowledge(record.ackedSequence);
     const before = ledger.headSequence;
-    const result = append(record);
+    const result = append(record, tier);
     confirm(before, result, () => record);
     if (!result.ok && result.error === 'full') refusedFull(); // invariant 5: full of unsynced records, it takes no more cash
     return result;
@@ -219,12 +294,12 @@ function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () 
 function dropStacked(firmware: Firmware, dice: Dice, fired: () => void): void {
   const ledger = firmware.ledger;
   const append = ledger.append;
-  ledger.append = (record) => {
+  ledger.append = (record, tier) => {
     if (record.kind === 'note-stacked' && dice.chance(0.3)) {
       fired();
       return { ok: true, sequence: ledger.headSequence };
     }
-    return append(record);
+    return append(record, tier);
   };
 }
 

@@ -1,6 +1,6 @@
 // The run's summary over many seeds, and the one command that replays a failing seed.
 import { FAULT_KINDS, type FaultKind } from './plan';
-import type { Break, SeedResult } from './run-seed';
+import type { Break, MoneyOutcomes, SeedResult } from './run-seed';
 
 /** Virtual time per seed by default (each seed varies it by ±50 %). */
 export const DEFAULT_HOURS = 0.5;
@@ -18,6 +18,7 @@ export interface Summary {
   readonly flashCutsLanded: number;
   readonly watchdogResets: number;
   readonly ledgerFullRefusals: number;
+  readonly money: Readonly<MoneyOutcomes>;
   readonly faults: Readonly<Record<FaultKind, number>>;
   readonly violations: number;
   readonly failedSeeds: readonly number[];
@@ -37,6 +38,10 @@ export function summarise(results: readonly SeedResult[], wallMs: number): Summa
   let flashCutsLanded = 0;
   let watchdogResets = 0;
   let ledgerFullRefusals = 0;
+  const money: MoneyOutcomes = {
+    sessionsRefusedLedgerFull: 0, notesReturnedLedgerFull: 0, bankAnomaliesRefused: 0, batchesCutAtCap: 0, bodiesRefusedTooLarge: 0, unrecordedRecords: 0,
+    foreignBillsLostToCuts: 0,
+  };
   let violations = 0;
   const failedSeeds: number[] = [];
   for (const result of results) {
@@ -51,12 +56,13 @@ export function summarise(results: readonly SeedResult[], wallMs: number): Summa
     flashCutsLanded += result.flashCutsLanded;
     watchdogResets += result.watchdogResets;
     ledgerFullRefusals += result.ledgerFullRefusals;
+    for (const name of Object.keys(money) as (keyof MoneyOutcomes)[]) money[name] += result.money[name];
     violations += result.violations.length;
     if (result.violations.length > 0) failedSeeds.push(result.seed);
     for (const kind of FAULT_KINDS) faults[kind] += result.faults[kind];
   }
   return {
-    seeds: results.length, virtualHours: virtualMs / 3_600_000, sessions, notes, doubts, creditedScreens, visits, boots, bootsAfterRingWrap, flashCutsLanded, watchdogResets, ledgerFullRefusals, faults,
+    seeds: results.length, virtualHours: virtualMs / 3_600_000, sessions, notes, doubts, creditedScreens, visits, boots, bootsAfterRingWrap, flashCutsLanded, watchdogResets, ledgerFullRefusals, money, faults,
     violations, failedSeeds, wallSeconds: wallMs / 1000,
   };
 }
@@ -75,6 +81,11 @@ export function formatSummary(summary: Summary, hours: number, breakKind: Break 
       `(${summary.bootsAfterRingWrap} after the ledger's ring wrapped), ` +
       `flash cuts landed ${summary.flashCutsLanded}, watchdog resets ${summary.watchdogResets}, ` +
       `ledger full (appends refused) ${summary.ledgerFullRefusals}`,
+    `money path: ledger full — sessions refused before sign-in ${summary.money.sessionsRefusedLedgerFull}, notes returned ` +
+      `${summary.money.notesReturnedLedgerFull}, promised records refused ${summary.money.unrecordedRecords}; bank anomalies refused ` +
+      `${summary.money.bankAnomaliesRefused}; request cap — batches cut ${summary.money.batchesCutAtCap}, bodies refused as too large ` +
+      `${summary.money.bodiesRefusedTooLarge}; bills of no tenge value whose report a power cut took before their doubt ` +
+      `${summary.money.foreignBillsLostToCuts}`,
     `faults: ${FAULT_KINDS.map((kind) => `${kind} ${summary.faults[kind]}`).join(', ')}`,
     `violations ${summary.violations}${summary.failedSeeds.length === 0 ? '' : ` in seeds ${summary.failedSeeds.slice(0, 20).join(', ')}` +
       `${summary.failedSeeds.length > 20 ? ' …' : ''}`}`,
