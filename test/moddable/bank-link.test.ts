@@ -11,10 +11,9 @@ import { bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools, resultsOf
 
 // The board's bank link — WorkerHttpsClient and the bank worker, on the SDK's HTTP client, TLS
 // socket and DNS resolver in a Worker — run on Moddable's own Linux runtime against real HTTPS
-// servers. The app (test/moddable/bank-link/main.ts) sends one request per step to localhost:18443;
-// a TCP front on that port hands each new connection to the server of the step it belongs to.
-
-const FRONT_PORT = 18443;
+// servers. The app (test/moddable/bank-link/main.ts) sends one request per step to localhost on a
+// free port it is built with; a TCP front there hands each new connection to the server of the
+// step it belongs to.
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -34,7 +33,6 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     const tools = await linuxTools();
     if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
     const { pkiBase, provisionDir, pki } = linuxProvisioning(tools.cacheRoot());
-    const build = await tools.buildLinuxApp({ name: 'bank-link', manifest: 'test/moddable/bank-link/manifest.json', env: { ATM_PROVISION: provisionDir } });
 
     bankDataDir = bankDataDirWith(pkiBase);
     bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
@@ -70,9 +68,11 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
       upstream.on('error', () => socket.destroy());
     });
     servers.push(front);
-    await new Promise<void>((resolve) => front.listen(FRONT_PORT, '127.0.0.1', resolve));
-
-    const run = tools.runLinuxApp(build.library, { timeoutSeconds: 300 });
+    const frontPort = await listen(front);
+    const build = await tools.buildLinuxApp({
+      name: 'bank-link', manifest: 'test/moddable/bank-link/manifest.json', config: { bankPort: frontPort }, env: { ATM_PROVISION: provisionDir },
+    });
+    const run = tools.runLinuxApp(build.library, { timeoutSeconds: 300, cwd: bankDataDir });
     const exited = await run.exited;
     exitStatus = exited.status;
     output = exited.lines;

@@ -18,7 +18,7 @@ async function runCoreSuiteOnModdable(): Promise<{ results: CaseResult[]; status
   await bundleCoreTests(bundleDir);
   const { provisionDir } = linuxProvisioning(tools.cacheRoot());
   const build = await tools.buildLinuxApp({ name: 'core', manifest: 'test/moddable/core/manifest.json', env: { ATM_PROVISION: provisionDir, ATM_CORE_TESTS: bundleDir } });
-  const run = await tools.runLinuxApp(build.library, { timeoutSeconds: 900 }).exited;
+  const run = await tools.runLinuxApp(build.library, { timeoutSeconds: 900, cwd: bundleDir }).exited;
   return { results: resultsOf(run.lines) as CaseResult[], status: run.status, lines: run.lines };
 }
 

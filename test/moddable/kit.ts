@@ -15,7 +15,7 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 
 export interface LinuxTools {
   buildLinuxApp(options: { name: string; manifest: string; config?: Record<string, string | number>; env?: Record<string, string>; instrument?: boolean }): Promise<{ library: string; seconds: number; xsl: string[] }>;
-  runLinuxApp(library: string, options?: { timeoutSeconds?: number; onLine?: (line: string) => void; env?: Record<string, string> }): { exited: Promise<{ status: number; lines: string[] }>; lines: string[]; child: import('node:child_process').ChildProcess };
+  runLinuxApp(library: string, options?: { timeoutSeconds?: number; onLine?: (line: string) => void; env?: Record<string, string>; cwd?: string }): { exited: Promise<{ status: number; lines: string[] }>; lines: string[]; child: import('node:child_process').ChildProcess };
   cacheRoot(): string;
   sdkReady(): boolean;
   EXIT_RESTART: number;

@@ -11,10 +11,8 @@ import { bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools } from './
 // bank link in its Worker over the SDK's TLS to the reference bank with mutual TLS, the ESP32's
 // heap sizes. One customer from the FAQ: IIN, the bill, four 5 000 ₸ notes, credited, synced.
 
-const BANK_PORT = 18444; // hal/moddable/lin/manifest.json config.bankPort
 const AIGERIM_IIN = '950614400011'; // the FAQ's customer: bill 15 000 ₸
 const ESP32_SLOTS = 4928;
-const PREFERENCES_FILE = '/tmp/modpreferences.json'; // the SDK's Linux preferences (config file.root)
 
 interface Board {
   readonly lines: string[];
@@ -48,17 +46,16 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
     const { pkiBase, provisionDir } = linuxProvisioning(tools.cacheRoot());
     const runDirectory = path.join(tools.cacheRoot(), 'linux-board', 'run');
+    bankDataDir = bankDataDirWith(pkiBase);
+    bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
+    bank.registerAtm(LINUX_ATM_ID, 'Almaty, Linux board');
     const build = await tools.buildLinuxApp({
       name: 'linux-board', manifest: 'hal/moddable/lin/manifest.json', instrument: true,
-      config: { linuxRunDirectory: runDirectory }, env: { ATM_PROVISION: provisionDir },
+      config: { linuxRunDirectory: runDirectory, bankPort: Number(new URL(bank.url).port) }, env: { ATM_PROVISION: provisionDir },
     });
-    bankDataDir = bankDataDirWith(pkiBase);
-    bank = await startBankServer({ dataDir: bankDataDir, port: BANK_PORT });
-    bank.registerAtm(LINUX_ATM_ID, 'Almaty, Linux board');
 
     fs.rmSync(runDirectory, { recursive: true, force: true });
     fs.mkdirSync(runDirectory, { recursive: true });
-    fs.rmSync(PREFERENCES_FILE, { force: true });
     const pty = (name: string) => {
       const pair = openPtyPair();
       ptys.push(pair);
@@ -69,7 +66,8 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     pty('card-reader');
     pty('console');
     const keypad = pty('keypad');
-    const run = tools.runLinuxApp(build.library, { timeoutSeconds: 600 });
+    // Preferences (the SDK's Linux module, config file.root "./") land in the run folder.
+    const run = tools.runLinuxApp(build.library, { timeoutSeconds: 600, cwd: runDirectory });
     board = { lines: run.lines, keypad, validator, exited: run.exited, kill: () => run.child.kill('SIGTERM') };
   });
 

@@ -57,11 +57,12 @@ export async function buildLinuxApp({ name, manifest, config = {}, env = {}, ins
 }
 
 /**
- * Runs a built app under the headless host. `onLine` hears each line it prints; resolves with
+ * Runs a built app under the headless host, in `cwd` (where a Linux app's preferences file
+ * lands: the manifests set config file.root to "./"). `onLine` hears each line it prints; resolves with
  * the exit status (host.c: 0.. a verdict, 99 the board restarting, 100+ an XS abort, 124 no verdict).
  */
-export function runLinuxApp(library, { timeoutSeconds = 120, onLine = () => {}, env = {} } = {}) {
-  const child = spawn(ensureHost(), [library, String(timeoutSeconds)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runLinuxApp(library, { timeoutSeconds = 120, onLine = () => {}, env = {}, cwd = undefined } = {}) {
+  const child = spawn(ensureHost(), [library, String(timeoutSeconds)], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];
   const split = (stream) => {
     let partial = '';
