@@ -1,6 +1,6 @@
 import type { Board } from '../hal/ports';
 import { BankClient } from './bank/bank-client';
-import { Outbox } from './bank/outbox';
+import { Outbox, type SyncDemand } from './bank/outbox';
 import { CardReaderDriver } from './card/driver';
 import { CcnetDriver } from './cash/ccnet-driver';
 import { ConfigStore } from './config/config';
@@ -57,7 +57,11 @@ export function startFirmware(board: Board): Firmware {
   });
   if (tokenKey === undefined) log.record('card', identity.cardTokenKeyProblem);
   const bank = new BankClient(board.bank, board.clock, atmId);
-  const session = new SessionTask({
+  // The outbox asks the session what its customer needs of the sync (read only from the loop, once both exist).
+  const outbox: Outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, {
+    mayStart: () => atmId !== undefined, log, demand: (): SyncDemand => session.syncDemand,
+  });
+  const session: SessionTask = new SessionTask({
     clock: board.clock, display: board.display, keypad: board.keypad, palm: board.palm, ledger, bank,
     devices: { acceptor: validator, cardReader },
     config: {
@@ -69,8 +73,8 @@ export function startFirmware(board: Board): Firmware {
     },
     log,
     settings: board.settings,
+    sync: outbox,
   });
-  const outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, { mayStart: () => atmId !== undefined, log });
   const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, identity, capacityNotes: CASSETTE_CAPACITY_NOTES });
   const consoleTask = new ConsoleTask(board, { view, config, identity, log });
   const scheduler = new Scheduler(board.clock, board.watchdog, [

@@ -4,6 +4,19 @@
 // sequences above what it already stored, a retried, duplicated or late batch can never
 // credit twice — so the outbox may retry anything at any time, and does, with backoff.
 //
+// When (the sync policy). Every record is durable in flash before the step that depends on it,
+// so when it travels is a matter of cost, not safety: each batch is a round trip (on the board
+// a TLS handshake in JavaScript) and each acknowledgement a flash write. The session says what
+// the customer needs (SyncDemand): while someone is at the machine the outbox holds what the
+// ledger gains, so a cash session's records go in one batch when it closes — earlier only when
+// a full batch waits (HOLD_RECORDS_MAX) or the oldest has waited HOLD_MS_MAX; when it closes
+// the customer waits for "credited" and the batch goes at once; with nobody there (a quiet
+// moment) whatever is left goes, a backlog in back-to-back batches. The bank's answer to a
+// session's batch sent before its close is written to the ledger with the next one's
+// (ACK_DEFER_BATCHES_MAX), so a session writes one bank-ack. Nothing is held while the ledger
+// is short of room (HOLD_ROOM_BYTES_MIN), and nothing waits forever: the session's states all
+// time out, and HOLD_MS_MAX bounds a hold whatever the session does.
+//
 // Clock skew: ordering is by ledger sequence only; backoff runs on the monotonic clock the
 // scheduler passes in. The wall clock only travels inside records as data.
 import type { HttpsResult, Random } from '../../hal/ports';
@@ -18,6 +31,8 @@ export interface OutboxLedger {
   readonly ackedSequence: number;
   readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: OutboxRecord) => void): number;
   acknowledge(ackedSequence: number): { readonly ok: true; readonly sequence: number } | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
+  /** Bytes of ordinary records the ledger can still write (src/ledger/ledger.ts roomBytes). */
+  roomBytes(): number;
 }
 
 /** Any ledger record; the outbox reads only its kind and sends its fields as they are. */
@@ -45,6 +60,44 @@ export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
 /** Failures counted for the exponent; beyond it the delay stays at BACKOFF_MAX_MS. */
 export const BACKOFF_DOUBLINGS_MAX = 6;
+/**
+ * While a customer is at the machine the outbox holds what the ledger gains, unless this many
+ * records wait: a full batch, one round trip whenever it goes, so a session of any length costs
+ * a batch per BATCH_RECORDS_MAX records and what is left at its close is one batch again.
+ */
+export const HOLD_RECORDS_MAX = BATCH_RECORDS_MAX;
+/**
+ * ...or the oldest record waiting has waited this long. Longer than a session at a person's
+ * pace (the session's 200 notes at a note a second take 200 s), so the pace never adds a round
+ * trip; short enough that nothing a customer's long or stuck visit holds back waits for long.
+ */
+export const HOLD_MS_MAX = 300_000;
+/**
+ * While the customer's session still adds records, the bank's answer to one of its batches
+ * waits to be written to the ledger together with the next one's (a session of up to about
+ * fifteen notes is sent in one batch, up to thirty in two, and writes one bank-ack). One at most:
+ * after a power cut the next boot sends again from the ledger's acknowledgement, and a bank
+ * that holds more than that one batch beyond it answers beyond what it is sent, which the
+ * outbox refuses as an anomaly ('bank-ahead') until it has sent that far again.
+ */
+export const ACK_DEFER_BATCHES_MAX = 1;
+/**
+ * Nothing is held while the ledger can write less than this: records go and the bank's answers
+ * are written as they come, since the ring moves on only as far as the ledger's acknowledgement
+ * (and a customer the ledger is too full to serve must not hold back what would free it). Far
+ * above what a session may still write (src/session/room.ts SESSION_ROOM_BYTES, under 200
+ * bytes), so a hold never costs a customer a note.
+ */
+export const HOLD_ROOM_BYTES_MIN = 1_024;
+
+/**
+ * What the customer's session needs of the sync now (src/session/session.ts syncDemand):
+ * 'quiet' — nobody at the machine: send whatever there is;
+ * 'hold'  — a customer signing in or paying: the link is theirs, the session's records wait
+ *           for its close (or a bound);
+ * 'now'   — a session closed and its customer waits for "credited": send at once.
+ */
+export type SyncDemand = 'quiet' | 'hold' | 'now';
 
 export type OutboxError =
   | 'unreachable' | 'timeout' | 'rejected' | 'malformed' | 'too-large'
@@ -75,6 +128,8 @@ export interface OutboxOptions {
   readonly mayStart?: () => boolean;
   /** Where bank anomalies are told (the event log the console's `log` reads). */
   readonly log?: { record(source: string, text: string): void };
+  /** What the customer's session needs of the sync now; 'quiet' (send whatever there is) when not given. */
+  readonly demand?: () => SyncDemand;
 }
 
 /** Characters kept of the last anomaly's description, for the console. */
@@ -91,6 +146,7 @@ export class Outbox implements Task {
   readonly #backoffBaseMs: number;
   readonly #backoffMaxMs: number;
   readonly #mayStart: () => boolean;
+  readonly #demand: () => SyncDemand;
   readonly #randomBytes = new Uint8Array(4);
   readonly #batch = new BatchBody();
   /** The highest sequence the bank said it holds durably (this boot), or the ledger's ack. */
@@ -109,6 +165,15 @@ export class Outbox implements Task {
   #failures = 0;
   /** Replies arrive between polls; their backoff counts from the last poll's time. */
   #lastPollMs = 0;
+  /** When the outbox first saw the oldest record the bank does not hold (monotonic ms; NaN when none waits). */
+  #unsentSinceMs = Number.NaN;
+  /** The last sequence of the batch in flight, and when a record past it was first seen (NaN: none yet). */
+  #inFlightToSequence = 0;
+  #pastInFlightSinceMs = Number.NaN;
+  /** The console's "sync now": the next batch goes whatever the session holds. */
+  #forced = false;
+  /** Batches the bank acknowledged whose answer is not yet written to the ledger. */
+  #batchesUnwritten = 0;
   lastError: OutboxError | undefined = undefined;
   /** Replies refused as bank anomalies (an ack beyond what was sent, or for another ATM) since boot. */
   bankAnomalies = 0;
@@ -125,6 +190,7 @@ export class Outbox implements Task {
     this.#backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
     this.#backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.#mayStart = options.mayStart ?? (() => true);
+    this.#demand = options.demand ?? (() => 'quiet');
     this.#log = options.log;
     assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
     assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, 'outbox: the link\'s body limit is too small for a batch');
@@ -149,11 +215,25 @@ export class Outbox implements Task {
     return Math.max(0, this.#ledger.headSequence - this.#bankHoldsSequence);
   }
 
-  /** The console's "sync now": ends a backoff wait; false when a batch is already in flight. */
+  /** Records wait for the customer's session to close (or a bound): the console says so. */
+  get holding(): boolean {
+    return this.#state === 'idle' && this.#pending() && !this.#due(this.#lastPollMs);
+  }
+
+  /** The console's "sync now": ends a backoff wait and any hold; false when a batch is already in flight. */
   retryNow(): boolean {
     if (this.#state === 'sending') return false;
     this.#nextAttemptMs = 0;
+    this.#forced = true;
     return true;
+  }
+
+  /**
+   * The session closed and its customer waits for "credited": the batch starts in this tick
+   * rather than at the outbox's next poll (the session calls it once its demand is 'now').
+   */
+  creditNow(nowMs: number): void {
+    this.poll(nowMs);
   }
 
   /** Milliseconds until the next attempt while backing off, NaN otherwise. */
@@ -163,24 +243,68 @@ export class Outbox implements Task {
 
   poll(nowMs: number): void {
     this.#lastPollMs = nowMs;
-    this.#writeAck();
-    if (this.#state === 'sending') return;
-    if (this.#state === 'backoff' && nowMs < this.#nextAttemptMs) return;
+    this.#watchUnsent(nowMs);
+    if (this.#state === 'sending' || (this.#state === 'backoff' && nowMs < this.#nextAttemptMs)) {
+      if (this.#ackDue()) this.#writeAck();
+      return;
+    }
     this.#state = 'idle';
-    const headSequence = this.#ledger.headSequence;
     // Walked past the head without the claim coming true: send again from what the bank is believed to hold.
-    if (headSequence < this.#walkFromSequence) this.#walkFromSequence = 0;
-    if (headSequence <= this.#bankHoldsSequence || headSequence <= this.#quietThroughSequence) return;
-    if (!this.#mayStart()) return;
-    this.#send(nowMs);
+    if (this.#ledger.headSequence < this.#walkFromSequence) this.#walkFromSequence = 0;
+    if (this.#pending() && this.#mayStart() && this.#due(nowMs)) {
+      this.#send(nowMs);
+      if (this.#state !== 'idle') return; // its reply brings a newer hold: one ledger write for both
+    }
+    if (this.#ackDue()) this.#writeAck();
+  }
+
+  /** Records above the bank's hold that may travel (not only bank-ack records already found). */
+  #pending(): boolean {
+    const headSequence = this.#ledger.headSequence;
+    return headSequence > this.#bankHoldsSequence && headSequence > this.#quietThroughSequence;
+  }
+
+  /** Whether the policy sends what is pending now (see "When" above). */
+  #due(nowMs: number): boolean {
+    if (this.#forced || this.#demand() !== 'hold' || this.#shortOfRoom()) return true;
+    return this.unsentRecords >= HOLD_RECORDS_MAX || nowMs - this.#unsentSinceMs >= HOLD_MS_MAX;
+  }
+
+  #shortOfRoom(): boolean {
+    return this.#ledger.roomBytes() < HOLD_ROOM_BYTES_MIN;
+  }
+
+  /** Keeps the time the oldest unsent record was first seen, for HOLD_MS_MAX (bounded: a few reads). */
+  #watchUnsent(nowMs: number): void {
+    if (!this.#pending()) this.#unsentSinceMs = Number.NaN;
+    else if (Number.isNaN(this.#unsentSinceMs)) this.#unsentSinceMs = nowMs;
+    if (this.#state === 'sending' && this.#ledger.headSequence > this.#inFlightToSequence && Number.isNaN(this.#pastInFlightSinceMs)) {
+      this.#pastInFlightSinceMs = nowMs;
+    }
+  }
+
+  /**
+   * Whether the bank's hold is written to the ledger now. Not while a batch is in flight (its
+   * reply brings a newer one), nor while the customer's session is still adding records and
+   * only one batch's answer waits (ACK_DEFER_BATCHES_MAX) — unless the ledger is short of
+   * room, when the ring may need it.
+   */
+  #ackDue(): boolean {
+    if (this.#bankHoldsSequence <= this.#ledger.ackedSequence) return false;
+    if (this.#shortOfRoom()) return true;
+    if (this.#state === 'sending') return false;
+    return this.#demand() !== 'hold' || this.#batchesUnwritten > ACK_DEFER_BATCHES_MAX;
   }
 
   /** Brings the ledger's acknowledgement up to what the bank confirmed (bounded: one write). */
   #writeAck(): void {
-    if (this.#bankHoldsSequence <= this.#ledger.ackedSequence) return;
     assert(this.#bankHoldsSequence <= this.#ledger.headSequence, 'outbox: acknowledging beyond the ledger head');
     const written = this.#ledger.acknowledge(this.#bankHoldsSequence);
-    if (!written.ok) this.lastError = 'ack-write';
+    if (!written.ok) {
+      this.lastError = 'ack-write';
+      return;
+    }
+    this.#batchesUnwritten = 0;
   }
 
   #send(nowMs: number): void {
@@ -207,6 +331,9 @@ export class Outbox implements Task {
     const accepted = this.#lane.postDeposits(body, (result) => this.#onReply(result, fromSequence, toSequence));
     if (!accepted) return; // the lane is busy with an earlier batch: try on a later poll
     this.#state = 'sending';
+    this.#forced = false;
+    this.#inFlightToSequence = toSequence;
+    this.#pastInFlightSinceMs = Number.NaN;
     this.attempts++;
     if (batch.cutAtLimit) this.batchesCutAtBodyLimit++;
   }
@@ -218,7 +345,10 @@ export class Outbox implements Task {
     this.#failures = 0;
     this.lastError = undefined;
     this.#state = 'idle';
-    this.#writeAck();
+    // What came after the batch has waited since it was first seen; nothing, and the clock stops.
+    this.#unsentSinceMs = this.#pending() ? this.#pastInFlightSinceMs : Number.NaN;
+    // Written here, not at the next poll: the customer may be waiting for "credited".
+    if (this.#ackDue()) this.#writeAck();
   }
 
   /** Reads the bank's reply; returns an error, or undefined after taking a valid ack. */
@@ -249,6 +379,7 @@ export class Outbox implements Task {
     }
     if (ackedSequence < toSequence) return 'malformed';
     this.batchesAcked++;
+    this.#batchesUnwritten++;
     this.recordsAcked += ackedSequence - Math.max(this.#bankHoldsSequence, fromSequence - 1);
     if (ackedSequence > this.#bankHoldsSequence) this.#bankHoldsSequence = ackedSequence;
     this.#walkFromSequence = 0;

@@ -35,6 +35,12 @@ export interface SessionBank {
   pollQr(qrSessionId: string, onDone: (result: QrPollResult) => void): void;
 }
 
+/** The bank sync as the session drives it (src/bank/outbox.ts's Outbox satisfies it). */
+export interface SessionSync {
+  /** A session closed with money and its customer waits for "credited": send it now, not at the next poll. */
+  creditNow(nowMs: number): void;
+}
+
 export interface SessionCardReader {
   enable(): void;
   disable(): void;

@@ -11,6 +11,7 @@
 
 import type { Clock, Display, Key, Keypad, Language, PalmScanner, Settings } from '../../hal/ports';
 import { assert } from '../assert';
+import type { SyncDemand } from '../bank/outbox';
 import type { AuthMethod, LedgerRecord, SessionOutcome } from '../ledger/records';
 import type { EventLog } from '../log/event-log';
 import type { Task } from '../loop/scheduler';
@@ -19,7 +20,7 @@ import { validateIin } from '../kz/iin';
 import { CassetteCount } from './cassette';
 import type {
   AppendResult, AppendTier, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
-  SessionLedger,
+  SessionLedger, SessionSync,
 } from './deps';
 import { doubtReasonFrom, DoubtInDevice, followSession, OpenSessionCheckpoint, scanLedger, type OpenSession } from './recovery';
 import { ESCROW_ROOM_BYTES, SESSION_ROOM_BYTES } from './room';
@@ -67,6 +68,8 @@ export interface SessionOptions {
   readonly log: EventLog;
   /** Where the cassette count is checkpointed (it must outlive the ledger's ring). */
   readonly settings?: Settings;
+  /** The bank sync (the outbox), told when a closed session's customer waits for "credited". */
+  readonly sync?: SessionSync;
 }
 
 /** The customer in front of the machine, from the first key to goodbye. */
@@ -135,6 +138,18 @@ export class SessionTask implements Task {
 
   get language(): Language {
     return this.#language;
+  }
+
+  /**
+   * What the customer needs of the bank sync now (src/bank/outbox.ts "When"): nobody there, or
+   * only the restart's recovery, is a quiet moment; a closed session's customer waits for
+   * "credited"; anyone else at the machine holds the link — a session's records then go at its
+   * close, and a customer signing in is not kept waiting behind a deposit batch.
+   */
+  get syncDemand(): SyncDemand {
+    const state = this.#state;
+    if (state === 'crediting') return 'now';
+    return state === 'attract' || state === 'out-of-service' || state === 'recovering' ? 'quiet' : 'hold';
   }
 
   poll(nowMs: number): void {
@@ -564,6 +579,7 @@ export class SessionTask implements Task {
     this.outcomes[outcome] += 1;
     if (this.#depositedTiyn === 0) return this.#showNotice('nothingDeposited', [], 'attract', nowMs);
     this.#enter('crediting', nowMs);
+    this.#o.sync?.creditNow(nowMs);
   }
 
   #goodbye(nowMs: number): void {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import type { HttpsResult } from '../../hal/ports';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import type { DepositLane } from '../../src/bank/bank-client';
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, Outbox } from '../../src/bank/outbox';
+import {
+  HOLD_ROOM_BYTES_MIN, BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, HOLD_MS_MAX, HOLD_RECORDS_MAX, Outbox, type SyncDemand,
+} from '../../src/bank/outbox';
+import { SESSION_ROOM_BYTES } from '../../src/session/room';
 import { appendSession, MemoryLedger } from '../../tools/bank/memory-ledger';
 
 class HandLane implements DepositLane {
@@ -296,5 +299,172 @@ describe('outbox (ledger → bank, exactly once)', () => {
     new Outbox(ledger, lane, new SeededRandom(1), 'ATM-1').poll(0);
     assert.equal(lane.batch(0).fromSequence, 5);
     assert.equal(lane.batch(0).records[0].sequence, 6);
+  });
+});
+
+/** A session as the customer makes it, record by record, on the outbox's clock: opened, then notes. */
+function openSession(ledger: MemoryLedger, sessionId: number): void {
+  ledger.append({ kind: 'session-opened', sessionId, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: Number.NaN });
+}
+
+function note(ledger: MemoryLedger, sessionId: number, denominationTenge: number): void {
+  ledger.append({ kind: 'note-escrowed', sessionId, denominationTenge });
+  ledger.append({ kind: 'note-stacked', sessionId, denominationTenge });
+}
+
+function closeSession(ledger: MemoryLedger, sessionId: number, depositedTiyn: number): void {
+  ledger.append({ kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn, toBillTiyn: depositedTiyn, toNextTiyn: 0 });
+}
+
+function bankAcks(ledger: MemoryLedger): number[] {
+  return ledger.records.filter((record) => record.kind === 'bank-ack').map((record) => record.ackedSequence as number);
+}
+
+function policyRig() {
+  const ledger = new MemoryLedger();
+  const lane = new HandLane();
+  const demand: { now: SyncDemand } = { now: 'quiet' };
+  const outbox = new Outbox(ledger, lane, new SeededRandom(3), 'ATM-ALA-0001', { demand: () => demand.now });
+  return { ledger, lane, outbox, demand };
+}
+
+describe('outbox: when records go (the sync policy)', () => {
+  it('holds a cash session\'s records while the customer pays, sends them in one batch at the close, and writes one bank-ack', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    openSession(ledger, 1);
+    let nowMs = 0;
+    for (const tenge of [10000, 5000, 1000]) { // a note a second
+      note(ledger, 1, tenge);
+      for (let tick = 0; tick < 10; tick++) outbox.poll(nowMs += 100);
+    }
+    assert.equal(lane.bodies.length, 0, 'nothing travels while the customer pays');
+    assert.equal(outbox.holding, true);
+    closeSession(ledger, 1, 1_600_000);
+    demand.now = 'now';
+    outbox.creditNow(nowMs); // the session closed: the batch goes in this tick, not at the next poll
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence, lane.batch(0).records.length], [1, 8, 8]);
+    lane.ack(8);
+    assert.deepEqual(bankAcks(ledger), [8], 'the answer is written at once: the customer waits for "credited"');
+    demand.now = 'quiet';
+    for (let tick = 0; tick < 100; tick++) outbox.poll(nowMs += 100);
+    assert.equal(lane.bodies.length, 1, 'one round trip for the whole session');
+  });
+
+  it('sends a held session\'s records early when a full batch waits, and writes the bank\'s answer once, with the closing batch\'s', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    openSession(ledger, 1);
+    let nowMs = 0;
+    for (let count = 0; count < 26; count++) {
+      note(ledger, 1, 1000);
+      outbox.poll(nowMs += 1_000);
+      if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
+    }
+    assert.equal(lane.bodies.length, 1, 'one batch before the close');
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, HOLD_RECORDS_MAX], 'a full batch, sent when it was full');
+    assert.deepEqual(bankAcks(ledger), [], 'its answer waits for the closing batch\'s');
+    assert.equal(outbox.bankHoldsSequence, HOLD_RECORDS_MAX);
+    closeSession(ledger, 1, 2_600_000);
+    demand.now = 'now';
+    outbox.creditNow(nowMs);
+    assert.deepEqual([lane.batch(1).fromSequence, lane.batch(1).toSequence], [HOLD_RECORDS_MAX + 1, 54]);
+    lane.ack(54);
+    assert.deepEqual(bankAcks(ledger), [54], 'one bank-ack record for the session');
+  });
+
+  it('writes a held batch\'s answer when a second one comes before the close, so a restart resends one batch at most', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    openSession(ledger, 1);
+    let nowMs = 0;
+    for (let count = 0; count < 40; count++) {
+      note(ledger, 1, 500);
+      outbox.poll(nowMs += 1_000);
+      if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
+    }
+    assert.equal(lane.bodies.length, 2);
+    assert.deepEqual(bankAcks(ledger), [2 * HOLD_RECORDS_MAX], 'written with the second batch\'s answer: both in one record');
+  });
+
+  it('sends held records once the oldest has waited HOLD_MS_MAX, whatever the session does', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    outbox.poll(0);
+    openSession(ledger, 1);
+    note(ledger, 1, 200);
+    outbox.poll(100); // first seen here
+    outbox.poll(100 + HOLD_MS_MAX - 1);
+    assert.equal(lane.bodies.length, 0);
+    outbox.poll(100 + HOLD_MS_MAX);
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, 3]);
+    note(ledger, 1, 500);
+    outbox.poll(200 + HOLD_MS_MAX); // seen while the batch is in flight: its wait starts here
+    lane.ack(3);
+    outbox.poll(200 + 2 * HOLD_MS_MAX - 1);
+    assert.equal(lane.bodies.length, 1);
+    outbox.poll(200 + 2 * HOLD_MS_MAX);
+    assert.deepEqual([lane.batch(1).fromSequence, lane.batch(1).toSequence], [4, 5]);
+  });
+
+  it('keeps an idle-time record from a customer signing in, and sends it at the next quiet moment', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    ledger.append({ kind: 'cassette-collected', notes: 12, amountTiyn: 4_800_000, wallMs: Number.NaN });
+    demand.now = 'hold'; // a customer pressed a key: their authorisation should not wait behind a batch
+    for (let nowMs = 0; nowMs < 60_000; nowMs += 100) outbox.poll(nowMs);
+    assert.equal(lane.bodies.length, 0);
+    demand.now = 'quiet';
+    outbox.poll(60_000);
+    assert.equal(lane.batch(0).records[0].kind, 'cassette-collected');
+    lane.ack(1);
+    assert.deepEqual(bankAcks(ledger), [1]);
+  });
+
+  it('the console\'s "sync now" sends what the session holds', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    openSession(ledger, 1);
+    outbox.poll(0);
+    assert.equal(lane.bodies.length, 0);
+    assert.equal(outbox.retryNow(), true);
+    outbox.poll(100);
+    assert.equal(lane.bodies.length, 1);
+    lane.ack(1);
+    note(ledger, 1, 1000);
+    outbox.poll(200);
+    assert.equal(lane.bodies.length, 1, 'once: the hold is back after that batch');
+  });
+
+  it('holds nothing while the ledger is short of room: records go and the answer is written at once, so the ring can move on', () => {
+    assert.ok(HOLD_ROOM_BYTES_MIN >= 4 * SESSION_ROOM_BYTES, 'a hold never costs a customer a note');
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    ledger.room = HOLD_ROOM_BYTES_MIN - 1;
+    openSession(ledger, 1);
+    note(ledger, 1, 1000);
+    outbox.poll(0);
+    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, 3]);
+    lane.ack(3);
+    assert.deepEqual(bankAcks(ledger), [3]);
+  });
+
+  it('after a power cut with one answer unwritten, the next boot\'s first batch is answered exactly: no anomaly', () => {
+    const { ledger, lane, outbox, demand } = policyRig();
+    demand.now = 'hold';
+    openSession(ledger, 1);
+    for (let count = 0; count < 17; count++) note(ledger, 1, 1000);
+    outbox.poll(0);
+    lane.ack(HOLD_RECORDS_MAX); // the bank holds 1..32; the ledger's ack is 0
+    note(ledger, 1, 1000);
+    // The power goes; the next boot's recovery closes the session and the outbox starts from the ledger.
+    closeSession(ledger, 1, 1_800_000);
+    const afterBoot = new Outbox(ledger, lane, new SeededRandom(4), 'ATM-ALA-0001', { demand: () => 'quiet' });
+    afterBoot.poll(0);
+    assert.deepEqual([lane.batch(1).fromSequence, lane.batch(1).toSequence], [1, HOLD_RECORDS_MAX], 'the unwritten batch again, record for record');
+    lane.ack(HOLD_RECORDS_MAX); // the bank's stored sequence: exactly the batch's end
+    assert.equal(afterBoot.bankAnomalies, 0);
+    afterBoot.poll(100);
+    lane.ack(ledger.headSequence);
+    assert.equal(ledger.ackedSequence, ledger.headSequence - 1);
   });
 });

@@ -13,6 +13,8 @@ export class MemoryLedger implements OutboxLedger {
   /** When set, acknowledge fails with this error (a full or broken flash). */
   failAcknowledge: 'full' | 'io' | undefined = undefined;
   acknowledgeCalls = 0;
+  /** What roomBytes() answers: plenty unless a test makes the ledger short of room. */
+  room = 65_536;
 
   get headSequence(): number {
     return this.records.length;
@@ -37,6 +39,10 @@ export class MemoryLedger implements OutboxLedger {
     if (this.failAcknowledge !== undefined) return { ok: false, error: this.failAcknowledge };
     if (ackedSequence <= this.ackedSequence) return { ok: true, sequence: this.headSequence };
     return this.append({ kind: 'bank-ack', ackedSequence });
+  }
+
+  roomBytes(): number {
+    return this.room;
   }
 
   readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: OutboxRecord) => void): number {
