@@ -1,6 +1,6 @@
 // `npm run bench`: the firmware's budget in one table, and the same report as JSON
 // (artifacts/bench.json) and Markdown (artifacts/bench.md; `-- --docs` also writes docs/bench.md).
-//   npm run bench [-- --docs] [--only machine,bundle,ledger,ccnet,bank] [--json FILE]
+//   npm run bench [-- --docs] [--only machine,bundle,ledger,ccnet,bank,sync] [--json FILE]
 // The XS sections run side by side (their compute counts do not depend on the machine's
 // load); the bank link's wall-clock throughput runs alone afterwards.
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { measureMachineBudget } from './budget-machine.mjs';
 import { checkReport, machineFacts, renderMarkdown, renderTable } from './budget-report.mjs';
 import { measureBank, measureBundle, measureCcnet, measureLedger } from './budget-sections.mjs';
+import { measureSync } from './budget-sync.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -18,6 +19,7 @@ const SECTIONS = Object.freeze([
   { id: 'ledger', title: 'Deposit ledger (NOR emulator inside XS)', measure: measureLedger, alone: false },
   { id: 'ccnet', title: 'CCNET bill validator driver', measure: measureCcnet, alone: false },
   { id: 'bank', title: 'Bank link over loopback HTTPS', measure: measureBank, alone: true },
+  { id: 'sync', title: 'Bank sync per customer session', measure: measureSync, alone: false },
 ]);
 
 function parseArguments(argv) {
