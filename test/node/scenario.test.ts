@@ -12,7 +12,8 @@ import type { LedgerRecord } from '../../src/ledger/records';
 import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } from '../../tools/scenario/format';
 import { checkInvariants, type RunEvidence } from '../../tools/scenario/invariants';
 import { loadScenario } from '../../tools/scenario/run';
-import { runScenario, type ScenarioResult } from '../../tools/scenario/runner';
+import type { BankRequestSeen } from '../../tools/bench/machine';
+import { runScenario, sessionCosts, type ScenarioResult } from '../../tools/scenario/runner';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCENARIOS_DIR = path.join(ROOT, 'tools/scenario/scenarios');
@@ -188,6 +189,26 @@ function assertAllInvariantsHold(result: ScenarioResult): void {
   assert.deepEqual(brokenOnes, [], JSON.stringify(brokenOnes));
 }
 
+describe('scenario runner: round trips per session', () => {
+  const request = (kind: BankRequestSeen['kind'], ledgerHead: number, fromSequence = 0, toSequence = 0): BankRequestSeen =>
+    ({ kind, ledgerHead, fromSequence, toSequence, networkUp: true });
+  const ack = (sequence: number, ackedSequence: number) => ({ sequence, record: { kind: 'bank-ack' as const, ackedSequence } });
+
+  it('gives a session its sign-in, the batches that carry its records and the bank-acks it owns', () => {
+    // Ledger before the run: 1..10. Session 11 (records 11..15, its bank-ack 16); a sign-in the bank
+    // refused at head 16; session 17 by QR (17..20, bank-ack 21), its batch starting at the bank-ack 16.
+    const requests = [
+      request('authorise', 10), request('deposits', 15, 11, 15),
+      request('authorise', 16), request('qr-start', 16), request('qr-poll', 16), request('qr-poll', 16), request('authorise', 16),
+      request('deposits', 20, 16, 20),
+    ];
+    const costs = sessionCosts([17, 11], requests, [ack(16, 15), ack(21, 20)]);
+    assert.deepEqual(costs.get(11), { authorise: 1, qrStart: 0, qrPoll: 0, deposits: 2, roundTrips: 3, bankAcks: 1 },
+      'the second batch starts at 16, which session 11 owns (its bank-ack): it counts for both');
+    assert.deepEqual(costs.get(17), { authorise: 2, qrStart: 1, qrPoll: 2, deposits: 1, roundTrips: 6, bankAcks: 1 });
+  });
+});
+
 describe('scenario runner on the machine on the desk', function () {
   this.timeout(60_000);
 
@@ -200,7 +221,10 @@ describe('scenario runner on the machine on the desk', function () {
     assert.deepEqual({ ...session, sessionId: 0, receiptId: '' }, {
       sessionId: 0, method: 'iin', customerId: 'c-aigerim', notes: { byDenomination: { 10000: 2 } }, countedTiyn: 2_000_000,
       toBillTiyn: 1_500_000, toNextTiyn: 500_000, bankNextBillTiyn: 1_000_000, receiptId: '', outcome: 'completed', doubts: [],
+      // Issue 18: authorise (the bill with it) and one deposit batch at the close, one bank-ack record — not one per record.
+      bankLink: { authorise: 1, qrStart: 0, qrPoll: 0, deposits: 1, roundTrips: 2, bankAcks: 1 },
     });
+    assert.deepEqual(result.bankLink, session.bankLink, 'nothing else went to the bank during the run');
     // API.md: the transaction id is the ATM id and the session's opening sequence.
     assert.equal(session.receiptId, `${ATM}-${session.sessionId}`);
     assert.deepEqual(result.validator, { cassetteNotes: 2, rejectedNotes: 0, returnedTenge: [] });

@@ -16,6 +16,7 @@ import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, Provisioning, 
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { makeSimBoard } from '../../hal/sim/board';
 import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
+import { PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
 import { maskIin } from '../../src/kz/iin';
 import { formatTiyn } from '../../src/kz/tenge';
 import type { LedgerRecord } from '../../src/ledger/records';
@@ -33,6 +34,8 @@ const LEDGER_ROWS_MAX = 50;
 const CONSOLE_TEXT_CHARS_MAX = 16_384;
 const OUTAGE_MS_DEFAULT = 1_500;
 const VALIDATOR_BAUD = 9600;
+/** Requests kept for the scenario runner's round-trip count; a scenario makes a few dozen. */
+const REQUESTS_SEEN_MAX = 10_000;
 
 export interface BenchMachineOptions {
   /** Where the ledger image and the bank's books live (data/ by default). */
@@ -52,6 +55,20 @@ export interface RunningBench {
   firmware(): Firmware | undefined;
   /** What the simulated validator really holds (undefined with a real validator): the oracle for checks. */
   validatorTruth(): ValidatorTruth | undefined;
+  /** Every request the firmware started on the bank link since the machine started (the first REQUESTS_SEEN_MAX). */
+  bankRequests(): readonly BankRequestSeen[];
+}
+
+/** One request the firmware started on the bank link, as the scenario runner attributes it to a session. */
+export interface BankRequestSeen {
+  readonly kind: 'authorise' | 'qr-start' | 'qr-poll' | 'deposits' | 'other';
+  /** The ledger's head when it was started: a sign-in belongs to the session opened after it. */
+  readonly ledgerHead: number;
+  /** A deposits batch's sequence range (0 for other requests). */
+  readonly fromSequence: number;
+  readonly toSequence: number;
+  /** Whether the bench's network cable was in (with it pulled, the request failed at once). */
+  readonly networkUp: boolean;
 }
 
 export async function startBenchMachine(options: BenchMachineOptions = {}): Promise<RunningBench> {
@@ -64,6 +81,7 @@ export async function startBenchMachine(options: BenchMachineOptions = {}): Prom
   const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem, device.cardTokenKeyHex), validator, options.consoleLines ?? []);
   return {
     machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
+    bankRequests: () => https.seen,
   };
 }
 
@@ -98,6 +116,10 @@ class SwitchableHttps implements HttpsClient {
   up = true;
   readonly inner: NodeHttpsClient;
   readonly requestBodyBytesMax: number;
+  /** The requests the firmware started, for the scenario runner's round trips per session. */
+  readonly seen: BankRequestSeen[] = [];
+  /** The running firmware's ledger head (0 while the power is off). */
+  ledgerHead: () => number = () => 0;
 
   constructor(inner: NodeHttpsClient) {
     this.inner = inner;
@@ -105,10 +127,19 @@ class SwitchableHttps implements HttpsClient {
   }
 
   request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
-    if (this.up) return this.inner.request(request, onDone);
-    setImmediate(() => onDone({ ok: false, failure: 'connect', detail: 'network cable pulled on the bench' }));
+    if (this.up && !this.inner.request(request, onDone)) return false;
+    if (!this.up) setImmediate(() => onDone({ ok: false, failure: 'connect', detail: 'network cable pulled on the bench' }));
+    if (this.seen.length < REQUESTS_SEEN_MAX) this.seen.push(seenRequest(request, this.ledgerHead(), this.up));
     return true;
   }
+}
+
+function seenRequest(request: HttpsRequest, ledgerHead: number, networkUp: boolean): BankRequestSeen {
+  const kind = request.path === PATH_AUTHORISE ? 'authorise' : request.path === PATH_DEPOSITS ? 'deposits'
+    : request.path === PATH_QR ? 'qr-start' : request.path.startsWith(`${PATH_QR}/`) ? 'qr-poll' : 'other';
+  if (kind !== 'deposits') return { kind, ledgerHead, fromSequence: 0, toSequence: 0, networkUp };
+  const batch = JSON.parse(request.body ?? '{}') as { fromSequence?: number; toSequence?: number };
+  return { kind, ledgerHead, fromSequence: batch.fromSequence ?? 0, toSequence: batch.toSequence ?? 0, networkUp };
 }
 
 /** Keeps what the console wrote (the firmware masks it at its one write path) for the page. */
@@ -165,6 +196,7 @@ class NodeBenchMachine implements BenchMachine {
     consoleLines: readonly SerialLine[]) {
     this.#bank = bank;
     this.#https = https;
+    https.ledgerHead = () => this.firmware?.ledger.headSequence ?? 0;
     this.#validator = validator;
     this.#flash = new FileNorFlash(path.join(dataDir, 'bench', 'ledger-flash.img'));
     this.#console = new ConsoleTap(consoleLines);

@@ -83,6 +83,10 @@ export interface SessionExpectation {
   /** Notes counted by denomination in tenge, e.g. { "10000": 2 }; denominations not named must be absent. */
   readonly notes?: Readonly<Record<string, number>>;
   readonly doubts?: FieldMatch;
+  /** What the session cost the bank link (the result's `bankLink`): all its HTTPS round trips, its deposit batches, its bank-ack records. */
+  readonly roundTrips?: FieldMatch;
+  readonly deposits?: FieldMatch;
+  readonly bankAcks?: FieldMatch;
 }
 
 export interface ScenarioExpectations {
@@ -191,7 +195,9 @@ const STEP_PARSERS: Readonly<Record<string, (value: Json, path: string, problems
 
 export const STEP_KINDS: readonly string[] = Object.freeze(Object.keys(STEP_PARSERS));
 const STEP_EXTRAS = Object.freeze(['name', 'timeoutMs']);
-const SESSION_KEYS = Object.freeze(['method', 'outcome', 'countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'receipt', 'notes', 'doubts']);
+const SESSION_KEYS = Object.freeze([
+  'method', 'outcome', 'countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'receipt', 'notes', 'doubts', 'roundTrips', 'deposits', 'bankAcks',
+]);
 
 function fieldsAction(kind: 'waitField' | 'expectField', value: Json, path: string, problems: Problems): StepAction | undefined {
   if (!isObject(value) || Object.keys(value).length === 0) return void problems.add(path, `"${kind}" takes an object of field: value`);
@@ -301,7 +307,7 @@ function parseSessionExpectation(value: Json, path: string, problems: Problems):
   if (value.method !== undefined && !METHODS.includes(value.method as never)) problems.add(`${path}.method`, `one of ${METHODS.join(', ')}`);
   if (value.outcome !== undefined && !OUTCOMES.includes(value.outcome as never)) problems.add(`${path}.outcome`, `one of ${OUTCOMES.join(', ')}`);
   if (value.receipt !== undefined && typeof value.receipt !== 'boolean') problems.add(`${path}.receipt`, 'true or false');
-  for (const key of ['countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'doubts']) {
+  for (const key of ['countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'doubts', 'roundTrips', 'deposits', 'bankAcks']) {
     if (value[key] !== undefined) parseMatch(value[key], `${path}.${key}`, problems);
   }
   const notes = value.notes;

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Key, Screen } from '../../hal/ports';
 import { DEMO_CUSTOMERS } from '../bank/seed';
 import { appRequest } from '../bank/test-kit';
-import { startBenchMachine, BENCH_ATM, type RunningBench } from '../bench/machine';
+import { startBenchMachine, BENCH_ATM, type BankRequestSeen, type RunningBench } from '../bench/machine';
 import type { BenchAction } from '../bench/machine-api';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../console/bench-secrets';
 import { answerChallenge } from '../console/answer';
@@ -59,6 +59,24 @@ export interface SessionResult {
   readonly receiptId: string | null;
   readonly outcome: string;
   readonly doubts: readonly { readonly denominationTenge: number; readonly reason: string }[];
+  /** What the session cost the bank link and the ledger (see bankLinkOf). */
+  readonly bankLink: BankLinkCost;
+}
+
+/**
+ * HTTPS requests the firmware started, by kind, and the ledger's bank-ack records. A session owns
+ * the ledger's sequences from its opening record to the next session's: its sign-in requests are
+ * those started while the ledger's head was below its opening (after the session before it
+ * opened), its deposit batches those whose range meets what it owns, its bank-acks the records
+ * it owns. `roundTrips` is all of them: authorise, QR start and polls, deposits.
+ */
+export interface BankLinkCost {
+  readonly authorise: number;
+  readonly qrStart: number;
+  readonly qrPoll: number;
+  readonly deposits: number;
+  readonly roundTrips: number;
+  readonly bankAcks: number;
 }
 
 export interface ScenarioResult {
@@ -75,6 +93,8 @@ export interface ScenarioResult {
   /** Screen ids in the order shown (repeats of the same id in a row folded). */
   readonly screensSeen: readonly string[];
   readonly validator: { readonly cassetteNotes: number | null; readonly rejectedNotes: number | null; readonly returnedTenge: readonly number[] | null };
+  /** The whole run's requests and bank-acks, sessions or not (a sign-in that opened no session, idle records). */
+  readonly bankLink: BankLinkCost;
 }
 
 export interface RunOptions {
@@ -184,6 +204,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await poll(SETTLE_WAIT_MS, () => firmware.session.state !== 'recovering');
     await poll(START_SYNC_WAIT_MS, () => isSynced(bench));
     const startHeadSequence = firmware.ledger.headSequence;
+    const requestsBefore = bench.bankRequests().length;
     const bankBefore = await bankTotals(bench);
     const failures: string[] = [];
     let stepsRun = 0;
@@ -204,7 +225,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     const remarks = await restoreForChecks(bench, watcher, log);
     const evidence = await gatherEvidence(bench, watcher, startHeadSequence, bankBefore, log);
-    const sessions = sessionResults(evidence);
+    const requests = bench.bankRequests().slice(requestsBefore);
+    const sessions = sessionResults(evidence, requests);
     const truth = bench.validatorTruth();
     const validator = {
       cassetteNotes: truth?.cassetteTenge.length ?? null, rejectedNotes: truth?.rejected ?? null, returnedTenge: truth === undefined ? null : [...truth.returnedTenge],
@@ -219,6 +241,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       sessions, invariants,
       screensSeen: watcher.screensSeen,
       validator,
+      bankLink: bankLinkOf(requests, evidence.run.ledger.entries.filter((entry) => entry.sequence > startHeadSequence), () => true),
     };
   } finally {
     watcher.close();
@@ -503,7 +526,30 @@ async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSe
   };
 }
 
-function sessionResults(evidence: Evidence): SessionResult[] {
+/** The requests and bank-ack records `owns` says are a session's (all of them for the run's total). */
+function bankLinkOf(requests: readonly BankRequestSeen[], entries: readonly LedgerEntry[], owns: (request: BankRequestSeen) => boolean): BankLinkCost {
+  const count = (kind: BankRequestSeen['kind']) => requests.filter((request) => request.kind === kind && owns(request)).length;
+  const [authorise, qrStart, qrPoll, deposits] = [count('authorise'), count('qr-start'), count('qr-poll'), count('deposits')];
+  const bankAcks = entries.filter((entry) => entry.record.kind === 'bank-ack').length;
+  return { authorise, qrStart, qrPoll, deposits, roundTrips: authorise + qrStart + qrPoll + deposits, bankAcks };
+}
+
+/** Each session's share of the run's requests and bank-acks: it owns the sequences from its opening to the next session's. */
+export function sessionCosts(sessionIds: readonly number[], requests: readonly BankRequestSeen[], entries: readonly LedgerEntry[]): Map<number, BankLinkCost> {
+  const opened = [...sessionIds].sort((a, b) => a - b);
+  const costs = new Map<number, BankLinkCost>();
+  opened.forEach((first, index) => {
+    const last = index + 1 < opened.length ? opened[index + 1] - 1 : Number.MAX_SAFE_INTEGER;
+    const earlier = index > 0 ? opened[index - 1] : 0;
+    const owns = (request: BankRequestSeen) => (request.kind === 'deposits'
+      ? request.fromSequence <= last && request.toSequence >= first
+      : request.ledgerHead < first && request.ledgerHead >= earlier);
+    costs.set(first, bankLinkOf(requests, entries.filter((entry) => entry.sequence >= first && entry.sequence <= last), owns));
+  });
+  return costs;
+}
+
+function sessionResults(evidence: Evidence, requests: readonly BankRequestSeen[]): SessionResult[] {
   const sessions = new Map<number, {
     sessionId: number; method: string; customerId: string; byDenomination: Record<string, number>; countedTiyn: number;
     toBillTiyn: number | null; toNextTiyn: number | null; outcome: string; doubts: { denominationTenge: number; reason: string }[];
@@ -532,6 +578,8 @@ function sessionResults(evidence: Evidence): SessionResult[] {
       session.doubts.push({ denominationTenge: record.denominationTenge, reason: record.reason });
     }
   }
+  const runEntries = evidence.run.ledger.entries.filter((entry) => entry.sequence > evidence.run.startHeadSequence);
+  const costs = sessionCosts([...sessions.keys()], requests, runEntries);
   return [...sessions.values()].map((session) => {
     const receipts = evidence.run.bank.receiptIdsBySession[String(session.sessionId)] ?? [];
     return {
@@ -540,6 +588,7 @@ function sessionResults(evidence: Evidence): SessionResult[] {
       toBillTiyn: session.toBillTiyn, toNextTiyn: session.toNextTiyn,
       bankNextBillTiyn: evidence.accounts.get(session.customerId)?.nextBillTiyn ?? null,
       receiptId: receipts[0] ?? null, outcome: session.outcome, doubts: session.doubts,
+      bankLink: costs.get(session.sessionId)!,
     };
   });
 }
@@ -587,6 +636,9 @@ function sessionMismatches(expectation: SessionExpectation, session: SessionResu
   check('toNextTiyn', session.toNextTiyn, expectation.toNextTiyn);
   check('bankNextBillTiyn', session.bankNextBillTiyn, expectation.bankNextBillTiyn);
   check('doubts', session.doubts.length, expectation.doubts);
+  check('roundTrips', session.bankLink.roundTrips, expectation.roundTrips);
+  check('deposits', session.bankLink.deposits, expectation.deposits);
+  check('bankAcks', session.bankLink.bankAcks, expectation.bankAcks);
   if (expectation.receipt !== undefined && (session.receiptId !== null) !== expectation.receipt) {
     failures.push(`${label}: receipt ${session.receiptId ?? 'none'}, expected ${expectation.receipt ? 'one' : 'none'}`);
   }
