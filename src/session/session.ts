@@ -141,15 +141,16 @@ export class SessionTask implements Task {
   }
 
   /**
-   * What the customer needs of the bank sync now (src/bank/outbox.ts "When"): nobody there, or
-   * only the restart's recovery, is a quiet moment; a closed session's customer waits for
-   * "credited"; anyone else at the machine holds the link — a session's records then go at its
-   * close, and a customer signing in is not kept waiting behind a deposit batch.
+   * What the customer needs of the bank sync now (src/bank/outbox.ts "When"): nobody there is a
+   * quiet moment; a closed session's customer waits for "credited"; anyone else at the machine
+   * holds the link — a session's records then go at its close, and a customer signing in is not
+   * kept waiting behind a deposit batch. So does a restart's recovery, which is about to close
+   * the interrupted session (within its few seconds): its records go in one batch with the close.
    */
   get syncDemand(): SyncDemand {
     const state = this.#state;
     if (state === 'crediting') return 'now';
-    return state === 'attract' || state === 'out-of-service' || state === 'recovering' ? 'quiet' : 'hold';
+    return state === 'attract' || state === 'out-of-service' ? 'quiet' : 'hold';
   }
 
   poll(nowMs: number): void {

@@ -141,6 +141,24 @@ describe('bank sync at a person\'s pace (one deposit batch per session, not one 
     assert.equal(cost.bankAcks, 1);
   });
 
+  it('a session a power cut interrupted goes in one batch with its recovered close, and one bank-ack', () => {
+    const { machine: sim, bank } = machine();
+    signIn(sim, bank, 'iin');
+    feed(sim, [1000, 1000, 1000], 'second');
+    sim.powerCut(2_000);
+    run(sim, 'the restart', () => sim.firmware !== undefined && sim.firmware.session.state === 'recovering');
+    const firmware = sim.firmware!;
+    const headAtBoot = firmware.ledger.headSequence;
+    run(sim, 'recovered and synced', () => screenId(sim) === 'attract' && firmware.ledger.stats().unsyncedRecords === 0);
+    sim.runFor(60_000);
+    assert.equal(firmware.bank.stats.deposits, 1, 'the interrupted session\'s records and its close in one batch');
+    let bankAcks = 0;
+    firmware.ledger.readFrom(headAtBoot + 1, 100, (_sequence, record) => { if (record.kind === 'bank-ack') bankAcks += 1; });
+    assert.equal(bankAcks, 1);
+    assert.deepEqual(bank.creditedTenge(), [1000, 1000, 1000]);
+    assert.equal(bank.records.filter((record) => record.kind === 'session-closed').length, 1);
+  });
+
   it('"credited" comes one round trip after the session is closed: its batch leaves in the same tick', () => {
     const cost = session('iin', [10000, 10000], 'second');
     // The link's round trip, then the session's next look at the ledger (its period, on the loop's tick).
