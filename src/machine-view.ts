@@ -53,6 +53,7 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
     syncStatus: (): SyncStatus => ({
       queuedRecords: outbox.unsentRecords,
       inFlight: outbox.state === 'sending',
+      held: outbox.holding,
       ackedSequence: ledger.ackedSequence,
       lastError: unprovisioned ?? outbox.lastError ?? '',
       lastAttemptWallMs: Number.NaN,

@@ -121,9 +121,9 @@ export interface OutboxOptions {
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
   /**
-   * Whether a batch may start now. On the board a TLS handshake in Moddable's JavaScript TLS
-   * holds the CPU for seconds, long enough to overflow a 128-byte UART FIFO: the firmware
-   * gates batches to moments when no cash session is running and the acceptor is disabled.
+   * Whether a batch may start at all: the firmware says no on a machine with no ATM id, which
+   * sends the bank nothing. (The board's TLS runs in a Worker, so a handshake never starves the
+   * serial lines: docs/board.md.)
    */
   readonly mayStart?: () => boolean;
   /** Where bank anomalies are told (the event log the console's `log` reads). */
@@ -305,6 +305,8 @@ export class Outbox implements Task {
       return;
     }
     this.#batchesUnwritten = 0;
+    // The record just written is the only one past the bank's hold: nothing waits to be sent.
+    if (written.sequence === this.#bankHoldsSequence + 1) this.#quietThroughSequence = written.sequence;
   }
 
   #send(nowMs: number): void {

@@ -149,7 +149,8 @@ function sync(args: readonly string[], context: CommandContext): Reply {
   const state = view.syncStatus();
   const next = Number.isNaN(state.nextAttemptInMs) ? 'none scheduled' : `in ${Math.ceil(state.nextAttemptInMs / 1000)} s`;
   return [
-    `queued ${state.queuedRecords} records${state.inFlight ? ', a batch in flight' : ''}; bank acknowledged through ${state.ackedSequence}`,
+    `queued ${state.queuedRecords} records${state.inFlight ? ', a batch in flight' : ''}${state.held === true ? ', held while a customer is at the machine' : ''}; ` +
+      `bank acknowledged through ${state.ackedSequence}`,
     `last attempt ${Number.isNaN(state.lastAttemptWallMs) ? 'never' : formatWallMs(state.lastAttemptWallMs)}; last error ${state.lastError === '' ? 'none' : state.lastError}`,
     `next attempt ${next}`,
     ...(state.bankAnomalies === 0 ? [] : [`BANK ANOMALIES ${state.bankAnomalies}, not recorded; last: ${state.lastAnomaly}`]),

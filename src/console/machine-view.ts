@@ -49,6 +49,8 @@ export interface LedgerVerifyReport {
 export interface SyncStatus {
   readonly queuedRecords: number;
   readonly inFlight: boolean;
+  /** The queue waits for the customer at the machine: their session's records go when it closes (src/bank/outbox.ts "When"). */
+  readonly held?: boolean;
   readonly ackedSequence: number;
   /** The last failure, or "" when the last attempt succeeded or none was made. */
   readonly lastError: string;

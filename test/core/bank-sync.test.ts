@@ -8,6 +8,7 @@ import { NO_BANK_FAULTS } from '../../hal/sim/bank-link';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { LOOP_TICK_MS } from '../../src/firmware';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
+import { ConsoleWire } from '../../tools/console/sim-rig';
 import { SimMachine } from '../../tools/sim/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
@@ -157,6 +158,18 @@ describe('bank sync at a person\'s pace (one deposit batch per session, not one 
     assert.equal(bankAcks, 1);
     assert.deepEqual(bank.creditedTenge(), [1000, 1000, 1000]);
     assert.equal(bank.records.filter((record) => record.kind === 'session-closed').length, 1);
+  });
+
+  it('the console\'s sync says the queue is held while a customer pays, and not once the session is sent', () => {
+    const { machine: sim, bank } = machine();
+    signIn(sim, bank, 'iin');
+    feed(sim, [1000, 1000], 'second');
+    const wire = new ConsoleWire(sim.sim);
+    wire.login('engineer');
+    assert.match(wire.command('sync'), /^queued 5 records, held while a customer is at the machine; bank acknowledged through 0\r\n/);
+    sim.sim.keypad.press('enter');
+    run(sim, '"credited"', () => sim.sim.display.current?.fields.message === 'credited');
+    assert.match(wire.command('sync'), /^queued 1 records; bank acknowledged through 6\r\n/);
   });
 
   it('"credited" comes one round trip after the session is closed: its batch leaves in the same tick', () => {
