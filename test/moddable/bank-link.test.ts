@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
+import type tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,11 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
   let results: Record<string, any>[] = [];
   let exitStatus = -1;
   let output: string[] = [];
+  /** The counting server's TLS handshakes, in order, and its TCP connections. */
+  const handshakes: ('full' | 'resumed')[] = [];
+  /** Its session cache's events: a session stored, a session asked for by id (found or not). */
+  const sessionEvents: ('new' | 'resume-hit' | 'resume-miss')[] = [];
+  let countingConnections = 0;
 
   before(async function () {
     const tools = await linuxTools();
@@ -56,9 +62,31 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
       response.end(JSON.stringify({ pad: 'y'.repeat(6000) }));
     }));
     const wrongHostPort = await serve(https.createServer({ key: wrongHost.keyPem, cert: wrongHost.certPem }, (_q, s) => s.end('{}')));
+    // The bank's own TLS settings (tools/bank/server.ts, the device listener), counting connections and handshakes.
+    const counting = https.createServer({
+      key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
+    }, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ackedSequence":0}');
+    });
+    counting.on('connection', () => { countingConnections += 1; });
+    counting.on('secureConnection', (socket: tls.TLSSocket) => handshakes.push(socket.isSessionReused() ? 'resumed' : 'full'));
+    // A session cache, as a production TLS front keeps one (Node's server resumes only through these events).
+    const sessions = new Map<string, Buffer>();
+    counting.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      sessions.set(id.toString('hex'), data);
+      sessionEvents.push('new');
+      done();
+    });
+    counting.on('resumeSession', (id: Buffer, done: (error: Error | null, data: Buffer | null) => void) => {
+      const data = sessions.get(id.toString('hex')) ?? null;
+      sessionEvents.push(data === null ? 'resume-miss' : 'resume-hit');
+      done(null, data);
+    });
+    const countingPort = await serve(counting);
     const bankPort = Number(new URL(bank.url).port);
     // One connection per request; the request over the cap never connects.
-    const schedule = [bankPort, bankPort, wrongCaPort, midReplyPort, overCapPort, wrongHostPort, bankPort];
+    const schedule = [bankPort, bankPort, wrongCaPort, midReplyPort, overCapPort, wrongHostPort, bankPort, countingPort, countingPort, countingPort];
     let connections = 0;
     const front = net.createServer((socket) => {
       const port = schedule[Math.min(connections++, schedule.length - 1)];
@@ -89,7 +117,9 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
 
   it('ran every step and ended itself: no exception escaped a callback (an XS abort would exit 100+)', () => {
     assert.equal(exitStatus, 0, output.join('\n'));
-    assert.deepEqual(results.map((entry) => entry.step), ['reply', 'post', 'wrong-ca', 'closed-mid-reply', 'reply-over-cap', 'request-over-cap', 'wrong-host', 'after']);
+    assert.deepEqual(results.map((entry) => entry.step), [
+      'reply', 'post', 'wrong-ca', 'closed-mid-reply', 'reply-over-cap', 'request-over-cap', 'wrong-host', 'after', 'again-1', 'again-2', 'again-3',
+    ]);
   });
 
   it('a reply and a POST come back whole over mutual TLS with the RSA device key', () => {
@@ -116,6 +146,21 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
 
   it('the link goes on after every failure', () => {
     assert.deepEqual([result('after').ok, result('after').status], [true, 200]);
+  });
+
+  it('opens a connection per request and resumes the TLS session where the server keeps one; a refused resumption empties the SDK\'s cache', () => {
+    const steps = ['again-1', 'again-2', 'again-3'];
+    for (const step of steps) assert.deepEqual([result(step).ok, result(step).status], [true, 200], JSON.stringify(result(step)));
+    const times = steps.map((step) => `${step} ${result(step).ms} ms`).join(', ');
+    process.stdout.write(`      handshakes: ${handshakes.join(', ')}; session cache: ${sessionEvents.join(', ')}; ${countingConnections} connections; ${times}\n`);
+    assert.equal(countingConnections, 3, 'the worker makes and closes an HTTP client per request: no connection is reused');
+    // The worker's TLS (modules/crypt/ssl/session_419.js) keeps one session in ssl_cache.js, by host name,
+    // and offers it in the next ClientHello. again-1 offers the bank's session from 'after' (the
+    // reference bank keeps none: Node resumes only through 'resumeSession'); refused, the SDK saves
+    // the new session and then deletes "the rejected one" — its one-entry cache forgets both — so
+    // again-2 offers nothing and is full too; again-3 offers again-2's and resumes.
+    assert.deepEqual(sessionEvents, ['resume-miss', 'new', 'new', 'resume-hit']);
+    assert.deepEqual(handshakes, ['full', 'full', 'resumed']);
   });
 });
 

@@ -20,6 +20,11 @@ const STEPS: readonly { readonly name: string; readonly request: HttpsRequest }[
   { name: 'request-over-cap', request: { method: 'POST', path: '/v1/deposits', body: `{"pad":"${'x'.repeat(5000)}"}`, timeoutMs: 20_000 } },
   { name: 'wrong-host', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
   { name: 'after', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
+  // Three requests in a row to a server with the bank's TLS settings that counts its handshakes:
+  // does the worker reuse a connection, or resume the TLS session, between requests?
+  { name: 'again-1', request: { method: 'POST', path: '/v1/deposits', body: AUTHORISE, timeoutMs: 20_000 } },
+  { name: 'again-2', request: { method: 'POST', path: '/v1/deposits', body: AUTHORISE, timeoutMs: 20_000 } },
+  { name: 'again-3', request: { method: 'POST', path: '/v1/deposits', body: AUTHORISE, timeoutMs: 20_000 } },
 ];
 const STEP_GAP_MS = 50;
 
