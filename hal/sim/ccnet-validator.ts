@@ -546,7 +546,8 @@ export class CcnetValidatorSim implements SimActor {
   #onTimer(nowMs: number): void {
     if (this.#fault === 'cheated') {
       this.#fault = 'none';
-      this.#setState(this.#idleState());
+      // A stacked or returned report still waiting for its POLL (the device was busy) is not lost with the fault.
+      if (!this.#eventPending) this.#setState(this.#idleState());
       return;
     }
     switch (this.#state) {

@@ -83,4 +83,17 @@ describe('a bill table with entries that are not tenge notes', () => {
     assert.deepEqual(r.bank.records.filter((record) => record.kind === 'doubt').map((record) => record.denominationTenge), [0, 0, 0]);
     assert.deepEqual(r.bank.creditedTenge(), []);
   });
+
+  it('a bill the device stacked while busy is still reported after a "cheated" episode ends (npm run sim, seed 198 of 300)', () => {
+    const r = rig();
+    r.machine.runUntil(() => screenId(r) === 'attract' && r.machine.firmware!.validator.status() === 'idle', 20_000);
+    const validator = r.machine.sim.validator;
+    validator.busyFor(3_000); // it answers BUSY to every POLL
+    assert.ok(validator.stackUnasked(KZT_100_TYPE));
+    r.machine.runFor(1_000); // in the cassette, the report waits for a POLL it can answer
+    validator.cheat(); // the episode ends before the busy spell, and used to take the report with it
+    r.machine.runFor(10_000);
+    assert.deepEqual(validator.truth.cassetteTenge, [100]);
+    assert.deepEqual(doubts(r).map((doubt) => doubt.kind === 'doubt' && doubt.denominationTenge), [0], 'held as a doubt of unknown value');
+  });
 });
