@@ -97,16 +97,13 @@ function session(method: Method, notes: readonly number[], pace: 'second' | 'onc
   run(sim, 'attract', () => screenId(sim) === 'attract');
   const firmware = sim.firmware!;
   const headBefore = firmware.ledger.headSequence;
-  let closedAtMs = Number.NaN;
-  const append = firmware.ledger.append.bind(firmware.ledger);
-  firmware.ledger.append = (record, tier) => {
-    if (record.kind === 'session-closed') closedAtMs = sim.sim.clock.nowMs;
-    return append(record, tier);
-  };
   signIn(sim, bank, method);
   feed(sim, notes, pace);
   const enterAtMs = sim.sim.clock.nowMs;
   sim.sim.keypad.press('enter');
+  // The summary says "crediting" in the tick the session-closed record is written.
+  run(sim, 'the session closed', () => sim.sim.display.current?.fields.message === 'crediting');
+  const closedAtMs = sim.sim.clock.nowMs;
   run(sim, '"credited"', () => sim.sim.display.current?.fields.message === 'credited');
   const creditedAtMs = sim.sim.clock.nowMs;
   sim.runFor(60_000); // back at attract: anything still to go goes now
