@@ -12,7 +12,7 @@ import { recordProblem, isCustomerId, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH
 import { isValidIin, maskIin } from './iin';
 import { ATM_ID_PATTERN } from './pki';
 import { displayName } from './store';
-import type { BankStore, BatchOutcome, WireRecord } from './store';
+import type { BankStore, BatchOutcome, CustomerRow, WireRecord } from './store';
 
 /** Bodies beyond these are refused with 413 before they are parsed. */
 export const DEPOSIT_BODY_BYTES_MAX = 256 * 1024;
@@ -259,19 +259,11 @@ export class BankApi {
     const url = parseTarget(target);
     if (url === undefined) return NO_ROUTE;
     if (method === 'POST' && url.pathname === PATH_SCAN) return this.#scanQr(this.#body('app', method, url.pathname, bodyText));
+    // The app finds a customer by IIN; the bank's own tools (the scenario runner) by customer id.
     const customerPath = /^\/app\/customers\/(\d{12})$/.exec(url.pathname);
-    if (method === 'GET' && customerPath !== null) {
-      const customer = this.store.customerBy('iin', customerPath[1]);
-      if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
-      const account = this.store.account(customer);
-      return {
-        status: 200,
-        body: {
-          customerId: customer.customer_id, displayName: displayName(customer), iin: maskIin(customer.iin),
-          bill: account.bill, receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
-        },
-      };
-    }
+    if (method === 'GET' && customerPath !== null) return this.#customerView(this.store.customerBy('iin', customerPath[1]));
+    const adminCustomerPath = /^\/admin\/customers\/([A-Za-z0-9._-]{1,24})$/.exec(url.pathname);
+    if (method === 'GET' && adminCustomerPath !== null) return this.#customerView(this.store.customerBy('customer_id', adminCustomerPath[1]));
     const atmId = url.searchParams.get('atmId') ?? '';
     if (method === 'GET' && url.pathname === '/admin/totals') {
       if (!isCustomerId(atmId)) throw invalid('atmId');
@@ -286,6 +278,18 @@ export class BankApi {
       return { status: 200, body: { notes: this.store.notes(atmId, afterSequence, limit) } };
     }
     return NO_ROUTE;
+  }
+
+  #customerView(customer: CustomerRow | undefined): ApiReply {
+    if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
+    const account = this.store.account(customer);
+    return {
+      status: 200,
+      body: {
+        customerId: customer.customer_id, displayName: displayName(customer), iin: maskIin(customer.iin),
+        bill: account.bill, receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
+      },
+    };
   }
 
   #scanQr(body: Record<string, unknown>): ApiReply {
