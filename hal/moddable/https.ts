@@ -1,6 +1,6 @@
 // HttpsClient for the firmware's main machine. The HTTPS work itself runs in a Worker.
 //
-// Why a Worker (DESIGN.md, platform facts): the UART FIFOs hold 128 bytes and Moddable's serial
+// Why a Worker (docs/board.md, Bank link): the UART FIFOs hold 128 bytes and Moddable's serial
 // adds no buffer, so at 9600 baud the bill validator's FIFO fills in about 133 ms; a TLS
 // handshake in Moddable's JavaScript TLS takes seconds of uninterrupted JavaScript. Run on the
 // main machine, one handshake would overflow the validator and card-reader FIFOs, miss CCNET's

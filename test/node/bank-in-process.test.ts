@@ -12,7 +12,7 @@ const FAQ_IIN = '950614400011';
 /** 12:30 in Almaty (UTC+5). */
 const BANK_START_MS = Date.UTC(2026, 10, 25, 7, 30, 0);
 
-// The FAQ (PRODUCT.md): a 15 000 ₸ bill, 20 000 ₸ deposited as 4 × 5 000 ₸ → the next bill is 10 000 ₸.
+// The FAQ (docs/design.md): a 15 000 ₸ bill, 20 000 ₸ deposited as 4 × 5 000 ₸ → the next bill is 10 000 ₸.
 const FAQ_RECORDS = [
   { sequence: 1, kind: 'session-opened', sessionId: 7, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: null },
   { sequence: 2, kind: 'note-stacked', sessionId: 7, denominationTenge: 5000 },

@@ -1,4 +1,4 @@
-// The Kazakh IIN (ЖСН / ИИН) as the bank checks it (../shared/reference/kazakhstan.md):
+// The Kazakh IIN (ЖСН / ИИН) as the bank checks it (docs/kazakhstan.md):
 // 12 digits, YYMMDD birth date, a century-and-sex digit, a serial, a check digit computed
 // with two weight sets; a number whose second sum is 10 again is never issued.
 const WEIGHTS_FIRST = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
