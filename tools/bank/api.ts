@@ -9,7 +9,7 @@
 // test injected inside a transaction, which then rolled back) and is a 500, counted.
 import crypto from 'node:crypto';
 import { recordProblem, isCustomerId, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
-import { isValidIin, maskIin } from './iin';
+import { maskIin, validateIin } from '../../src/kz/iin';
 import { ATM_ID_PATTERN } from './pki';
 import { displayName } from './store';
 import type { BankStore, BatchOutcome, CustomerRow, WireRecord } from './store';
@@ -186,7 +186,7 @@ export class BankApi {
       case 'iin': {
         const iin = text(body.iin, 'iin', 12);
         if (!/^\d{12}$/.test(iin)) throw invalid('iin');
-        if (!isValidIin(iin)) return unknown; // never issued: nobody can have it
+        if (!validateIin(iin).ok) return unknown; // never issued: nobody can have it
         customer = this.store.customerBy('iin', iin);
         break;
       }
@@ -302,7 +302,7 @@ export class BankApi {
     if (qr === undefined || token.length !== qr.token.length || !crypto.timingSafeEqual(token, Buffer.from(qr.token))) {
       return { status: 404, body: { error: 'unknown-qr' } };
     }
-    const customer = isValidIin(iin) ? this.store.customerBy('iin', iin) : undefined;
+    const customer = validateIin(iin).ok ? this.store.customerBy('iin', iin) : undefined;
     if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
     const cancel = body.action === 'cancel';
     if (!this.store.settleQr(parameters.get('s')!, cancel ? 'cancelled' : 'confirmed', cancel ? null : customer.customer_id)) {
