@@ -1,6 +1,6 @@
 // CCNET (CashCode NET) framing: SYNC ADR LNG [CMD] DATA CRC16, CRC-16/KERMIT sent LSB first.
 // Source: CCNET Protocol Description, Document 1 (MAN_CCNET_D1 Rev 2.6.0), condensed in
-// ../shared/reference/ccnet.md. Nothing here allocates after start-up: frames are encoded
+// docs/ccnet.md. Nothing here allocates after start-up: frames are encoded
 // into the caller's buffer and decoded in place.
 import { assert } from '../assert';
 
