@@ -3,8 +3,9 @@
 // escrow) and turns POLL answers into CashEvents. Master/slave: we send one command, the
 // validator answers within 10 ms, we ACK a data answer within 10 ms, then keep the bus quiet.
 // Source: CCNET Document 1 Rev 2.6.0, condensed in ../shared/reference/ccnet.md.
-import type { Clock, SerialLine } from '../../hal/ports';
+import type { Clock, Crc, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
+import { SOFT_CRC } from '../crc';
 import { DENOMINATIONS_TENGE } from '../ledger/records';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
@@ -91,6 +92,8 @@ export class CcnetStats {
 export interface CcnetDriverOptions {
   readonly baud?: number;
   readonly pollPeriodMs?: number;
+  /** The board's Crc port (native on the board); the firmware's TypeScript CRC by default. */
+  readonly crc?: Crc;
 }
 
 const REJECT_REASONS: readonly (readonly [number, RejectReason])[] = [
@@ -141,7 +144,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   readonly #clock: Clock;
   readonly #byteMs: number;
   readonly #pollPeriodMs: number;
-  readonly #reader = new FrameReader(ADDRESS_BILL_VALIDATOR, false);
+  readonly #reader: FrameReader;
+  readonly #crc: Crc;
   readonly #scratch = new Uint8Array(READ_SCRATCH_BYTES);
   readonly #tx = new Uint8Array(TX_FRAME_BYTES);
   readonly #ackFrame = new Uint8Array(TX_FRAME_BYTES);
@@ -207,10 +211,12 @@ export class CcnetDriver implements Task, CashAcceptor {
     assert(ESCROW_DECISION_MS + POLL_PERIOD_MAX_MS * 5 < 10_000, 'ccnet: escrow decision must beat the device\'s 10 s');
     this.#line = line;
     this.#clock = clock;
+    this.#crc = options.crc ?? SOFT_CRC;
+    this.#reader = new FrameReader(ADDRESS_BILL_VALIDATOR, false, undefined, this.#crc);
     this.#byteMs = 10_000 / baud; // 8N1: ten bits a byte
     this.#pollPeriodMs = pollPeriodMs;
-    this.#ackLength = encodeFrame(this.#ackFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_ACK), 1);
-    this.#nakLength = encodeFrame(this.#nakFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_NAK), 1);
+    this.#ackLength = encodeFrame(this.#ackFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_ACK), 1, false, this.#crc);
+    this.#nakLength = encodeFrame(this.#nakFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_NAK), 1, false, this.#crc);
     this.#lastAnswerMs = clock.monotonicMs();
     this.#phaseSinceMs = this.#lastAnswerMs;
   }
@@ -399,7 +405,7 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (command < 0) return;
     let dataLength = 0;
     if (command === CMD_ENABLE_BILL_TYPES) dataLength = this.#fillEnableData();
-    this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength);
+    this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength, false, this.#crc);
     // A stale byte left on the line must not be taken for the answer to this command.
     this.#reader.clear();
     if (!this.#line.write(this.#tx, this.#txLength)) {
