@@ -135,6 +135,8 @@ export class FrameReader {
   readonly #address: number;
   readonly #hasCommand: boolean;
   readonly #crc: Crc;
+  /** The shortest frame this reader accepts. */
+  readonly #frameBytesMin: number;
   #count = 0;
   /** Set by `scan` on 'frame' and 'bad-crc'. */
   frameLength = 0;
@@ -154,6 +156,7 @@ export class FrameReader {
     this.#address = address;
     this.#hasCommand = hasCommand;
     this.#crc = crc;
+    this.#frameBytesMin = hasCommand ? COMMAND_OVERHEAD_BYTES : RESPONSE_OVERHEAD_BYTES + 1;
   }
 
   get count(): number {
@@ -203,8 +206,9 @@ export class FrameReader {
       }
       if (frameLength < 0) {
         // A corrupted length may promise bytes that never come: if a whole, sound frame
-        // already waits behind this start, the start was garbage (no stall on it).
-        const later = this.#soundFrameAfter(1);
+        // already waits behind this start, the start was garbage (no stall on it). Fewer bytes
+        // than the shortest frame behind it (a frame still arriving) cannot hold one.
+        const later = this.#count - 1 >= this.#frameBytesMin ? this.#soundFrameAfter(1) : -1;
         if (later < 0) return 'partial';
         this.garbageBytes += later;
         this.#discard(later);
@@ -220,7 +224,7 @@ export class FrameReader {
     const available = this.#count - at;
     if (available < 3) return -1;
     if (buffer[at + 1] !== this.#address) return 0;
-    const minimum = this.#hasCommand ? COMMAND_OVERHEAD_BYTES : RESPONSE_OVERHEAD_BYTES + 1;
+    const minimum = this.#frameBytesMin;
     let frameLength = buffer[at + 2];
     if (frameLength === 0) {
       if (available < 5) return -1;

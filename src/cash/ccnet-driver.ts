@@ -16,6 +16,7 @@ import {
   STATE_CASSETTE_OUT, STATE_CHEATED, STATE_ESCROW, STATE_FAILURE, STATE_IDLING, STATE_POWER_UP,
   STATE_POWER_UP_BILL_IN_STACKER, STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_STACKING,
   STATE_UNIT_DISABLED, STATE_VALIDATOR_JAMMED, STATE_ACCEPTING, STATE_RETURNING, STATE_HOLDING, STATE_PAUSE, billTableValue, encodeFrame, maskSet,
+  type ScanResult,
 } from './ccnet-codec';
 
 /** POLL period: the spec allows 100..200 ms and recommends 200. */
@@ -175,6 +176,10 @@ export class CcnetDriver implements Task, CashAcceptor {
   #badPending = false;
   #nextSendMs = 0;
   #nextPollMs = 0;
+  /** Nothing to send nor to hear before this (see poll); 0 when a tick has work. */
+  #quietUntilMs = 0;
+  /** What the last scan of the answer found ('none' after the reader is cleared). */
+  #lastScan: ScanResult = 'none';
   #lastPollSentMs = Number.NaN;
   #commandsAtLastPoll = 0;
   #lastAnswerMs = 0;
@@ -241,6 +246,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInStart(): boolean {
     if (this.status() !== 'idle' || this.#denominations.length === 0) return false;
+    this.#quietUntilMs = 0;
     this.#wantEnabled = true;
     this.#enableSent = false;
     return true;
@@ -256,6 +262,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInEnd(): boolean {
     if (!this.#wantEnabled) return false;
+    this.#quietUntilMs = 0;
     this.#wantEnabled = false;
     this.#enableSent = false;
     // The disable goes out only after the RETURN: #chooseCommand puts the note first.
@@ -275,8 +282,17 @@ export class CcnetDriver implements Task, CashAcceptor {
   // ---- Task -----------------------------------------------------------------------------
 
   poll(nowMs: number): void {
-    if (this.#reader.readFrom(this.#line, this.#scratch) > 0) this.#lastByteMs = nowMs;
-    if (this.#awaiting) this.#receive(nowMs);
+    // Between two exchanges with a ready device and nothing asked of it: the device speaks only
+    // when spoken to (CCNET's master/slave), and nothing is due before the next POLL. The tick
+    // ends here (most ticks, at the attract screen and with a note on its way alike); what the
+    // line holds meanwhile is noise, drained before the next command (#send). The session's
+    // calls end the quiet at once; the note's and the silence's clocks (seconds) are looked at
+    // on the next POLL's tick.
+    if (nowMs < this.#quietUntilMs) return;
+    this.#quietUntilMs = 0;
+    const bytesRead = this.#reader.readFrom(this.#line, this.#scratch);
+    if (bytesRead > 0) this.#lastByteMs = nowMs;
+    if (this.#awaiting) this.#receive(nowMs, bytesRead > 0);
     if (!this.#awaiting) this.#checkSilence(nowMs);
     this.#checkNote(nowMs);
     if (!this.#awaiting && nowMs >= this.#nextSendMs) this.#send(nowMs);
@@ -284,15 +300,18 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   // ---- exchange -------------------------------------------------------------------------
 
-  #receive(nowMs: number): void {
+  #receive(nowMs: number, bytesArrived: boolean): void {
     const reader = this.#reader;
-    let result = reader.scan();
+    // Bytes the last scan found no whole frame in, and none since: the same answer again.
+    const unchanged = !bytesArrived && (this.#lastScan === 'none' || this.#lastScan === 'partial');
+    let result = unchanged ? this.#lastScan : reader.scan();
     // A damaged frame may hide a sound one behind it (a false SYNC in noise): look past it.
     for (let skips = 0; result === 'bad-crc' && skips < BAD_SCAN_SKIPS_MAX; skips++) {
       this.#badPending = true;
       reader.drop(result);
       result = reader.scan();
     }
+    this.#lastScan = result;
     if (result === 'frame') {
       this.#badPending = false;
       this.#onAnswer(nowMs);
@@ -313,9 +332,14 @@ export class CcnetDriver implements Task, CashAcceptor {
     }
   }
 
+  #clearReader(): void {
+    this.#reader.clear();
+    this.#lastScan = 'none';
+  }
+
   #nakAnswer(nowMs: number): void {
     this.stats.badAnswers++;
-    this.#reader.clear();
+    this.#clearReader();
     this.#badPending = false;
     this.#badAnswers++;
     if (this.#badAnswers > BAD_ANSWERS_MAX) {
@@ -330,7 +354,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #endExchange(nowMs: number, quietMs: number): void {
     this.#awaiting = false;
-    this.#reader.clear();
+    this.#clearReader();
     this.#nextSendMs = nowMs + quietMs;
   }
 
@@ -366,7 +390,7 @@ export class CcnetDriver implements Task, CashAcceptor {
       default:
         break; // an unexpected data answer: ACKed, otherwise ignored
     }
-    this.#reader.clear();
+    this.#clearReader();
   }
 
   #onControlReply(reply: number, nowMs: number): void {
@@ -402,12 +426,18 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #send(nowMs: number): void {
     const command = this.#chooseCommand(nowMs);
-    if (command < 0) return;
+    if (command < 0) {
+      // Nothing to send a ready device before the next POLL unless the session asks (its calls end the quiet).
+      if (this.#phase === 'ready') this.#quietUntilMs = this.#nextPollMs;
+      return;
+    }
     let dataLength = 0;
     if (command === CMD_ENABLE_BILL_TYPES) dataLength = this.#fillEnableData();
     this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength, false, this.#crc);
-    // A stale byte left on the line must not be taken for the answer to this command.
-    this.#reader.clear();
+    // A stale byte left on the line must not be taken for the answer to this command: what
+    // arrived since the last read (a quiet spell reads nothing) is drained and dropped.
+    this.#reader.readFrom(this.#line, this.#scratch);
+    this.#clearReader();
     if (!this.#line.write(this.#tx, this.#txLength)) {
       this.#nextSendMs = nowMs + TASK_PERIOD_MS;
       return;
@@ -711,6 +741,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #decide(decision: Decision): boolean {
     if (!this.#awaitingDecision()) return false;
+    this.#quietUntilMs = 0;
     this.#decision = decision;
     this.#decisionAcked = false;
     this.#decisionMs = this.#clock.monotonicMs();

@@ -116,7 +116,7 @@ function checkpointSound(header: SectorHeader): boolean {
  * commit    a commit mark that is neither erased nor whole (power cut while marking)
  * corrupt   a commit mark over bytes that fail the checks (CRC, ranges)
  * sequence  a whole record with the wrong sequence (stale or a lookalike)
- * limit     the records go on past where the next sector's header says they end
+ * limit     the records reach the last one the caller asked for (or go on past it)
  * io        the flash did not answer
  */
 export type StreamEnd = 'full' | 'blank' | 'torn' | 'commit' | 'corrupt' | 'sequence' | 'limit' | 'io';
@@ -168,6 +168,8 @@ export class SectorScanner {
 
   /** Moves to the next whole record; false when the stream ends (`end` says why). */
   next(): boolean {
+    // Past the last record the caller knows of (a read, not a mount): nothing more to look at.
+    if (this.expectedSequence > this.#limitSequence) return this.#stop('limit');
     for (;;) {
       const available = this.#ensure(this.position, RECORD_SIZE_MAX);
       if (available < 0) return this.#stop('io');

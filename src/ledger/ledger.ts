@@ -147,6 +147,8 @@ export class Ledger {
   readonly #headHeader = new SectorHeader();
   readonly #headerFields = new SectorHeader();
   readonly #record = new Uint8Array(RECORD_SIZE_MAX);
+  /** The record after its commit mark, as a buffer of its own: the body is programmed from it without a copy. */
+  readonly #recordBody = this.#record.subarray(1);
   readonly #readBack = new Uint8Array(RECORD_SIZE_MAX);
   readonly #header = new Uint8Array(HEADER_BYTES);
   readonly #chunk = new Uint8Array(Math.max(ZAP_GUARD_BYTES, RECORD_SIZE_MAX, HEADER_BYTES));
@@ -391,8 +393,8 @@ export class Ledger {
     }
     const at = this.#base(this.#head) + this.#appendOffset;
     // Body first, commit mark last: a cut anywhere before the mark leaves no record.
-    if (!this.#programSpan(at + 1, this.#record, 1, size - 1)) return this.#fail('append: body');
-    if (!this.#programSpan(at, this.#record, 0, 1)) return this.#fail('append: commit mark');
+    if (!this.#programFrom(at + 1, this.#recordBody, size - 1)) return this.#fail('append: body');
+    if (!this.#programFrom(at, this.#record, 1)) return this.#fail('append: commit mark');
     if (this.#flash.read(at, this.#readBack, size) !== 'ok') return this.#fail('append: read back');
     for (let index = 0; index < size; index++) {
       if (this.#readBack[index] !== this.#record[index]) return this.#fail('append: read back differs');
@@ -480,6 +482,14 @@ export class Ledger {
     this.#eraseCount[sector]++;
     this.#state[sector] = SECTOR_ERASED;
     return true;
+  }
+
+  /** Programs source[0, length) at a flash offset: in one program inside a page, else split (#programSpan). */
+  #programFrom(offset: number, source: Uint8Array, length: number): boolean {
+    if (Math.floor(offset / this.#pageBytes) !== Math.floor((offset + length - 1) / this.#pageBytes)) return this.#programSpan(offset, source, 0, length);
+    const status: FlashStatus = this.#flash.program(offset, source, length);
+    assert(status !== 'bounds' && status !== 'alignment', 'ledger: program out of bounds or across a page');
+    return status === 'ok';
   }
 
   /** Programs source[from, from + length) at a flash offset, split at page boundaries. */

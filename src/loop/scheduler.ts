@@ -22,6 +22,12 @@ export class TaskStats {
 }
 
 export const TASKS_MAX = 16;
+/**
+ * How often the loop checks its tasks' deadlines and feeds the watchdog when all are met. The
+ * watchdog's timeout is seconds (WATCHDOG_TIMEOUT_MS in firmware.ts): one check every 20 loop
+ * ticks starves it as surely as one every tick, at a twentieth of the cost of an idle tick's walk.
+ */
+export const WATCHDOG_CHECK_PERIOD_MS = 100;
 
 export interface Halt {
   readonly taskName: string;
@@ -38,7 +44,10 @@ export class Scheduler {
   readonly stats: readonly TaskStats[];
   readonly #clock: Clock;
   readonly #watchdog: Watchdog;
+  /** Each task's next due time, the same as its stats' nextDueMs: read every tick, so kept where reading is cheap. */
+  readonly #dueMs: Float64Array;
   #halt: Halt | undefined = undefined;
+  #nextWatchdogCheckMs = 0;
   loopTicks = 0;
   watchdogFeeds = 0;
 
@@ -49,6 +58,7 @@ export class Scheduler {
     }
     this.tasks = tasks;
     this.stats = tasks.map(() => new TaskStats());
+    this.#dueMs = new Float64Array(tasks.length);
     this.#clock = clock;
     this.#watchdog = watchdog;
   }
@@ -61,33 +71,37 @@ export class Scheduler {
     if (this.#halt !== undefined) return;
     this.loopTicks++;
     const nowMs = this.#clock.monotonicMs();
-    for (let index = 0; index < this.tasks.length; index++) {
-      const stats = this.stats[index];
-      if (nowMs < stats.nextDueMs) continue;
-      if (!this.#run(this.tasks[index], stats, nowMs)) return;
+    const dueMs = this.#dueMs;
+    let index = 0;
+    try {
+      for (; index < dueMs.length; index++) if (nowMs >= dueMs[index]) this.#run(index, nowMs);
+    } catch (error) {
+      this.#halt = { taskName: this.tasks[index].name, message: error instanceof Error ? error.message : String(error) };
+      return;
     }
-    if (this.#allWithinDeadline(this.#clock.monotonicMs())) {
+    if (nowMs < this.#nextWatchdogCheckMs) return;
+    const checkMs = this.#clock.monotonicMs();
+    this.#nextWatchdogCheckMs = nowMs + WATCHDOG_CHECK_PERIOD_MS;
+    if (this.#allWithinDeadline(checkMs)) {
       this.#watchdog.feed();
       this.watchdogFeeds++;
     }
   }
 
-  #run(task: Task, stats: TaskStats, nowMs: number): boolean {
+  #run(index: number, nowMs: number): void {
+    const task = this.tasks[index];
+    const stats = this.stats[index];
     if (stats.ticks > 0 && nowMs - stats.lastTickMs > task.deadlineMs) stats.overruns++;
-    try {
-      task.poll(nowMs);
-    } catch (error) {
-      this.#halt = { taskName: task.name, message: error instanceof Error ? error.message : String(error) };
-      return false;
-    }
+    task.poll(nowMs);
     const tookMs = this.#clock.monotonicMs() - nowMs;
     if (tookMs > stats.worstTickMs) stats.worstTickMs = tookMs;
     stats.ticks++;
     stats.lastTickMs = nowMs;
     // Keep the phase: a late tick does not push every later one back, but never queue a burst.
-    stats.nextDueMs += task.periodMs;
-    if (stats.nextDueMs <= nowMs) stats.nextDueMs = nowMs + task.periodMs;
-    return true;
+    let nextDueMs = stats.nextDueMs + task.periodMs;
+    if (nextDueMs <= nowMs) nextDueMs = nowMs + task.periodMs;
+    stats.nextDueMs = nextDueMs;
+    this.#dueMs[index] = nextDueMs;
   }
 
   #allWithinDeadline(nowMs: number): boolean {

@@ -85,5 +85,14 @@ export type TextId = keyof typeof TEXTS;
 /** The text in the language, with `{n}` replaced by the n-th argument. */
 export function say(language: Language, id: TextId, ...args: readonly (string | number)[]): string {
   const template = TEXTS[id][language];
-  return template.replace(/\{(\d)\}/g, (_match, index: string) => String(args[Number(index)] ?? ''));
+  // A walk from brace to brace: cheaper in XS than a regular expression calling back per placeholder.
+  let text = '';
+  let from = 0;
+  for (let at = template.indexOf('{'); at >= 0; at = template.indexOf('{', at + 1)) {
+    const digit = template.charCodeAt(at + 1) - 0x30;
+    if (digit < 0 || digit > 9 || template.charCodeAt(at + 2) !== 0x7d) continue;
+    text += template.slice(from, at) + String(args[digit] ?? '');
+    from = at + 3;
+  }
+  return from === 0 ? template : text + template.slice(from);
 }
