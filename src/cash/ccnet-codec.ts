@@ -175,6 +175,13 @@ export class FrameReader {
   /** Reads whatever the line has waiting, straight into the buffer; returns the count. */
   readFrom(line: { read(into: Uint8Array): number }, scratch: Uint8Array): number {
     let total = 0;
+    // An empty buffer takes the bytes straight in (an answer's first read): no copy from the
+    // scratch. A line gives all it holds up to the room it is offered (SerialLine.read).
+    if (this.#count === 0) {
+      total = line.read(this.buffer);
+      this.#count = total;
+      return total;
+    }
     for (let reads = 0; reads < 8; reads++) {
       const room = this.buffer.length - this.#count;
       if (room === 0) break;

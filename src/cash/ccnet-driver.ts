@@ -176,8 +176,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   #badPending = false;
   #nextSendMs = 0;
   #nextPollMs = 0;
-  /** Nothing to send nor to hear before this (see poll); 0 when a tick has work. */
-  #quietUntilMs = 0;
+  /** Nothing to send nor to hear before this (see poll); 0 when a tick has work. The scheduler skips the task meanwhile. */
+  restUntilMs = 0;
   /** What the last scan of the answer found ('none' after the reader is cleared). */
   #lastScan: ScanResult = 'none';
   #lastPollSentMs = Number.NaN;
@@ -246,7 +246,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInStart(): boolean {
     if (this.status() !== 'idle' || this.#denominations.length === 0) return false;
-    this.#quietUntilMs = 0;
+    this.restUntilMs = 0;
     this.#wantEnabled = true;
     this.#enableSent = false;
     return true;
@@ -262,7 +262,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInEnd(): boolean {
     if (!this.#wantEnabled) return false;
-    this.#quietUntilMs = 0;
+    this.restUntilMs = 0;
     this.#wantEnabled = false;
     this.#enableSent = false;
     // The disable goes out only after the RETURN: #chooseCommand puts the note first.
@@ -288,8 +288,8 @@ export class CcnetDriver implements Task, CashAcceptor {
     // line holds meanwhile is noise, drained before the next command (#send). The session's
     // calls end the quiet at once; the note's and the silence's clocks (seconds) are looked at
     // on the next POLL's tick.
-    if (nowMs < this.#quietUntilMs) return;
-    this.#quietUntilMs = 0;
+    if (nowMs < this.restUntilMs) return;
+    this.restUntilMs = 0;
     const bytesRead = this.#reader.readFrom(this.#line, this.#scratch);
     if (bytesRead > 0) this.#lastByteMs = nowMs;
     if (this.#awaiting) this.#receive(nowMs, bytesRead > 0);
@@ -428,7 +428,7 @@ export class CcnetDriver implements Task, CashAcceptor {
     const command = this.#chooseCommand(nowMs);
     if (command < 0) {
       // Nothing to send a ready device before the next POLL unless the session asks (its calls end the quiet).
-      if (this.#phase === 'ready') this.#quietUntilMs = this.#nextPollMs;
+      if (this.#phase === 'ready') this.restUntilMs = this.#nextPollMs;
       return;
     }
     let dataLength = 0;
@@ -741,7 +741,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #decide(decision: Decision): boolean {
     if (!this.#awaitingDecision()) return false;
-    this.#quietUntilMs = 0;
+    this.restUntilMs = 0;
     this.#decision = decision;
     this.#decisionAcked = false;
     this.#decisionMs = this.#clock.monotonicMs();

@@ -293,8 +293,7 @@ export class Ledger {
     if (this.#tail < 0 || !(countMax >= 1) || Number.isNaN(fromSequence)) return 0;
     let sequence = Math.max(Math.ceil(fromSequence), this.tailSequence);
     if (sequence > this.#headSequence) return 0;
-    let sector = this.#tail;
-    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    let sector = this.#sectorOf(sequence);
     let visited = 0;
     this.#visiting = true;
     try {
@@ -366,8 +365,7 @@ export class Ledger {
   /** The flash offset of a committed record, or -1 (for the inspector and tests). */
   locate(sequence: number): number {
     if (this.#tail < 0 || sequence < this.tailSequence || sequence > this.#headSequence) return -1;
-    let sector = this.#tail;
-    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    const sector = this.#sectorOf(sequence);
     this.#beginScan(sector, this.#lastSequenceOf(sector), this.#firstSequence[sector]);
     while (this.#scanner.next()) {
       if (this.#scanner.parsed.sequence === sequence) return this.#base(sector) + this.#scanner.recordOffset;
@@ -755,6 +753,14 @@ export class Ledger {
   #rememberResume(sector: number, sequence: number): void {
     if (this.#scanner.expectedSequence > sequence) return this.#resumeAtEnd.clear();
     this.#resumeAtEnd.set(sector, this.#sectorSequence[sector], this.#scanner.position, this.#scanner.expectedSequence);
+  }
+
+  /** The live sector holding `sequence` (tail <= sequence <= head): the head's at once (the outbox reads near the head), else a walk from the tail. */
+  #sectorOf(sequence: number): number {
+    if (sequence >= this.#firstSequence[this.#head]) return this.#head;
+    let sector = this.#tail;
+    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    return sector;
   }
 
   #lastSequenceOf(sector: number): number {

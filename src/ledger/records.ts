@@ -239,8 +239,11 @@ function getVarint(bytes: Uint8Array, at: number): number {
 }
 
 /** The end of the fields of `kindCode` starting at `at` (record start + 4), each checked for range, or -1. */
+function denominationOk(bytes: Uint8Array, position: number, end: number): boolean {
+  return position < end && bytes[position] < DENOMINATIONS_TENGE.length;
+}
+
 function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number): number {
-  const denominationOk = (position: number) => position < end && bytes[position] < DENOMINATIONS_TENGE.length;
   switch (kindCode) {
     case 1: {
       const methodAt = at + 4;
@@ -256,7 +259,7 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
       return billEnd + 8;
     }
     case 2: case 3: case 4:
-      return denominationOk(at + 4) ? at + 5 : -1;
+      return denominationOk(bytes, at + 4, end) ? at + 5 : -1;
     case 5: {
       if (at + 5 > end || bytes[at + 4] >= SESSION_OUTCOMES.length) return -1;
       const depositedEnd = varintEnd(bytes, at + 5, end);
@@ -268,7 +271,7 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
       return nextEnd;
     }
     case 6:
-      return (denominationOk(at + 4) || (at + 4 < end && bytes[at + 4] === DENOMINATION_UNKNOWN_CODE)) && at + 6 <= end &&
+      return (denominationOk(bytes, at + 4, end) || (at + 4 < end && bytes[at + 4] === DENOMINATION_UNKNOWN_CODE)) && at + 6 <= end &&
         bytes[at + 5] < DOUBT_REASONS.length ? at + 6 : -1;
     case 7: {
       const notesEnd = varintEnd(bytes, at, end);

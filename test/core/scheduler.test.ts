@@ -60,6 +60,26 @@ describe('scheduler', () => {
     assert.ok(!watchdog.bitten);
   });
 
+  it('skips a resting task\'s poll, on time all the same, and polls it again the period after its rest ends or is called off', () => {
+    const clock = new VirtualClock();
+    const polls: number[] = [];
+    const resting = { name: 'resting', periodMs: 5, deadlineMs: 10, restUntilMs: 0, poll(nowMs: number) { polls.push(nowMs); } };
+    const { scheduler, world, watchdog } = rig([resting], clock);
+    world.runFor(20);
+    assert.deepEqual(polls, [0, 5, 10, 15, 20]);
+    resting.restUntilMs = 100;
+    world.runFor(200); // rests until 100, then is polled every period again
+    assert.deepEqual(polls.slice(5, 7), [100, 105]);
+    assert.equal(scheduler.stats[0].overruns, 0, 'a rest is no overrun');
+    assert.ok(!watchdog.bitten);
+    resting.restUntilMs = 1_000;
+    world.runFor(50);
+    const before = polls.length;
+    resting.restUntilMs = 0; // asked to do something: the rest ends at once
+    world.runFor(5);
+    assert.equal(polls.length, before + 1);
+  });
+
   it('halts on a throwing task and stops feeding, so the watchdog bites', () => {
     const clock = new VirtualClock();
     let healthy = true;
