@@ -1,6 +1,6 @@
 // HttpsClient for the firmware's main machine. The HTTPS work itself runs in a Worker.
 //
-// Why a Worker (DESIGN.md, platform facts): the UART FIFOs hold 128 bytes and Moddable's serial
+// Why a Worker (docs/board.md, Bank link): the UART FIFOs hold 128 bytes and Moddable's serial
 // adds no buffer, so at 9600 baud the bill validator's FIFO fills in about 133 ms; a TLS
 // handshake in Moddable's JavaScript TLS takes seconds of uninterrupted JavaScript. Run on the
 // main machine, one handshake would overflow the validator and card-reader FIFOs, miss CCNET's
@@ -79,7 +79,7 @@ export class WorkerHttpsClient implements HttpsClient {
     if (!(request.timeoutMs > 0 && request.timeoutMs <= REQUEST_TIMEOUT_MS_MAX)) throw new Error('https timeout out of range');
     if (request.path.charAt(0) !== '/') throw new Error('https path must start with /');
     const id = this.#nextId++;
-    if (request.body !== undefined && request.body.length > REQUEST_BODY_BYTES_MAX) {
+    if (request.body !== undefined && overBodyCap(request.body)) {
       this.#finishLater(onDone, { ok: false, failure: 'too-large', detail: `request body over ${REQUEST_BODY_BYTES_MAX} bytes` });
       return true;
     }
@@ -139,4 +139,13 @@ export class WorkerHttpsClient implements HttpsClient {
   #finishLater(onDone: (result: HttpsResult) => void, result: HttpsResult): void {
     Timer.set(guarded('bank result', this.#onFault, () => onDone(result)));
   }
+}
+
+/**
+ * Whether the body's UTF-8 bytes pass the cap, which is in bytes, while a string's length counts
+ * UTF-16 units. At or below a third of the cap no text can pass it (at most 3 bytes a unit), so
+ * the common small body is not encoded twice.
+ */
+function overBodyCap(text: string): boolean {
+  return text.length * 3 > REQUEST_BODY_BYTES_MAX && ArrayBuffer.fromString(text).byteLength > REQUEST_BODY_BYTES_MAX;
 }

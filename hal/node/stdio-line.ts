@@ -16,9 +16,24 @@ export class StdioLine implements SerialLine {
         if (this.#count < STDIO_BUFFER_BYTES) this.#received[this.#count++] = byte;
       }
     });
-    if (input.isTTY) return;
-    // Piped input: let the loop answer what was typed, then stop.
-    input.on('end', () => setTimeout(() => this.onInterrupt(), 200));
+    // Input that ends (a pipe, /dev/null, a service manager or a container with no terminal)
+    // ends only this side of the console: the machine runs on, and the console is still on its
+    // pty. It stops on SIGINT or SIGTERM, as a service does.
+    if (!input.isTTY) input.on('end', () => this.#endInput());
+  }
+
+  #inputEnded = false;
+  #onInputEnded: () => void = () => undefined;
+
+  /** Calls `callback` once the input has ended (at once if it has already); the line stays writable. */
+  whenInputEnds(callback: () => void): void {
+    this.#onInputEnded = callback;
+    if (this.#inputEnded) callback();
+  }
+
+  #endInput(): void {
+    this.#inputEnded = true;
+    this.#onInputEnded();
   }
 
   read(into: Uint8Array): number {

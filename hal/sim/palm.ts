@@ -75,6 +75,10 @@ export class SimPalm implements PalmScanner, SimActor {
       this.#reading = undefined;
       this.#capturing = false;
       this.#readyAtMs = Infinity;
+      // The camera has beeped: the customer takes the hand away. Another attempt needs the hand
+      // presented again — a hand left over the camera is not read over and over, spending every
+      // attempt on one presentation.
+      this.#hand = undefined;
       this.readingsDelivered++;
     }
     return reading;

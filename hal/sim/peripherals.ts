@@ -1,6 +1,6 @@
 import type {
-  Crc, Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad, PalmHealth, PalmReading,
-  PalmScanner, Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
+  Crc, Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad,
+  Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
 } from '../ports';
 import { bytesOfHex } from '../../src/bytes';
 import { crc16Kermit, crc32 } from '../../src/crc';
@@ -35,41 +35,6 @@ export class ScriptedKeypad implements Keypad {
 
   read(): Key | undefined {
     return this.#pending.shift();
-  }
-}
-
-export class SimPalmScanner implements PalmScanner {
-  healthState: PalmHealth = 'ready';
-  #capturing = false;
-  #next: PalmReading | undefined = undefined;
-
-  health(): PalmHealth {
-    return this.healthState;
-  }
-
-  start(): boolean {
-    if (this.healthState !== 'ready') return false;
-    this.#capturing = true;
-    return true;
-  }
-
-  /** The customer holds a palm over the camera during a capture. */
-  present(reading: PalmReading): void {
-    if (this.#capturing) this.#next = reading;
-  }
-
-  read(): PalmReading | undefined {
-    const reading = this.#next;
-    if (reading !== undefined) {
-      this.#next = undefined;
-      this.#capturing = false;
-    }
-    return reading;
-  }
-
-  stop(): void {
-    this.#capturing = false;
-    this.#next = undefined;
   }
 }
 

@@ -1,8 +1,8 @@
 // CCNET (CashCode NET) framing: SYNC ADR LNG [CMD] DATA CRC16, CRC-16/KERMIT sent LSB first.
 // Source: CCNET Protocol Description, Document 1 (MAN_CCNET_D1 Rev 2.6.0), condensed in
-// ../shared/reference/ccnet.md. Nothing here allocates after start-up: frames are encoded
-// into the caller's buffer and decoded in place. The CRC comes from the Crc port (native on the
-// board); the firmware's TypeScript one is the default.
+// docs/ccnet.md. Nothing here allocates after start-up: frames are encoded into the caller's
+// buffer and decoded in place. The CRC comes from the Crc port (native on the board); the
+// firmware's TypeScript one is the default.
 import type { Crc } from '../../hal/ports';
 import { assert } from '../assert';
 import { SOFT_CRC } from '../crc';

@@ -2,7 +2,7 @@
 // device in step with what the session asks (enabled or not, stack or return the note in
 // escrow) and turns POLL answers into CashEvents. Master/slave: we send one command, the
 // validator answers within 10 ms, we ACK a data answer within 10 ms, then keep the bus quiet.
-// Source: CCNET Document 1 Rev 2.6.0, condensed in ../shared/reference/ccnet.md.
+// Source: CCNET Document 1 Rev 2.6.0, condensed in docs/ccnet.md.
 import type { Clock, Crc, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
 import { SOFT_CRC } from '../crc';

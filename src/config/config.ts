@@ -14,7 +14,7 @@ export interface MachineConfig {
   readonly city: City;
   /** Offer palm authorisation (when the camera is healthy too). */
   readonly alaqanEnabled: boolean;
-  /** Accept contactless cards; off while Kaspi has tap authorisation suspended (PRODUCT.md). */
+  /** Accept contactless cards; off while Kaspi has tap authorisation suspended (docs/design.md). */
   readonly contactlessEnabled: boolean;
   /** The bank's host name, optionally with ":port". */
   readonly bankHost: string;

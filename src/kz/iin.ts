@@ -1,5 +1,5 @@
 // The Kazakh individual identification number (ИИН / ЖСН) and the masking of personal numbers.
-// Rules: /work/shared/reference/kazakhstan.md. Pure: no clock of its own (today is a parameter).
+// Rules: docs/kazakhstan.md. Pure: no clock of its own (today is a parameter).
 import { civilFromDays } from '../log/wall-time';
 
 export const IIN_DIGITS = 12;

@@ -1,7 +1,7 @@
 import type { Settings } from '../../hal/ports';
 import { assert } from '../assert';
 
-/** Tenge banknotes in circulation (../shared/reference/kazakhstan.md), old and new designs alike. */
+/** Tenge banknotes in circulation (docs/kazakhstan.md), old and new designs alike. */
 export const DENOMINATIONS_TENGE = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000] as const);
 
 /** Where the count's checkpoint lives (Settings keys are at most 15 characters). */

@@ -4,7 +4,7 @@
 //   attract → method → authorise (palm | QR | card | IIN) → bill → cash-in → finishing
 //   → crediting → goodbye → attract
 //
-// Money rules (DESIGN.md): a note is written to the ledger as "about to be stacked" before the
+// Money rules (docs/design.md): a note is written to the ledger as "about to be stacked" before the
 // STACK command and as "stacked" when the acceptor says so; the session is closed in the
 // ledger with its allocation; the outbox credits it. No step strands cash: cancel or a
 // timeout in cash-in returns the note in escrow and closes the session with what was stacked.

@@ -1,5 +1,5 @@
 // CCNET framing against the specification's own vectors (CCNET Document 1 Rev 2.6.0, as in
-// ../shared/reference/ccnet.md), not against our encoder's output.
+// docs/ccnet.md), not against our encoder's output.
 import assert from 'node:assert/strict';
 import {
   ADDRESS_BILL_VALIDATOR, CMD_POLL, CMD_RESET, FrameReader, REPLY_ACK, billTableValue, encodeFrame,

@@ -3,7 +3,7 @@ import { iinCheckDigit, kazakhstanDate, maskIin, maskPan, validateIin } from '..
 import { formatDate, formatTiyn } from '../../src/kz/tenge';
 import { say, TEXTS } from '../../src/session/texts';
 
-// Every vector below was worked by hand from /work/shared/reference/kazakhstan.md:
+// Every vector below was worked by hand from docs/kazakhstan.md:
 // s1 = Σ d_i·i (i = 1..11) mod 11; if s1 = 10, s2 = Σ d_i·w_i with w = 3,4,5,6,7,8,9,10,11,1,2.
 describe('IIN (reference: kazakhstan.md)', () => {
   const NOV_25_2026 = Date.UTC(2026, 10, 25, 7, 0, 0);

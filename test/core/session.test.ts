@@ -190,7 +190,7 @@ describe('customer session on the simulated machine', () => {
   });
 });
 
-/** Invariants 1–3 (DESIGN.md) between the validator's cassette, the bank's books and the doubts. */
+/** Invariants 1–3 (docs/design.md) between the validator's cassette, the bank's books and the doubts. */
 function assertMoneyAccountedFor(r: Rig, context: string): void {
   const cassette = [...r.machine.sim.validator.truth.cassetteTenge].sort((a, b) => a - b);
   const credited = r.bank.creditedTenge().sort((a, b) => a - b);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import QRCode from 'qrcode';
+import sinon from 'sinon';
 import type { BenchAction, BenchMachine, BenchSnapshot } from '../../tools/bench/machine-api';
 import { parseAction } from '../../tools/bench/web/actions';
 import { QR_PAYLOAD_BYTES_MAX, SSE_PUSH_INTERVAL_MS, startBenchWeb, type BenchWeb } from '../../tools/bench/web/server';
@@ -44,40 +45,53 @@ describe('bench page server (no browser)', () => {
   });
 
   it('pushes at most one snapshot per 100 ms however often the machine changes, and the last one is current', async () => {
-    const frames: number[] = [];
-    const received = new Promise<void>((resolve, reject) => {
-      const request = httpRequest(new URL('/api/events', web.url), (response) => {
-        let buffered = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          buffered += chunk;
-          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-            const frame = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            const data = /^data: (.*)$/m.exec(frame);
-            if (data !== null) frames.push(JSON.parse(data[1]!).snapshot.screen.fields.counter);
-          }
-        });
-        response.on('close', () => resolve());
-      });
-      request.on('error', reject);
-      request.end();
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const startedMs = Date.now();
-    const windowMs = 1000;
-    while (Date.now() - startedMs < windowMs) {
-      machine.bump();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2 * SSE_PUSH_INTERVAL_MS));
+    // On sinon's fake clock: the throttle is counted in virtual milliseconds, not in how fast
+    // this machine happens to run; the HTTP stream itself is real.
     await web.close();
-    await received;
-    assert.ok(machine.counter > 1000, `the machine changed ${machine.counter} times`);
-    // One on connect, one at the first change, one per interval after it, one for the last change.
-    assert.ok(frames.length >= 5 && frames.length <= 3 + windowMs / SSE_PUSH_INTERVAL_MS, `${frames.length} frames`);
-    assert.equal(frames[0], 0);
-    assert.equal(frames.at(-1), machine.counter);
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      web = await startBenchWeb(machine, { port: 0 });
+      const frames: number[] = [];
+      const received = new Promise<void>((resolve, reject) => {
+        const request = httpRequest(new URL('/api/events', web.url), (response) => {
+          let buffered = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            buffered += chunk;
+            for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+              const frame = buffered.slice(0, end);
+              buffered = buffered.slice(end + 2);
+              const data = /^data: (.*)$/m.exec(frame);
+              if (data !== null) frames.push(JSON.parse(data[1]!).snapshot.screen.fields.counter);
+            }
+          });
+          response.on('close', () => resolve());
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      while (frames.length === 0) await new Promise((resolve) => setImmediate(resolve)); // connected: the first frame
+      const windowMs = 1000;
+      const changesPerMs = 3;
+      for (let elapsedMs = 0; elapsedMs < windowMs; elapsedMs++) {
+        for (let change = 0; change < changesPerMs; change++) machine.bump();
+        await clock.tickAsync(1);
+      }
+      await clock.tickAsync(2 * SSE_PUSH_INTERVAL_MS);
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const closing = web.close();
+      await clock.tickAsync(10);
+      await closing;
+      await received;
+      assert.equal(machine.counter, windowMs * changesPerMs);
+      // One on connect, one at the first change, one per interval after it, one for the last change.
+      const intervals = windowMs / SSE_PUSH_INTERVAL_MS;
+      assert.ok(frames.length >= intervals && frames.length <= 3 + intervals, `${frames.length} frames for ${machine.counter} changes`);
+      assert.equal(frames[0], 0);
+      assert.equal(frames.at(-1), machine.counter);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('hands a checked action to the machine and returns its refusal as an error value', async () => {

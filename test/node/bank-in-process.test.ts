@@ -12,7 +12,7 @@ const FAQ_IIN = '950614400011';
 /** 12:30 in Almaty (UTC+5). */
 const BANK_START_MS = Date.UTC(2026, 10, 25, 7, 30, 0);
 
-// The FAQ (PRODUCT.md): a 15 000 ₸ bill, 20 000 ₸ deposited as 4 × 5 000 ₸ → the next bill is 10 000 ₸.
+// The FAQ (docs/design.md): a 15 000 ₸ bill, 20 000 ₸ deposited as 4 × 5 000 ₸ → the next bill is 10 000 ₸.
 const FAQ_RECORDS = [
   { sequence: 1, kind: 'session-opened', sessionId: 7, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: null },
   { sequence: 2, kind: 'note-stacked', sessionId: 7, denominationTenge: 5000 },
@@ -208,9 +208,8 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     assert.deepEqual(json('GET', `/v1/qr/${late.qrSessionId}`).json, { state: 'expired' }, 'virtual time expires it');
   });
 
-  it('is fast enough for a simulation: 1 000 sessions of 4 notes, each authorised and deposited, in a few seconds even on a loaded CI machine', () => {
+  it('keeps its books through 1 000 sessions of 4 notes, each authorised and deposited (its speed is npm run bench\'s bank section)', () => {
     const sessions = 1_000;
-    const startedMs = performance.now();
     let sequence = 0;
     for (let sessionId = 1; sessionId <= sessions; sessionId++) {
       assert.equal(call('POST', '/v1/authorise', `{"atmId":"${ATM}","method":"iin","iin":"010130600048"}`).status, 200);
@@ -220,14 +219,10 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
       records.push({ sequence: ++sequence, kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn: 400_000, toBillTiyn: 0, toNextTiyn: 400_000 });
       assert.equal(call('POST', '/v1/deposits', JSON.stringify({ atmId: ATM, fromSequence, toSequence: sequence, records })).status, 200);
     }
-    const elapsedMs = performance.now() - startedMs;
     const totals = bank.store.totals(ATM);
     assert.deepEqual([totals.notes, totals.receipts, totals.storedSequence], [4 * sessions, sessions, 6 * sessions]);
     // Saule starts with 3 000 ₸ carried: every note adds to it.
     assert.equal(bank.store.bills().find((bill) => bill.customerId === 'c-saule')!.carriedTiyn, 300_000 + sessions * 400_000);
     assertBooksBalance(bank);
-    assert.ok(elapsedMs < 5_000, `${sessions} sessions took ${elapsedMs.toFixed(0)} ms`);
-    // eslint-disable-next-line no-console
-    if (process.env.BANK_TIMING !== undefined) process.stdout.write(`      ${sessions} sessions in ${elapsedMs.toFixed(0)} ms\n`);
   });
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import os from 'node:os';
 import { NodeHttpsClient } from '../../hal/node/https-client';
-import { isValidIin } from '../../tools/bank/iin';
+import { validateIin } from '../../src/kz/iin';
+
+const isValidIin = (iin: string) => validateIin(iin).ok;
 import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
 import { DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from '../../tools/bank/seed';
 import { QR_LIFETIME_MS, startBankServer } from '../../tools/bank/server';

@@ -70,3 +70,19 @@ describe('firmware boundary (src/ is pure)', () => {
     assert.deepEqual(check('// Date.now() is not used here'), []);
   });
 });
+
+describe('the repository cites itself', () => {
+  // A clone of the project alone has no ../shared and no /work: code and docs cite docs/.
+  // The one place that names ../shared is the build's fallback for the vendored Moddable SDK.
+  const root = path.resolve(__dirname, '../..');
+  const ALLOWED = new Set(['tools/moddable/sdk.mjs', 'tools/moddable/setup.mjs', 'README.md', 'docs/board.md', '.ci/run', 'test/node/boundary.test.ts']);
+  const files = ['src', 'hal', 'tools', 'test', 'docs', '.ci']
+    .flatMap((folder) => fs.readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' }).map((name) => `${folder}/${name.split(path.sep).join('/')}`))
+    .concat(['README.md'])
+    .filter((name) => /\.(ts|mjs|js|c|md|json)$|^\.ci\/run$/.test(name) && !name.includes('node_modules') && !ALLOWED.has(name));
+
+  it('no source or document cites ../shared or a machine path', () => {
+    const citing = files.filter((name) => /\.\.\/shared\/|\/work\/(shared|main)|DESIGN\.md|PRODUCT\.md/.test(fs.readFileSync(path.join(root, name), 'utf8')));
+    assert.deepEqual(citing, []);
+  });
+});

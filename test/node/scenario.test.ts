@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { iinCheckDigit } from '../../src/kz/iin';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } from '../../tools/scenario/format';
 import { checkInvariants, type RunEvidence } from '../../tools/scenario/invariants';
@@ -206,6 +208,33 @@ describe('scenario runner on the machine on the desk', function () {
     assert.deepEqual(result.validator, { cassetteNotes: 2, rejectedNotes: 0, returnedTenge: [] });
     assertAllInvariantsHold(result);
     assert.deepEqual(JSON.parse(JSON.stringify(result)), result); // printable as it is
+  });
+
+  it('a customer added to the bank\'s books is looked up like the demo ones: receipt and next bill in the result', async () => {
+    // As an engineer would: start once, add a customer to the books with SQL, run a scenario for them.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scenario-new-customer-'));
+    try {
+      await runScenario(loadScenario(path.join(SCENARIOS_DIR, 'cancel-before-notes.json')), { dataDir });
+      const iin = '900101400' + '01';
+      const fullIin = iin + String(iinCheckDigit(iin));
+      const books = new Database(path.join(dataDir, 'bank', 'bank.sqlite'));
+      books.prepare(`INSERT INTO customers (customer_id, iin, palm_template, given_name, family_name, bill_tiyn, outstanding_tiyn,
+        next_bill_tiyn, carried_tiyn, due_date, session_max_tiyn) VALUES ('c-new', ?, 'palm-new', 'Асель', 'Нурова', 1000000, 0, 1000000, 0, '2026-12-20', 50000000)`).run(fullIin);
+      books.close();
+      const faq = loadScenario(path.join(SCENARIOS_DIR, 'faq.json'));
+      const scenario = JSON.parse(JSON.stringify(faq).replaceAll('950614400011', fullIin));
+      scenario.steps = scenario.steps.filter((step: { action: { kind: string } }) => step.action.kind !== 'expectField');
+      scenario.expect = { sessions: [{ method: 'iin', outcome: 'completed', receipt: true, bankNextBillTiyn: 0 }], screensSeen: [] };
+      const result = await runScenario(scenario, { dataDir });
+      assert.deepEqual(result.failures, []);
+      const session = result.sessions.at(-1)!;
+      assert.equal(session.customerId, 'c-new');
+      assert.equal(session.receiptId, `${ATM}-${session.sessionId}`);
+      assert.equal(session.bankNextBillTiyn, 0); // a 10 000 ₸ bill, 20 000 ₸ paid: next bill 0, 10 000 ₸ carried
+      assertAllInvariantsHold(result);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('power-cut-mid-stack: the session is recovered from the ledger; cassette, ledger and bank agree', async () => {

@@ -9,10 +9,10 @@
 // test injected inside a transaction, which then rolled back) and is a 500, counted.
 import crypto from 'node:crypto';
 import { recordProblem, isCustomerId, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
-import { isValidIin, maskIin } from './iin';
+import { maskIin, validateIin } from '../../src/kz/iin';
 import { ATM_ID_PATTERN } from './pki';
 import { displayName } from './store';
-import type { BankStore, BatchOutcome, WireRecord } from './store';
+import type { BankStore, BatchOutcome, CustomerRow, WireRecord } from './store';
 
 /** Bodies beyond these are refused with 413 before they are parsed. */
 export const DEPOSIT_BODY_BYTES_MAX = 256 * 1024;
@@ -186,7 +186,7 @@ export class BankApi {
       case 'iin': {
         const iin = text(body.iin, 'iin', 12);
         if (!/^\d{12}$/.test(iin)) throw invalid('iin');
-        if (!isValidIin(iin)) return unknown; // never issued: nobody can have it
+        if (!validateIin(iin).ok) return unknown; // never issued: nobody can have it
         customer = this.store.customerBy('iin', iin);
         break;
       }
@@ -259,19 +259,11 @@ export class BankApi {
     const url = parseTarget(target);
     if (url === undefined) return NO_ROUTE;
     if (method === 'POST' && url.pathname === PATH_SCAN) return this.#scanQr(this.#body('app', method, url.pathname, bodyText));
+    // The app finds a customer by IIN; the bank's own tools (the scenario runner) by customer id.
     const customerPath = /^\/app\/customers\/(\d{12})$/.exec(url.pathname);
-    if (method === 'GET' && customerPath !== null) {
-      const customer = this.store.customerBy('iin', customerPath[1]);
-      if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
-      const account = this.store.account(customer);
-      return {
-        status: 200,
-        body: {
-          customerId: customer.customer_id, displayName: displayName(customer), iin: maskIin(customer.iin),
-          bill: account.bill, receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
-        },
-      };
-    }
+    if (method === 'GET' && customerPath !== null) return this.#customerView(this.store.customerBy('iin', customerPath[1]));
+    const adminCustomerPath = /^\/admin\/customers\/([A-Za-z0-9._-]{1,24})$/.exec(url.pathname);
+    if (method === 'GET' && adminCustomerPath !== null) return this.#customerView(this.store.customerBy('customer_id', adminCustomerPath[1]));
     const atmId = url.searchParams.get('atmId') ?? '';
     if (method === 'GET' && url.pathname === '/admin/totals') {
       if (!isCustomerId(atmId)) throw invalid('atmId');
@@ -288,6 +280,18 @@ export class BankApi {
     return NO_ROUTE;
   }
 
+  #customerView(customer: CustomerRow | undefined): ApiReply {
+    if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
+    const account = this.store.account(customer);
+    return {
+      status: 200,
+      body: {
+        customerId: customer.customer_id, displayName: displayName(customer), iin: maskIin(customer.iin),
+        bill: account.bill, receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
+      },
+    };
+  }
+
   #scanQr(body: Record<string, unknown>): ApiReply {
     const payload = text(body.payload, 'payload', 512);
     const iin = text(body.iin, 'iin', 12);
@@ -298,7 +302,7 @@ export class BankApi {
     if (qr === undefined || token.length !== qr.token.length || !crypto.timingSafeEqual(token, Buffer.from(qr.token))) {
       return { status: 404, body: { error: 'unknown-qr' } };
     }
-    const customer = isValidIin(iin) ? this.store.customerBy('iin', iin) : undefined;
+    const customer = validateIin(iin).ok ? this.store.customerBy('iin', iin) : undefined;
     if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
     const cancel = body.action === 'cancel';
     if (!this.store.settleQr(parameters.get('s')!, cancel ? 'cancelled' : 'confirmed', cancel ? null : customer.customer_id)) {

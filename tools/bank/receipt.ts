@@ -1,5 +1,5 @@
 // The e-receipt the phone app shows after a deposit. An electronic receipt is a primary
-// document (../shared/reference/kazakhstan.md): issuer, device and its address, a sequence
+// document (docs/kazakhstan.md): issuer, device and its address, a sequence
 // number, date and time (UTC+5, Kazakhstan's one zone since 1 March 2024), what was paid,
 // the amounts — here also the notes by denomination, the split between the bill and next
 // month, and the resulting next bill.

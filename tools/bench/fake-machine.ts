@@ -6,6 +6,7 @@
 
 import type { Language, Screen } from '../../hal/ports';
 import type { BenchAction, BenchLedgerRow, BenchMachine, BenchNote, BenchSnapshot } from './machine-api';
+import { maskIin } from '../../src/kz/iin';
 
 /** The snapshot carries the newest rows only (machine-api.ts: at most 50). */
 const LEDGER_ROWS_SHOWN_MAX = 50;
@@ -422,11 +423,6 @@ export class FakeBenchMachine implements BenchMachine {
   #changed(): void {
     for (const listener of this.#listeners) listener();
   }
-}
-
-/** First 2 and last 2 digits shown (kazakhstan.md: an IIN is personal data). */
-export function maskIin(iin: string): string {
-  return iin.length < 4 ? '••••' : `${iin.slice(0, 2)}${'•'.repeat(iin.length - 4)}${iin.slice(-2)}`;
 }
 
 function formatTenge(amountTiyn: number): string {

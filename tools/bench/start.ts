@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     });
   };
   terminalLine.onInterrupt = shutdown;
+  terminalLine.whenInputEnds(() => process.stdout.write(`Input closed: the machine runs on; the console is on ${consolePty.path}. Stop it with SIGINT or SIGTERM.\n`));
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }

@@ -1,4 +1,4 @@
-// The money invariants a scenario ends with (DESIGN.md "Money path and its invariants"), checked
+// The money invariants a scenario ends with (docs/design.md, "The money invariants"), checked
 // on evidence gathered from three independent witnesses once the ledger has synced: the
 // firmware's ledger (its flash), the reference bank's books (over its admin API) and the
 // validator simulator's own truth (what physically reached the cassette). Pure functions over

@@ -14,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Key, Screen } from '../../hal/ports';
-import { DEMO_CUSTOMERS } from '../bank/seed';
 import { appRequest } from '../bank/test-kit';
 import { startBenchMachine, BENCH_ATM, type RunningBench } from '../bench/machine';
 import type { BenchAction } from '../bench/machine-api';
@@ -468,9 +467,8 @@ async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSe
   }
   const accounts = new Map<string, { nextBillTiyn: number; receiptIds: string[] }>();
   for (const customerId of new Set(sessionCustomers.values())) {
-    const customer = DEMO_CUSTOMERS.find((candidate) => candidate.customer_id === customerId);
-    if (customer === undefined) continue;
-    const reply = await appRequest(bench.bank, 'GET', `/app/customers/${customer.iin}`);
+    // By customer id, so a customer added to the bank's books is found as well as the demo ones.
+    const reply = await appRequest(bench.bank, 'GET', `/admin/customers/${encodeURIComponent(customerId)}`);
     if (reply.status !== 200) continue;
     accounts.set(customerId, {
       nextBillTiyn: reply.json.bill.nextBillTiyn,

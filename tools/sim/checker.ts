@@ -1,4 +1,4 @@
-// The money invariants (../shared/DESIGN.md 1–5), checked from three independent witnesses:
+// The money invariants (docs/design.md, 1–5), checked from three independent witnesses:
 //   the cassette  — every note the validator simulator really put in it, and whose hand it came from;
 //   the ledger    — every record the firmware's ledger confirmed (a mirror fed by a probe on append);
 //   the bank      — the reference bank's books (credits, doubts, receipts, stored sequence).
