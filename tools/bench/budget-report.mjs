@@ -5,6 +5,7 @@
 // section: { id, title, workload, rows: [row], error? }   (error: the section could not be measured)
 // row:     { key, what, value, unit?, goal?, limit?, note? }  (key is stable: scripts compare runs by it;
 //          limit: an enforced goal, value ≤ limit, set by goals.mjs's atMost — a miss fails npm run bench)
+import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 
@@ -125,6 +126,9 @@ export function renderMarkdown(report) {
     }
   }
   out.push('', ...HOW_TO_READ);
+  // Where the compute goes, written by hand from `node tools/bench/profile.mjs` (it changes when the code does, not each run).
+  const notes = new URL('./where-it-goes.md', import.meta.url);
+  if (fs.existsSync(notes)) out.push('', fs.readFileSync(notes, 'utf8').trimEnd());
   return `${out.join('\n')}\n`;
 }
 
@@ -136,7 +140,13 @@ const HOW_TO_READ = [
   '- **Compute** is xsnap\'s metering count for one `evaluate`; every measured call is its own evaluate, and a control call of the ' +
     'same shape that runs nothing is subtracted. "Firmware" compute comes from a second, metered run: xsnap\'s `resetMeter` is read ' +
     'around each loop tick and each bank-reply callback, and the simulated ports those call (serial cables, NOR emulator, SHA-256 ' +
-    'in TypeScript, the bank link) are read and taken off, because on the board they are native code.',
+    'in TypeScript, the bank link) are read and taken off, because on the board they are native code. The meters\' own wrappers ' +
+    'cost compute a plain call does not; that cost, calibrated on a method that does nothing, is taken off per wrapped call.',
+  '- **Desk and board.** The CCNET CRC-16 and the ledger\'s CRC-32 go through the Crc port. "TypeScript CRC (desk)" figures ' +
+    'keep the firmware\'s TypeScript CRCs (src/crc.ts) as the desk and the simulation run them; "native CRC (board)" figures put ' +
+    'in their place what the board runs: hal/moddable/crc.ts\'s own JavaScript around its native calls (the SDK\'s CRC16, ' +
+    'esp_rom_crc32_le), the natives stood in by calls that return at once (tools/bench/board-natives.ts). The mount\'s board figure ' +
+    'replays the CRC-32 answers of a mount of the same bytes.',
   '- **Slots** are XS\'s `currentHeapCount` after `gc()` in an evaluate of its own. xsnap keeps exactly one slot per evaluate ' +
     '(the bench checks this and stops if it changes) and those are taken off. An empty xsnap machine already holds about 3 900 ' +
     'slots of XS built-ins and xsnap globals, which a Moddable board keeps in flash: subtracted. The bundle\'s modules (firmware, ' +
