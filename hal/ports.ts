@@ -139,6 +139,21 @@ export interface Crypto {
   hmacSha256(key: Uint8Array, data: Uint8Array, length: number, out: Uint8Array): void;
 }
 
+/**
+ * The two CRCs the firmware computes on every CCNET frame and every ledger record: native on
+ * the board (hal/moddable/crc.ts: the SDK's CRC16 and ESP-IDF's ROM CRC-32), the firmware's own
+ * TypeScript on the desk and in the simulation (src/crc.ts). Both answer alike on any bytes.
+ */
+export interface Crc {
+  /** CRC-16/KERMIT (CCNET: poly 0x1021 reflected, init 0, no final XOR) of bytes[start..end). */
+  crc16Kermit(bytes: Uint8Array, start: number, end: number): number;
+  /**
+   * CRC-32/ISO-HDLC (zlib's) of bytes[start..end), continuing from `crc`: 0 to begin, else the
+   * result over the bytes before (zlib's crc32(), ESP-IDF's esp_rom_crc32_le).
+   */
+  crc32(crc: number, bytes: Uint8Array, start: number, end: number): number;
+}
+
 /** Small durable settings (Moddable: preference / NVS; keys at most 15 characters). */
 export interface Settings {
   get(key: string): string | undefined;
@@ -180,6 +195,7 @@ export interface Board {
   readonly watchdog: Watchdog;
   readonly random: Random;
   readonly crypto: Crypto;
+  readonly crc: Crc;
   readonly settings: Settings;
   readonly system: SystemInfo;
   readonly provisioning: Provisioning;

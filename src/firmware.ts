@@ -48,9 +48,9 @@ export function startFirmware(board: Board): Firmware {
   const identity = readIdentity(board.provisioning);
   const atmId = identity.atmId;
   if (atmId === undefined) log.record('identity', `${identity.atmIdProblem}: out of service, nothing is sent to the bank`);
-  const ledger = Ledger.mount(board.ledgerFlash);
+  const ledger = Ledger.mount(board.ledgerFlash, { crc: board.crc });
   log.record('ledger', `mounted: head ${ledger.headSequence}, acked ${ledger.ackedSequence}, skipped ${ledger.mountReport.skipped}`);
-  const validator = new CcnetDriver(board.validatorLine, board.clock);
+  const validator = new CcnetDriver(board.validatorLine, board.clock, { crc: board.crc });
   const tokenKey = readCardTokenKey(board.provisioning).key;
   const cardReader = new CardReaderDriver(board.cardReaderLine, board.crypto, {
     contactlessEnabled: () => config.current.contactlessEnabled, tokenKey,

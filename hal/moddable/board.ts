@@ -4,6 +4,7 @@
 import type { Board, Keypad, SerialLine } from '../ports';
 import { ModdableClock, ModdableTicker } from './clock';
 import { LineDisplay } from './display';
+import { NativeCrc } from './crc';
 import { describeError, type FaultHandler } from './fault';
 import { LEDGER_PARTITION, ModdableNorFlash } from './flash';
 import { WorkerHttpsClient } from './https';
@@ -75,6 +76,7 @@ export function makeModdableBoard(makeParts: (services: BoardServices) => Platfo
     }, onFault),
     random: new HardwareRandom(),
     crypto: makeNativeCrypto(),
+    crc: new NativeCrc(),
     settings: new PreferenceSettings(),
     system,
     provisioning: new BuildProvisioning(),

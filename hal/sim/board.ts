@@ -6,7 +6,7 @@ import { NorFlashEmulator } from './nor-flash';
 import { SimPalm } from './palm';
 import {
   MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SIM_BOARD_PROVISIONING, SimProvisioning, SimSystem, SimWatchdog,
-  SoftCrypto, UnreachableBank, type SimProvisioningSpec,
+  SoftCrc, SoftCrypto, UnreachableBank, type SimProvisioningSpec,
 } from './peripherals';
 import { SerialLink } from './serial-link';
 import { SimTicker, SimWorld, VirtualClock, type SimActor } from './world';
@@ -74,6 +74,7 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     watchdog: parts.watchdog,
     random: parts.random,
     crypto: new SoftCrypto(),
+    crc: new SoftCrc(),
     settings: parts.settings,
     system: parts.system,
     provisioning: parts.provisioning,

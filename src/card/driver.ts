@@ -112,6 +112,8 @@ export class CardReaderDriver implements Task {
   #readInterface = CM_ICC;
   #readStep: ReadStep = 'activate';
   #nextStatusMs = 0;
+  /** Nothing to send before the next status poll and no exchange in flight; the scheduler skips the task meanwhile. 0 when a tick has work. */
+  restUntilMs = 0;
   #faultReported = false;
   #lastFault = '';
   #linkFailures = 0;
@@ -134,21 +136,25 @@ export class CardReaderDriver implements Task {
 
   /** Take one card: open the entry (and read one tap, when contactless is enabled). Never without a key. */
   enable(): void {
+    this.restUntilMs = 0;
     this.#wantAccept = this.#tokenKey !== undefined;
   }
 
   disable(): void {
+    this.restUntilMs = 0;
     this.#wantAccept = false;
   }
 
   /** Give the card back to the gate; a jam there makes the reader retain it instead. */
   eject(): void {
+    this.restUntilMs = 0;
     if (this.#state === 'reading') this.#abortRead();
     if (this.#position === 'inside' || this.#position === 'unknown') this.#ejectRequested = true;
   }
 
   /** Capture the card into the bin (left at the gate too long, or a fault). */
   retain(): void {
+    this.restUntilMs = 0;
     if (this.#state === 'reading') this.#abortRead();
     if (this.#position !== 'none') this.#retainRequested = true;
   }
@@ -183,6 +189,8 @@ export class CardReaderDriver implements Task {
   // ----- the loop's side -----
 
   poll(nowMs: number): void {
+    if (nowMs < this.restUntilMs) return;
+    this.restUntilMs = 0;
     const link = this.#link;
     link.poll(nowMs);
     if (link.state === 'busy') return;
@@ -194,6 +202,9 @@ export class CardReaderDriver implements Task {
       this.#onLinkFailed(nowMs);
     }
     this.#sendNext(nowMs);
+    // Nothing sent and nothing asked: the reader speaks only when spoken to, and the next thing to
+    // say is the status poll (the session's calls end the rest at once).
+    if (link.state === 'idle') this.restUntilMs = this.#nextStatusMs;
   }
 
   #sendNext(nowMs: number): void {

@@ -1,8 +1,11 @@
 // CCNET (CashCode NET) framing: SYNC ADR LNG [CMD] DATA CRC16, CRC-16/KERMIT sent LSB first.
 // Source: CCNET Protocol Description, Document 1 (MAN_CCNET_D1 Rev 2.6.0), condensed in
-// docs/ccnet.md. Nothing here allocates after start-up: frames are encoded
-// into the caller's buffer and decoded in place.
+// docs/ccnet.md. Nothing here allocates after start-up: frames are encoded into the caller's
+// buffer and decoded in place. The CRC comes from the Crc port (native on the board); the
+// firmware's TypeScript one is the default.
+import type { Crc } from '../../hal/ports';
 import { assert } from '../assert';
+import { SOFT_CRC } from '../crc';
 
 export const SYNC = 0x02;
 export const ADDRESS_BILL_VALIDATOR = 0x03;
@@ -83,17 +86,6 @@ export const SHORT_FRAME_BYTES_MAX = 255;
 /** The largest frame we accept, extended or not; longer ones are garbage to us (no bill-validator reply comes near). */
 export const FRAME_BYTES_MAX = 512;
 
-/** CRC-16/KERMIT (poly 0x1021 reflected = 0x8408, init 0, no final XOR) of bytes[start..end). */
-export function crc16Kermit(bytes: Uint8Array, start: number, end: number): number {
-  assert(start >= 0 && start <= end && end <= bytes.length, 'crc16Kermit: range out of bounds');
-  let crc = 0;
-  for (let index = start; index < end; index++) {
-    crc ^= bytes[index];
-    for (let bit = 0; bit < 8; bit++) crc = (crc & 1) !== 0 ? (crc >>> 1) ^ 0x8408 : crc >>> 1;
-  }
-  return crc;
-}
-
 /**
  * Writes a frame SYNC ADR LNG [CMD] DATA CRC into `out` from index 0 and returns its length.
  * `command` < 0 means a response (no CMD byte). Frames longer than 255 bytes use the
@@ -101,7 +93,7 @@ export function crc16Kermit(bytes: Uint8Array, start: number, end: number): numb
  * extended form for any length (a simulator's option; a real device may do so).
  */
 export function encodeFrame(
-  out: Uint8Array, address: number, command: number, data: Uint8Array | undefined, dataLength: number, forceExtended = false,
+  out: Uint8Array, address: number, command: number, data: Uint8Array | undefined, dataLength: number, forceExtended = false, crc: Crc = SOFT_CRC,
 ): number {
   assert(dataLength >= 0 && (dataLength === 0 || (data !== undefined && dataLength <= data.length)), 'encodeFrame: data length');
   const commandBytes = command >= 0 ? 1 : 0;
@@ -121,9 +113,9 @@ export function encodeFrame(
   }
   if (command >= 0) out[at++] = command & 0xff;
   for (let index = 0; index < dataLength; index++) out[at++] = data![index];
-  const crc = crc16Kermit(out, 0, at);
-  out[at++] = crc & 0xff;
-  out[at++] = crc >>> 8;
+  const check = crc.crc16Kermit(out, 0, at);
+  out[at++] = check & 0xff;
+  out[at++] = check >>> 8;
   assert(at === frameLength, 'encodeFrame: length bookkeeping');
   return frameLength;
 }
@@ -142,6 +134,9 @@ export class FrameReader {
   readonly buffer: Uint8Array;
   readonly #address: number;
   readonly #hasCommand: boolean;
+  readonly #crc: Crc;
+  /** The shortest frame this reader accepts. */
+  readonly #frameBytesMin: number;
   #count = 0;
   /** Set by `scan` on 'frame' and 'bad-crc'. */
   frameLength = 0;
@@ -155,11 +150,13 @@ export class FrameReader {
   /** Bytes lost because the buffer was full (a statistic; cannot happen with one frame in flight). */
   overflowBytes = 0;
 
-  constructor(address: number, hasCommand: boolean, capacityBytes = 2 * FRAME_BYTES_MAX) {
+  constructor(address: number, hasCommand: boolean, capacityBytes = 2 * FRAME_BYTES_MAX, crc: Crc = SOFT_CRC) {
     assert(capacityBytes >= FRAME_BYTES_MAX, 'FrameReader: buffer below one frame');
     this.buffer = new Uint8Array(capacityBytes);
     this.#address = address;
     this.#hasCommand = hasCommand;
+    this.#crc = crc;
+    this.#frameBytesMin = hasCommand ? COMMAND_OVERHEAD_BYTES : RESPONSE_OVERHEAD_BYTES + 1;
   }
 
   get count(): number {
@@ -178,6 +175,13 @@ export class FrameReader {
   /** Reads whatever the line has waiting, straight into the buffer; returns the count. */
   readFrom(line: { read(into: Uint8Array): number }, scratch: Uint8Array): number {
     let total = 0;
+    // An empty buffer takes the bytes straight in (an answer's first read): no copy from the
+    // scratch. A line gives all it holds up to the room it is offered (SerialLine.read).
+    if (this.#count === 0) {
+      total = line.read(this.buffer);
+      this.#count = total;
+      return total;
+    }
     for (let reads = 0; reads < 8; reads++) {
       const room = this.buffer.length - this.#count;
       if (room === 0) break;
@@ -209,8 +213,9 @@ export class FrameReader {
       }
       if (frameLength < 0) {
         // A corrupted length may promise bytes that never come: if a whole, sound frame
-        // already waits behind this start, the start was garbage (no stall on it).
-        const later = this.#soundFrameAfter(1);
+        // already waits behind this start, the start was garbage (no stall on it). Fewer bytes
+        // than the shortest frame behind it (a frame still arriving) cannot hold one.
+        const later = this.#count - 1 >= this.#frameBytesMin ? this.#soundFrameAfter(1) : -1;
         if (later < 0) return 'partial';
         this.garbageBytes += later;
         this.#discard(later);
@@ -226,7 +231,7 @@ export class FrameReader {
     const available = this.#count - at;
     if (available < 3) return -1;
     if (buffer[at + 1] !== this.#address) return 0;
-    const minimum = this.#hasCommand ? COMMAND_OVERHEAD_BYTES : RESPONSE_OVERHEAD_BYTES + 1;
+    const minimum = this.#frameBytesMin;
     let frameLength = buffer[at + 2];
     if (frameLength === 0) {
       if (available < 5) return -1;
@@ -243,7 +248,7 @@ export class FrameReader {
     for (let at = from; at < this.#count; at++) {
       if (this.buffer[at] !== SYNC) continue;
       const frameLength = this.#frameLengthAt(at);
-      if (frameLength > 0 && crc16Kermit(this.buffer, at, at + frameLength) === 0) return at;
+      if (frameLength > 0 && this.#crc.crc16Kermit(this.buffer, at, at + frameLength) === 0) return at;
     }
     return -1;
   }
@@ -252,7 +257,7 @@ export class FrameReader {
     const buffer = this.buffer;
     this.frameLength = frameLength;
     // The CRC over a whole frame, its own two bytes included, is zero exactly when it holds.
-    if (crc16Kermit(buffer, 0, frameLength) !== 0) return 'bad-crc';
+    if (this.#crc.crc16Kermit(buffer, 0, frameLength) !== 0) return 'bad-crc';
     const headerBytes = buffer[2] === 0 ? 5 : 3;
     this.command = this.#hasCommand ? buffer[headerBytes] : -1;
     this.dataStart = headerBytes + (this.#hasCommand ? 1 : 0);

@@ -3,8 +3,9 @@
 // escrow) and turns POLL answers into CashEvents. Master/slave: we send one command, the
 // validator answers within 10 ms, we ACK a data answer within 10 ms, then keep the bus quiet.
 // Source: CCNET Document 1 Rev 2.6.0, condensed in docs/ccnet.md.
-import type { Clock, SerialLine } from '../../hal/ports';
+import type { Clock, Crc, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
+import { SOFT_CRC } from '../crc';
 import { DENOMINATIONS_TENGE } from '../ledger/records';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
@@ -15,6 +16,7 @@ import {
   STATE_CASSETTE_OUT, STATE_CHEATED, STATE_ESCROW, STATE_FAILURE, STATE_IDLING, STATE_POWER_UP,
   STATE_POWER_UP_BILL_IN_STACKER, STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_STACKING,
   STATE_UNIT_DISABLED, STATE_VALIDATOR_JAMMED, STATE_ACCEPTING, STATE_RETURNING, STATE_HOLDING, STATE_PAUSE, billTableValue, encodeFrame, maskSet,
+  type ScanResult,
 } from './ccnet-codec';
 
 /** POLL period: the spec allows 100..200 ms and recommends 200. */
@@ -91,6 +93,8 @@ export class CcnetStats {
 export interface CcnetDriverOptions {
   readonly baud?: number;
   readonly pollPeriodMs?: number;
+  /** The board's Crc port (native on the board); the firmware's TypeScript CRC by default. */
+  readonly crc?: Crc;
 }
 
 const REJECT_REASONS: readonly (readonly [number, RejectReason])[] = [
@@ -141,7 +145,8 @@ export class CcnetDriver implements Task, CashAcceptor {
   readonly #clock: Clock;
   readonly #byteMs: number;
   readonly #pollPeriodMs: number;
-  readonly #reader = new FrameReader(ADDRESS_BILL_VALIDATOR, false);
+  readonly #reader: FrameReader;
+  readonly #crc: Crc;
   readonly #scratch = new Uint8Array(READ_SCRATCH_BYTES);
   readonly #tx = new Uint8Array(TX_FRAME_BYTES);
   readonly #ackFrame = new Uint8Array(TX_FRAME_BYTES);
@@ -171,6 +176,10 @@ export class CcnetDriver implements Task, CashAcceptor {
   #badPending = false;
   #nextSendMs = 0;
   #nextPollMs = 0;
+  /** Nothing to send nor to hear before this (see poll); 0 when a tick has work. The scheduler skips the task meanwhile. */
+  restUntilMs = 0;
+  /** What the last scan of the answer found ('none' after the reader is cleared). */
+  #lastScan: ScanResult = 'none';
   #lastPollSentMs = Number.NaN;
   #commandsAtLastPoll = 0;
   #lastAnswerMs = 0;
@@ -207,10 +216,12 @@ export class CcnetDriver implements Task, CashAcceptor {
     assert(ESCROW_DECISION_MS + POLL_PERIOD_MAX_MS * 5 < 10_000, 'ccnet: escrow decision must beat the device\'s 10 s');
     this.#line = line;
     this.#clock = clock;
+    this.#crc = options.crc ?? SOFT_CRC;
+    this.#reader = new FrameReader(ADDRESS_BILL_VALIDATOR, false, undefined, this.#crc);
     this.#byteMs = 10_000 / baud; // 8N1: ten bits a byte
     this.#pollPeriodMs = pollPeriodMs;
-    this.#ackLength = encodeFrame(this.#ackFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_ACK), 1);
-    this.#nakLength = encodeFrame(this.#nakFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_NAK), 1);
+    this.#ackLength = encodeFrame(this.#ackFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_ACK), 1, false, this.#crc);
+    this.#nakLength = encodeFrame(this.#nakFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_NAK), 1, false, this.#crc);
     this.#lastAnswerMs = clock.monotonicMs();
     this.#phaseSinceMs = this.#lastAnswerMs;
   }
@@ -235,6 +246,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInStart(): boolean {
     if (this.status() !== 'idle' || this.#denominations.length === 0) return false;
+    this.restUntilMs = 0;
     this.#wantEnabled = true;
     this.#enableSent = false;
     return true;
@@ -250,6 +262,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   cashInEnd(): boolean {
     if (!this.#wantEnabled) return false;
+    this.restUntilMs = 0;
     this.#wantEnabled = false;
     this.#enableSent = false;
     // The disable goes out only after the RETURN: #chooseCommand puts the note first.
@@ -269,8 +282,17 @@ export class CcnetDriver implements Task, CashAcceptor {
   // ---- Task -----------------------------------------------------------------------------
 
   poll(nowMs: number): void {
-    if (this.#reader.readFrom(this.#line, this.#scratch) > 0) this.#lastByteMs = nowMs;
-    if (this.#awaiting) this.#receive(nowMs);
+    // Between two exchanges with a ready device and nothing asked of it: the device speaks only
+    // when spoken to (CCNET's master/slave), and nothing is due before the next POLL. The tick
+    // ends here (most ticks, at the attract screen and with a note on its way alike); what the
+    // line holds meanwhile is noise, drained before the next command (#send). The session's
+    // calls end the quiet at once; the note's and the silence's clocks (seconds) are looked at
+    // on the next POLL's tick.
+    if (nowMs < this.restUntilMs) return;
+    this.restUntilMs = 0;
+    const bytesRead = this.#reader.readFrom(this.#line, this.#scratch);
+    if (bytesRead > 0) this.#lastByteMs = nowMs;
+    if (this.#awaiting) this.#receive(nowMs, bytesRead > 0);
     if (!this.#awaiting) this.#checkSilence(nowMs);
     this.#checkNote(nowMs);
     if (!this.#awaiting && nowMs >= this.#nextSendMs) this.#send(nowMs);
@@ -278,15 +300,18 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   // ---- exchange -------------------------------------------------------------------------
 
-  #receive(nowMs: number): void {
+  #receive(nowMs: number, bytesArrived: boolean): void {
     const reader = this.#reader;
-    let result = reader.scan();
+    // Bytes the last scan found no whole frame in, and none since: the same answer again.
+    const unchanged = !bytesArrived && (this.#lastScan === 'none' || this.#lastScan === 'partial');
+    let result = unchanged ? this.#lastScan : reader.scan();
     // A damaged frame may hide a sound one behind it (a false SYNC in noise): look past it.
     for (let skips = 0; result === 'bad-crc' && skips < BAD_SCAN_SKIPS_MAX; skips++) {
       this.#badPending = true;
       reader.drop(result);
       result = reader.scan();
     }
+    this.#lastScan = result;
     if (result === 'frame') {
       this.#badPending = false;
       this.#onAnswer(nowMs);
@@ -307,9 +332,14 @@ export class CcnetDriver implements Task, CashAcceptor {
     }
   }
 
+  #clearReader(): void {
+    this.#reader.clear();
+    this.#lastScan = 'none';
+  }
+
   #nakAnswer(nowMs: number): void {
     this.stats.badAnswers++;
-    this.#reader.clear();
+    this.#clearReader();
     this.#badPending = false;
     this.#badAnswers++;
     if (this.#badAnswers > BAD_ANSWERS_MAX) {
@@ -324,7 +354,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #endExchange(nowMs: number, quietMs: number): void {
     this.#awaiting = false;
-    this.#reader.clear();
+    this.#clearReader();
     this.#nextSendMs = nowMs + quietMs;
   }
 
@@ -360,7 +390,7 @@ export class CcnetDriver implements Task, CashAcceptor {
       default:
         break; // an unexpected data answer: ACKed, otherwise ignored
     }
-    this.#reader.clear();
+    this.#clearReader();
   }
 
   #onControlReply(reply: number, nowMs: number): void {
@@ -396,12 +426,18 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #send(nowMs: number): void {
     const command = this.#chooseCommand(nowMs);
-    if (command < 0) return;
+    if (command < 0) {
+      // Nothing to send a ready device before the next POLL unless the session asks (its calls end the quiet).
+      if (this.#phase === 'ready') this.restUntilMs = this.#nextPollMs;
+      return;
+    }
     let dataLength = 0;
     if (command === CMD_ENABLE_BILL_TYPES) dataLength = this.#fillEnableData();
-    this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength);
-    // A stale byte left on the line must not be taken for the answer to this command.
-    this.#reader.clear();
+    this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength, false, this.#crc);
+    // A stale byte left on the line must not be taken for the answer to this command: what
+    // arrived since the last read (a quiet spell reads nothing) is drained and dropped.
+    this.#reader.readFrom(this.#line, this.#scratch);
+    this.#clearReader();
     if (!this.#line.write(this.#tx, this.#txLength)) {
       this.#nextSendMs = nowMs + TASK_PERIOD_MS;
       return;
@@ -705,6 +741,7 @@ export class CcnetDriver implements Task, CashAcceptor {
 
   #decide(decision: Decision): boolean {
     if (!this.#awaitingDecision()) return false;
+    this.restUntilMs = 0;
     this.#decision = decision;
     this.#decisionAcked = false;
     this.#decisionMs = this.#clock.monotonicMs();

@@ -15,11 +15,10 @@ export const TIYN_PER_TENGE = 100;
 
 function groupThousands(wholeTenge: number): string {
   const digits = `${wholeTenge}`;
-  let grouped = '';
-  for (let index = 0; index < digits.length; index++) {
-    if (index > 0 && (digits.length - index) % 3 === 0) grouped += GROUP_SEPARATOR;
-    grouped += digits.charAt(index);
-  }
+  // The first group holds what is left over from threes; then one slice a group.
+  const first = digits.length % 3 === 0 ? 3 : digits.length % 3;
+  let grouped = digits.slice(0, first);
+  for (let index = first; index < digits.length; index += 3) grouped += GROUP_SEPARATOR + digits.slice(index, index + 3);
   return grouped;
 }
 

@@ -1,23 +1,33 @@
 // The ledger's layout on flash: a sector header, then records packed one after another.
 //
-// Sector header (21 bytes at the start of each 4 KiB sector, little-endian):
+// Sector header (35 bytes at the start of each 4 KiB sector, little-endian):
 //   [0..4)   magic "KRLG", programmed LAST: a header counts only once its magic is whole
-//   [4]      layout version (1)
+//   [4]      layout version (2)
 //   [5..9)   sector sequence: +1 for each sector the ring opens; the highest is the head
 //   [9..13)  first sequence: the sequence of the first record this sector holds
 //   [13..17) erase count of this sector (wear, for the technician)
-//   [17..21) CRC-32 of bytes [4..17)
+//   The checkpoint: what the ledger knew of the sectors before this one when it opened it, so a
+//   mount reads their headers and only the head's records (layout 2; layout 1 scanned them all):
+//   [17..21) acknowledged sequence: the newest bank-ack's
+//   [21..25) that bank-ack record's own sequence (0: none)
+//   [25..29) the newest record that is not a bank-ack (0: none)
+//   [29..31) where the records of the sector before this one end (its byte offset)
+//   [31..35) CRC-32 of bytes [4..31)
 // A header with the magic but another version is a foreign layout: never erased, reported.
-import type { FlashStatus, NorFlash } from '../../hal/ports';
-import { crc32 } from './crc32';
+import type { Crc, FlashStatus, NorFlash } from '../../hal/ports';
+import { SOFT_CRC } from '../crc';
 import {
   COMMIT_MARK, ParsedRecord, parseRecord, RECORD_SIZE_MAX, STATE_OPEN, STATE_ZAPPED,
 } from './records';
 
 export const SECTOR_MAGIC: readonly number[] = Object.freeze([0x4b, 0x52, 0x4c, 0x47]);
-export const LAYOUT_VERSION = 1;
-export const HEADER_BYTES = 21;
+export const LAYOUT_VERSION = 2;
+export const HEADER_BYTES = 35;
 export const MAGIC_BYTES = 4;
+/** The CRC covers the header from its version byte to the CRC. */
+const HEADER_CRC_AT = HEADER_BYTES - 4;
+/** The sector end offset is a u16: sectors up to 64 KiB. */
+export const SECTOR_BYTES_MAX = 0x10000;
 /**
  * What a mount zaps (programs to 0x00) after the last whole record of the head sector before
  * appending again: the append a power cut interrupted may have left bytes there that read
@@ -37,6 +47,11 @@ export class SectorHeader {
   sectorSequence = 0;
   firstSequence = 0;
   eraseCount = 0;
+  // The checkpoint (see the layout above).
+  ackedSequence = 0;
+  ackRecordSequence = 0;
+  lastDataSequence = 0;
+  previousEndOffset = 0;
 }
 
 function getU32(bytes: Uint8Array, at: number): number {
@@ -50,16 +65,22 @@ function putU32(into: Uint8Array, at: number, value: number): void {
   into[at + 3] = (value >>> 24) & 0xff;
 }
 
-export function encodeHeader(sectorSequence: number, firstSequence: number, eraseCount: number, into: Uint8Array): void {
+/** Writes `header`'s fields (its kind and version are not read) as a whole header, magic included. */
+export function encodeHeader(header: SectorHeader, into: Uint8Array, crc: Crc = SOFT_CRC): void {
   for (let index = 0; index < MAGIC_BYTES; index++) into[index] = SECTOR_MAGIC[index];
   into[4] = LAYOUT_VERSION;
-  putU32(into, 5, sectorSequence);
-  putU32(into, 9, firstSequence);
-  putU32(into, 13, eraseCount);
-  putU32(into, 17, crc32(into, 4, 17));
+  putU32(into, 5, header.sectorSequence);
+  putU32(into, 9, header.firstSequence);
+  putU32(into, 13, header.eraseCount);
+  putU32(into, 17, header.ackedSequence);
+  putU32(into, 21, header.ackRecordSequence);
+  putU32(into, 25, header.lastDataSequence);
+  into[29] = header.previousEndOffset & 0xff;
+  into[30] = header.previousEndOffset >>> 8;
+  putU32(into, HEADER_CRC_AT, crc.crc32(0, into, 4, HEADER_CRC_AT));
 }
 
-export function parseHeader(bytes: Uint8Array, out: SectorHeader): void {
+export function parseHeader(bytes: Uint8Array, out: SectorHeader, crc: Crc = SOFT_CRC): void {
   let blank = true;
   for (let index = 0; index < HEADER_BYTES; index++) if (bytes[index] !== 0xff) blank = false;
   let magic = true;
@@ -68,11 +89,23 @@ export function parseHeader(bytes: Uint8Array, out: SectorHeader): void {
   out.sectorSequence = getU32(bytes, 5);
   out.firstSequence = getU32(bytes, 9);
   out.eraseCount = getU32(bytes, 13);
+  out.ackedSequence = getU32(bytes, 17);
+  out.ackRecordSequence = getU32(bytes, 21);
+  out.lastDataSequence = getU32(bytes, 25);
+  out.previousEndOffset = bytes[29] | (bytes[30] << 8);
   if (blank) out.kind = 'blank';
   else if (!magic) out.kind = 'garbage';
   else if (bytes[4] !== LAYOUT_VERSION) out.kind = 'foreign';
-  else if (getU32(bytes, 17) !== crc32(bytes, 4, 17) || out.sectorSequence === 0 || out.firstSequence === 0) out.kind = 'garbage';
+  else if (getU32(bytes, HEADER_CRC_AT) !== crc.crc32(0, bytes, 4, HEADER_CRC_AT) || !checkpointSound(out)) out.kind = 'garbage';
   else out.kind = 'valid';
+}
+
+/** What a sound header says of itself: sequences from 1, a checkpoint only of records before this sector. */
+function checkpointSound(header: SectorHeader): boolean {
+  const before = header.firstSequence - 1;
+  return header.sectorSequence !== 0 && header.firstSequence !== 0 && header.ackedSequence <= before &&
+    header.ackRecordSequence <= before && header.lastDataSequence <= before &&
+    (header.ackRecordSequence === 0 || header.ackedSequence < header.ackRecordSequence);
 }
 
 /**
@@ -83,7 +116,7 @@ export function parseHeader(bytes: Uint8Array, out: SectorHeader): void {
  * commit    a commit mark that is neither erased nor whole (power cut while marking)
  * corrupt   a commit mark over bytes that fail the checks (CRC, ranges)
  * sequence  a whole record with the wrong sequence (stale or a lookalike)
- * limit     the records go on past where the next sector's header says they end
+ * limit     the records reach the last one the caller asked for (or go on past it)
  * io        the flash did not answer
  */
 export type StreamEnd = 'full' | 'blank' | 'torn' | 'commit' | 'corrupt' | 'sequence' | 'limit' | 'io';
@@ -96,7 +129,7 @@ export type StreamEnd = 'full' | 'blank' | 'torn' | 'commit' | 'corrupt' | 'sequ
 export class SectorScanner {
   readonly window = new Uint8Array(WINDOW_BYTES);
   readonly parsed = new ParsedRecord();
-  readonly #staging = new Uint8Array(WINDOW_BYTES);
+  readonly #crc: Crc;
   #flash: NorFlash | undefined = undefined;
   #sectorBase = 0;
   #sectorBytes = 0;
@@ -113,6 +146,10 @@ export class SectorScanner {
   zappedBytes = 0;
   end: StreamEnd = 'full';
   bytesRead = 0;
+
+  constructor(crc: Crc = SOFT_CRC) {
+    this.#crc = crc;
+  }
 
   /** Starts at `startOffset` (a record boundary) expecting `startSequence` (default: the sector's first). */
   begin(flash: NorFlash, sectorBase: number, sectorBytes: number, startOffset: number, firstSequence: number, limitSequence: number, startSequence = firstSequence): void {
@@ -131,6 +168,8 @@ export class SectorScanner {
 
   /** Moves to the next whole record; false when the stream ends (`end` says why). */
   next(): boolean {
+    // Past the last record the caller knows of (a read, not a mount): nothing more to look at.
+    if (this.expectedSequence > this.#limitSequence) return this.#stop('limit');
     for (;;) {
       const available = this.#ensure(this.position, RECORD_SIZE_MAX);
       if (available < 0) return this.#stop('io');
@@ -146,7 +185,7 @@ export class SectorScanner {
       }
       if (state === STATE_OPEN) return this.#stop(this.#blankFrom(at, available) ? 'blank' : 'torn');
       if (state !== COMMIT_MARK) return this.#stop('commit');
-      if (!parseRecord(this.window, at, at + available, this.#firstSequence, this.parsed)) return this.#stop('corrupt');
+      if (!parseRecord(this.window, at, at + available, this.#firstSequence, this.parsed, this.#crc)) return this.#stop('corrupt');
       if (this.parsed.sequence !== this.expectedSequence) return this.#stop('sequence');
       if (this.parsed.sequence > this.#limitSequence) return this.#stop('limit');
       this.recordOffset = this.position;
@@ -167,24 +206,25 @@ export class SectorScanner {
     return true;
   }
 
-  /** Makes sector bytes [offset, offset + min(need, left)) present in the window; their count, or -1 on a read error. */
+  /**
+   * Makes sector bytes [offset, offset + min(need, left)) present in the window; their count, or
+   * -1 on a read error. A window that does not hold them is read again from `offset`, straight
+   * into the window: the flash read is native on the board, and reading the few bytes the two
+   * windows share again costs less than moving them in JavaScript.
+   */
   #ensure(offset: number, need: number): number {
     const wanted = Math.min(need, this.#sectorBytes - offset);
     if (wanted <= 0) return 0;
     if (offset >= this.#windowStart && offset + wanted <= this.#windowEnd) return wanted;
-    if (offset >= this.#windowStart && offset < this.#windowEnd) {
-      this.window.copyWithin(0, offset - this.#windowStart, this.#windowEnd - this.#windowStart);
-    } else {
-      this.#windowEnd = offset;
+    const length = Math.min(WINDOW_BYTES, this.#sectorBytes - offset);
+    const status: FlashStatus = (this.#flash as NorFlash).read(this.#sectorBase + offset, this.window, length);
+    if (status !== 'ok') {
+      this.#windowEnd = this.#windowStart;
+      return -1;
     }
-    this.#windowStart = offset;
-    const readEnd = Math.min(this.#sectorBytes, this.#windowStart + WINDOW_BYTES);
-    const length = readEnd - this.#windowEnd;
-    const status: FlashStatus = (this.#flash as NorFlash).read(this.#sectorBase + this.#windowEnd, this.#staging, length);
-    if (status !== 'ok') return -1;
-    for (let index = 0; index < length; index++) this.window[this.#windowEnd - this.#windowStart + index] = this.#staging[index];
     this.bytesRead += length;
-    this.#windowEnd = readEnd;
-    return Math.min(wanted, this.#windowEnd - offset);
+    this.#windowStart = offset;
+    this.#windowEnd = offset + length;
+    return wanted;
   }
 }

@@ -9,8 +9,12 @@
 // record's start), then reads it back. A sector header is programmed fields first, magic
 // last. So a cut leaves either nothing, or bytes that do not parse as a whole record/header.
 //
-// Mount. One pass: every header, then each live sector's records newest sector first. The
-// only bytes a cut can have left half-programmed ("weak": reading differently on each read)
+// Mount. Every header, then the head sector's records alone: a sector's header carries a
+// checkpoint of what the ledger knew when it opened the sector (the bank's acknowledgement, the
+// newest data record, where the sector before it ends), and the sectors before the head were
+// whole when the ring moved on from them, so their headers say all a mount needs (format.ts).
+// A mount costs the same whatever the ring holds and whether the bank is reachable or not.
+// The only bytes a cut can have left half-programmed ("weak": reading differently on each read)
 // are at the head's tail, the head's header, or in a sector being erased. So the mount pins
 // its decision before any append: it re-programs the head header and the last record's
 // commit mark with the same bytes (which settles weak bits), and zaps (programs to 0x00) the
@@ -28,9 +32,12 @@
 // reclaimable, which may take the very last bytes. So the acknowledgement that frees the ring
 // can always be written, after any number of restarts; the session checks roomBytes() before it
 // promises anything (src/session/session.ts).
-import type { FlashStatus, NorFlash } from '../../hal/ports';
+import type { Crc, FlashStatus, NorFlash } from '../../hal/ports';
 import { assert } from '../assert';
-import { encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SectorHeader, SectorScanner, ZAP_GUARD_BYTES } from './format';
+import { SOFT_CRC } from '../crc';
+import {
+  encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SECTOR_BYTES_MAX, SectorHeader, SectorScanner, ZAP_GUARD_BYTES,
+} from './format';
 import {
   COMMIT_MARK, decodeRecord, encodeRecord, KIND_BANK_ACK, RECORD_SIZE_MAX, RECORD_SIZE_MIN, SEQUENCE_MAX, validateRecord,
 } from './records';
@@ -47,10 +54,12 @@ export type AppendTier = 'ordinary' | 'promised';
 export interface LedgerOptions {
   readonly firstSector?: number;
   readonly sectorCount?: number;
+  /** The board's Crc port (native on the board); the firmware's TypeScript CRC by default. */
+  readonly crc?: Crc;
 }
 
 export interface MountReport {
-  /** Whole records in the live ring. */
+  /** Records in the live ring: the head's read, the older sectors' counted from their headers' sequences. */
   readonly recordsFound: number;
   /** Things passed over: unreadable or stale sectors, foreign layouts, streams ending in garbage. */
   readonly skipped: number;
@@ -127,11 +136,19 @@ export class Ledger {
   readonly #firstSequence: Uint32Array;
   readonly #eraseCount: Uint32Array;
   readonly #endOffset: Uint32Array;
+  /** From each sector's header: where the records of the sector before it end. */
+  readonly #previousEnd: Uint16Array;
   /** 1 for sectors the ring steps over (a foreign layout, never ours to use). */
   readonly #skip: Uint8Array;
   #ringLength = 0;
-  readonly #scanner = new SectorScanner();
+  readonly #crc: Crc;
+  readonly #scanner: SectorScanner;
+  /** The head's header as the mount read it (its checkpoint), and a header being written. */
+  readonly #headHeader = new SectorHeader();
+  readonly #headerFields = new SectorHeader();
   readonly #record = new Uint8Array(RECORD_SIZE_MAX);
+  /** The record after its commit mark, as a buffer of its own: the body is programmed from it without a copy. */
+  readonly #recordBody = this.#record.subarray(1);
   readonly #readBack = new Uint8Array(RECORD_SIZE_MAX);
   readonly #header = new Uint8Array(HEADER_BYTES);
   readonly #chunk = new Uint8Array(Math.max(ZAP_GUARD_BYTES, RECORD_SIZE_MAX, HEADER_BYTES));
@@ -191,16 +208,21 @@ export class Ledger {
       throw new RangeError('ledger: sectors out of range (at least 2, inside the part)');
     }
     // The sequence's low 16 bits must be unambiguous within a sector; a guard and a record must fit after the header.
-    if (this.#sectorBytes / RECORD_SIZE_MIN >= 0x10000 || HEADER_BYTES + ZAP_GUARD_BYTES + RECORD_SIZE_MAX > this.#sectorBytes) {
+    // A header keeps where a sector's records end as a u16.
+    if (this.#sectorBytes / RECORD_SIZE_MIN >= 0x10000 || this.#sectorBytes >= SECTOR_BYTES_MAX ||
+      HEADER_BYTES + ZAP_GUARD_BYTES + RECORD_SIZE_MAX > this.#sectorBytes) {
       throw new RangeError('ledger: sector size out of range');
     }
     assert(ZAP_GUARD_BYTES >= RECORD_SIZE_MAX, 'zap guard must cover the largest record');
     this.#flash = flash;
+    this.#crc = options.crc ?? SOFT_CRC;
+    this.#scanner = new SectorScanner(this.#crc);
     this.#state = new Uint8Array(this.#sectorCount);
     this.#sectorSequence = new Uint32Array(this.#sectorCount);
     this.#firstSequence = new Uint32Array(this.#sectorCount);
     this.#eraseCount = new Uint32Array(this.#sectorCount);
     this.#endOffset = new Uint32Array(this.#sectorCount);
+    this.#previousEnd = new Uint16Array(this.#sectorCount);
     this.#skip = new Uint8Array(this.#sectorCount);
     this.#mount();
     this.mountReport = Object.freeze({
@@ -271,8 +293,7 @@ export class Ledger {
     if (this.#tail < 0 || !(countMax >= 1) || Number.isNaN(fromSequence)) return 0;
     let sequence = Math.max(Math.ceil(fromSequence), this.tailSequence);
     if (sequence > this.#headSequence) return 0;
-    let sector = this.#tail;
-    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    let sector = this.#sectorOf(sequence);
     let visited = 0;
     this.#visiting = true;
     try {
@@ -344,8 +365,7 @@ export class Ledger {
   /** The flash offset of a committed record, or -1 (for the inspector and tests). */
   locate(sequence: number): number {
     if (this.#tail < 0 || sequence < this.tailSequence || sequence > this.#headSequence) return -1;
-    let sector = this.#tail;
-    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    const sector = this.#sectorOf(sequence);
     this.#beginScan(sector, this.#lastSequenceOf(sector), this.#firstSequence[sector]);
     while (this.#scanner.next()) {
       if (this.#scanner.parsed.sequence === sequence) return this.#base(sector) + this.#scanner.recordOffset;
@@ -359,7 +379,7 @@ export class Ledger {
   #write(record: LedgerRecord, floorBytes: number): AppendResult {
     const sequence = this.#headSequence + 1;
     if (sequence > SEQUENCE_MAX) return FULL;
-    const size = encodeRecord(record, sequence, this.#record);
+    const size = encodeRecord(record, sequence, this.#record, this.#crc);
     assert(size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK, 'ledger: encoded record out of shape');
     assert(record.kind !== 'bank-ack' || size === BANK_ACK_RECORD_BYTES, 'ledger: a bank-ack record is BANK_ACK_RECORD_BYTES');
     const fits = this.#head >= 0 && this.#appendOffset + size <= this.#sectorBytes;
@@ -371,8 +391,8 @@ export class Ledger {
     }
     const at = this.#base(this.#head) + this.#appendOffset;
     // Body first, commit mark last: a cut anywhere before the mark leaves no record.
-    if (!this.#programSpan(at + 1, this.#record, 1, size - 1)) return this.#fail('append: body');
-    if (!this.#programSpan(at, this.#record, 0, 1)) return this.#fail('append: commit mark');
+    if (!this.#programFrom(at + 1, this.#recordBody, size - 1)) return this.#fail('append: body');
+    if (!this.#programFrom(at, this.#record, 1)) return this.#fail('append: commit mark');
     if (this.#flash.read(at, this.#readBack, size) !== 'ok') return this.#fail('append: read back');
     for (let index = 0; index < size; index++) {
       if (this.#readBack[index] !== this.#record[index]) return this.#fail('append: read back differs');
@@ -398,11 +418,21 @@ export class Ledger {
       this.#erasesOnAppend++;
     }
     const sectorSequence = this.#head < 0 ? 1 : this.#sectorSequence[this.#head] + 1;
-    encodeHeader(sectorSequence, firstSequence, this.#eraseCount[next], this.#header);
+    const header = this.#headerFields;
+    header.sectorSequence = sectorSequence;
+    header.firstSequence = firstSequence;
+    header.eraseCount = this.#eraseCount[next];
+    // The checkpoint: all a later mount needs of the sectors before this one.
+    header.ackedSequence = this.#ackedSequence;
+    header.ackRecordSequence = this.#ackRecordSequence;
+    header.lastDataSequence = this.#lastDataSequence;
+    header.previousEndOffset = this.#head < 0 ? 0 : this.#appendOffset;
+    encodeHeader(header, this.#header, this.#crc);
     const base = this.#base(next);
     if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES)) return this.#fail('open: header');
     if (!this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) return this.#fail('open: magic');
     if (this.#head >= 0) this.#endOffset[this.#head] = this.#appendOffset;
+    copyHeader(header, this.#headHeader);
     this.#state[next] = SECTOR_LIVE;
     this.#sectorSequence[next] = sectorSequence;
     this.#firstSequence[next] = firstSequence;
@@ -450,6 +480,14 @@ export class Ledger {
     this.#eraseCount[sector]++;
     this.#state[sector] = SECTOR_ERASED;
     return true;
+  }
+
+  /** Programs source[0, length) at a flash offset: in one program inside a page, else split (#programSpan). */
+  #programFrom(offset: number, source: Uint8Array, length: number): boolean {
+    if (Math.floor(offset / this.#pageBytes) !== Math.floor((offset + length - 1) / this.#pageBytes)) return this.#programSpan(offset, source, 0, length);
+    const status: FlashStatus = this.#flash.program(offset, source, length);
+    assert(status !== 'bounds' && status !== 'alignment', 'ledger: program out of bounds or across a page');
+    return status === 'ok';
   }
 
   /** Programs source[from, from + length) at a flash offset, split at page boundaries. */
@@ -520,12 +558,15 @@ export class Ledger {
       this.#state[sector] = valid[sector] !== 0 && !chainComplete ? SECTOR_KEPT : SECTOR_FREE;
       if (valid[sector] !== 0 && chainComplete) this.#skipped++;
     }
+    if (this.#tail >= 0) this.#recordsFound = this.#headSequence - this.#firstSequence[this.#tail] + 1;
     if (this.#head >= 0) this.#pinHead();
   }
 
+  /** Reads every header; the head's (the highest sector sequence) is kept whole in #headHeader. */
   #readHeaders(): Uint8Array {
     const valid = new Uint8Array(this.#sectorCount);
-    const header = new SectorHeader();
+    const header = this.#headerFields;
+    let best = -1;
     for (let sector = 0; sector < this.#sectorCount; sector++) {
       if (this.#flash.read(this.#base(sector), this.#header, HEADER_BYTES) !== 'ok') {
         this.#state[sector] = SECTOR_KEPT;
@@ -533,7 +574,7 @@ export class Ledger {
         this.#note(`sector ${sector}: header unreadable`);
         continue;
       }
-      parseHeader(this.#header, header);
+      parseHeader(this.#header, header, this.#crc);
       if (header.kind === 'blank') this.#blankSectors++;
       if (header.kind === 'garbage') this.#skipped++;
       if (header.kind === 'foreign') {
@@ -547,70 +588,72 @@ export class Ledger {
       this.#sectorSequence[sector] = header.sectorSequence;
       this.#firstSequence[sector] = header.firstSequence;
       this.#eraseCount[sector] = header.eraseCount;
+      this.#previousEnd[sector] = Math.min(Math.max(header.previousEndOffset, HEADER_BYTES), this.#sectorBytes);
+      // What this read said, not a second read: a header with weak bits may read otherwise next time.
+      if (best < 0 || header.sectorSequence > this.#sectorSequence[best]) {
+        best = sector;
+        copyHeader(header, this.#headHeader);
+      }
     }
     return valid;
   }
 
-  /** Walks the ring back from the head over consecutive headers, then reads each sector's records newest first. */
+  /**
+   * Reads the head's records, which with its header's checkpoint give the head, the bank's
+   * acknowledgement and the newest data record; then walks the ring back over consecutive
+   * headers. A sector behind the head was whole when the ring moved on from it (a cut can only
+   * touch the head's tail, a header being written or a sector being erased): its header is
+   * enough, and its records are read only when something asks for them (readFrom).
+   */
   #mountChain(head: number, valid: Uint8Array): void {
-    let oldest = head;
-    let chainLength = 1;
-    while (chainLength < this.#ringLength) {
-      const previous = this.#previous(oldest);
-      if (valid[previous] === 0 || this.#sectorSequence[previous] !== this.#sectorSequence[oldest] - 1 ||
-        this.#firstSequence[previous] > this.#firstSequence[oldest]) break;
-      oldest = previous;
-      chainLength++;
-    }
-    let acked = -1;
-    let headEnd = HEADER_BYTES;
-    let headLastRecord = -1;
-    let headTailBlank = true;
-    let sector = head;
-    for (let index = 0; index < chainLength; index++, sector = this.#previous(sector)) {
-      const limit = index === 0 ? SEQUENCE_MAX : this.#firstSequence[this.#next(sector)] - 1;
-      // The sector after the head, fully acknowledged, is the one maintain() erases: an
-      // erase may have been cut there, so it is judged from the newer sectors alone.
-      if (index === this.#ringLength - 1 && acked >= 0 && limit <= acked) {
+    const checkpoint = this.#headHeader;
+    const last = this.#scanForMount(head);
+    if (this.#failed) return;
+    const acked = this.#scanAckRecord > 0 ? this.#scanAcked : checkpoint.ackedSequence;
+    this.#headSequence = last;
+    this.#lastDataSequence = this.#scanDataRecord > 0 ? this.#scanDataRecord : checkpoint.lastDataSequence;
+    this.#state[head] = SECTOR_LIVE;
+    this.#endOffset[head] = this.#scanner.position;
+    this.#head = head;
+    this.#tail = head;
+    this.#headEnd = this.#scanner.position;
+    this.#headLastRecord = this.#scanLastRecordOffset;
+    this.#headTailBlank = this.#scanner.end === 'blank' || this.#scanner.end === 'full';
+    let newer = head;
+    for (let chainLength = 1; chainLength < this.#ringLength; chainLength++) {
+      const sector = this.#previous(newer);
+      if (valid[sector] === 0 || this.#sectorSequence[sector] !== this.#sectorSequence[newer] - 1 ||
+        this.#firstSequence[sector] > this.#firstSequence[newer]) break;
+      // The sector after the head, fully acknowledged, is the one maintain() erases: an erase
+      // may have been cut there, so it is judged from the newer sectors alone.
+      if (chainLength === this.#ringLength - 1 && this.#firstSequence[newer] - 1 <= acked) {
         this.#note(`sector ${sector}: acknowledged, reclaimed`);
         break;
       }
-      const last = this.#scanForMount(sector, limit);
-      if (this.#failed) return;
-      if (index > 0 && last !== limit) {
-        this.#note(`sector ${sector}: records ${last + 1}..${limit} missing; older sectors left out`);
-        break;
-      }
-      if (acked < 0 && this.#scanAckRecord > 0) acked = this.#scanAcked;
-      if (this.#lastDataSequence === 0) this.#lastDataSequence = this.#scanDataRecord;
       this.#state[sector] = SECTOR_LIVE;
-      this.#endOffset[sector] = this.#scanner.position;
+      this.#endOffset[sector] = this.#previousEnd[newer];
       this.#tail = sector;
-      if (index === 0) {
-        this.#headSequence = last;
-        headEnd = this.#scanner.position;
-        headLastRecord = this.#scanLastRecordOffset;
-        headTailBlank = this.#scanner.end === 'blank' || this.#scanner.end === 'full';
-      }
+      newer = sector;
     }
-    this.#head = head;
-    this.#ackedSequence = Math.max(0, acked);
-    this.#ackRecordSequence = 0;
+    this.#settleAcks(acked, this.#scanAckRecord > 0 ? this.#scanAckRecord : checkpoint.ackRecordSequence);
+  }
+
+  /** The acknowledgement the mount found, and the bank-ack records above it (the head's, and the checkpoint's). */
+  #settleAcks(acked: number, ackRecordSequence: number): void {
+    this.#ackedSequence = acked;
+    this.#ackRecordSequence = ackRecordSequence;
+    if (this.#headHeader.ackRecordSequence > 0) this.#trackAckRecord(this.#headHeader.ackRecordSequence);
     let kept = 0;
     for (let index = 0; index < this.#ackRecordCount; index++) {
       const recordSequence = this.#ackRecords[index];
-      if (recordSequence > this.#ackRecordSequence && acked >= 0) this.#ackRecordSequence = recordSequence;
-      if (recordSequence > this.#ackedSequence) this.#ackRecords[kept++] = recordSequence;
+      if (recordSequence > acked) this.#ackRecords[kept++] = recordSequence;
     }
     this.#ackRecordCount = kept;
-    this.#headEnd = headEnd;
-    this.#headLastRecord = headLastRecord;
-    this.#headTailBlank = headTailBlank;
   }
 
-  /** Reads one sector's records up to `limit`; returns the last sequence (first - 1 when none). */
-  #scanForMount(sector: number, limit: number): number {
-    this.#beginScan(sector, limit, this.#firstSequence[sector]);
+  /** Reads the head sector's records; returns the last sequence (first - 1 when none). */
+  #scanForMount(sector: number): number {
+    this.#beginScan(sector, SEQUENCE_MAX, this.#firstSequence[sector]);
     let last = this.#firstSequence[sector] - 1;
     this.#scanAckRecord = 0;
     this.#scanDataRecord = 0;
@@ -618,7 +661,6 @@ export class Ledger {
     while (this.#scanner.next()) {
       const parsed = this.#scanner.parsed;
       last = parsed.sequence;
-      this.#recordsFound++;
       this.#scanLastRecordOffset = this.#scanner.recordOffset;
       if (parsed.kindCode !== KIND_BANK_ACK) this.#scanDataRecord = parsed.sequence;
       if (parsed.kindCode === KIND_BANK_ACK) {
@@ -652,7 +694,7 @@ export class Ledger {
   #pinHead(): void {
     const head = this.#head;
     const base = this.#base(head);
-    encodeHeader(this.#sectorSequence[head], this.#firstSequence[head], this.#eraseCount[head], this.#header);
+    encodeHeader(this.#headHeader, this.#header, this.#crc);
     if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES) ||
       !this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) {
       this.#fail('mount: head header');
@@ -696,20 +738,29 @@ export class Ledger {
 
   #beginScan(sector: number, limit: number, fromSequence: number): void {
     // The nearest remembered point at or before fromSequence in this sector, else the header.
-    let startOffset = HEADER_BYTES;
-    let startSequence = this.#firstSequence[sector];
-    for (const point of [this.#resumeAtStart, this.#resumeAtEnd]) {
-      if (point.sector !== sector || this.#sectorSequence[sector] !== point.sectorSequence) continue;
-      if (point.sequence > fromSequence || point.sequence > limit || point.sequence < startSequence) continue;
-      startOffset = point.offset;
-      startSequence = point.sequence;
-    }
-    this.#scanner.begin(this.#flash, this.#base(sector), this.#sectorBytes, startOffset, this.#firstSequence[sector], limit, startSequence);
+    const first = this.#firstSequence[sector];
+    const atStart = this.#resumeUsable(this.#resumeAtStart, sector, limit, fromSequence, first);
+    const atEnd = this.#resumeUsable(this.#resumeAtEnd, sector, limit, fromSequence, atStart ? this.#resumeAtStart.sequence : first);
+    const point = atEnd ? this.#resumeAtEnd : atStart ? this.#resumeAtStart : undefined;
+    this.#scanner.begin(this.#flash, this.#base(sector), this.#sectorBytes, point?.offset ?? HEADER_BYTES, first, limit, point?.sequence ?? first);
+  }
+
+  #resumeUsable(point: ResumePoint, sector: number, limit: number, fromSequence: number, notBefore: number): boolean {
+    return point.sector === sector && this.#sectorSequence[sector] === point.sectorSequence && point.sequence <= fromSequence &&
+      point.sequence <= limit && point.sequence >= notBefore;
   }
 
   #rememberResume(sector: number, sequence: number): void {
     if (this.#scanner.expectedSequence > sequence) return this.#resumeAtEnd.clear();
     this.#resumeAtEnd.set(sector, this.#sectorSequence[sector], this.#scanner.position, this.#scanner.expectedSequence);
+  }
+
+  /** The live sector holding `sequence` (tail <= sequence <= head): the head's at once (the outbox reads near the head), else a walk from the tail. */
+  #sectorOf(sequence: number): number {
+    if (sequence >= this.#firstSequence[this.#head]) return this.#head;
+    let sector = this.#tail;
+    while (sector !== this.#head && this.#firstSequence[this.#next(sector)] <= sequence) sector = this.#next(sector);
+    return sector;
   }
 
   #lastSequenceOf(sector: number): number {
@@ -749,4 +800,16 @@ export class Ledger {
   #note(text: string): void {
     if (this.#notes.length < NOTES_MAX) this.#notes.push(text);
   }
+}
+
+function copyHeader(from: SectorHeader, to: SectorHeader): void {
+  to.kind = from.kind;
+  to.version = from.version;
+  to.sectorSequence = from.sectorSequence;
+  to.firstSequence = from.firstSequence;
+  to.eraseCount = from.eraseCount;
+  to.ackedSequence = from.ackedSequence;
+  to.ackRecordSequence = from.ackRecordSequence;
+  to.lastDataSequence = from.lastDataSequence;
+  to.previousEndOffset = from.previousEndOffset;
 }

@@ -13,7 +13,9 @@
 // tenge note — denominationTenge 0); amounts
 // and counts as unsigned LEB128 (an amount of 15 000 ₸ = 1 500 000 tiyn takes 3 bytes);
 // wall times as float64 (NaN = clock not set); customerId as a length byte and ASCII.
-import { crc32Final, crc32Update, crc32UpdateByte, crc32UpdateUint32, CRC32_INIT } from './crc32';
+// The CRC comes from the Crc port (native on the board); the firmware's TypeScript one is the default.
+import type { Crc } from '../../hal/ports';
+import { crc32ByteAndUint32, SOFT_CRC } from '../crc';
 
 export type AuthMethod = 'palm' | 'qr' | 'card' | 'iin';
 export type SessionOutcome = 'completed' | 'cancelled' | 'timeout' | 'recovered';
@@ -171,24 +173,23 @@ function putFields(record: LedgerRecord, into: Uint8Array, at: number): number {
   }
 }
 
-function recordCrc(bytes: Uint8Array, start: number, kindCode: number, sequence: number, fieldsEnd: number): number {
-  let crc = crc32UpdateByte(CRC32_INIT, kindCode);
-  crc = crc32UpdateUint32(crc, sequence);
-  return crc32Final(crc32Update(crc, bytes, start + 4, fieldsEnd));
+/** The kind and the full sequence are not on flash as such (only its low 16 bits are): five bytes in TypeScript, then the fields in one port call. */
+function recordCrc(bytes: Uint8Array, start: number, kindCode: number, sequence: number, fieldsEnd: number, crc: Crc): number {
+  return crc.crc32(crc32ByteAndUint32(0, kindCode, sequence), bytes, start + 4, fieldsEnd);
 }
 
 /**
  * Encodes a validated record with its sequence into `into` from index 0, the state byte set to
  * COMMIT_MARK (the caller programs it last). Returns the record's size in bytes.
  */
-export function encodeRecord(record: LedgerRecord, sequence: number, into: Uint8Array): number {
+export function encodeRecord(record: LedgerRecord, sequence: number, into: Uint8Array, crc: Crc = SOFT_CRC): number {
   const kindCode = KIND_CODES.indexOf(record.kind) + 1;
   into[0] = COMMIT_MARK;
   into[1] = kindCode;
   into[2] = sequence & 0xff;
   into[3] = (sequence >>> 8) & 0xff;
   const fieldsEnd = putFields(record, into, 4);
-  putU32(into, fieldsEnd, recordCrc(into, 0, kindCode, sequence, fieldsEnd));
+  putU32(into, fieldsEnd, recordCrc(into, 0, kindCode, sequence, fieldsEnd, crc));
   const size = fieldsEnd + 4;
   if (size > RECORD_SIZE_MAX) throw new RangeError('record larger than RECORD_SIZE_MAX'); // cannot happen for a validated record
   return size;
@@ -238,8 +239,11 @@ function getVarint(bytes: Uint8Array, at: number): number {
 }
 
 /** The end of the fields of `kindCode` starting at `at` (record start + 4), each checked for range, or -1. */
+function denominationOk(bytes: Uint8Array, position: number, end: number): boolean {
+  return position < end && bytes[position] < DENOMINATIONS_TENGE.length;
+}
+
 function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number): number {
-  const denominationOk = (position: number) => position < end && bytes[position] < DENOMINATIONS_TENGE.length;
   switch (kindCode) {
     case 1: {
       const methodAt = at + 4;
@@ -255,7 +259,7 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
       return billEnd + 8;
     }
     case 2: case 3: case 4:
-      return denominationOk(at + 4) ? at + 5 : -1;
+      return denominationOk(bytes, at + 4, end) ? at + 5 : -1;
     case 5: {
       if (at + 5 > end || bytes[at + 4] >= SESSION_OUTCOMES.length) return -1;
       const depositedEnd = varintEnd(bytes, at + 5, end);
@@ -267,7 +271,7 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
       return nextEnd;
     }
     case 6:
-      return (denominationOk(at + 4) || (at + 4 < end && bytes[at + 4] === DENOMINATION_UNKNOWN_CODE)) && at + 6 <= end &&
+      return (denominationOk(bytes, at + 4, end) || (at + 4 < end && bytes[at + 4] === DENOMINATION_UNKNOWN_CODE)) && at + 6 <= end &&
         bytes[at + 5] < DOUBT_REASONS.length ? at + 6 : -1;
     case 7: {
       const notesEnd = varintEnd(bytes, at, end);
@@ -286,7 +290,7 @@ function fieldsEnd(bytes: Uint8Array, at: number, kindCode: number, end: number)
  * sequence is rebuilt from its low 16 bits and `firstSequence` (the sector's first). Never
  * throws; on failure `out.failure` says why and `out.sizeBytes` is 0.
  */
-export function parseRecord(bytes: Uint8Array, at: number, end: number, firstSequence: number, out: ParsedRecord): boolean {
+export function parseRecord(bytes: Uint8Array, at: number, end: number, firstSequence: number, out: ParsedRecord, crc: Crc = SOFT_CRC): boolean {
   out.sizeBytes = 0;
   out.failure = 'short';
   if (at + RECORD_SIZE_MIN > end) return false;
@@ -299,7 +303,7 @@ export function parseRecord(bytes: Uint8Array, at: number, end: number, firstSeq
   const fieldsStop = fieldsEnd(bytes, at + 4, kindCode, end);
   if (fieldsStop < 0 || fieldsStop + 4 > end || sequence > SEQUENCE_MAX) return false;
   out.failure = 'crc';
-  if (getU32(bytes, fieldsStop) !== recordCrc(bytes, at, kindCode, sequence, fieldsStop)) return false;
+  if (getU32(bytes, fieldsStop) !== recordCrc(bytes, at, kindCode, sequence, fieldsStop, crc)) return false;
   const acked = kindCode === KIND_BANK_ACK ? getU32(bytes, at + 4) : 0;
   out.failure = 'fields';
   // An acknowledgement can only name records written before it.

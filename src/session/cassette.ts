@@ -81,7 +81,11 @@ export class CassetteCount {
   #through(sequence: number): void {
     this.throughSequence = sequence;
     if (this.#settings === undefined) return;
-    const counts = DENOMINATIONS_TENGE.map((denominationTenge) => this.notesOf(denominationTenge)).join(',');
+    // After every note: a plain loop, no array made and joined.
+    let counts = '';
+    for (let index = 0; index < DENOMINATIONS_TENGE.length; index++) {
+      counts += `${index === 0 ? '' : ','}${this.#notesByDenomination.get(DENOMINATIONS_TENGE[index]) ?? 0}`;
+    }
     this.#settings.set(CASSETTE_CHECKPOINT_SETTING, `${sequence} ${this.doubtfulNotes} ${counts}`);
   }
 }

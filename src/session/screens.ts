@@ -83,7 +83,7 @@ export class Screens {
 
   cashIn(language: Language, view: CashInView, message: TextId | undefined, args: readonly (string | number)[]): void {
     const lines = [...this.#allocationLines(language, view), say(language, 'finishKey')];
-    if (message !== undefined) lines.push(say(language, message, ...args));
+    if (message !== undefined) lines.push(say(language, message, args[0], args[1]));
     this.#show('insert-notes', language, say(language, 'insertNotes'), lines, { ...this.#viewFields(view), message: message ?? '' });
   }
 
@@ -94,7 +94,7 @@ export class Screens {
 
   notice(text: TextId, language: Language, args: readonly (string | number)[], view?: CashInView): void {
     if (view !== undefined) return this.summary(language, view, text);
-    this.#show(text, language, say(language, text, ...args), [], { message: text });
+    this.#show(text, language, say(language, text, args[0], args[1]), [], { message: text });
   }
 
   #allocationLines(language: Language, view: CashInView): string[] {

@@ -82,8 +82,19 @@ export const TEXTS = Object.freeze({
 
 export type TextId = keyof typeof TEXTS;
 
-/** The text in the language, with `{n}` replaced by the n-th argument. */
-export function say(language: Language, id: TextId, ...args: readonly (string | number)[]): string {
+/** The text in the language, with `{0}` and `{1}` replaced by the arguments (an absent one by nothing). */
+export function say(language: Language, id: TextId, first?: string | number, second?: string | number): string {
   const template = TEXTS[id][language];
-  return template.replace(/\{(\d)\}/g, (_match, index: string) => String(args[Number(index)] ?? ''));
+  // A walk from brace to brace, two named arguments: cheaper in XS than a regular expression
+  // calling back per placeholder and an array of the rest (the cash-in screen is redrawn per note).
+  let text = '';
+  let from = 0;
+  for (let at = template.indexOf('{'); at >= 0; at = template.indexOf('{', at + 1)) {
+    const digit = template.charCodeAt(at + 1) - 0x30;
+    if ((digit !== 0 && digit !== 1) || template.charCodeAt(at + 2) !== 0x7d) continue;
+    const value = digit === 0 ? first : second;
+    text += template.slice(from, at) + (value === undefined ? '' : String(value));
+    from = at + 3;
+  }
+  return from === 0 ? template : text + template.slice(from);
 }

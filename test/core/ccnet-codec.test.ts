@@ -2,9 +2,10 @@
 // docs/ccnet.md), not against our encoder's output.
 import assert from 'node:assert/strict';
 import {
-  ADDRESS_BILL_VALIDATOR, CMD_POLL, CMD_RESET, FrameReader, REPLY_ACK, billTableValue, crc16Kermit, encodeFrame,
+  ADDRESS_BILL_VALIDATOR, CMD_POLL, CMD_RESET, FrameReader, REPLY_ACK, billTableValue, encodeFrame,
   maskHas, maskSet,
 } from '../../src/cash/ccnet-codec';
+import { crc16Kermit } from '../../src/crc';
 
 const SPEC_RESET = [0x02, 0x03, 0x06, 0x30, 0x41, 0xb3];
 const SPEC_POLL = [0x02, 0x03, 0x06, 0x33, 0xda, 0x81];

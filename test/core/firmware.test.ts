@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { startFirmware } from '../../src/firmware';
 import { makeSimBoard } from '../../hal/sim/board';
-import type { HttpsRequest } from '../../hal/ports';
+import type { Crc, HttpsRequest } from '../../hal/ports';
+import { SOFT_CRC } from '../../src/crc';
+import { Ledger } from '../../src/ledger/ledger';
 
 function typeLine(sim: ReturnType<typeof makeSimBoard>, text: string): void {
   const bytes = new Uint8Array(text.length);
@@ -43,6 +45,33 @@ describe('startFirmware on the simulated board', () => {
     assert.equal(sim.clock.nowMs, 3_600_000);
     assert.equal(firmware.scheduler.loopTicks, 3_600_000 / 5 + 1);
     assert.equal(firmware.scheduler.stats[0].overruns, 0);
+  });
+});
+
+describe('startFirmware: the board\'s Crc port', () => {
+  /** A port that answers otherwise than the TypeScript CRCs: what the firmware does with it shows which one it uses. */
+  const otherCrc: Crc = {
+    crc16Kermit: (bytes, start, end) => SOFT_CRC.crc16Kermit(bytes, start, end) ^ 0x0001,
+    crc32: (crc, bytes, start, end) => (SOFT_CRC.crc32(crc, bytes, start, end) ^ 0x0001) >>> 0,
+  };
+
+  it('checks CCNET frames and ledger records with the board\'s port, not its own TypeScript', () => {
+    const usual = makeSimBoard();
+    const usualFirmware = startFirmware(usual.board);
+    usual.world.runFor(3_000);
+    assert.equal(usualFirmware.validator.status(), 'idle', 'the usual board talks to the validator');
+
+    const sim = makeSimBoard();
+    const firmware = startFirmware({ ...sim.board, crc: otherCrc });
+    sim.world.runFor(3_000);
+    // The simulated validator signs its answers with the real CRC-16: every one fails the board's check.
+    assert.notEqual(firmware.validator.status(), 'idle');
+    assert.ok(firmware.validator.stats.badAnswers > 0);
+    // What the ledger wrote carries the board's CRC-32: a mount with the TypeScript CRC finds no header, a mount with the port finds the record.
+    assert.equal(firmware.ledger.append({ kind: 'note-stacked', sessionId: 7, denominationTenge: 1000 }).ok, true);
+    firmware.stop();
+    assert.equal(Ledger.mount(sim.flash.snapshot()).headSequence, 0);
+    assert.equal(Ledger.mount(sim.flash.snapshot(), { crc: otherCrc }).headSequence, 1);
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { iinCheckDigit, kazakhstanDate, maskIin, maskPan, validateIin } from '../../src/kz/iin';
 import { formatDate, formatTiyn } from '../../src/kz/tenge';
+import { say, TEXTS } from '../../src/session/texts';
 
 // Every vector below was worked by hand from docs/kazakhstan.md:
 // s1 = Σ d_i·i (i = 1..11) mod 11; if s1 = 10, s2 = Σ d_i·w_i with w = 3,4,5,6,7,8,9,10,11,1,2.
@@ -102,6 +103,9 @@ describe('tenge and dates on screen', () => {
     assert.equal(formatTiyn(0), `0${NBSP}₸`);
     assert.equal(formatTiyn(20_000), `200${NBSP}₸`);
     assert.equal(formatTiyn(123_456_789_00), `123${NBSP}456${NBSP}789${NBSP}₸`);
+    assert.equal(formatTiyn(5_000_00), `5${NBSP}000${NBSP}₸`);
+    assert.equal(formatTiyn(1_234_567_00), `1${NBSP}234${NBSP}567${NBSP}₸`);
+    assert.equal(formatTiyn(500), `5${NBSP}₸`);
   });
 
   it('shows tiyn after a comma only when there are some', () => {
@@ -118,5 +122,15 @@ describe('tenge and dates on screen', () => {
     assert.equal(formatDate('2026-12-10'), '10.12.2026');
     assert.equal(formatDate('2027-01-05'), '05.01.2027');
     assert.throws(() => formatDate('10.12.2026'), /YYYY-MM-DD/);
+  });
+});
+
+describe('the customer\'s texts', () => {
+  it('fills {0} and {1} with the arguments in the language asked, and an absent argument with nothing', () => {
+    assert.equal(say('ru', 'billDue', '15 000 ₸', '05.12.2026'), 'К оплате: 15 000 ₸ до 05.12.2026');
+    assert.equal(say('en', 'iinInvalid', 'checksum', 2), 'Invalid IIN: checksum. Attempts left: 2');
+    assert.equal(say('kk', 'methodQr', '1'), '1 Kaspi QR');
+    assert.equal(say('en', 'billDue', '1 ₸'), 'Due: 1 ₸ by ');
+    assert.equal(say('en', 'noChange'), TEXTS.noChange.en);
   });
 });

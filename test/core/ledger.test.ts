@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import { SeededRandom } from '../../hal/sim/peripherals';
-import { crc32 } from '../../src/ledger/crc32';
-import { encodeHeader, HEADER_BYTES, parseHeader, SectorHeader } from '../../src/ledger/format';
+import { crc32 } from '../../src/crc';
+import { encodeHeader, HEADER_BYTES, parseHeader, SectorHeader, ZAP_GUARD_BYTES } from '../../src/ledger/format';
 import { ACK_LAST_BYTES, ACK_RESERVE_BYTES, BANK_ACK_RECORD_BYTES, Ledger } from '../../src/ledger/ledger';
 import { DOUBT_RECORD_BYTES, ESCROW_ROOM_BYTES, NOTE_RECORD_BYTES, SESSION_CLOSED_BYTES_MAX, SESSION_ROOM_BYTES } from '../../src/session/room';
 import type { LedgerRecord } from '../../src/ledger/records';
@@ -15,7 +15,16 @@ const NOTE_STACKED_SEQ1 = [0x3c, 0x03, 0x01, 0x00, 0x04, 0x03, 0x02, 0x01, 0x04,
 const SESSION_CLOSED_SEQ_10203 = [
   0x3c, 0x05, 0x03, 0x02, 0x07, 0x00, 0x00, 0x00, 0x00, 0xe0, 0xc6, 0x5b, 0x80, 0x9f, 0x49, 0xe0, 0xa7, 0x12, 0x5f, 0x78, 0x57, 0xa6,
 ];
-const HEADER_5_10203_9 = [0x4b, 0x52, 0x4c, 0x47, 0x01, 0x05, 0x00, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x09, 0x00, 0x00, 0x00, 0xf2, 0x62, 0x05, 0xe5];
+// Layout 2: sector 5, first record 0x10203, erased 9 times; checkpoint: acknowledged 0x10100 by
+// bank-ack record 0x10102, newest data record 0x10202, the sector before ends at 4071.
+const HEADER_5_10203_9 = [
+  0x4b, 0x52, 0x4c, 0x47, 0x02, 0x05, 0x00, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00,
+  0x02, 0x01, 0x01, 0x00, 0x02, 0x02, 0x01, 0x00, 0xe7, 0x0f, 0x50, 0x67, 0x10, 0xdd,
+];
+
+function headerWith(fields: Partial<SectorHeader>): SectorHeader {
+  return Object.assign(new SectorHeader(), fields);
+}
 
 const SMALL = { sizeBytes: 4096, sectorSizeBytes: 1024, pageSizeBytes: 256 };
 const TWO_SECTORS = { sizeBytes: 2048, sectorSizeBytes: 1024, pageSizeBytes: 256 };
@@ -41,7 +50,7 @@ function fill(ledger: Ledger, count: number, sessionId = 1): number[] {
 
 describe('ledger: encoding', () => {
   it('CRC-32 gives the standard check value for "123456789"', () => {
-    assert.equal(crc32(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39])), 0xcbf43926);
+    assert.equal(crc32(0, new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]), 0, 9), 0xcbf43926);
   });
 
   it('encodes records byte for byte as the layout says', () => {
@@ -54,11 +63,13 @@ describe('ledger: encoding', () => {
 
   it('encodes and parses sector headers as the layout says', () => {
     const bytes = new Uint8Array(HEADER_BYTES);
-    encodeHeader(5, 0x10203, 9, bytes);
+    const fields = { sectorSequence: 5, firstSequence: 0x10203, eraseCount: 9, ackedSequence: 0x10100, ackRecordSequence: 0x10102, lastDataSequence: 0x10202, previousEndOffset: 4071 };
+    encodeHeader(headerWith(fields), bytes);
     assert.deepEqual([...bytes], HEADER_5_10203_9);
-    const header = new SectorHeader();
-    parseHeader(bytes, header);
-    assert.equal(header.kind, 'valid');
+    const parsed = new SectorHeader();
+    parseHeader(bytes, parsed);
+    assert.deepEqual({ ...parsed }, { ...fields, kind: 'valid', version: 2 });
+    const header = parsed;
     bytes[4] = 0; // an older layout
     parseHeader(bytes, header);
     assert.equal(header.kind, 'foreign');
@@ -270,6 +281,62 @@ describe('ledger: append, read, mount', () => {
   });
 });
 
+describe('ledger: a mount reads the headers and the head sector only', () => {
+  const BOARD = { sizeBytes: 128 * 1024, sectorSizeBytes: 4096, pageSizeBytes: 256 };
+  /** A mount's stats are the running ledger's, but for the zap guard it keeps after the head's last record. */
+  const statsAfterMount = (ledger: Ledger) => ({ ...ledger.stats(), usedBytes: ledger.stats().usedBytes + ZAP_GUARD_BYTES });
+
+  it('on a full 128 KiB partition (the board\'s) it reads every header and the head\'s records, nothing behind the head', () => {
+    const flash = new NorFlashEmulator(BOARD);
+    const ledger = Ledger.mount(flash);
+    const sequences = fill(ledger, 20_000); // the bank is down: the ring fills, then refuses
+    assert.ok(sequences.length > 9_000 && ledger.roomBytes() < 600, `${sequences.length} notes`);
+    const reads: [number, number][] = [];
+    const read = flash.read.bind(flash);
+    flash.read = (offset, into, length) => {
+      reads.push([offset, length]);
+      return read(offset, into, length);
+    };
+    const mounted = Ledger.mount(flash);
+    const headSector = Math.floor(ledger.locate(ledger.headSequence) / BOARD.sectorSizeBytes);
+    const behindHead = reads.filter(([offset, length]) => !(offset % BOARD.sectorSizeBytes === 0 && length === HEADER_BYTES) &&
+      Math.floor(offset / BOARD.sectorSizeBytes) !== headSector);
+    assert.deepEqual(behindHead, []);
+    assert.equal(reads.filter(([, length]) => length === HEADER_BYTES).length >= 32, true);
+    assert.deepEqual([mounted.headSequence, mounted.tailSequence, mounted.ackedSequence], [ledger.headSequence, ledger.tailSequence, 0]);
+    assert.deepEqual(mounted.stats(), statsAfterMount(ledger));
+    assert.equal(mounted.mountReport.recordsFound, ledger.headSequence);
+    // Read back, every record behind the head is there.
+    assert.equal(all(mounted).length, ledger.headSequence);
+  });
+
+  it('takes the bank\'s acknowledgement from the head\'s header when the head holds no bank-ack', () => {
+    const flash = new NorFlashEmulator(SMALL); // 1 KiB sectors: 76 notes fill one after its header, with a byte to spare
+    const ledger = Ledger.mount(flash);
+    fill(ledger, 70);
+    assert.deepEqual(ledger.acknowledge(70), { ok: true, sequence: 71 });
+    fill(ledger, 10, 100); // the sixth opens sector 1
+    assert.deepEqual(ledger.sectorStates().slice(0, 2), ['tail', 'head']);
+    const mounted = Ledger.mount(flash);
+    assert.deepEqual([mounted.headSequence, mounted.ackedSequence], [81, 70]);
+    assert.deepEqual(mounted.stats(), statsAfterMount(ledger));
+    assert.equal(mounted.stats().unsyncedRecords, 10);
+    assert.deepEqual(mounted.acknowledge(70), { ok: true, sequence: 71 }, 'the bank-ack record that holds it');
+  });
+
+  it('takes the newest data record and where the sector before ends from the header when the head holds a bank-ack alone', () => {
+    const flash = new NorFlashEmulator(SMALL);
+    const ledger = Ledger.mount(flash);
+    fill(ledger, 76);
+    assert.deepEqual(ledger.acknowledge(76), { ok: true, sequence: 77 }); // no room left in sector 0: it opens sector 1
+    assert.deepEqual(ledger.sectorStates().slice(0, 2), ['tail', 'head']);
+    const mounted = Ledger.mount(flash);
+    assert.deepEqual([mounted.headSequence, mounted.ackedSequence], [77, 76]);
+    assert.deepEqual(mounted.stats(), statsAfterMount(ledger));
+    assert.equal(mounted.stats().unsyncedRecords, 0, 'nothing to send: the newest data record is acknowledged');
+  });
+});
+
 describe('ledger: power cuts and bad input', () => {
   it('an append cut at each of its operations is absent or whole, and the next append follows it', () => {
     for (let cutAt = 0; cutAt < 2; cutAt++) {
@@ -314,7 +381,7 @@ describe('ledger: power cuts and bad input', () => {
   it('never erases a sector with a header from another layout version', () => {
     const flash = new NorFlashEmulator(SMALL);
     const foreign = new Uint8Array(HEADER_BYTES);
-    encodeHeader(1, 1, 1, foreign);
+    encodeHeader(headerWith({ sectorSequence: 1, firstSequence: 1, eraseCount: 1 }), foreign);
     foreign[4] = 0; // layout 0
     flash.program(1024, foreign, HEADER_BYTES);
     flash.program(1024 + 100, new Uint8Array([1, 2, 3]), 3);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Scheduler, type Task } from '../../src/loop/scheduler';
+import { Scheduler, WATCHDOG_CHECK_PERIOD_MS, type Task } from '../../src/loop/scheduler';
 import { SimWatchdog } from '../../hal/sim/peripherals';
 import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
 
@@ -37,29 +37,47 @@ describe('scheduler', () => {
     assert.deepEqual(slow.calls.slice(0, 3), [0, 100, 200]);
   });
 
-  it('feeds the watchdog only while every task ticks within its deadline', () => {
+  it('checks the deadlines and feeds the watchdog once every WATCHDOG_CHECK_PERIOD_MS while every task meets its deadline, never while one overruns', () => {
     const clock = new VirtualClock();
-    let stallOnce = false;
-    const stalling: Task = {
-      name: 'stalling', periodMs: 10, deadlineMs: 50,
-      poll() {
-        if (stallOnce) { stallOnce = false; clock.nowMs += 200; }
-      },
-    };
+    let stallMs = 0;
+    const stalling: Task = { name: 'stalling', periodMs: 10, deadlineMs: 50, poll() { clock.nowMs += stallMs; } };
     const { scheduler, world, watchdog } = rig([stalling], clock);
-    world.runFor(100);
+    world.runFor(1000);
+    assert.equal(scheduler.watchdogFeeds, 1000 / WATCHDOG_CHECK_PERIOD_MS + 1); // t = 0, 100, ..., 1000
+    assert.equal(scheduler.loopTicks, 201);
+    // Every tick of the task now ends 200 ms after it began, past its 50 ms deadline: no check feeds.
+    stallMs = 200;
     const feedsBefore = scheduler.watchdogFeeds;
-    assert.ok(feedsBefore > 0);
-    stallOnce = true;
-    world.runFor(10); // loop ticks at 105 (fed) and 110, where the task stalls 200 ms
-    assert.equal(clock.nowMs, 310);
+    world.runFor(1500);
+    assert.equal(scheduler.watchdogFeeds, feedsBefore);
     assert.equal(scheduler.stats[0].worstTickMs, 200);
-    // The stalled tick ended 200 ms after the task's tick started, past its 50 ms deadline: no feed.
-    assert.equal(scheduler.watchdogFeeds, feedsBefore + 1);
-    world.runFor(100);
-    assert.equal(scheduler.stats[0].overruns, 1); // the next tick came 205 ms after the stalled one
-    assert.ok(scheduler.watchdogFeeds > feedsBefore + 1);
+    assert.ok(scheduler.stats[0].overruns > 0);
+    assert.ok(watchdog.bitten);
+    // On time again: the next check feeds.
+    stallMs = 0;
+    world.runFor(2 * WATCHDOG_CHECK_PERIOD_MS);
+    assert.ok(scheduler.watchdogFeeds > feedsBefore);
     assert.ok(!watchdog.bitten);
+  });
+
+  it('skips a resting task\'s poll, on time all the same, and polls it again the period after its rest ends or is called off', () => {
+    const clock = new VirtualClock();
+    const polls: number[] = [];
+    const resting = { name: 'resting', periodMs: 5, deadlineMs: 10, restUntilMs: 0, poll(nowMs: number) { polls.push(nowMs); } };
+    const { scheduler, world, watchdog } = rig([resting], clock);
+    world.runFor(20);
+    assert.deepEqual(polls, [0, 5, 10, 15, 20]);
+    resting.restUntilMs = 100;
+    world.runFor(200); // rests until 100, then is polled every period again
+    assert.deepEqual(polls.slice(5, 7), [100, 105]);
+    assert.equal(scheduler.stats[0].overruns, 0, 'a rest is no overrun');
+    assert.ok(!watchdog.bitten);
+    resting.restUntilMs = 1_000;
+    world.runFor(50);
+    const before = polls.length;
+    resting.restUntilMs = 0; // asked to do something: the rest ends at once
+    world.runFor(5);
+    assert.equal(polls.length, before + 1);
   });
 
   it('halts on a throwing task and stops feeding, so the watchdog bites', () => {

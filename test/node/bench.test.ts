@@ -79,6 +79,26 @@ describe('npm run bench report', function () {
     assert.equal(checkReport(failed).sections[0].error, 'xsnap exited');
   });
 
+  it('enforces the goals set with atMost: a figure above its limit is marked MISSED and makes the run exit 1; the others are targets', async () => {
+    const { atMost, exitStatus, goalsMissed, GOALS } = await importEsm(path.join(root, 'tools/bench/goals.mjs'));
+    const { checkReport, renderMarkdown, renderTable } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    const report = goodReport();
+    const idle = (value: number) => atMost({ key: 'compute.idleTick.firmware', what: 'compute per idle tick', value, unit: 'XS compute' }, GOALS.idleTickCompute);
+    report.sections[0].rows.push(idle(999.5));
+    checkReport(report);
+    assert.deepEqual(goalsMissed(report), []);
+    assert.equal(exitStatus(report), 0, 'the target on heap.peak (≤ 4 928, not enforced) does not fail the run');
+    assert.match(renderTable(report) as string, /compute per idle tick\s+999\.5 {2}XS compute · goal ≤ 1 000 ✓/);
+    report.sections[0].rows[2] = idle(1_000.5);
+    assert.deepEqual(goalsMissed(report).map((row: { key: string }) => row.key), ['compute.idleTick.firmware']);
+    assert.equal(exitStatus(report), 1);
+    assert.match(renderMarkdown(report) as string, /\| compute per idle tick \| 1 000\.5 \| XS compute \| ≤ 1 000 ✗ MISSED \|/);
+    assert.deepEqual(GOALS, { idleTickCompute: 1_000, noteAboveWaitingCompute: 25_000, mountCompute: 2_000_000, settingsWritesPerNote: 0 });
+    const unchecked = goodReport();
+    unchecked.sections[0].rows.push({ key: 'x', what: 'x', value: '12 B', limit: 10 });
+    assert.throws(() => checkReport(unchecked), /an enforced goal needs a number/);
+  });
+
   it('prints numbers grouped as the project writes them, with goal and workload, and says what was not measured', async () => {
     const { renderTable, renderMarkdown } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
     const report = goodReport();

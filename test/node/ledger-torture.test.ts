@@ -35,8 +35,8 @@ describe('ledger torture (CI size)', function () {
 
   it('the checker sees the commit mark programmed before the body (the commit-last rule bypassed)', () => {
     // Seeded: with the mark first, a cut leaving weak bits in the body yields a record that
-    // reads whole once and torn later.
-    const result = runTorture({ seed: 2, mode: 'sweep', quick: true, sabotage: 'commit-first' });
+    // reads whole once and torn later (seed 7 does under layouts 1 and 2 alike).
+    const result = runTorture({ seed: 7, mode: 'sweep', quick: true, sabotage: 'commit-first' });
     assert.ok(result.violationCount > 0);
     assert.match(result.violations.join('\n'), /mounting twice differs|not whole|read \d+ records/);
   });

@@ -23,6 +23,7 @@
 //   allocate only), nor chunk (byte) usage.
 import { bundleForXs } from '../xs/bundle.mjs';
 import { startXs } from '../xs/engine.mjs';
+import { atMost, GOALS } from './goals.mjs';
 
 /** Virtual time per machine slice between heap samples (4 loop ticks of 5 ms). */
 const SLICE_MS = 20;
@@ -122,7 +123,8 @@ async function machineRun({ metered }) {
 
     const tracker = new SliceTracker(run, control);
     await run.evaluate('machineBench.boot()');
-    await tracker.runTo('attract', 30_000);
+    // Idle is the machine at rest: the attract screen comes up while the validator still starts (about 2 s).
+    await tracker.runTo('at-rest', 30_000);
     const afterBoot = await run.liveSlots();
 
     // Idle at the attract screen: the loop, the validator polled (disabled), nobody there.
@@ -130,9 +132,11 @@ async function machineRun({ metered }) {
     await idleTicks(100); // first-call work stays out of the numbers
     await tracker.sample('idle');
     const firmwareBeforeIdle = tracker.state.firmwareCompute;
+    const boardBeforeIdle = tracker.state.firmwareComputeBoard;
     const idle = await idleTicks(IDLE_TICKS_SHORT);
     await tracker.sample('idle');
     const firmwareIdle = tracker.state.firmwareCompute - firmwareBeforeIdle;
+    const boardIdle = tracker.state.firmwareComputeBoard - boardBeforeIdle;
     const afterShort = await run.liveSlots();
     for (let done = IDLE_TICKS_SHORT; done < IDLE_TICKS_LONG; done += IDLE_TICKS_SHORT) await idleTicks(IDLE_TICKS_SHORT);
     const afterLong = await run.liveSlots();
@@ -155,6 +159,8 @@ async function machineRun({ metered }) {
       engine, bundle, board, rest, afterBoot, afterShort, afterLong, afterSessions,
       idleComputePerTick: (idle.compute - control) / IDLE_TICKS_SHORT,
       firmwareIdleComputePerTick: firmwareIdle / IDLE_TICKS_SHORT,
+      boardIdleComputePerTick: boardIdle / IDLE_TICKS_SHORT,
+      calibration: tracker.state.calibration,
       garbageSlotsPerIdleTick: garbageSlots / GARBAGE_TICKS,
       peak: tracker.peak, peakAt: tracker.peakAt, sessions,
     };
@@ -176,6 +182,7 @@ class SliceTracker {
     let compute = 0;
     const startMs = this.state?.nowMs ?? 0;
     const firmwareBefore = this.state?.firmwareCompute ?? 0;
+    const boardBefore = this.state?.firmwareComputeBoard ?? 0;
     let reached = false;
     for (let slice = 0; slice * SLICE_MS < limitMs && slice < SLICES_MAX && !reached; slice++) {
       compute += (await this.run.evaluate(`machineBench.until("${condition}", ${SLICE_MS})`)).compute - this.control;
@@ -183,7 +190,10 @@ class SliceTracker {
       if (this.state.halt !== '') throw new Error(`the firmware halted: ${this.state.halt}`);
       reached = this.state.reached;
     }
-    return { reached, compute, firmware: this.state.firmwareCompute - firmwareBefore, durationMs: this.state.nowMs - startMs };
+    return {
+      reached, compute, firmware: this.state.firmwareCompute - firmwareBefore, board: this.state.firmwareComputeBoard - boardBefore,
+      durationMs: this.state.nowMs - startMs,
+    };
   }
 
   async runTo(condition, limitMs) {
@@ -207,11 +217,12 @@ class SliceTracker {
 
 async function customerSession(run, tracker) {
   const press = (keys) => run.evaluate(`machineBench.press(${JSON.stringify(keys)})`);
-  const total = { compute: 0, firmware: 0 };
+  const total = { compute: 0, firmware: 0, board: 0 };
   const step = async (condition, limitMs) => {
     const result = condition === 'never' ? await tracker.runSlices(condition, limitMs) : await tracker.runTo(condition, limitMs);
     total.compute += result.compute;
     total.firmware += result.firmware;
+    total.board += result.board;
     return result;
   };
   await tracker.sample('attract'); // the idle ticks ran outside the tracker: its clock and meters catch up here
@@ -229,6 +240,7 @@ async function customerSession(run, tracker) {
   const waitingMs = waiting.durationMs;
   const waitingCompute = waiting.compute;
   const waitingFirmware = waiting.firmware;
+  const waitingBoard = waiting.board;
 
   const notes = [];
   let slotsAfterSecondNote = 0;
@@ -240,6 +252,7 @@ async function customerSession(run, tracker) {
       tenge, compute: stacked.compute, firmware: stacked.firmware, durationMs: stacked.durationMs,
       aboveWaiting: stacked.compute - (waitingCompute / waitingMs) * stacked.durationMs,
       firmwareAboveWaiting: stacked.firmware - (waitingFirmware / waitingMs) * stacked.durationMs,
+      boardAboveWaiting: stacked.board - (waitingBoard / waitingMs) * stacked.durationMs,
     });
     if (index === 1) slotsAfterSecondNote = await run.liveSlots();
   }
@@ -249,7 +262,7 @@ async function customerSession(run, tracker) {
   await step('settled', 60_000);
   if (tracker.state.notes - notesBefore !== SESSION_NOTES.length) throw new Error(`${tracker.state.notes - notesBefore} notes stacked, not ${SESSION_NOTES.length}`);
   return {
-    notes, compute: total.compute, firmware: total.firmware, slotsAfterSecondNote, slotsAfterLastNote,
+    notes, compute: total.compute, firmware: total.firmware, board: total.board, slotsAfterSecondNote, slotsAfterLastNote,
     waitingComputePerTick: waitingCompute / waitingMs * LOOP_TICK_MS, waitingFirmwarePerTick: waitingFirmware / waitingMs * LOOP_TICK_MS,
     durationMs: tracker.state.nowMs - startMs, depositedTenge: SESSION_NOTES.reduce((sum, tenge) => sum + tenge, 0),
   };
@@ -276,24 +289,31 @@ export async function measureMachineBudget() {
     id: 'machine',
     title: 'Whole firmware on the simulated machine, in XS',
     workload: `the unchanged firmware (startFirmware) on SimMachine — simulated CCNET validator and card reader on timed cables, ` +
-      `NOR ledger, a bank in the same engine; boot to the attract screen; ${group(IDLE_TICKS_LONG)} idle ticks; then ${SESSIONS} IIN customers, ` +
+      `NOR ledger, a bank in the same engine; boot to the attract screen with the validator started; ${group(IDLE_TICKS_LONG)} idle ticks; then ${SESSIONS} IIN customers, ` +
       `each: bill 15 000 ₸, ${SESSION_NOTES.length} notes (${group(session.depositedTenge)} ₸) fed one at a time, confirm, credited, synced. ` +
       `"firmware" compute = the loop's ticks and the bank-reply callbacks, less the simulated ports (serial, NOR, SHA-256, bank link) ` +
       `they call; "machine" = everything in the engine. Heap sampled after gc() every ${SLICE_MS} ms of virtual time`,
     rows: [
-      row('compute.idleTick.firmware', 'compute per idle tick, firmware (attract screen)', round(metered.firmwareIdleComputePerTick, 1), 'XS compute'),
+      atMost(row('compute.idleTick.firmware', 'compute per idle tick, firmware (attract screen), TypeScript CRC (desk)', round(metered.firmwareIdleComputePerTick, 1), 'XS compute',
+        undefined, `the meters' own cost taken off: ${round(metered.calibration.portWrapper)} a port call, ${round(metered.calibration.crcWrapper)} a CRC call`),
+      GOALS.idleTickCompute),
+      atMost(row('compute.idleTick.firmware.board', 'compute per idle tick, firmware, native CRC (board)', round(metered.boardIdleComputePerTick, 1), 'XS compute',
+        undefined, `the CRCs' TypeScript replaced by hal/moddable/crc.ts around its natives: ${round(metered.calibration.boardCrc16)} a CRC-16, ${round(metered.calibration.boardCrc32)} a CRC-32`),
+      GOALS.idleTickCompute),
       row('compute.idleTick.machine', 'compute per idle tick, whole machine', round(plain.idleComputePerTick, 1), 'XS compute'),
-      row('compute.note.firmware.first', 'compute per note, firmware, first note of a fresh ledger', firstNote.firmware, 'XS compute',
+      row('compute.note.firmware.first', 'compute per note, firmware, first note of a fresh ledger', round(firstNote.firmware), 'XS compute',
         undefined, `from the validator's ESCROW answer to the note-stacked record: ${noteMs} ms virtual`),
-      row('compute.note.firmware.last', `compute per note, firmware, note ${noteCount} of the ledger (session ${SESSIONS}, last note)`, lastNote.firmware, 'XS compute'),
+      row('compute.note.firmware.last', `compute per note, firmware, note ${noteCount} of the ledger (session ${SESSIONS}, last note)`, round(lastNote.firmware), 'XS compute'),
       row('compute.note.firmware.growth', 'growth of a note\'s firmware compute per note already in the ledger', round((lastNote.firmware - firstNote.firmware) / (noteCount - 1)), 'XS compute', '0'),
-      row('compute.note.firmware.aboveWaiting', 'first note, firmware, above the machine waiting for a note', round(firstNote.firmwareAboveWaiting), 'XS compute',
-        undefined, `waiting on insert-notes: ${round(firmwareSession.waitingFirmwarePerTick, 1)} per tick`),
+      atMost(row('compute.note.firmware.aboveWaiting', 'first note, firmware, above the machine waiting for a note, TypeScript CRC (desk)', round(firstNote.firmwareAboveWaiting), 'XS compute',
+        undefined, `waiting on insert-notes: ${round(firmwareSession.waitingFirmwarePerTick, 1)} per tick`), GOALS.noteAboveWaitingCompute),
+      atMost(row('compute.note.firmware.aboveWaiting.board', 'first note, firmware, above the machine waiting for a note, native CRC (board)', round(firstNote.boardAboveWaiting), 'XS compute'),
+        GOALS.noteAboveWaitingCompute),
       row('compute.note.machine.first', 'compute per note, whole machine, first note', session.notes[0].compute, 'XS compute',
         undefined, `above waiting: ${group(round(session.notes[0].aboveWaiting))}; note ${noteCount}: ${group(plain.sessions[SESSIONS - 1].notes[SESSION_NOTES.length - 1].compute)}`),
-      row('settings.note.criticalPath', 'Settings writes per note on the critical path (while in escrow or stacking)',
-        round(plain.criticalPathSettingsWrites / noteCount, 2), 'writes', '0',
-        `${plain.criticalPathSettingsWrites} in ${noteCount} notes; NVS on the board: a write may erase a page and stall the flash cache`),
+      atMost(row('settings.note.criticalPath', 'Settings writes per note on the critical path (while in escrow or stacking)',
+        round(plain.criticalPathSettingsWrites / noteCount, 2), 'writes', undefined,
+        `${plain.criticalPathSettingsWrites} in ${noteCount} notes; NVS on the board: a write may erase a page and stall the flash cache`), GOALS.settingsWritesPerNote),
       row('compute.session.firmware', 'compute per customer session, firmware (first session)', round(firmwareSession.firmware), 'XS compute',
         undefined, `language key → back at attract, bank synced: ${round(session.durationMs / 1000, 1)} s virtual`),
       row('compute.session.machine', 'compute per customer session, whole machine', round(session.compute), 'XS compute'),

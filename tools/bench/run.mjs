@@ -2,7 +2,8 @@
 // (artifacts/bench.json) and Markdown (artifacts/bench.md; `-- --docs` also writes docs/bench.md).
 //   npm run bench [-- --docs] [--only machine,bundle,ledger,ccnet,bank,sync] [--json FILE]
 // The XS sections run side by side (their compute counts do not depend on the machine's
-// load); the bank link's wall-clock throughput runs alone afterwards.
+// load); the bank link's wall-clock throughput runs alone afterwards. Exits 1 when a section
+// could not be measured or a figure misses an enforced goal (goals.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { measureMachineBudget } from './budget-machine.mjs';
 import { checkReport, machineFacts, renderMarkdown, renderTable } from './budget-report.mjs';
 import { measureBank, measureBundle, measureCcnet, measureLedger } from './budget-sections.mjs';
 import { measureSync } from './budget-sync.mjs';
+import { exitStatus, goalsMissed } from './goals.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,10 +71,10 @@ async function main() {
   if (options.docs) fs.writeFileSync(path.join(root, 'docs/bench.md'), markdown);
   console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/bench.md' : ''}`);
   const failed = report.sections.filter((section) => section.error !== undefined);
-  if (failed.length > 0) {
-    console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
-    process.exitCode = 1;
-  }
+  if (failed.length > 0) console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
+  const missed = goalsMissed(report);
+  if (missed.length > 0) console.error(`goals missed: ${missed.map((row) => `${row.what}: ${row.value} > ${row.limit}`).join('; ')}`);
+  process.exitCode = exitStatus(report);
 }
 
 await main();

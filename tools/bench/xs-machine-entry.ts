@@ -7,8 +7,9 @@ import type { HttpsRequest, Key, Settings } from '../../hal/ports';
 import type { BankReply } from '../../hal/sim/bank-link';
 import { SimBankLink } from '../../hal/sim/bank-link';
 import { makeSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board';
+import { NativeCrc } from '../../hal/moddable/crc';
 import { NorFlashEmulator } from '../../hal/sim/nor-flash';
-import { SoftCrypto } from '../../hal/sim/peripherals';
+import { SoftCrc, SoftCrypto } from '../../hal/sim/peripherals';
 import { SimTicker } from '../../hal/sim/world';
 import { STATE_ESCROW } from '../../src/cash/ccnet-codec';
 import { provisionBenchSecrets } from '../console/bench-secrets';
@@ -71,6 +72,8 @@ function live(): SimMachine {
 /** The conditions the parent runs the machine to; each is a few property reads per world step. */
 const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
   attract: () => live().sim.display.current?.id === 'attract',
+  /** At the attract screen with the bill validator through its start-up (identified, bill table read): the machine at rest. */
+  'at-rest': () => live().sim.display.current?.id === 'attract' && live().firmware?.validator.status() === 'idle',
   method: () => live().sim.display.current?.id === 'method',
   bill: () => live().sim.display.current?.id === 'bill',
   'insert-notes': () => live().sim.display.current?.id === 'insert-notes' && live().sim.validator.enabled,
@@ -97,7 +100,11 @@ const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
 // read puts the same value back. The loop's tick (the SimTicker's step) and the bank's reply
 // callbacks are the firmware's turns; inside them, the simulated ports (serial cables, NOR
 // emulator, SHA-256 in TypeScript, the bank link) stand in for native code on the board, so
-// their compute is taken off. Installed only in the metered run: the wrappers cost compute.
+// their compute is taken off. The Crc port is metered apart: the desk's figures keep its
+// TypeScript, the board's put the board's adapter (hal/moddable/crc.ts, its natives stood in)
+// in its place. The meters' own wrappers cost compute a plain call does not; that cost is
+// calibrated on a method that does nothing and taken off per call. Installed only in the
+// metered run.
 declare function resetMeter(limit: number, index: number): number;
 
 function readMeter(): number {
@@ -106,7 +113,13 @@ function readMeter(): number {
   return index;
 }
 
-const meter = { firmware: 0, ports: 0, readCost: 0 };
+const meter = {
+  firmware: 0, ports: 0, readCost: 0, portCalls: 0,
+  /** The TypeScript CRC's compute inside firmware turns, and its calls by kind. */
+  crc: 0, crc16Calls: 0, crc32Calls: 0,
+};
+/** Calibrated at meterFirmware(): per call, in XS compute. */
+const calibration = { portWrapper: 0, crcWrapper: 0, crcWindowNoop: 0, boardCrc16: 0, boardCrc32: 0 };
 let inFirmware = false;
 
 function firmwareTurn<T>(work: () => T): T {
@@ -123,6 +136,7 @@ function firmwareTurn<T>(work: () => T): T {
 
 function portCall<T>(work: () => T): T {
   if (!inFirmware) return work();
+  meter.portCalls += 1;
   const start = readMeter();
   try {
     return work();
@@ -130,6 +144,21 @@ function portCall<T>(work: () => T): T {
     meter.ports += readMeter() - start;
   }
 }
+
+/** A CRC called from a firmware turn: its compute stays firmware (desk), and is kept apart for the board's figure. */
+function crcCall<T>(work: () => T, counter: 'crc16Calls' | 'crc32Calls'): T {
+  if (!inFirmware) return work();
+  meter[counter] += 1;
+  const start = readMeter();
+  try {
+    return work();
+  } finally {
+    meter.crc += readMeter() - start;
+  }
+}
+
+const crc16Call = <T>(work: () => T): T => crcCall(work, 'crc16Calls');
+const crc32Call = <T>(work: () => T): T => crcCall(work, 'crc32Calls');
 
 type Method = (...args: never[]) => unknown;
 
@@ -146,12 +175,60 @@ function wrap(prototype: object, names: readonly string[], around: <T>(work: () 
 
 let metered = false;
 
+const CALIBRATION_CALLS = 1_000;
+
+class NoopPort {
+  call(_crc: number, _bytes: Uint8Array, _start: number, _end: number): number {
+    return 0;
+  }
+}
+class NoopPlain extends NoopPort {}
+class NoopWrapped extends NoopPort {}
+class NoopCrc extends NoopPort {}
+
+/** Firmware-turn compute (less ports) of CALIBRATION_CALLS calls made by `call`, per call. */
+function perCall(call: () => void): { firmware: number; crc: number } {
+  const before = { firmware: meter.firmware - meter.ports, crc: meter.crc };
+  firmwareTurn(() => {
+    for (let index = 0; index < CALIBRATION_CALLS; index++) call();
+  });
+  return { firmware: (meter.firmware - meter.ports - before.firmware) / CALIBRATION_CALLS, crc: (meter.crc - before.crc) / CALIBRATION_CALLS };
+}
+
+/**
+ * The meters' own cost per wrapped call, beyond a plain call of the same method; and the board's
+ * Crc adapter per call (a CCNET frame's CRC-16 from a kept view; a CRC-32), its natives stood in.
+ */
+function calibrate(): void {
+  wrap(NoopWrapped.prototype, ['call'], portCall);
+  wrap(NoopCrc.prototype, ['call'], crc32Call);
+  const bytes = new Uint8Array(1024);
+  const plain = new NoopPlain();
+  const wrapped = new NoopWrapped();
+  const crc = new NoopCrc();
+  const board = new NativeCrc();
+  board.crc16Kermit(bytes, 0, 6); // the view for a 6-byte frame, made once
+  const plainCall = perCall(() => plain.call(0, bytes, 0, 6));
+  const wrappedCall = perCall(() => wrapped.call(0, bytes, 0, 6));
+  const crcCallCost = perCall(() => crc.call(0, bytes, 0, 6));
+  // What a wrapped call costs beyond a plain call of the same method (for a CRC, its window included).
+  calibration.portWrapper = wrappedCall.firmware - plainCall.firmware;
+  calibration.crcWrapper = crcCallCost.firmware - plainCall.firmware;
+  // A CRC's window holds at least a call: what is above that is the TypeScript CRC's own work.
+  calibration.crcWindowNoop = crcCallCost.crc;
+  // The board's adapter beyond a plain call: its own JavaScript around the native CRC.
+  calibration.boardCrc16 = perCall(() => board.crc16Kermit(bytes, 0, 6)).firmware - plainCall.firmware;
+  calibration.boardCrc32 = perCall(() => board.crc32(0, bytes, 0, 13)).firmware - plainCall.firmware;
+  Object.assign(meter, { firmware: 0, ports: 0, portCalls: 0, crc: 0, crc16Calls: 0, crc32Calls: 0 });
+}
+
 function meterFirmware(): void {
   if (metered) return;
   metered = true;
   const first = readMeter();
   const second = readMeter();
   meter.readCost = second - first;
+  calibrate();
   wrap(SimTicker.prototype, ['step'], firmwareTurn);
   // The firmware's reply callback runs in the link's step: it is a firmware turn of its own.
   const request = SimBankLink.prototype.request;
@@ -160,8 +237,19 @@ function meterFirmware(): void {
   };
   wrap(NorFlashEmulator.prototype, ['read', 'program', 'eraseSector'], portCall);
   wrap(SoftCrypto.prototype, ['sha256', 'hmacSha256'], portCall);
+  wrap(SoftCrc.prototype, ['crc16Kermit'], crc16Call);
+  wrap(SoftCrc.prototype, ['crc32'], crc32Call);
   const lineEnd = Object.getPrototypeOf(makeSimBoard().validatorLink.boardEnd) as object;
   wrap(lineEnd, ['read', 'write'], portCall);
+}
+
+/** The firmware's compute so far: with the TypeScript CRC (the desk's), and with the board's adapter around native CRCs. */
+function firmwareCompute(): { desk: number; board: number } {
+  const crcCalls = meter.crc16Calls + meter.crc32Calls;
+  const desk = meter.firmware - meter.ports - meter.portCalls * calibration.portWrapper - crcCalls * calibration.crcWrapper;
+  const board = desk - (meter.crc - crcCalls * calibration.crcWindowNoop) +
+    meter.crc16Calls * calibration.boardCrc16 + meter.crc32Calls * calibration.boardCrc32;
+  return { desk, board };
 }
 
 (globalThis as Record<string, unknown>).machineBench = {
@@ -211,7 +299,8 @@ function meterFirmware(): void {
       session: firmware?.session.state ?? 'off', notes: firmware?.session.cassette.notes ?? 0,
       ledgerHead: firmware?.ledger.headSequence ?? 0, bankStored: storedSequence,
       halt: firmware?.scheduler.halt?.message ?? '',
-      firmwareCompute: meter.firmware - meter.ports, portCompute: meter.ports,
+      firmwareCompute: firmwareCompute().desk, firmwareComputeBoard: firmwareCompute().board, portCompute: meter.ports,
+      crcCalls: meter.crc16Calls + meter.crc32Calls, calibration,
       criticalPathSettingsWrites: criticalPath?.settingsWrites ?? 0,
     };
     const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;

@@ -18,6 +18,7 @@
 import type { FlashGeometry } from '../../hal/ports';
 import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import type { FlashOperation } from '../../hal/sim/nor-flash';
+import { HEADER_BYTES } from '../../src/ledger/format';
 import { Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { sameRecord } from '../../src/ledger/records';
@@ -271,7 +272,7 @@ function commitFirst(flash: NorFlashEmulator): NorFlashEmulator {
   const program = flash.program.bind(flash);
   let pending: { offset: number; bytes: Uint8Array; length: number } | undefined;
   flash.program = (offset, from, length) => {
-    if (pending === undefined && length > 1 && flash.bytes[offset - 1] === 0xff && offset % flash.geometry.sectorSizeBytes > 21) {
+    if (pending === undefined && length > 1 && flash.bytes[offset - 1] === 0xff && offset % flash.geometry.sectorSizeBytes > HEADER_BYTES) {
       pending = { offset, bytes: from.slice(0, length), length };
       return 'ok';
     }

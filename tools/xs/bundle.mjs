@@ -13,7 +13,12 @@ export async function bundleForXs(entryContents, resolveDir = root) {
     format: 'iife',
     target: 'es2022',
     platform: 'neutral',
-    alias: { 'node:assert/strict': path.join(root, 'test/xs/assert-shim.ts') },
+    alias: {
+      'node:assert/strict': path.join(root, 'test/xs/assert-shim.ts'),
+      // The board's native modules, for the bench's estimate of the board's own JavaScript around them.
+      crc: path.join(root, 'tools/bench/board-natives.ts'),
+      'atm/native': path.join(root, 'tools/bench/board-natives.ts'),
+    },
     logLevel: 'silent',
   });
   return result.outputFiles[0].text;

@@ -8,3 +8,9 @@ export declare function restart(): void;
 export declare function fillRandom(into: ArrayBufferView): void;
 /** True in a debug build (mxDebug): trace() reaches xsbug. In a release build trace() goes nowhere. */
 export declare function debugBuild(): boolean;
+/**
+ * CRC-32/ISO-HDLC (zlib's) of bytes[start..end), continuing from `crc` (0 to begin, else the
+ * result over the bytes before): esp_rom_crc32_le in the ESP32's ROM; a table in C on Linux.
+ * A range outside the buffer throws a RangeError.
+ */
+export declare function crc32(crc: number, bytes: Uint8Array, start: number, end: number): number;

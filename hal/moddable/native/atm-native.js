@@ -3,3 +3,4 @@
 export function restart() @ "xs_atm_restart";
 export function fillRandom(into) @ "xs_atm_fill_random";
 export function debugBuild() @ "xs_atm_debug_build";
+export function crc32(crc, bytes, start, end) @ "xs_atm_crc32";

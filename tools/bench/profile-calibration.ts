@@ -1,0 +1,9 @@
+// Two functions the profiler's probes wrap like any firmware function, to measure what the
+// probes themselves cost (tools/bench/xs-profile-entry.ts subtracts it).
+export function calibrationLeaf(): number {
+  return 0;
+}
+
+export function calibrationParent(): number {
+  return calibrationLeaf();
+}
