@@ -14,7 +14,7 @@ async function runCoreSuiteOnModdable(): Promise<{ results: CaseResult[]; status
   const tools = await linuxTools();
   if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
   const { bundleCoreTests } = await importEsm(path.join(root, 'tools/moddable/core-bundle.mjs'));
-  const bundleDir = path.join(tools.cacheRoot(), 'build', 'core-tests');
+  const bundleDir = path.join(tools.buildRoot(), 'core-tests');
   await bundleCoreTests(bundleDir);
   const { provisionDir } = linuxProvisioning(tools.cacheRoot());
   const build = await tools.buildLinuxApp({ name: 'core', manifest: 'test/moddable/core/manifest.json', env: { ATM_PROVISION: provisionDir, ATM_CORE_TESTS: bundleDir } });

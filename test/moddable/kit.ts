@@ -17,6 +17,7 @@ export interface LinuxTools {
   buildLinuxApp(options: { name: string; manifest: string; config?: Record<string, string | number>; env?: Record<string, string>; instrument?: boolean }): Promise<{ library: string; seconds: number; xsl: string[] }>;
   runLinuxApp(library: string, options?: { timeoutSeconds?: number; onLine?: (line: string) => void; env?: Record<string, string>; cwd?: string }): { exited: Promise<{ status: number; lines: string[] }>; lines: string[]; child: import('node:child_process').ChildProcess };
   cacheRoot(): string;
+  buildRoot(): string;
   sdkReady(): boolean;
   EXIT_RESTART: number;
 }
@@ -24,7 +25,7 @@ export interface LinuxTools {
 export async function linuxTools(): Promise<LinuxTools> {
   const linux = await importEsm(path.join(root, 'tools/moddable/linux.mjs'));
   const sdk = await importEsm(path.join(root, 'tools/moddable/sdk.mjs'));
-  return { ...linux, cacheRoot: sdk.cacheRoot, sdkReady: sdk.sdkReady } as LinuxTools;
+  return { ...linux, cacheRoot: sdk.cacheRoot, buildRoot: sdk.buildRoot, sdkReady: sdk.sdkReady } as LinuxTools;
 }
 
 /**

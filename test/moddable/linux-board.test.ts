@@ -45,7 +45,7 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     const tools = await linuxTools();
     if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
     const { pkiBase, provisionDir } = linuxProvisioning(tools.cacheRoot());
-    const runDirectory = path.join(tools.cacheRoot(), 'linux-board', 'run');
+    const runDirectory = path.join(tools.buildRoot(), 'linux-board-run');
     bankDataDir = bankDataDirWith(pkiBase);
     bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
     bank.registerAtm(LINUX_ATM_ID, 'Almaty, Linux board');

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { make, makefileVariable, mcconfig } from './mcbuild.mjs';
-import { cacheRoot, projectRoot } from './sdk.mjs';
+import { buildRoot, cacheRoot, projectRoot } from './sdk.mjs';
 
 const ATM_ID = 'KZ-ALA-0001';
 
@@ -66,7 +66,7 @@ export function preloadedModules(makefile) {
 async function main() {
   const started = Date.now();
   const provision = process.env.ATM_PROVISION ?? makeTestProvisioning(path.join(cacheRoot(), 'provision-test', ATM_ID), ATM_ID);
-  const outputDir = path.join(cacheRoot(), 'build', 'board-esp32');
+  const outputDir = path.join(buildRoot(), 'board-esp32');
   console.log(`build:board: mcconfig -d -p esp32 manifest.json (ATM_PROVISION=${provision}; output ${outputDir})`);
   const { makefile, tmpDir } = mcconfig({
     manifest: path.join(projectRoot, 'manifest.json'), platform: 'esp32', outputDir, debug: true,

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { make, mcconfig } from './mcbuild.mjs';
-import { cacheRoot, projectRoot, sdkRoot } from './sdk.mjs';
+import { buildRoot, projectRoot, sdkRoot } from './sdk.mjs';
 
 const HOST_SOURCE = path.join(projectRoot, 'tools/moddable/lin-host/host.c');
 /** What the host's exit status means (host.c): a verdict, the board's restart, an XS abort, a timeout. */
@@ -14,7 +14,7 @@ export const EXIT_TIMEOUT = 124;
 
 /** The headless host, compiled once into the cache (again when host.c changes). */
 export function ensureHost() {
-  const host = path.join(cacheRoot(), 'lin-host', 'host');
+  const host = path.join(buildRoot(), 'lin-host', 'host');
   if (existsSync(host) && statSync(host).mtimeMs >= statSync(HOST_SOURCE).mtimeMs) return host;
   mkdirSync(path.dirname(host), { recursive: true });
   const gio = spawnSync('pkg-config', ['--cflags', '--libs', 'gio-2.0'], { encoding: 'utf8' });
@@ -45,7 +45,7 @@ function findFile(directory, name) {
  * mcconfig and make (ATM_PROVISION).
  */
 export async function buildLinuxApp({ name, manifest, config = {}, env = {}, instrument = false, echo = false }) {
-  const outputDir = path.join(cacheRoot(), 'build', 'linux');
+  const outputDir = path.join(buildRoot(), 'linux');
   const started = Date.now();
   const { makefile, output: configured } = mcconfig({ manifest: path.resolve(projectRoot, manifest), platform: 'lin', outputDir, config, env, instrument });
   const result = await make({ makefile, targets: ['build'], env, echo });

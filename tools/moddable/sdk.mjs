@@ -4,6 +4,7 @@
 // cache, every other board script (build-board, typecheck, the Linux runtime) reads it from here.
 // The SDK is the pinned 8.2.3 release (docs/board.md); its host tools are built once into a
 // cache outside the work tree, so a second setup or any build takes seconds, not minutes.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,15 @@ export function cacheRoot() {
   const base = process.env.ATM_CACHE_DIR
     ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kaspi-red-atm');
   return path.resolve(base);
+}
+
+/**
+ * Where this checkout's builds go: one folder per checkout, because make decides what to rebuild
+ * by file times, and a module another checkout compiled later would look up to date here.
+ */
+export function buildRoot() {
+  const checkout = createHash('sha256').update(projectRoot).digest('hex').slice(0, 10);
+  return path.join(cacheRoot(), 'build', `${path.basename(projectRoot)}-${checkout}`);
 }
 
 /** The SDK tree: $MODDABLE when the user has one, else the cache's own copy of the pinned commit. */

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mcconfig } from './mcbuild.mjs';
-import { cacheRoot, projectRoot, toolEnv } from './sdk.mjs';
+import { buildRoot, projectRoot, toolEnv } from './sdk.mjs';
 
 const BOARDS = [
   { platform: 'esp32', manifest: 'manifest.json', exclude: ['hal/moddable/lin/**'] },
@@ -19,7 +19,7 @@ const BOARDS = [
 ];
 
 function typecheck({ platform, manifest, exclude }) {
-  const outputDir = path.join(cacheRoot(), 'build', `typecheck-${platform}`);
+  const outputDir = path.join(buildRoot(), `typecheck-${platform}`);
   const { tmpDir } = mcconfig({ manifest: path.join(projectRoot, manifest), platform, outputDir, env: { ATM_PROVISION: outputDir } });
   const tsconfig = path.join(tmpDir, 'modules', 'typecheck.json');
   writeFileSync(tsconfig, JSON.stringify({
