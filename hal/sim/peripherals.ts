@@ -89,7 +89,7 @@ export class SeededRandom implements Random {
 /**
  * The firmware's own TypeScript CRCs (src/crc.ts) behind the Crc port, as the desk and the
  * simulation run them; the board's are native (hal/moddable/crc.ts). A class of its own so the
- * bench can meter its calls as a port's.
+ * budget can meter its calls as a port's.
  */
 export class SoftCrc implements Crc {
   crc16Kermit(bytes: Uint8Array, start: number, end: number): number {

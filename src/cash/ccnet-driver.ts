@@ -21,7 +21,7 @@ import {
 
 /** POLL period: the spec allows 100..200 ms and recommends 200. */
 /**
- * CCNET wants a POLL every 100–200 ms. 150 ms leaves 50 ms for a late loop (npm run bench: worst
+ * CCNET wants a POLL every 100–200 ms. 150 ms leaves 50 ms for a late loop (npm run budget: worst
  * lateness 30 ms under a stalling neighbour) before the gap leaves the spec.
  */
 export const POLL_PERIOD_MS = 150;

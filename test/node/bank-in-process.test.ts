@@ -208,7 +208,7 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     assert.deepEqual(json('GET', `/v1/qr/${late.qrSessionId}`).json, { state: 'expired' }, 'virtual time expires it');
   });
 
-  it('keeps its books through 1 000 sessions of 4 notes, each authorised and deposited (its speed is npm run bench\'s bank section)', () => {
+  it('keeps its books through 1 000 sessions of 4 notes, each authorised and deposited (its speed is npm run budget\'s bank section)', () => {
     const sessions = 1_000;
     let sequence = 0;
     for (let sessionId = 1; sessionId <= sessions; sessionId++) {

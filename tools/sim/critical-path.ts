@@ -3,7 +3,7 @@
 // it may erase a flash page and stall the flash cache while the validator waits and its
 // answers queue in a 128-byte FIFO. Only the ledger append (note-escrowed, before STACK)
 // belongs on that path. Watched from the validator's side, so it needs no hook in the
-// firmware; used by `npm run bench` and the session tests. Pure TypeScript (it runs in XS too).
+// firmware; used by `npm run budget` and the session tests. Pure TypeScript (it runs in XS too).
 import { STATE_ESCROW, STATE_HOLDING, STATE_STACKING } from '../../src/cash/ccnet-codec';
 import type { SimMachine } from './machine';
 

@@ -15,9 +15,9 @@ export async function bundleForXs(entryContents, resolveDir = root) {
     platform: 'neutral',
     alias: {
       'node:assert/strict': path.join(root, 'test/xs/assert-shim.ts'),
-      // The board's native modules, for the bench's estimate of the board's own JavaScript around them.
-      crc: path.join(root, 'tools/bench/board-natives.ts'),
-      'atm/native': path.join(root, 'tools/bench/board-natives.ts'),
+      // The board's native modules, for the budget's estimate of the board's own JavaScript around them.
+      crc: path.join(root, 'tools/budget/board-natives.ts'),
+      'atm/native': path.join(root, 'tools/budget/board-natives.ts'),
     },
     logLevel: 'silent',
   });

@@ -1,4 +1,4 @@
-// An esbuild plugin for `node tools/bench/profile.mjs`: compiles the firmware (src/) and the
+// An esbuild plugin for `node tools/budget/profile.mjs`: compiles the firmware (src/) and the
 // simulated ports (hal/sim/) with a probe around every function body, so the XS meter can be
 // read on entry and exit of each one (private methods and arrow functions included). The probes
 // call globalThis.__profile.enter(id) / .exit(token); xs-profile-entry.ts defines them.

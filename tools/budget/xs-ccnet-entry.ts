@@ -1,4 +1,4 @@
-// Runs inside XS for the bench: the CCNET driver's own cost per poll cycle (against a canned
+// Runs inside XS for the budget: the CCNET driver's own cost per poll cycle (against a canned
 // line that answers every POLL with "idling" at once, so no simulator is metered), and the
 // poll period held with a heavy task sharing the loop (virtual time, the full simulator).
 import { CcnetDriver, POLL_PERIOD_MS, TASK_PERIOD_MS } from '../../src/cash/ccnet-driver';
@@ -6,7 +6,7 @@ import { ADDRESS_BILL_VALIDATOR, CMD_GET_BILL_TABLE, CMD_IDENTIFICATION, CMD_POL
 import type { SerialLine } from '../../hal/ports';
 import type { Task } from '../../src/loop/scheduler';
 import { VirtualClock } from '../../hal/sim/world';
-import { makeCcnetRig } from './rig';
+import { makeCcnetRig } from '../ccnet/rig';
 
 /** A validator reduced to canned answers (RESET, POLL = disabled, IDENTIFICATION, BILL TABLE); allocation-free. */
 class CannedLine implements SerialLine {
@@ -85,7 +85,7 @@ function deviationUnderLoad(): { mean: number; worst: number; polls: number; ove
   return { mean: stats.pollDeviationSumMs / stats.pollIntervals, worst: stats.pollDeviationWorstMs, polls: stats.pollIntervals, overruns: rig.scheduler.stats[0].overruns };
 }
 
-(globalThis as Record<string, unknown>).ccnetBench = {
+(globalThis as Record<string, unknown>).ccnetBudget = {
   /** `count` poll cycles of POLL_PERIOD_MS: one POLL exchange each. */
   cycles(count: number): void {
     for (let cycle = 0; cycle < count; cycle++) for (let index = 0; index < ticksPerCycle; index++) tick();

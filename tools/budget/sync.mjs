@@ -1,18 +1,18 @@
-// The bank sync's section of `npm run bench` (issue 18): what a customer session costs the bank
+// The bank sync's section of `npm run budget` (issue 18): what a customer session costs the bank
 // link and the ledger when the notes go in at a person's pace (a note a second) and all at once
-// (tools/bench/sync-bench.ts, the firmware on the simulated machine with the reference bank's
+// (tools/budget/sync-sessions.ts, the firmware on the simulated machine with the reference bank's
 // logic in process, virtual time — every number here is deterministic).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { row } from './budget-sections.mjs';
+import { row } from './sections.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SYNC_TIMEOUT_MS = 120_000;
 
-/** sync-bench.ts is CommonJS TypeScript on the reference bank's SQLite: its own process, away from lockdown. */
+/** sync-sessions.ts is CommonJS TypeScript on the reference bank's SQLite: its own process, away from lockdown. */
 async function runSyncBench() {
-  const script = "process.stdout.write(JSON.stringify(require('./tools/bench/sync-bench.ts').measureSync()))";
+  const script = "process.stdout.write(JSON.stringify(require('./tools/budget/sync-sessions.ts').measureSync()))";
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -23,7 +23,7 @@ async function runSyncBench() {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(JSON.parse(stdout));
-      else reject(new Error(`tools/bench/sync-bench.ts exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else reject(new Error(`tools/budget/sync-sessions.ts exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }
@@ -43,7 +43,7 @@ export async function measureSync() {
   return {
     id: 'sync',
     title: 'Bank sync per customer session',
-    workload: `the unchanged firmware on the simulated machine with the reference bank's logic in process (tools/bench/sync-bench.ts, ` +
+    workload: `the unchanged firmware on the simulated machine with the reference bank's logic in process (tools/budget/sync-sessions.ts, ` +
       `virtual time, 40 ms round trips); one customer per fresh machine, signed in by IIN, card, palm or Kaspi QR, paying ${few} notes ` +
       `(the FAQ) or ${many} (59 800 ₸, 54 ledger records: more than a batch of 32 records and 4 096 bytes), at a note a second or all ` +
       'at once; counted from the first key until two minutes after "credited"',

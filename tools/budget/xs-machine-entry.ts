@@ -1,4 +1,4 @@
-// Runs inside XS for `npm run bench` (tools/bench/budget-machine.mjs drives it): the unchanged
+// Runs inside XS for `npm run budget` (tools/budget/machine.mjs drives it): the unchanged
 // firmware on the simulated machine (SimMachine), a customer paying a bill note by note, and
 // a bank in the same engine. Each call here is one xsnap evaluate, so the engine's metering
 // of that evaluate is the compute of exactly that call; the heap is read by the parent after
@@ -16,14 +16,14 @@ import { provisionBenchSecrets } from '../console/bench-secrets';
 import { CriticalPathProbe } from '../sim/critical-path';
 import { SimMachine } from '../sim/machine';
 
-/** The customer the bench bank knows: bill 15 000 ₸ (the product's FAQ example). */
+/** The customer the budget's bank knows: bill 15 000 ₸ (the product's FAQ example). */
 const CUSTOMER_IIN = '950614400011';
 const BILL_TIYN = 1_500_000;
 const SESSION_MAX_TIYN = 50_000_000;
 const SEED = 1;
 
 /**
- * A bank with no memory beyond the highest stored sequence, so the heap the bench reads is
+ * A bank with no memory beyond the highest stored sequence, so the heap the budget reads is
  * the firmware's and the simulated devices', not a growing book of deposits.
  */
 let storedSequence = 0;
@@ -32,7 +32,7 @@ function bankHandler(request: HttpsRequest): BankReply {
   if (request.path === '/v1/authorise') {
     if (body.method !== 'iin' || body.iin !== CUSTOMER_IIN) return reply(404, { error: 'unknown-customer' });
     return reply(200, {
-      customerId: 'c-bench', displayName: 'Айгерим Б.', sessionMaxTiyn: SESSION_MAX_TIYN,
+      customerId: 'c-budget', displayName: 'Айгерим Б.', sessionMaxTiyn: SESSION_MAX_TIYN,
       bill: { billTiyn: BILL_TIYN, dueDate: '2026-12-05', nextBillTiyn: BILL_TIYN, outstandingTiyn: 0, carriedTiyn: 0 },
     });
   }
@@ -65,7 +65,7 @@ let escrowCommands = -1;
 let notesBefore = 0;
 
 function live(): SimMachine {
-  if (machine === undefined) throw new Error('bench: boot() first');
+  if (machine === undefined) throw new Error('budget: boot() first');
   return machine;
 }
 
@@ -166,7 +166,7 @@ function wrap(prototype: object, names: readonly string[], around: <T>(work: () 
   const table = prototype as Record<string, Method>;
   for (const name of names) {
     const original = table[name];
-    if (typeof original !== 'function') throw new Error(`bench: no method ${name} to meter`);
+    if (typeof original !== 'function') throw new Error(`budget: no method ${name} to meter`);
     table[name] = function (this: unknown, ...args: never[]) {
       return around(() => original.apply(this, args));
     };

@@ -1,11 +1,11 @@
-// The bank sync's cost per customer session, for `npm run bench` (budget-sync.mjs runs it):
+// The bank sync's cost per customer session, for `npm run budget` (sync.mjs runs it):
 // the unchanged firmware on the simulated machine (SimMachine, virtual time), the reference
 // bank's own logic in process (tools/bank/in-process.ts, the same SQL as the HTTPS server),
 // and one customer per machine: IIN, card, palm or Kaspi QR, whose notes go in at a person's
 // pace (a note a second) or all at once (a stack). Counted per session: the HTTPS round trips
 // the firmware's bank client started, by kind; the bank-ack records its ledger wrote; and the
 // virtual time from the customer's ENTER (finish) to the "credited" screen.
-// Alone: node -r ts-node/register/transpile-only tools/bench/sync-bench.ts
+// Alone: node -r ts-node/register/transpile-only tools/budget/sync-sessions.ts
 import type { Key, Settings } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { Firmware } from '../../src/firmware';
@@ -21,7 +21,7 @@ const BANK_EPOCH_MS = Date.UTC(2026, 10, 25, 7, 0, 0);
 const IIN = '950614400011';
 /** A note a second: the pace of a person putting notes in one by one. */
 const PERSON_NOTE_PERIOD_MS = 1_000;
-/** The FAQ's two notes, and the machine bench's stack of 26 (every denomination, 59 800 ₸). */
+/** The FAQ's two notes, and the machine section's stack of 26 (every denomination, 59 800 ₸). */
 export const FAQ_NOTES: readonly number[] = Object.freeze([10000, 10000]);
 export const STACK_NOTES: readonly number[] = Object.freeze([
   20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000,
@@ -67,7 +67,7 @@ class Customer {
 
   get firmware(): Firmware {
     const firmware = this.machine.firmware;
-    if (firmware === undefined) throw new Error('sync bench: the machine is off');
+    if (firmware === undefined) throw new Error('sync budget: the machine is off');
     return firmware;
   }
 
@@ -76,7 +76,7 @@ class Customer {
   }
 
   waitFor(what: string, done: () => boolean): void {
-    if (!this.machine.runUntil(done, STEP_LIMIT_MS)) throw new Error(`sync bench: ${what} not reached; the screen is "${this.screen()}"`);
+    if (!this.machine.runUntil(done, STEP_LIMIT_MS)) throw new Error(`sync budget: ${what} not reached; the screen is "${this.screen()}"`);
   }
 
   press(...keys: Key[]): void {
@@ -163,8 +163,8 @@ export function measureSession(method: SyncMethod, pace: NotePace, notes: readon
     customer.feed(notes, pace);
     const enterToCreditedMs = customer.finish();
     customer.machine.runFor(AFTER_SESSION_MS);
-    if (customer.machine.firmware !== firmware) throw new Error('sync bench: the machine restarted');
-    if (firmware.ledger.stats().unsyncedRecords !== 0) throw new Error('sync bench: the ledger did not sync');
+    if (customer.machine.firmware !== firmware) throw new Error('sync budget: the machine restarted');
+    if (firmware.ledger.stats().unsyncedRecords !== 0) throw new Error('sync budget: the ledger did not sync');
     const stats = firmware.bank.stats;
     const authorise = stats.authorise - before.authorise;
     const qrStart = stats.qrStart - before.qrStart;

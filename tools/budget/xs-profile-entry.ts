@@ -1,4 +1,4 @@
-// Runs inside XS for `node tools/bench/profile.mjs`: the bench machine (xs-machine-entry.ts)
+// Runs inside XS for `node tools/budget/profile.mjs`: the budget's machine (xs-machine-entry.ts)
 // with a probe around every function of the firmware and the simulated ports (the bundle is
 // compiled by profile-plugin.mjs). Each probe reads xsnap's meter on entry and exit; a
 // function's self compute is its time less its callees' and less the probes' own cost

@@ -1,10 +1,10 @@
 // The ledger's flash cost on a stated workload, computed on the NOR emulator (plain
-// TypeScript: runs on Node and inside XS, where tools/ledger/bench.mjs also meters compute).
+// TypeScript: runs on Node and inside XS, where tools/budget/ledger.mjs also meters compute).
 import { NorFlashEmulator, TYPICAL_TIMINGS } from '../../hal/sim/nor-flash';
 import { Ledger } from '../../src/ledger/ledger';
 import { payloadBytes } from '../../src/ledger/records';
-import { makeWorkload } from './workload';
-import type { WorkloadOptions } from './workload';
+import { makeWorkload } from '../ledger/workload';
+import type { WorkloadOptions } from '../ledger/workload';
 
 export const NUMBERS_GEOMETRY = Object.freeze({ sizeBytes: 64 * 1024, sectorSizeBytes: 4096, pageSizeBytes: 256 });
 /** The board's ledger partition (hal/moddable/partitions.csv): 128 KiB, 32 sectors. Mounted full, at every boot. */
@@ -121,7 +121,7 @@ function fullMount(): { fullMountBytesRead: number; fullMountReads: number; part
   };
 }
 
-/** The numbers as rows for `npm run bench`. */
+/** The numbers as rows for `npm run budget`. */
 export function formatLedgerNumbers(numbers: LedgerNumbers): [string, string][] {
   const ratio = (value: number, of: number) => `${value.toFixed(1)} B vs ${of.toFixed(1)} B payload (${(value / of).toFixed(2)}x)`;
   return [

@@ -1,15 +1,15 @@
-// Where the firmware's compute goes, function by function, in XS: the bench machine of
-// `npm run bench` with a probe around every function of src/ and hal/sim/ (profile-plugin.mjs).
-//   node tools/bench/profile.mjs [--top N] [--json FILE]
+// Where the firmware's compute goes, function by function, in XS: the budget's machine of
+// `npm run budget` with a probe around every function of src/ and hal/sim/ (profile-plugin.mjs).
+//   node tools/budget/profile.mjs [--top N] [--json FILE]
 // Windows: an idle tick on the attract screen (1 000 ticks), the machine waiting for a note on
 // insert-notes (2 s), and the first note from the validator's ESCROW answer to the note-stacked
-// record, also less the waiting machine for as long (the bench's "above waiting" figure).
+// record, also less the waiting machine for as long (the budget's "above waiting" figure).
 // Self compute = the function's own, its callees' taken off; the probes' own cost is calibrated
-// and subtracted, so the sums come near the bench's figures without matching them to the unit.
+// and subtracted, so the sums come near the budget's figures without matching them to the unit.
 // "fw" rows are firmware functions inside the firmware's turns (the loop's tick); "port" rows the
 // simulated ports they call (native code on the board); "world" the simulators, firmware code
 // they run themselves (the validator's own FrameReader) included. The bank's reply callbacks are
-// counted as world here (the bench counts them as firmware turns): a note has one at most.
+// counted as world here (the budget counts them as firmware turns): a note has one at most.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,10 +38,10 @@ function parseArguments(argv) {
 
 async function bundle(names) {
   const result = await build({
-    stdin: { contents: "import './tools/bench/xs-profile-entry';", resolveDir: root, loader: 'ts' },
+    stdin: { contents: "import './tools/budget/xs-profile-entry';", resolveDir: root, loader: 'ts' },
     bundle: true, write: false, format: 'iife', target: 'es2022', platform: 'neutral', logLevel: 'silent',
     alias: { 'node:assert/strict': path.join(root, 'test/xs/assert-shim.ts') },
-    plugins: [profilePlugin(root, names, ['src/', 'hal/sim/', 'tools/bench/profile-calibration'])],
+    plugins: [profilePlugin(root, names, ['src/', 'hal/sim/', 'tools/budget/profile-calibration'])],
   });
   if (process.env.PROFILE_BUNDLE) fs.writeFileSync(process.env.PROFILE_BUNDLE, result.outputFiles[0].text);
   return result.outputFiles[0].text;

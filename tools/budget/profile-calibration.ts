@@ -1,5 +1,5 @@
 // Two functions the profiler's probes wrap like any firmware function, to measure what the
-// probes themselves cost (tools/bench/xs-profile-entry.ts subtracts it).
+// probes themselves cost (tools/budget/xs-profile-entry.ts subtracts it).
 export function calibrationLeaf(): number {
   return 0;
 }

@@ -8,11 +8,11 @@
 //   gives the evaluate's own cost, which is subtracted.
 // - slots = XS's currentHeapCount (16-byte slots in use) at the end of an evaluate. After an
 //   evaluate of gc() alone it is the live set. xsnap keeps exactly one slot per evaluate of
-//   its own (calibrated below and checked: the bench fails if that ever changes); every count
+//   its own (calibrated below and checked: the budget fails if that ever changes); every count
 //   here has the evaluates made so far taken off.
 // - A fresh xsnap machine already holds thousands of slots: XS's built-ins and xsnap's own
 //   globals. On a Moddable board the built-ins are in flash, so that baseline is subtracted.
-// - The bundle's modules (firmware, simulator and bench code) take slots when evaluated; the
+// - The bundle's modules (firmware, simulator and budget code) take slots when evaluated; the
 //   firmware's modules alone are measured in a second, fresh machine.
 // - The simulated board (validator and card-reader simulators, cables, NOR emulator, world)
 //   is measured alone at rest and subtracted; what it allocates while running (in-flight bank
@@ -93,7 +93,7 @@ async function firmwareModuleSlots() {
   return withXs(async (run) => {
     await run.calibrate();
     const engine = await run.liveSlots();
-    await run.evaluate(await bundleForXs("import './tools/bench/xs-firmware-entry';"));
+    await run.evaluate(await bundleForXs("import './tools/budget/xs-firmware-entry';"));
     return { engine, modules: (await run.liveSlots()) - engine };
   });
 }
@@ -107,7 +107,7 @@ async function machineRun({ metered }) {
   return withXs(async (run) => {
     const perEvaluate = await run.calibrate();
     const engine = await run.liveSlots();
-    await run.evaluate(await bundleForXs("import './tools/bench/xs-machine-entry';"));
+    await run.evaluate(await bundleForXs("import './tools/budget/xs-machine-entry';"));
     if (metered) await run.evaluate('machineBench.meterFirmware()');
     // A board made and dropped once first: XS keeps some first-use objects (about 30 slots),
     // which then count with the modules, not with the board.
@@ -273,7 +273,7 @@ const round = (value, digits = 0) => Number(value.toFixed(digits));
 const group = (value) => String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
-/** Runs the three XS machines; returns the section (see budget-report.mjs for the shape). */
+/** Runs the three XS machines; returns the section (see report.mjs for the shape). */
 export async function measureMachineBudget() {
   const [firmware, plain, metered] = await Promise.all([firmwareModuleSlots(), machineRun({ metered: false }), machineRun({ metered: true })]);
   const session = plain.sessions[0];
@@ -320,7 +320,7 @@ export async function measureMachineBudget() {
       row('heap.engine', 'slots of an empty xsnap machine after gc()', plain.engine, 'slots', undefined, 'XS built-ins and xsnap globals (in flash on the board): subtracted'),
       row('heap.firmwareModules', 'slots of the firmware\'s modules alone (src/ evaluated in a fresh machine)', firmware.modules, 'slots',
         undefined, 'RAM on the board unless the manifest preloads them into flash'),
-      row('heap.benchModules', 'slots of the bench bundle\'s modules (firmware + simulators + tools)', plain.bundle, 'slots', undefined, 'subtracted'),
+      row('heap.budgetModules', 'slots of the budget bundle\'s modules (firmware + simulators + tools)', plain.bundle, 'slots', undefined, 'subtracted'),
       row('heap.simBoard', 'slots of the simulated board alone, at rest', plain.board, 'slots', undefined, 'subtracted'),
       row('heap.boot.total', 'slots after boot, everything live in the engine', plain.afterBoot, 'slots'),
       row('heap.boot.firmware', 'firmware slots after boot (less engine, modules, board)', firmwareAt(plain.afterBoot), 'slots'),

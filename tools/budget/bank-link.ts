@@ -1,16 +1,16 @@
-// The bank link's numbers for `npm run bench` (the coordinator calls measureBankLink()):
+// The bank link's numbers for `npm run budget` (the coordinator calls measureBankLink()):
 // ledger records synced per second over loopback HTTPS (the firmware's Outbox and
 // BankClient on the Node HTTPS port against the reference bank, batches of at most
 // BATCH_RECORDS_MAX records and the board's 4 096-byte request cap), and HTTPS round trips
 // per customer session, counted by the client.
-// Alone: node -r ts-node/register/transpile-only tools/bank/bench.ts
+// Alone: node -r ts-node/register/transpile-only tools/budget/bank-link.ts
 import { performance } from 'node:perf_hooks';
 import { BATCH_RECORDS_MAX } from '../../src/bank/outbox';
 import type { QrPollResult, QrStartResult } from '../../src/bank/bank-client';
 import type { AuthoriseRequest } from '../../src/bank/wire';
-import { appendSession } from './memory-ledger';
-import { startBankServer } from './server';
-import { appRequest, freshDataDir, removeDir, SyncRig, testCertificate } from './test-kit';
+import { appendSession } from '../bank/memory-ledger';
+import { startBankServer } from '../bank/server';
+import { appRequest, freshDataDir, removeDir, SyncRig, testCertificate } from '../bank/test-kit';
 
 const ATM = 'ATM-ALA-0001';
 

@@ -1,4 +1,4 @@
-// Runs inside XS for tools/ledger/bench.mjs: the ledger's flash numbers, and single appends
+// Runs inside XS for tools/budget/ledger.mjs: the ledger's flash numbers, and single appends
 // and mounts to meter (each call is one evaluate, so its compute is XS's count for it).
 import type { Crc } from '../../hal/ports';
 import { NativeCrc } from '../../hal/moddable/crc';
@@ -6,7 +6,7 @@ import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import { SOFT_CRC } from '../../src/crc';
 import { Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
-import { formatLedgerNumbers, fullBoardPartition, ledgerNumbers, NUMBERS_GEOMETRY } from './numbers';
+import { formatLedgerNumbers, fullBoardPartition, ledgerNumbers, NUMBERS_GEOMETRY } from './ledger-numbers';
 
 const NOTE: LedgerRecord = { kind: 'note-stacked', sessionId: 123456, denominationTenge: 5000 };
 /** CRC-32 results a mount asks for, at most (33 headers and a 4 KiB sector's records need a few hundred). */
@@ -33,7 +33,7 @@ class RecordingCrc implements Crc {
 
 /**
  * The board's Crc port as the mount meets it: hal/moddable/crc.ts's own JavaScript around its
- * native (stood in: tools/bench/board-natives.ts), the answer replayed from a recorded mount of
+ * native (stood in: tools/budget/board-natives.ts), the answer replayed from a recorded mount of
  * the same flash. Its compute is the board's, plus an array read a call.
  */
 class ReplayBoardCrc implements Crc {

@@ -1,5 +1,5 @@
-// `npm run bench`'s report: its shape (what scripts and docs/bench.md rely on), and one real
-// run of the cheap section end to end. The XS sections are the bench's own business (about
+// `npm run budget`'s report: its shape (what scripts and docs/budget.md rely on), and one real
+// run of the cheap section end to end. The XS sections are the budget's own business (about
 // 35 s); here only the bundle section runs, in a child process (run.mjs loads @endo/init,
 // whose lockdown must stay out of this mocha process).
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (spec
 
 function goodReport(): Record<string, any> {
   return {
-    command: 'npm run bench', date: '2026-11-26T10:00:00Z', seconds: 1,
+    command: 'npm run budget', date: '2026-11-26T10:00:00Z', seconds: 1,
     machine: { cpu: 'test cpu', cores: 2, memoryGiB: 4, os: 'Linux', node: 'v20', xsnap: '0.15.0' },
     sections: [{
       id: 'machine', title: 'Machine', workload: 'one customer',
@@ -26,18 +26,18 @@ function goodReport(): Record<string, any> {
   };
 }
 
-describe('npm run bench report', function () {
+describe('npm run budget report', function () {
   this.timeout(30_000);
 
   it('writes JSON and Markdown the checker accepts, with the firmware bundle measured (--only bundle)', async () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-'));
     try {
-      const jsonFile = path.join(directory, 'bench.json');
-      const run = spawnSync(process.execPath, ['tools/bench/run.mjs', '--only', 'bundle', '--json', jsonFile], { cwd: root, encoding: 'utf8', timeout: 25_000 });
+      const jsonFile = path.join(directory, 'budget.json');
+      const run = spawnSync(process.execPath, ['tools/budget/run.mjs', '--only', 'bundle', '--json', jsonFile], { cwd: root, encoding: 'utf8', timeout: 25_000 });
       assert.equal(run.status, 0, run.stderr);
-      const { checkReport } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+      const { checkReport } = await importEsm(path.join(root, 'tools/budget/report.mjs'));
       const report = checkReport(JSON.parse(fs.readFileSync(jsonFile, 'utf8')));
-      assert.equal(report.command, 'npm run bench -- --only bundle --json ' + jsonFile);
+      assert.equal(report.command, 'npm run budget -- --only bundle --json ' + jsonFile);
       assert.deepEqual(report.sections.map((section: { id: string }) => section.id), ['bundle']);
       const value = (key: string) => report.sections[0].rows.find((row: { key: string }) => row.key === key)?.value as number;
       // Minifying shrinks, gzip shrinks further; a bundle of src/ is at least tens of kilobytes.
@@ -48,7 +48,7 @@ describe('npm run bench report', function () {
       assert.ok(value('bundle.srcModules') >= 10 && value('bundle.srcModules') <= srcFiles, `${value('bundle.srcModules')} of ${srcFiles} src files`);
       // The printed table and the Markdown carry the same rows.
       assert.match(run.stdout, /bundle, minified and gzipped/);
-      const markdown = fs.readFileSync(path.join(directory, 'bench.md'), 'utf8');
+      const markdown = fs.readFileSync(path.join(directory, 'budget.md'), 'utf8');
       assert.equal(markdown.split('\n').filter((line) => line.startsWith('| bundle')).length, 3);
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
@@ -56,13 +56,13 @@ describe('npm run bench report', function () {
   });
 
   it('refuses an unknown section rather than measuring nothing', () => {
-    const run = spawnSync(process.execPath, ['tools/bench/run.mjs', '--only', 'nonsense'], { cwd: root, encoding: 'utf8', timeout: 25_000 });
+    const run = spawnSync(process.execPath, ['tools/budget/run.mjs', '--only', 'nonsense'], { cwd: root, encoding: 'utf8', timeout: 25_000 });
     assert.notEqual(run.status, 0);
     assert.match(run.stderr, /no section nonsense/);
   });
 
   it('checks the shape: a duplicate key, a NaN value, a section with neither rows nor error are refused', async () => {
-    const { checkReport } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    const { checkReport } = await importEsm(path.join(root, 'tools/budget/report.mjs'));
     assert.equal(checkReport(goodReport()).sections.length, 1);
     const duplicate = goodReport();
     duplicate.sections[0].rows[1].key = 'heap.peak';
@@ -80,8 +80,8 @@ describe('npm run bench report', function () {
   });
 
   it('enforces the goals set with atMost: a figure above its limit is marked MISSED and makes the run exit 1; the others are targets', async () => {
-    const { atMost, exitStatus, goalsMissed, GOALS } = await importEsm(path.join(root, 'tools/bench/goals.mjs'));
-    const { checkReport, renderMarkdown, renderTable } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    const { atMost, exitStatus, goalsMissed, GOALS } = await importEsm(path.join(root, 'tools/budget/goals.mjs'));
+    const { checkReport, renderMarkdown, renderTable } = await importEsm(path.join(root, 'tools/budget/report.mjs'));
     const report = goodReport();
     const idle = (value: number) => atMost({ key: 'compute.idleTick.firmware', what: 'compute per idle tick', value, unit: 'XS compute' }, GOALS.idleTickCompute);
     report.sections[0].rows.push(idle(999.5));
@@ -100,15 +100,15 @@ describe('npm run bench report', function () {
   });
 
   it('prints numbers grouped as the project writes them, with goal and workload, and says what was not measured', async () => {
-    const { renderTable, renderMarkdown } = await importEsm(path.join(root, 'tools/bench/budget-report.mjs'));
+    const { renderTable, renderMarkdown } = await importEsm(path.join(root, 'tools/budget/report.mjs'));
     const report = goodReport();
-    report.sections.push({ id: 'bank', title: 'Bank', workload: 'loopback', rows: [], error: 'bank bench exited 1' });
+    report.sections.push({ id: 'bank', title: 'Bank', workload: 'loopback', rows: [], error: 'bank section exited 1' });
     const table = renderTable(report) as string;
     assert.match(table, /firmware slots at the peak\s+4 928 {2}slots · goal ≤ 4 928/);
     assert.match(table, /workload: one customer/);
-    assert.match(table, /NOT MEASURED: bank bench exited 1/);
+    assert.match(table, /NOT MEASURED: bank section exited 1/);
     const markdown = renderMarkdown(report) as string;
     assert.match(markdown, /\| firmware slots at the peak \| 4 928 \| slots \| ≤ 4 928 \| {2}\|/);
-    assert.match(markdown, /Measured 2026-11-26T10:00:00Z with `npm run bench` on test cpu/);
+    assert.match(markdown, /Measured 2026-11-26T10:00:00Z with `npm run budget` on test cpu/);
   });
 });

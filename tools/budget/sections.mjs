@@ -1,17 +1,17 @@
-// The sections of `npm run bench` other than the whole machine: the firmware's bundle size,
-// and the ledger, CCNET and bank-link numbers, each gathered by its owner's bench function
+// The sections of `npm run budget` other than the whole machine: the firmware's bundle size,
+// and the ledger, CCNET and bank-link numbers, each gathered by its own measuring module
 // and put in the report's shape: { id, title, workload, rows: [{ key, what, value, unit?, goal?, note? }] }.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { ccnetBenchRows } from '../ccnet/bench.mjs';
-import { runLedgerBench } from '../ledger/bench.mjs';
+import { ccnetBudgetRows } from './ccnet.mjs';
+import { measureLedgerRows } from './ledger.mjs';
 import { atMost, GOALS } from './goals.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Loopback HTTPS sessions for the bank link's throughput (tools/bank/bench.ts's default). */
+/** Loopback HTTPS sessions for the bank link's throughput (tools/budget/bank-link.ts's default). */
 const BANK_SESSIONS = 200;
 const BANK_TIMEOUT_MS = 120_000;
 
@@ -26,14 +26,14 @@ function slug(text) {
 /** The firmware as esbuild bundles it for XS (the same settings as the XS test bundle), minified and not. */
 export async function measureBundle() {
   const bundle = (minify) => build({
-    entryPoints: [path.join(root, 'tools/bench/xs-firmware-entry.ts')],
+    entryPoints: [path.join(root, 'tools/budget/xs-firmware-entry.ts')],
     bundle: true, write: false, format: 'iife', target: 'es2022', platform: 'neutral', minify, metafile: true, logLevel: 'silent',
   });
   const [plain, minified] = await Promise.all([bundle(false), bundle(true)]);
   const bytes = (result) => result.outputFiles[0].contents.length;
   const inputs = Object.keys(plain.metafile.inputs);
   const srcModules = inputs.filter((input) => input.startsWith('src/')).length;
-  const outside = inputs.filter((input) => !input.startsWith('src/') && !input.startsWith('tools/bench/') && input !== 'hal/ports.ts');
+  const outside = inputs.filter((input) => !input.startsWith('src/') && !input.startsWith('tools/budget/') && input !== 'hal/ports.ts');
   if (outside.length > 0) throw new Error(`the firmware bundle reaches outside src/: ${outside.join(', ')}`);
   return {
     id: 'bundle',
@@ -62,13 +62,13 @@ const LEDGER_LIMITS = [
 ];
 
 export async function measureLedger() {
-  const rows = await runLedgerBench({ quiet: true });
-  const workload = rows.find(([what]) => what === 'ledger workload')?.[1] ?? '(see tools/ledger/bench.mjs)';
+  const rows = await measureLedgerRows({ quiet: true });
+  const workload = rows.find(([what]) => what === 'ledger workload')?.[1] ?? '(see tools/budget/ledger.mjs)';
   return {
     id: 'ledger',
     title: 'Deposit ledger (NOR emulator inside XS)',
     workload: `${workload}; compute per append and per mount metered in XS; the mount's: the board's 128 KiB partition ` +
-      'filled to the last record the bank has not acknowledged (tools/ledger/bench.mjs)',
+      'filled to the last record the bank has not acknowledged (tools/budget/ledger.mjs)',
     rows: rows.filter(([what]) => what !== 'ledger workload').map(([what, value]) => {
       const limit = LEDGER_LIMITS.find(([prefix]) => what.startsWith(prefix))?.[1];
       if (limit !== undefined) return atMost(row(`ledger.${slug(what)}`, what, Number(value), 'XS compute'), limit);
@@ -78,13 +78,13 @@ export async function measureLedger() {
 }
 
 export async function measureCcnet() {
-  const rows = await ccnetBenchRows();
+  const rows = await ccnetBudgetRows();
   return {
     id: 'ccnet',
     title: 'CCNET bill validator driver',
     workload: 'compute and slots: the driver alone in XS against a canned line that answers every POLL at once (no simulator metered); ' +
       'lateness: the driver in the scheduler with a heavy neighbour task (3 ms every 10 ms, a 40 ms stall each second) ' +
-      'against the full validator simulator, 50 notes, 60 s virtual (tools/ccnet/bench.mjs)',
+      'against the full validator simulator, 50 notes, 60 s virtual (tools/budget/ccnet.mjs)',
     rows: rows.map(([what, value]) => {
       const text = what.replace(/^ccnet: /, '');
       const note = /lateness/.test(text) ? 'POLL every 150 ms nominal; CCNET allows 100–200 ms between POLLs' : undefined;
@@ -93,9 +93,9 @@ export async function measureCcnet() {
   };
 }
 
-/** tools/bank/bench.ts is CommonJS TypeScript on Node's HTTPS and SQLite: run it in its own process, away from lockdown. */
+/** tools/budget/bank-link.ts is CommonJS TypeScript on Node's HTTPS and SQLite: run it in its own process, away from lockdown. */
 export async function measureBank() {
-  const script = `require('./tools/bank/bench.ts').measureBankLink({ sessions: ${BANK_SESSIONS} })` +
+  const script = `require('./tools/budget/bank-link.ts').measureBankLink({ sessions: ${BANK_SESSIONS} })` +
     '.then((numbers) => process.stdout.write(JSON.stringify(numbers)), (error) => { console.error(error); process.exit(1); })';
   const output = await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,7 +107,7 @@ export async function measureBank() {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`tools/bank/bench.ts exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else reject(new Error(`tools/budget/bank-link.ts exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
   const numbers = JSON.parse(output);
@@ -116,7 +116,7 @@ export async function measureBank() {
     title: 'Bank link over loopback HTTPS',
     workload: `the firmware's Outbox and BankClient on the Node HTTPS port (mutual TLS) against the reference bank (SQLite), ` +
       `${BANK_SESSIONS} sessions of 1..7 notes drained in batches of at most ${numbers.batchRecordsMax} records and 4 096 bytes (the board's request cap); round trips counted by the client ` +
-      `for one IIN session and one QR session of 3 notes (tools/bank/bench.ts); wall-clock, this machine`,
+      `for one IIN session and one QR session of 3 notes (tools/budget/bank-link.ts); wall-clock, this machine`,
     rows: [
       row('bank.recordsPerSecond', `ledger records synced per second (${numbers.recordsSynced} records)`, numbers.recordsPerSecond, 'records/s'),
       row('bank.roundTripsIin', 'HTTPS round trips per session, IIN / card / palm', numbers.roundTripsIinSession, 'round trips', '≤ 3',

@@ -1,5 +1,5 @@
-// CCNET numbers for `npm run bench` (call ccnetBenchRows() from tools/bench/run.mjs) or on
-// their own: `node tools/ccnet/bench.mjs`. Compute = XS metering units; heap slots = XS's
+// CCNET numbers for `npm run budget` (ccnetBudgetRows(), called by sections.mjs) or on
+// their own: `node tools/budget/ccnet.mjs`. Compute = XS metering units; heap slots = XS's
 // currentHeapCount after gc(), xsnap's own per-evaluate slots subtracted by a control run.
 import { fileURLToPath } from 'node:url';
 import { bundleForXs } from '../xs/bundle.mjs';
@@ -8,21 +8,21 @@ import { startXs } from '../xs/engine.mjs';
 const CYCLES_SHORT = 100;
 const CYCLES_LONG = 1_000;
 
-export async function ccnetBenchRows() {
+export async function ccnetBudgetRows() {
   let message;
   const worker = await startXs((received) => { message = received; });
   try {
-    await worker.evaluate(await bundleForXs("import './tools/ccnet/xs-bench-entry';"));
+    await worker.evaluate(await bundleForXs("import './tools/budget/xs-ccnet-entry';"));
     const measure = async (code) => (await worker.evaluate(code)).meterUsage;
-    await measure('ccnetBench.cycles(50)'); // start-up sequence and first-call work out of the numbers
-    const idle = await measure(`ccnetBench.cycles(${CYCLES_SHORT})`);
+    await measure('ccnetBudget.cycles(50)'); // start-up sequence and first-call work out of the numbers
+    const idle = await measure(`ccnetBudget.cycles(${CYCLES_SHORT})`);
     const afterShort = await measure('gc()');
-    for (let done = CYCLES_SHORT; done < CYCLES_LONG; done += CYCLES_SHORT) await measure(`ccnetBench.cycles(${CYCLES_SHORT})`);
+    for (let done = CYCLES_SHORT; done < CYCLES_LONG; done += CYCLES_SHORT) await measure(`ccnetBudget.cycles(${CYCLES_SHORT})`);
     const afterLong = await measure('gc()');
-    for (let done = CYCLES_SHORT; done < CYCLES_LONG; done += CYCLES_SHORT) await measure('ccnetBench.cycles(0)');
+    for (let done = CYCLES_SHORT; done < CYCLES_LONG; done += CYCLES_SHORT) await measure('ccnetBudget.cycles(0)');
     const afterControl = await measure('gc()');
     const harnessSlots = afterControl.currentHeapCount - afterLong.currentHeapCount;
-    await worker.evaluate('ccnetBench.report()');
+    await worker.evaluate('ccnetBudget.report()');
     const load = message;
     return [
       ['ccnet: compute per poll cycle (150 ms: 30 ticks, 1 POLL exchange)', (idle.compute / CYCLES_SHORT).toFixed(0)],
@@ -37,6 +37,6 @@ export async function ccnetBenchRows() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await ccnetBenchRows();
+  const rows = await ccnetBudgetRows();
   for (const [what, value] of rows) console.log(`${what.padEnd(64)} ${value}`);
 }

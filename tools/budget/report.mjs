@@ -1,10 +1,10 @@
-// The budget report's one shape, and its two renderings: the terminal table `npm run bench`
-// prints and the Markdown page docs/bench.md keeps. The JSON file is the report itself.
+// The budget report's one shape, and its two renderings: the terminal table `npm run budget`
+// prints and the Markdown page docs/budget.md keeps. The JSON file is the report itself.
 //
 // report:  { command, date, machine: { cpu, cores, memoryGiB, os, node, xsnap }, seconds, sections }
 // section: { id, title, workload, rows: [row], error? }   (error: the section could not be measured)
 // row:     { key, what, value, unit?, goal?, limit?, note? }  (key is stable: scripts compare runs by it;
-//          limit: an enforced goal, value ≤ limit, set by goals.mjs's atMost — a miss fails npm run bench)
+//          limit: an enforced goal, value ≤ limit, set by goals.mjs's atMost — a miss fails npm run budget)
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -27,7 +27,7 @@ export function machineFacts() {
 
 /** Checks the report's shape; throws on the first thing out of place (the smoke test and run.mjs use it). */
 export function checkReport(report) {
-  const fail = (message) => { throw new Error(`bench report: ${message}`); };
+  const fail = (message) => { throw new Error(`budget report: ${message}`); };
   for (const field of ['command', 'date']) if (typeof report[field] !== 'string' || report[field] === '') fail(`no ${field}`);
   if (typeof report.machine?.cpu !== 'string' || !(report.machine.cores >= 1)) fail('no machine');
   if (!Array.isArray(report.sections) || report.sections.length === 0) fail('no sections');
@@ -114,7 +114,7 @@ export function renderMarkdown(report) {
     `Measured ${report.date} with \`${report.command}\` on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}, ` +
       `@agoric/xsnap ${m.xsnap}; ${report.seconds} s. Compute is XS metering units (deterministic for the pinned xsnap, whatever the ` +
       'machine); slots are XS heap slots of 16 bytes (the classic ESP32 without PSRAM has 4 928). Only the bank link\'s ' +
-      'records per second are wall-clock. The JSON of the same run is `artifacts/bench.json`.',
+      'records per second are wall-clock. The JSON of the same run is `artifacts/budget.json`.',
     '',
     '| measure | value | unit | goal | note |',
     '| --- | ---: | --- | --- | --- |',
@@ -126,7 +126,7 @@ export function renderMarkdown(report) {
     }
   }
   out.push('', ...HOW_TO_READ);
-  // Where the compute goes, written by hand from `node tools/bench/profile.mjs` (it changes when the code does, not each run).
+  // Where the compute goes, written by hand from `node tools/budget/profile.mjs` (it changes when the code does, not each run).
   const notes = new URL('./where-it-goes.md', import.meta.url);
   if (fs.existsSync(notes)) out.push('', fs.readFileSync(notes, 'utf8').trimEnd());
   return `${out.join('\n')}\n`;
@@ -135,7 +135,7 @@ export function renderMarkdown(report) {
 const HOW_TO_READ = [
   '## How the numbers are taken',
   '',
-  '- **Goals** with ✓ or ✗ are enforced (tools/bench/goals.mjs): `npm run bench` exits 1 when a figure is above one. The others ' +
+  '- **Goals** with ✓ or ✗ are enforced (tools/budget/goals.mjs): `npm run budget` exits 1 when a figure is above one. The others ' +
     'are targets, shown and not enforced.',
   '- **Compute** is xsnap\'s metering count for one `evaluate`; every measured call is its own evaluate, and a control call of the ' +
     'same shape that runs nothing is subtracted. "Firmware" compute comes from a second, metered run: xsnap\'s `resetMeter` is read ' +
@@ -145,10 +145,10 @@ const HOW_TO_READ = [
   '- **Desk and board.** The CCNET CRC-16 and the ledger\'s CRC-32 go through the Crc port. "TypeScript CRC (desk)" figures ' +
     'keep the firmware\'s TypeScript CRCs (src/crc.ts) as the desk and the simulation run them; "native CRC (board)" figures put ' +
     'in their place what the board runs: hal/moddable/crc.ts\'s own JavaScript around its native calls (the SDK\'s CRC16, ' +
-    'esp_rom_crc32_le), the natives stood in by calls that return at once (tools/bench/board-natives.ts). The mount\'s board figure ' +
+    'esp_rom_crc32_le), the natives stood in by calls that return at once (tools/budget/board-natives.ts). The mount\'s board figure ' +
     'replays the CRC-32 answers of a mount of the same bytes.',
   '- **Slots** are XS\'s `currentHeapCount` after `gc()` in an evaluate of its own. xsnap keeps exactly one slot per evaluate ' +
-    '(the bench checks this and stops if it changes) and those are taken off. An empty xsnap machine already holds about 3 900 ' +
+    '(the budget checks this and stops if it changes) and those are taken off. An empty xsnap machine already holds about 3 900 ' +
     'slots of XS built-ins and xsnap globals, which a Moddable board keeps in flash: subtracted. The bundle\'s modules (firmware, ' +
     'simulators, tools) and the simulated board at rest are measured on their own and subtracted; what the simulators allocate ' +
     'while running stays in, so the firmware figure is an upper bound. The firmware\'s own modules are measured in a fresh ' +

@@ -1,4 +1,4 @@
-// The budget's goals that `npm run bench` enforces (issue 17): a figure above its goal fails
+// The budget's goals that `npm run budget` enforces (issue 17): a figure above its goal fails
 // the run (exit 1), so a regression shows in CI without timing anything. Compute is XS metering
 // units, deterministic for the pinned xsnap. Other rows' goals are targets, shown, not enforced.
 export const GOALS = Object.freeze({
@@ -25,7 +25,7 @@ export function goalsMissed(report) {
   return report.sections.flatMap((section) => section.rows).filter((row) => row.limit !== undefined && !(Number(row.value) <= row.limit));
 }
 
-/** npm run bench's exit status: 1 when a section could not be measured or a figure misses its enforced goal. */
+/** npm run budget's exit status: 1 when a section could not be measured or a figure misses its enforced goal. */
 export function exitStatus(report) {
   return report.sections.some((section) => section.error !== undefined) || goalsMissed(report).length > 0 ? 1 : 0;
 }

@@ -1,16 +1,16 @@
-// `npm run bench`: the firmware's budget in one table, and the same report as JSON
-// (artifacts/bench.json) and Markdown (artifacts/bench.md; `-- --docs` also writes docs/bench.md).
-//   npm run bench [-- --docs] [--only machine,bundle,ledger,ccnet,bank,sync] [--json FILE]
+// `npm run budget`: the firmware's budget in one table, and the same report as JSON
+// (artifacts/budget.json) and Markdown (artifacts/budget.md; `-- --docs` also writes docs/budget.md).
+//   npm run budget [-- --docs] [--only machine,bundle,ledger,ccnet,bank,sync] [--json FILE]
 // The XS sections run side by side (their compute counts do not depend on the machine's
 // load); the bank link's wall-clock throughput runs alone afterwards. Exits 1 when a section
 // could not be measured or a figure misses an enforced goal (goals.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureMachineBudget } from './budget-machine.mjs';
-import { checkReport, machineFacts, renderMarkdown, renderTable } from './budget-report.mjs';
-import { measureBank, measureBundle, measureCcnet, measureLedger } from './budget-sections.mjs';
-import { measureSync } from './budget-sync.mjs';
+import { measureMachineBudget } from './machine.mjs';
+import { checkReport, machineFacts, renderMarkdown, renderTable } from './report.mjs';
+import { measureBank, measureBundle, measureCcnet, measureLedger } from './sections.mjs';
+import { measureSync } from './sync.mjs';
 import { exitStatus, goalsMissed } from './goals.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,16 +25,16 @@ const SECTIONS = Object.freeze([
 ]);
 
 function parseArguments(argv) {
-  const options = { docs: false, only: undefined, json: path.join(root, 'artifacts/bench.json') };
+  const options = { docs: false, only: undefined, json: path.join(root, 'artifacts/budget.json') };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
     if (argument === '--docs') options.docs = true;
     else if (argument === '--only') options.only = argv[++index]?.split(',');
     else if (argument === '--json') options.json = path.resolve(argv[++index] ?? '');
-    else throw new Error(`bench: unknown argument ${argument} (--docs, --only ids, --json FILE)`);
+    else throw new Error(`budget: unknown argument ${argument} (--docs, --only ids, --json FILE)`);
   }
   const unknown = (options.only ?? []).filter((id) => !SECTIONS.some((section) => section.id === id));
-  if (unknown.length > 0) throw new Error(`bench: no section ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new Error(`budget: no section ${unknown.join(', ')}`);
   return options;
 }
 
@@ -57,7 +57,7 @@ async function main() {
   for (const section of chosen.filter((candidate) => candidate.alone)) alone.push(await measureSection(section));
   const byId = new Map([...together, ...alone].map((section) => [section.id, section]));
   const report = checkReport({
-    command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    command: ['npm run budget', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: machineFacts(),
     seconds: Number(((performance.now() - startMs) / 1000).toFixed(1)),
@@ -68,8 +68,8 @@ async function main() {
   fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
   fs.writeFileSync(options.json.replace(/\.json$/, '') + '.md', markdown);
-  if (options.docs) fs.writeFileSync(path.join(root, 'docs/bench.md'), markdown);
-  console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/bench.md' : ''}`);
+  if (options.docs) fs.writeFileSync(path.join(root, 'docs/budget.md'), markdown);
+  console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/budget.md' : ''}`);
   const failed = report.sections.filter((section) => section.error !== undefined);
   if (failed.length > 0) console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
   const missed = goalsMissed(report);

@@ -1,5 +1,5 @@
-// The ledger's numbers for `npm run bench` (the coordinator calls runLedgerBench() from
-// tools/bench/run.mjs), or standalone: node tools/ledger/bench.mjs
+// The ledger's numbers for `npm run budget` (the coordinator calls measureLedgerRows() from
+// tools/budget/sections.mjs), or standalone: node tools/budget/ledger.mjs
 // Flash numbers come from the NOR emulator running inside XS; compute is XS metering units
 // (@agoric/xsnap), deterministic for the pinned version.
 import { fileURLToPath } from 'node:url';
@@ -8,12 +8,12 @@ import { startXs } from '../xs/engine.mjs';
 
 const APPENDS_METERED = 100;
 
-/** Runs the ledger bench in XS; returns [what, value] rows (also printed unless quiet). */
-export async function runLedgerBench({ quiet = false } = {}) {
+/** Runs the ledger's measurements in XS; returns [what, value] rows (also printed unless quiet). */
+export async function measureLedgerRows({ quiet = false } = {}) {
   let message;
   const worker = await startXs((received) => { message = received; });
   try {
-    await worker.evaluate(await bundleForXs("import './tools/ledger/xs-ledger-entry';"));
+    await worker.evaluate(await bundleForXs("import './tools/budget/xs-ledger-entry';"));
     const measure = async (code) => (await worker.evaluate(code)).meterUsage.compute;
     await worker.evaluate('issueCommand(new TextEncoder().encode(ledgerBench.numbers()).buffer)');
     const rows = message;
@@ -40,4 +40,4 @@ export async function runLedgerBench({ quiet = false } = {}) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await runLedgerBench();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await measureLedgerRows();
