@@ -7,8 +7,8 @@ import type { ReadStream } from 'node:tty';
 import * as nodePty from 'node-pty';
 import { performance } from 'node:perf_hooks';
 import type { SerialLine } from '../ports';
-import { CcnetValidatorSim, type CcnetValidatorOptions } from '../sim/ccnet-validator';
-import { SerialLink } from '../sim/serial-link';
+import { validatorOnCable, type CcnetValidatorSim, type CcnetValidatorOptions } from '../sim/ccnet-validator';
+import type { SerialLink } from '../sim/serial-link';
 import { VirtualClock } from '../sim/world';
 import { ByteFifo } from './serial-port';
 
@@ -162,8 +162,7 @@ const BRIDGE_STEPS_MAX = 64;
 export function runValidatorOnPty(master: SerialLine, options: CcnetValidatorOptions = {}): SimulatorBridge {
   const startMs = performance.now();
   const clock = new VirtualClock();
-  const link = new SerialLink(clock, BRIDGE_LINK_BAUD);
-  const sim = new CcnetValidatorSim(clock, link.deviceEnd, options);
+  const { link, sim } = validatorOnCable(clock, options, BRIDGE_LINK_BAUD);
   const chunk = new Uint8Array(BRIDGE_CHUNK_BYTES);
   const pump = (): void => {
     clock.nowMs = performance.now() - startMs;

@@ -1,7 +1,7 @@
 import type { Board, HttpsClient } from '../ports';
 import { SimBankLink, type BankHandler } from './bank-link';
 import { SimCardReader } from './card-reader';
-import { CcnetValidatorSim, type CcnetValidatorOptions } from './ccnet-validator';
+import { CCNET_BAUD, validatorOnCable, type CcnetValidatorOptions } from './ccnet-validator';
 import { NorFlashEmulator } from './nor-flash';
 import { SimPalm } from './palm';
 import {
@@ -11,7 +11,7 @@ import {
 import { SerialLink } from './serial-link';
 import { SimTicker, SimWorld, VirtualClock, type SimActor } from './world';
 
-export const CCNET_BAUD = 9600;
+export { CCNET_BAUD };
 export const CARD_READER_BAUD = 9600;
 export const CONSOLE_BAUD = 115200;
 
@@ -39,10 +39,9 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
   const world = new SimWorld(clock);
   const ticker = new SimTicker();
   world.add(ticker);
-  const validatorLink = new SerialLink(clock, CCNET_BAUD);
+  const { link: validatorLink, sim: validator } = validatorOnCable(clock, options.validator, CCNET_BAUD);
   const cardReaderLink = new SerialLink(clock, CARD_READER_BAUD);
   const consoleLink = new SerialLink(clock, CONSOLE_BAUD);
-  const validator = new CcnetValidatorSim(clock, validatorLink.deviceEnd, options.validator);
   const cardReader = new SimCardReader(clock, cardReaderLink.deviceEnd);
   const palm = new SimPalm(clock);
   const networkRandom = new SeededRandom(seed ^ 0x5bd1e995);

@@ -15,8 +15,11 @@ import {
   STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_RETURNING, STATE_STACKING, STATE_UNIT_DISABLED,
   STATE_VALIDATOR_JAMMED, encodeFrame, maskHas, stateHasZ2,
 } from '../../src/cash/ccnet-codec';
-import type { LinkEnd, WireFault } from './serial-link';
+import { SerialLink, type LinkEnd, type WireFault } from './serial-link';
 import type { SimActor, VirtualClock } from './world';
+
+/** CCNET's line speed, and the simulator's unless told otherwise. */
+export const CCNET_BAUD = 9600;
 
 export interface BillTableEntry {
   readonly billType: number;
@@ -151,7 +154,7 @@ export class CcnetValidatorSim implements SimActor {
       cassetteCapacity: options.cassetteCapacity ?? 1000,
       responseDelayMs: options.responseDelayMs ?? 2,
       extendedFrames: options.extendedFrames ?? false,
-      baud: options.baud ?? 9600,
+      baud: options.baud ?? CCNET_BAUD,
       initializeMs: options.initializeMs ?? 1500,
       acceptMs: options.acceptMs ?? 400,
       stackMs: options.stackMs ?? 500,
@@ -691,6 +694,22 @@ export function wireNoise(seed: number, flipPerByte: number, dropPerByte: number
     return byte;
   };
   return { fault, flipped: () => flipped, dropped: () => dropped };
+}
+
+/** A validator simulator at the far end of its own simulated cable; the board (or a bridge) holds `link.boardEnd`. */
+export interface ValidatorOnCable {
+  readonly link: SerialLink;
+  readonly sim: CcnetValidatorSim;
+}
+
+/**
+ * Wires a validator simulator to a simulated cable: the one place it is done, for the simulated
+ * board, the CCNET rig and the bridge onto a pty. The cable runs at the device's baud, or at
+ * `cableBaud` (the pty bridge's is near-instant: there the pty and the OS give the delays).
+ */
+export function validatorOnCable(clock: VirtualClock, options: CcnetValidatorOptions = {}, cableBaud = options.baud ?? CCNET_BAUD): ValidatorOnCable {
+  const link = new SerialLink(clock, cableBaud);
+  return { link, sim: new CcnetValidatorSim(clock, link.deviceEnd, options) };
 }
 
 export { STATE_BILL_STACKED, STATE_BILL_RETURNED, STATE_ESCROW };

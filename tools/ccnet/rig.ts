@@ -4,8 +4,7 @@
 import { Scheduler, type Task } from '../../src/loop/scheduler';
 import { CcnetDriver, type CcnetDriverOptions } from '../../src/cash/ccnet-driver';
 import type { CashAcceptor, CashEvent } from '../../src/cash/cash-acceptor';
-import { CcnetValidatorSim, type CcnetValidatorOptions } from '../../hal/sim/ccnet-validator';
-import { SerialLink } from '../../hal/sim/serial-link';
+import { validatorOnCable, type CcnetValidatorOptions } from '../../hal/sim/ccnet-validator';
 import { SimWatchdog } from '../../hal/sim/peripherals';
 import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
 
@@ -61,8 +60,7 @@ export function makeCcnetRig(options: CcnetRigOptions = {}) {
   const clock = new VirtualClock();
   const world = new SimWorld(clock);
   const ticker = new SimTicker();
-  const link = new SerialLink(clock, options.sim?.baud ?? RIG_BAUD);
-  const sim = new CcnetValidatorSim(clock, link.deviceEnd, options.sim);
+  const { link, sim } = validatorOnCable(clock, options.sim, options.sim?.baud ?? RIG_BAUD);
   const driver = new CcnetDriver(link.boardEnd, clock, options.driver);
   const session = new AutoSession(driver);
   const watchdog = new SimWatchdog(clock);
