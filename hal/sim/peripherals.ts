@@ -129,13 +129,14 @@ export class MemorySettings implements Settings {
 
 export class SimSystem implements SystemInfo {
   restarts = 0;
+  /** What the machine around the board does on a restart (tools/bench/machine.ts restarts the controller). */
+  onRestart: (() => void) | undefined = undefined;
+  /** The simulated board knows no heap; a desk on Node may report its process's. */
+  heapUsedBytes: () => number = () => Number.NaN;
 
   restart(): void {
     this.restarts++;
-  }
-
-  heapUsedBytes(): number {
-    return Number.NaN;
+    this.onRestart?.();
   }
 }
 

@@ -87,19 +87,33 @@ export class SerialLink {
   readonly boardEnd: LinkEnd;
   readonly deviceEnd: LinkEnd;
   readonly #directions: readonly Direction[];
+  readonly #toBoard: Direction;
+  readonly #toDevice: Direction;
 
   constructor(clock: VirtualClock, baud: number) {
     const toBoard = new Direction();
     const toDevice = new Direction();
     this.#directions = [toBoard, toDevice];
+    this.#toBoard = toBoard;
+    this.#toDevice = toDevice;
     const byteMs = byteTimeMs(baud);
     this.boardEnd = new LinkEnd(clock, toBoard, toDevice, byteMs);
     this.deviceEnd = new LinkEnd(clock, toDevice, toBoard, byteMs);
   }
 
+  /** When the last byte the board has written reaches the device (in the past once it has). */
+  get boardOutputArrivesMs(): number {
+    return this.#toDevice.lastArrivalMs;
+  }
+
   /** A power cut: bytes on the wire and in the UARTs' buffers are gone. */
   clear(): void {
     for (const direction of this.#directions) direction.clear();
+  }
+
+  /** The board alone restarts: what its UART had received is gone; what it sent is the device's. */
+  clearTowardBoard(): void {
+    this.#toBoard.clear();
   }
 }
 

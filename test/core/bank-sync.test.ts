@@ -9,7 +9,7 @@ import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { LOOP_TICK_MS } from '../../src/firmware';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
 type Method = 'iin' | 'card' | 'palm' | 'qr';
@@ -20,31 +20,27 @@ const STACK = [
   1000, 1000, 1000, 1000, 1000, 1000, 1000, 500, 500, 500, 200, 200, 200,
 ];
 
-function machine(): { machine: SimMachine; bank: MiniBank } {
+function machine(): { machine: DeskMachine; bank: MiniBank } {
   const bank = new MiniBank();
-  const provision = (settings: Settings) => {
-    provisionBenchSecrets(settings);
-    settings.set('cfg.alaqan', 'on');
-  };
-  return { machine: new SimMachine({ seed: 5, bank: bank.handler, provision }), bank };
+  return { machine: new DeskMachine({ seed: 5, bank: bank.handler }), bank };
 }
 
-function screenId(sim: SimMachine): string {
+function screenId(sim: DeskMachine): string {
   return sim.sim.display.current?.id ?? '';
 }
 
-function run(sim: SimMachine, what: string, done: () => boolean): void {
+function run(sim: DeskMachine, what: string, done: () => boolean): void {
   assert.ok(sim.runUntil(done, 60_000), `${what} not reached; the screen is "${screenId(sim)}"`);
 }
 
-function press(sim: SimMachine, ...keys: Key[]): void {
+function press(sim: DeskMachine, ...keys: Key[]): void {
   for (const key of keys) {
     sim.sim.keypad.press(key);
     sim.runFor(150);
   }
 }
 
-function signIn(sim: SimMachine, bank: MiniBank, method: Method): void {
+function signIn(sim: DeskMachine, bank: MiniBank, method: Method): void {
   run(sim, 'attract', () => screenId(sim) === 'attract');
   press(sim, 'F2');
   if (method === 'iin') press(sim, 'F4', ...(AIGERIM.iin.split('') as Key[]), 'enter');
@@ -68,7 +64,7 @@ function signIn(sim: SimMachine, bank: MiniBank, method: Method): void {
 }
 
 /** Notes at a person's pace (a note a second) or as a stack the validator draws in one after another. */
-function feed(sim: SimMachine, notes: readonly number[], pace: 'second' | 'once'): void {
+function feed(sim: DeskMachine, notes: readonly number[], pace: 'second' | 'once'): void {
   const cassette = sim.firmware!.session.cassette;
   const before = cassette.notes;
   for (const [index, tenge] of notes.entries()) {

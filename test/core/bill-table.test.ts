@@ -8,7 +8,7 @@ import { TENGE_BILL_TABLE, type BillTableEntry } from '../../hal/sim/ccnet-valid
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { screenId as screenOf, startCashIn as startCashInOn, watchHalts } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
 
@@ -21,15 +21,14 @@ const TABLE_WITH_FOREIGN_ENTRIES: readonly BillTableEntry[] = [
 ];
 
 interface Rig {
-  readonly machine: SimMachine;
+  readonly machine: DeskMachine;
   readonly bank: MiniBank;
   readonly halts: string[];
 }
 
 function rig(): Rig {
   const bank = new MiniBank();
-  const provision = (settings: Settings) => provisionBenchSecrets(settings);
-  const machine = new SimMachine({ seed: 3, bank: bank.handler, provision, validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES } });
+  const machine = new DeskMachine({ seed: 3, bank: bank.handler, validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES } });
   return { machine, bank, halts: watchHalts(machine) };
 }
 

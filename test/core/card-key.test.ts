@@ -10,7 +10,7 @@ import { bytesOfHex } from '../../src/bytes';
 import { readCardTokenKey } from '../../src/config/identity';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { cardDriverRig } from './support/card-driver-rig';
 import { MiniBank } from './support/mini-bank';
 
@@ -27,29 +27,25 @@ function machineWith(provisioning: { atmId?: string; cardTokenKeyHex?: string },
     if (body.method === 'card' && body.cardToken !== undefined) tokens.push(body.cardToken);
     return bank.handler(request);
   };
-  const machine = new SimMachine({
-    seed: 7, bank: handler, provisioning,
-    provision: (board) => {
-      provisionBenchSecrets(board);
-      settings?.(board);
-    },
+  const machine = new DeskMachine({
+    seed: 7, bank: handler, provisioning, settings,
   });
   return { machine, tokens };
 }
 
-function screen(machine: SimMachine): Screen {
+function screen(machine: DeskMachine): Screen {
   const current = machine.sim.display.current;
   assert.ok(current !== undefined, 'nothing on the screen');
   return current;
 }
 
-function press(machine: SimMachine, ...keys: Key[]): void {
+function press(machine: DeskMachine, ...keys: Key[]): void {
   machine.sim.keypad.press(...keys);
   machine.runFor(300);
 }
 
 /** attract → Russian → the card screen → Aigerim's card in; returns the token the bank was asked about. */
-function readCardAt(machine: SimMachine, tokens: string[]): string {
+function readCardAt(machine: DeskMachine, tokens: string[]): string {
   assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'attract', 10_000));
   press(machine, 'F2', 'F3');
   assert.equal(screen(machine).id, 'card');

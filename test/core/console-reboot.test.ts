@@ -5,10 +5,10 @@ import type { Key } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { FakeMachineView } from '../../tools/console/fake-machine-view';
 import { ConsoleRig, ConsoleWire } from '../../tools/console/sim-rig';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
-function press(machine: SimMachine, ...keys: Key[]): void {
+function press(machine: DeskMachine, ...keys: Key[]): void {
   machine.sim.keypad.press(...keys);
   machine.runFor(300);
 }
@@ -16,7 +16,7 @@ function press(machine: SimMachine, ...keys: Key[]): void {
 describe('reboot during a customer session (issue 15, item 8)', () => {
   it('is refused while the customer is paying, with the reason, and done once the machine is idle', () => {
     const bank = new MiniBank();
-    const machine = new SimMachine({ seed: 3, bank: bank.handler, provision: provisionBenchSecrets });
+    const machine = new DeskMachine({ seed: 3, bank: bank.handler });
     assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'attract', 10_000));
     press(machine, 'F2', 'F4', ...(AIGERIM.iin.split('') as Key[]), 'enter');
     assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'bill', 30_000));

@@ -6,19 +6,18 @@ import type { Settings } from '../../hal/ports';
 import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { screenId as screenOf, startCashIn as startCashInOn } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
 
 interface Rig {
-  readonly machine: SimMachine;
+  readonly machine: DeskMachine;
   readonly bank: MiniBank;
 }
 
 function rig(seed = 1): Rig {
   const bank = new MiniBank();
-  const provision = (settings: Settings) => provisionBenchSecrets(settings);
-  return { machine: new SimMachine({ seed, bank: bank.handler, provision }), bank };
+  return { machine: new DeskMachine({ seed, bank: bank.handler }), bank };
 }
 
 const screenId = (r: Rig) => screenOf(r.machine);

@@ -7,7 +7,7 @@ import type { BankHandler } from '../../hal/sim/bank-link';
 import { readIdentity } from '../../src/config/identity';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
 const PROVISIONED_ATM_ID = 'ATM-ALA-0007';
@@ -24,23 +24,19 @@ function recordingBank(): { readonly handler: BankHandler; readonly seen: { path
   return { handler, seen, bank };
 }
 
-function machineWith(handler: BankHandler, provisioning: { atmId?: string }, settings?: (settings: Settings) => void): SimMachine {
-  return new SimMachine({
-    seed: 15, bank: handler, provisioning,
-    provision: (board) => {
-      provisionBenchSecrets(board);
-      settings?.(board);
-    },
+function machineWith(handler: BankHandler, provisioning: { atmId?: string }, settings?: (settings: Settings) => void): DeskMachine {
+  return new DeskMachine({
+    seed: 15, bank: handler, provisioning, settings,
   });
 }
 
-function press(machine: SimMachine, ...keys: Key[]): void {
+function press(machine: DeskMachine, ...keys: Key[]): void {
   machine.sim.keypad.press(...keys);
   machine.runFor(300);
 }
 
 /** attract → Russian → IIN → bill → 5 000 ₸ → finish → synced. */
-function payOneNote(machine: SimMachine): void {
+function payOneNote(machine: DeskMachine): void {
   assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'attract', 10_000), 'attract screen');
   press(machine, 'F2', 'F4', ...(AIGERIM.iin.split('') as Key[]), 'enter');
   assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'bill', 30_000), `bill screen, got ${machine.sim.display.current?.id}`);

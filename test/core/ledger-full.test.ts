@@ -11,7 +11,7 @@ import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import { Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { pressKeys, screenId as screenOf, signInByIin, watchHalts } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
 
@@ -37,7 +37,7 @@ function nearlyFullFlash(recordsShort: number): NorFlashEmulator {
 }
 
 interface FullRig {
-  readonly machine: SimMachine;
+  readonly machine: DeskMachine;
   readonly bank: MiniBank;
   /** Every moment the loop stood halted. */
   readonly halts: string[];
@@ -49,8 +49,7 @@ function fullRig(recordsShort: number): FullRig {
   const state = { depositsUp: false };
   const handler = (request: HttpsRequest) => (request.path === '/v1/deposits' && !state.depositsUp
     ? { status: 503, body: '{"error":"down"}' } : bank.handler(request));
-  const provision = (settings: Settings) => provisionBenchSecrets(settings);
-  const machine = new SimMachine({ seed: 5, bank: handler, provision, flash: nearlyFullFlash(recordsShort) });
+  const machine = new DeskMachine({ seed: 5, bank: handler, flash: nearlyFullFlash(recordsShort) });
   const halts = watchHalts(machine);
   return {
     machine, bank, halts,

@@ -7,21 +7,17 @@ import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from '../../tools/console/sim-rig';
 import { CriticalPathProbe } from '../../tools/sim/critical-path';
-import { SimMachine } from '../../tools/sim/machine';
+import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
 interface Rig {
-  readonly machine: SimMachine;
+  readonly machine: DeskMachine;
   readonly bank: MiniBank;
 }
 
 function rig(seed = 1): Rig {
   const bank = new MiniBank();
-  const provision = (settings: Settings) => {
-    provisionBenchSecrets(settings);
-    settings.set('cfg.alaqan', 'on'); // Almaty, the default city, is in the Alaqan rollout
-  };
-  const machine = new SimMachine({ seed, bank: bank.handler, provision });
+  const machine = new DeskMachine({ seed, bank: bank.handler });
   return { machine, bank };
 }
 
@@ -351,7 +347,7 @@ describe('the console reads the real machine after a session', () => {
       lies -= 1;
       return { status: 200, body: JSON.stringify({ ackedSequence: JSON.parse(reply.body).ackedSequence + 40 }) };
     };
-    const machine = new SimMachine({ seed: 1, bank: lying, provision: provisionBenchSecrets });
+    const machine = new DeskMachine({ seed: 1, bank: lying });
     const r: Rig = { machine, bank };
     signInByIin(r);
     press(r, 'enter');

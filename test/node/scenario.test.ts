@@ -14,7 +14,7 @@ import type { LedgerRecord } from '../../src/ledger/records';
 import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } from '../../tools/scenario/format';
 import { checkInvariants, type RunEvidence } from '../../tools/scenario/invariants';
 import { loadScenario } from '../../tools/scenario/run';
-import type { BankRequestSeen } from '../../tools/bench/machine';
+import type { BankRequestSeen } from '../../tools/bench/desk';
 import { runScenario, sessionCosts, type ScenarioResult } from '../../tools/scenario/runner';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,427 +1,293 @@
-// The machine on the desk (npm start, the bench page, the scenario runner): the unchanged
-// firmware with real parts where a desk has them — the bill validator's simulator on the far
-// end of a real pty (or a real validator on a USB-serial adapter), real HTTPS with mutual TLS
-// to the reference bank and its SQLite books, the ledger in a NOR image file — and simulated
-// card reader, palm camera, keypad and screen on virtual time paced to the wall clock.
+// The machine on the desk: the one machine that `npm start`, the scenarios, the simulation, the
+// bench page's tests and the core tests all run. The unchanged firmware (startFirmware) on the
+// simulated board (hal/sim/board.ts), with what surrounds a board in an ATM:
+//   - one power supply: an outage stops the firmware mid-step (its RAM is gone), cuts the
+//     validator's power too, clears the cables, and boots the firmware again from what the flash
+//     kept; a cut armed inside the NOR emulator tears the write in progress and the machine goes
+//     dark at that moment; the watchdog's bite resets the board (a failed assertion halts the
+//     loop, the loop stops feeding the watchdog, and the board reboots into recovery); the
+//     controller alone restarts on a crash or the console's `reboot`;
+//   - the factory's provisioning: the board's ATM id and card-token key (SimProvisioning), and
+//     in its settings the bench's public console secrets, Alaqan on (Almaty is in the rollout);
+//   - parts a desk can swap for real ones (tools/bench/desk.ts makes them):
+//       validator  the simulator on its simulated cable | the simulator behind a pty | a real tty
+//       flash      the NOR emulator                     | a NOR image file
+//       bank       the bank's logic in process behind the simulated network | HTTPS to the bank
+//       console    the simulated console cable          | the terminal, a pty, the bench page
+// Time is the board's virtual clock: the world moves when told (runFor, runUntil), as fast as
+// the simulation wants; tools/bench/desk.ts paces it to the wall clock for a person or a browser.
+// Pure TypeScript: the core tests run this in the XS engine too.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { FileNorFlash } from '../../hal/node/file-flash';
-import { NodeHttpsClient } from '../../hal/node/https-client';
-import { CertificateProvisioning } from '../../hal/node/provisioning';
-import { openPtyPair, runValidatorOnPty, type SimulatorBridge } from '../../hal/node/pty-pair';
-import { openSerialLine, type NodeSerialLine } from '../../hal/node/serial-port';
-import type { Board, HttpsClient, HttpsRequest, HttpsResult, Key, Provisioning, SerialLine, Settings } from '../../hal/ports';
-import { DEMO_CARDS } from '../../hal/sim/card-reader';
-import { makeSimBoard } from '../../hal/sim/board';
-import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
-import { PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
-import { maskIin } from '../../src/kz/iin';
-import { formatTiyn } from '../../src/kz/tenge';
-import type { LedgerRecord } from '../../src/ledger/records';
+import type { HttpsClient, NorFlash, Provisioning, SerialLine, Settings } from '../../hal/ports';
+import { makeSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board';
+import type { CcnetValidatorSim } from '../../hal/sim/ccnet-validator';
+import type { SimActor } from '../../hal/sim/world';
 import { startFirmware, type Firmware } from '../../src/firmware';
-import { DEMO_ATMS, DEMO_CUSTOMERS } from '../bank/seed';
-import { startBankServer, type BankServer } from '../bank/server';
-import { appRequest } from '../bank/test-kit';
 import { provisionBenchSecrets } from '../console/bench-secrets';
-import type { BenchAction, BenchBankView, BenchLedgerRow, BenchMachine, BenchSnapshot } from './machine-api';
 
-export const BENCH_ATM = DEMO_ATMS[0];
-const PACE_PERIOD_MS = 2;
-const BANK_VIEW_PERIOD_MS = 1_000;
-const LEDGER_ROWS_MAX = 50;
-const CONSOLE_TEXT_CHARS_MAX = 16_384;
-const OUTAGE_MS_DEFAULT = 1_500;
-const VALIDATOR_BAUD = 9600;
-/** Requests kept for the scenario runner's round-trip count; a scenario makes a few dozen. */
-const REQUESTS_SEEN_MAX = 10_000;
+/** How long the power stays off after a cut, unless told. */
+export const OUTAGE_MS_DEFAULT = 2_000;
+/** A controller restart (a crash, the reset line, `reboot`): the board is back this soon; the validator keeps its power. */
+export const CONTROLLER_RESTART_MS = 500;
 
-export interface BenchMachineOptions {
-  /** Where the ledger image and the bank's books live (data/ by default). */
-  readonly dataDir?: string;
-  /** A real validator's tty; by default the simulator on a pty pair. */
-  readonly validatorPath?: string;
-  /** The bank's device port (0: any free port). */
-  readonly bankPort?: number;
-  /** The console's other ends (terminal, pty); the bench page's console is always one of them. */
-  readonly consoleLines?: readonly SerialLine[];
+/** The bill validator as the machine wires it: the board's end of its line, and what power does to it. */
+export interface DeskValidator {
+  /** The board's end of the validator's serial line. */
+  readonly line: SerialLine;
+  /** The simulator, when one answers (its truth is the checks' oracle); undefined for a real validator. */
+  readonly sim: CcnetValidatorSim | undefined;
+  /** Where it is, for a person: "simulated cable", a pty's or a tty's path. */
+  readonly where: string;
+  /** The machine's power goes for `outageMs` (Infinity: until switched on); 0 gives it back now. A real validator has its own supply. */
+  powerCut(outageMs: number): void;
+  /** The bytes on the wire are gone (the board that sent or awaited them is). */
+  clear(): void;
 }
 
-export interface RunningBench {
-  readonly machine: BenchMachine;
-  readonly bank: BankServer;
-  readonly validatorPath: string;
-  firmware(): Firmware | undefined;
-  /** What the simulated validator really holds (undefined with a real validator): the oracle for checks. */
-  validatorTruth(): ValidatorTruth | undefined;
-  /** Every request the firmware started on the bank link since the machine started (the first REQUESTS_SEEN_MAX). */
-  bankRequests(): readonly BankRequestSeen[];
+/** The bank link as the machine wires it: the board's HttpsClient, the connection that dies with the board, the network cable. */
+export interface DeskBank extends HttpsClient {
+  /** The board went down: the request in flight dies with its connection; no reply reaches the next boot. */
+  reset(): void;
+  /** The network cable: pulled (false), every request fails to connect. */
+  networkUp: boolean;
 }
 
-/** One request the firmware started on the bank link, as the scenario runner attributes it to a session. */
-export interface BankRequestSeen {
-  readonly kind: 'authorise' | 'qr-start' | 'qr-poll' | 'deposits' | 'other';
-  /** The ledger's head when it was started: a sign-in belongs to the session opened after it. */
-  readonly ledgerHead: number;
-  /** A deposits batch's sequence range (0 for other requests). */
-  readonly fromSequence: number;
-  readonly toSequence: number;
-  /** Whether the bench's network cable was in (with it pulled, the request failed at once). */
-  readonly networkUp: boolean;
+/** Parts that take the place of the simulated board's own (tools/bench/desk.ts makes the real ones). */
+export interface DeskParts {
+  readonly validator?: DeskValidator;
+  /** The ledger's partition: a NOR image file. The board's NOR emulator otherwise (`flash` in the options sizes it). */
+  readonly flash?: NorFlash;
+  readonly bank?: DeskBank;
+  readonly console?: SerialLine;
+  /** Who the board is: its device certificate on the desk. The simulated factory's (`provisioning` in the options) otherwise. */
+  readonly provisioning?: Provisioning;
+  /** What the board reports of its heap (the console's status); the simulated board knows none. */
+  readonly heapUsedBytes?: () => number;
 }
 
-export async function startBenchMachine(options: BenchMachineOptions = {}): Promise<RunningBench> {
-  const dataDir = path.resolve(options.dataDir ?? 'data');
-  fs.mkdirSync(path.join(dataDir, 'bench'), { recursive: true });
-  const bank = await startBankServer({ dataDir: path.join(dataDir, 'bank'), port: options.bankPort ?? 0 });
-  const device = bank.provisionAtm(BENCH_ATM.atmId, { address: BENCH_ATM.address });
-  const https = new SwitchableHttps(new NodeHttpsClient({ baseUrl: bank.url, caPem: bank.caPem, ...device }));
-  const validator = await openValidator(options.validatorPath);
-  const machine = new NodeBenchMachine(dataDir, bank, https, new CertificateProvisioning(device.certPem, device.cardTokenKeyHex), validator, options.consoleLines ?? []);
+export interface DeskMachineOptions extends SimBoardOptions {
+  readonly parts?: DeskParts;
+  /** Settings a test or the simulation writes after the desk's own provisioning, before the first boot. */
+  readonly settings?: (settings: Settings) => void;
+  /** How long the power stays off after a cut (ms). */
+  readonly outageMs?: number;
+  /** Called after every boot, before the firmware's first tick (the simulation's probes attach here). */
+  readonly onBoot?: (firmware: Firmware) => void;
+}
+
+export interface PowerCounts {
+  boots: number;
+  powerCuts: number;
+  flashCuts: number;
+  watchdogResets: number;
+  controllerRestarts: number;
+}
+
+/** What the factory and the desk write into a fresh board's settings: the bench's public console secrets, and Alaqan on. */
+export function provisionDesk(settings: Settings): void {
+  provisionBenchSecrets(settings);
+  if (settings.get('cfg.alaqan') === undefined) settings.set('cfg.alaqan', 'on'); // Almaty, the default city, is in the Alaqan rollout
+}
+
+export class DeskMachine {
+  /** The simulated board: screen, keypad, card reader, palm camera, clock and the world that moves them. */
+  readonly sim: SimBoard;
+  readonly validator: DeskValidator;
+  readonly bank: DeskBank;
+  readonly counts: PowerCounts = { boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 };
+  readonly #board: SimBoard['board'];
+  #firmware: Firmware | undefined;
+  #bootAtMs = Infinity;
+  /** When the firmware asked for a restart (SystemInfo.restart): done at the world's next step, after the tick that asked. */
+  #restartAtMs = Infinity;
+  /** The plug is out (a cut); false while the controller alone restarts. */
+  #powerOff = false;
+  readonly #outageMs: number;
+  readonly #onBoot: ((firmware: Firmware) => void) | undefined;
+
+  constructor(options: DeskMachineOptions = {}) {
+    this.sim = makeSimBoard(options);
+    const parts = options.parts ?? {};
+    this.validator = parts.validator ?? cableValidator(this.sim);
+    this.bank = parts.bank ?? boardBank(this.sim);
+    this.#outageMs = options.outageMs ?? OUTAGE_MS_DEFAULT;
+    this.#onBoot = options.onBoot;
+    this.#board = {
+      ...this.sim.board,
+      validatorLine: this.validator.line,
+      ledgerFlash: parts.flash ?? this.sim.board.ledgerFlash,
+      bank: parts.bank ?? this.sim.board.bank,
+      consoleLine: parts.console ?? this.sim.board.consoleLine,
+      provisioning: parts.provisioning ?? this.sim.board.provisioning,
+    };
+    if (parts.heapUsedBytes !== undefined) this.sim.system.heapUsedBytes = parts.heapUsedBytes;
+    // The firmware's own restart (`reboot`) lets what it has written leave the board first, so
+    // the engineer reads "rebooting"; a crash or the reset line (restartController) does not wait.
+    this.sim.system.onRestart = () => {
+      const sim = this.sim;
+      this.#restartAtMs = Math.max(sim.clock.nowMs, sim.consoleLink.boardOutputArrivesMs, sim.cardReaderLink.boardOutputArrivesMs, sim.validatorLink.boardOutputArrivesMs);
+    };
+    provisionDesk(this.sim.settings);
+    options.settings?.(this.sim.settings);
+    this.sim.world.add(this.#powerSupply());
+    this.#boot();
+  }
+
+  /** The running firmware; undefined while the power is off. */
+  get firmware(): Firmware | undefined {
+    return this.#firmware;
+  }
+
+  get poweredOn(): boolean {
+    return this.#firmware !== undefined;
+  }
+
+  /** Pulls the plug now; the machine boots again after `outageMs` (Infinity: when powerOn() is called). */
+  powerCut(outageMs = this.#outageMs): void {
+    this.counts.powerCuts += 1;
+    this.#cut(outageMs);
+  }
+
+  /** Puts the plug back: the validator has power at once, the board boots at the world's next step. */
+  powerOn(): void {
+    if (this.#firmware !== undefined || !this.#powerOff) return;
+    this.validator.powerCut(0);
+    this.#bootAtMs = this.sim.clock.nowMs;
+  }
+
+  /**
+   * The controller alone restarts (a crash, the reset line, `reboot`, a firmware update) and is
+   * back after `offMs`; the validator keeps its power and goes on with the note it holds,
+   * reporting it to whoever polls next. The firmware's RAM is gone; the flash keeps what was written.
+   */
+  restartController(offMs = CONTROLLER_RESTART_MS): void {
+    if (this.#firmware === undefined) return;
+    this.#stopController(offMs);
+    this.#clearCables();
+  }
+
+  /** Arms a cut inside the ledger's flash: `operationsFirst` more flash operations complete, the next is torn. */
+  armFlashCut(operationsFirst: number, seed: number): void {
+    this.sim.flash.schedulePowerCut(operationsFirst, seed);
+  }
+
+  runFor(durationMs: number): void {
+    this.sim.world.runFor(durationMs);
+  }
+
+  runUntil(done: () => boolean, limitMs: number): boolean {
+    return this.sim.world.runUntil(done, limitMs);
+  }
+
+  /** Stops the firmware for good (the desk is closing). */
+  stop(): void {
+    this.#firmware?.stop();
+    this.#firmware = undefined;
+    this.#bootAtMs = Infinity;
+  }
+
+  #boot(): void {
+    this.sim.flash.restorePower();
+    this.sim.watchdog.enable(Infinity);
+    this.#bootAtMs = Infinity;
+    this.#powerOff = false;
+    this.counts.boots += 1;
+    this.#firmware = startFirmware(this.#board);
+    this.#onBoot?.(this.#firmware);
+  }
+
+  /** The firmware asked for its restart, and what it wrote has left the board: only what the board had received is lost. */
+  #restartAsked(): void {
+    this.#stopController(CONTROLLER_RESTART_MS);
+    this.sim.validatorLink.clearTowardBoard();
+    this.sim.cardReaderLink.clearTowardBoard();
+    this.sim.consoleLink.clearTowardBoard();
+  }
+
+  #stopController(offMs: number): void {
+    this.#restartAtMs = Infinity;
+    this.counts.controllerRestarts += 1;
+    this.#firmware?.stop();
+    this.#firmware = undefined;
+    this.sim.flash.cancelPowerCut();
+    this.bank.reset(); // the board's connection dies with it: no reply reaches the next boot's ledger through the old one
+    this.#bootAtMs = this.sim.clock.nowMs + offMs;
+  }
+
+  #cut(outageMs: number): void {
+    this.#firmware?.stop();
+    this.#firmware = undefined;
+    this.#restartAtMs = Infinity;
+    this.#powerOff = true;
+    this.sim.flash.cancelPowerCut();
+    this.sim.flash.powered = false;
+    this.validator.powerCut(outageMs);
+    this.bank.reset(); // the connection dies with the board: a late reply never reaches the next boot
+    this.#clearCables();
+    this.#bootAtMs = this.sim.clock.nowMs + outageMs;
+  }
+
+  #clearCables(): void {
+    this.validator.clear();
+    this.sim.cardReaderLink.clear();
+    this.sim.consoleLink.clear();
+  }
+
+  /**
+   * The power supply and the reset line: boots after an outage, goes dark on a flash cut, resets
+   * on a watchdog bite, restarts the controller when the firmware asks.
+   */
+  #powerSupply(): SimActor {
+    return {
+      nextEventMs: () => {
+        if (this.#firmware === undefined) return this.#bootAtMs;
+        if (this.sim.flash.lastCut !== undefined && !this.sim.flash.powered) return this.sim.clock.nowMs;
+        const watchdog = this.sim.watchdog;
+        const biteMs = Number.isFinite(watchdog.timeoutMs) ? watchdog.lastFedMs + watchdog.timeoutMs + 1 : Infinity;
+        return Math.min(biteMs, this.#restartAtMs);
+      },
+      step: (nowMs) => {
+        if (this.#firmware === undefined) {
+          if (nowMs >= this.#bootAtMs) this.#boot();
+          return;
+        }
+        if (this.sim.flash.lastCut !== undefined && !this.sim.flash.powered) {
+          this.counts.flashCuts += 1;
+          this.sim.flash.lastCut = undefined;
+          return this.#cut(this.#outageMs);
+        }
+        if (this.sim.watchdog.bitten) {
+          this.counts.watchdogResets += 1;
+          return this.#cut(0);
+        }
+        if (nowMs >= this.#restartAtMs) this.#restartAsked();
+      },
+    };
+  }
+}
+
+/** The simulated board's own validator: the simulator on its simulated cable. */
+function cableValidator(sim: SimBoard): DeskValidator {
   return {
-    machine, bank, validatorPath: validator.path, firmware: () => machine.firmware, validatorTruth: () => validator.bridge?.sim.truth,
-    bankRequests: () => https.seen,
+    line: sim.validatorLink.boardEnd, sim: sim.validator, where: 'simulated cable',
+    powerCut: (outageMs) => sim.validator.powerCut(outageMs),
+    clear: () => sim.validatorLink.clear(),
   };
 }
 
-interface ValidatorConnection {
-  readonly path: string;
-  readonly line: NodeSerialLine;
-  /** The simulator on the pty's far end; undefined for a real validator. */
-  readonly bridge: SimulatorBridge | undefined;
-  close(): Promise<void>;
-}
-
-async function openValidator(realPath: string | undefined): Promise<ValidatorConnection> {
-  if (realPath !== undefined) {
-    const line = await openSerialLine(realPath, VALIDATOR_BAUD);
-    return { path: realPath, line, bridge: undefined, close: () => line.close() };
-  }
-  const pair = openPtyPair();
-  const bridge = runValidatorOnPty(pair.master);
-  const line = await openSerialLine(pair.path, VALIDATOR_BAUD);
+/** The simulated board's own bank link: the bank's logic behind the simulated network, or no bank at all. */
+function boardBank(sim: SimBoard): DeskBank {
+  const link = sim.bankLink;
+  const board = sim.board.bank;
   return {
-    path: pair.path, line, bridge,
-    close: async () => {
-      bridge.stop();
-      await line.close();
-      pair.master.close();
+    requestBodyBytesMax: board.requestBodyBytesMax,
+    request: (request, onDone) => board.request(request, onDone),
+    reset: () => link?.reset(),
+    get networkUp() {
+      return link === undefined || !link.faults.down;
+    },
+    set networkUp(up: boolean) {
+      if (link !== undefined) link.faults.down = !up;
     },
   };
-}
-
-/** The bank link with the bench's network switch in front of it. */
-class SwitchableHttps implements HttpsClient {
-  up = true;
-  readonly inner: NodeHttpsClient;
-  readonly requestBodyBytesMax: number;
-  /** The requests the firmware started, for the scenario runner's round trips per session. */
-  readonly seen: BankRequestSeen[] = [];
-  /** The running firmware's ledger head (0 while the power is off). */
-  ledgerHead: () => number = () => 0;
-
-  constructor(inner: NodeHttpsClient) {
-    this.inner = inner;
-    this.requestBodyBytesMax = inner.requestBodyBytesMax;
-  }
-
-  request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
-    if (this.up && !this.inner.request(request, onDone)) return false;
-    if (!this.up) setImmediate(() => onDone({ ok: false, failure: 'connect', detail: 'network cable pulled on the bench' }));
-    if (this.seen.length < REQUESTS_SEEN_MAX) this.seen.push(seenRequest(request, this.ledgerHead(), this.up));
-    return true;
-  }
-}
-
-function seenRequest(request: HttpsRequest, ledgerHead: number, networkUp: boolean): BankRequestSeen {
-  const kind = request.path === PATH_AUTHORISE ? 'authorise' : request.path === PATH_DEPOSITS ? 'deposits'
-    : request.path === PATH_QR ? 'qr-start' : request.path.startsWith(`${PATH_QR}/`) ? 'qr-poll' : 'other';
-  if (kind !== 'deposits') return { kind, ledgerHead, fromSequence: 0, toSequence: 0, networkUp };
-  const batch = JSON.parse(request.body ?? '{}') as { fromSequence?: number; toSequence?: number };
-  return { kind, ledgerHead, fromSequence: batch.fromSequence ?? 0, toSequence: batch.toSequence ?? 0, networkUp };
-}
-
-/** Keeps what the console wrote (the firmware masks it at its one write path) for the page. */
-class ConsoleTap implements SerialLine {
-  text = '';
-  readonly #lines: readonly SerialLine[];
-  readonly #typed: number[] = [];
-
-  constructor(lines: readonly SerialLine[]) {
-    this.#lines = lines;
-  }
-
-  type(line: string): void {
-    for (const char of `${line}\r`) this.#typed.push(char.charCodeAt(0) & 0x7f);
-  }
-
-  read(into: Uint8Array): number {
-    for (const line of this.#lines) {
-      const count = line.read(into);
-      if (count > 0) return count;
-    }
-    let count = 0;
-    while (count < into.length && this.#typed.length > 0) into[count++] = this.#typed.shift()!;
-    return count;
-  }
-
-  write(bytes: Uint8Array, length: number): boolean {
-    for (const line of this.#lines) line.write(bytes, length);
-    this.text = (this.text + String.fromCharCode(...bytes.subarray(0, length))).slice(-CONSOLE_TEXT_CHARS_MAX);
-    return true;
-  }
-}
-
-class NodeBenchMachine implements BenchMachine {
-  firmware: Firmware | undefined;
-  readonly #sim = makeSimBoard({ seed: Date.now() >>> 0, wallAtBootMs: Date.now() });
-  readonly #board: Board;
-  readonly #flash: FileNorFlash;
-  readonly #bank: BankServer;
-  readonly #https: SwitchableHttps;
-  readonly #validator: ValidatorConnection;
-  readonly #console: ConsoleTap;
-  readonly #listeners = new Set<() => void>();
-  readonly #pacer: NodeJS.Timeout;
-  readonly #bankPoller: NodeJS.Timeout;
-  #bankView: BenchBankView = { customers: [], receipts: [] };
-  /** The ledger's synced-through sequence when the bank view's last refresh began. */
-  #bankViewSyncedThrough = 0;
-  #refreshing = false;
-  #powerOnAtMs = Infinity;
-  #lastScreenCount = 0;
-
-  constructor(dataDir: string, bank: BankServer, https: SwitchableHttps, provisioning: Provisioning, validator: ValidatorConnection,
-    consoleLines: readonly SerialLine[]) {
-    this.#bank = bank;
-    this.#https = https;
-    https.ledgerHead = () => this.firmware?.ledger.headSequence ?? 0;
-    this.#validator = validator;
-    this.#flash = new FileNorFlash(path.join(dataDir, 'bench', 'ledger-flash.img'));
-    this.#console = new ConsoleTap(consoleLines);
-    provision(this.#sim.settings);
-    this.#board = {
-      ...this.#sim.board,
-      name: 'node-bench',
-      validatorLine: validator.line,
-      consoleLine: this.#console,
-      ledgerFlash: this.#flash,
-      bank: https,
-      system: { restart: () => this.#powerCycle(0), heapUsedBytes: () => process.memoryUsage().heapUsed },
-      provisioning,
-    };
-    this.firmware = startFirmware(this.#board);
-    const startMs = performance.now();
-    const clock = this.#sim.clock;
-    // Virtual time follows the wall clock: the firmware's loop and the simulated devices run in real time.
-    this.#pacer = setInterval(() => {
-      this.#sim.world.runFor(Math.max(0, performance.now() - startMs - clock.nowMs));
-      if (this.firmware === undefined && clock.nowMs >= this.#powerOnAtMs) this.#powerOn();
-      if (this.firmware !== undefined && syncedThrough(this.firmware) > this.#bankViewSyncedThrough) void this.#refreshBankView();
-      if (this.#sim.display.shows !== this.#lastScreenCount) {
-        this.#lastScreenCount = this.#sim.display.shows;
-        this.#changed();
-      }
-    }, PACE_PERIOD_MS);
-    this.#bankPoller = setInterval(() => void this.#refreshBankView(), BANK_VIEW_PERIOD_MS);
-    void this.#refreshBankView();
-  }
-
-  snapshot(): BenchSnapshot {
-    const firmware = this.firmware;
-    return {
-      screen: firmware === undefined ? undefined : this.#sim.display.current, // no power, a dark screen
-      power: firmware === undefined ? 'off' : 'on',
-      network: this.#https.up ? 'up' : 'down',
-      validator: this.#validatorText(),
-      cassette: {
-        notes: firmware?.session.cassette.notes ?? 0,
-        amountTiyn: firmware?.session.cassette.amountTiyn ?? 0,
-        capacityNotes: this.#validator.bridge?.sim.cassetteCapacity ?? 0,
-      },
-      ledger: firmware === undefined ? [] : ledgerRows(firmware),
-      ledgerStats: firmware === undefined ? { head: 0, acked: 0, usedPercent: 0 } : {
-        head: firmware.ledger.headSequence,
-        // What the bank view below already shows the bank holding: a page that sees head = acked
-        // reads a bank panel with those credits in it.
-        acked: Math.min(syncedThrough(firmware), this.#bankViewSyncedThrough),
-        usedPercent: Math.round((100 * firmware.ledger.stats().usedBytes) / firmware.ledger.stats().capacityBytes),
-      },
-      bank: this.#bankView,
-      demo: {
-        cards: Object.entries(DEMO_CARDS).map(([id, card]) => ({ id, label: card.name })),
-        customers: DEMO_CUSTOMERS.map((customer) => ({
-          iin: customer.iin, label: `${customer.given_name} ${customer.family_name[0]}.`, palm: customer.palm_template,
-        })),
-      },
-    };
-  }
-
-  async act(action: BenchAction): Promise<string | undefined> {
-    const error = await this.#apply(action);
-    this.#changed();
-    if (action.kind === 'phone-scan-qr' || action.kind === 'notes') setTimeout(() => void this.#refreshBankView(), 300);
-    return error;
-  }
-
-  onChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  consoleText(): string {
-    return this.#console.text;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.#pacer);
-    clearInterval(this.#bankPoller);
-    this.firmware?.stop();
-    this.#https.inner.close();
-    await this.#validator.close();
-    this.#flash.close();
-    await this.#bank.close();
-  }
-
-  async #apply(action: BenchAction): Promise<string | undefined> {
-    const sim = this.#sim;
-    const validator = this.#validator.bridge?.sim;
-    switch (action.kind) {
-      case 'key': sim.keypad.press(action.key as Key); return undefined;
-      case 'insert-card': return this.#card(action.cardId, (card) => (sim.cardReader.insertCard(card) ? undefined : 'a card is already in the reader'));
-      case 'tap-card': return this.#card(action.cardId, (card) => void sim.cardReader.tap(card));
-      case 'take-card': return sim.cardReader.takeCard() === undefined ? 'no card at the gate' : undefined;
-      case 'palm': {
-        const customer = DEMO_CUSTOMERS.find((candidate) => candidate.iin === action.iin);
-        sim.palm.present(action.iin === 'poor-image' ? 'poor-image' : customer?.palm_template ?? 'palm-nobody-knows');
-        return undefined;
-      }
-      case 'phone-scan-qr': return this.#scanQr(action.iin);
-      case 'notes':
-        if (validator === undefined) return 'a real validator is connected: put real notes in';
-        for (const note of action.notes) validator.insert(note);
-        return undefined;
-      case 'power': action.on ? this.#powerOn() : this.#powerCycle(Infinity); return undefined;
-      case 'network': this.#https.up = action.up; return undefined;
-      case 'jam':
-        if (validator === undefined) return 'a real validator is connected';
-        validator.jamNextStack();
-        return undefined;
-      case 'cassette':
-        if (validator === undefined) return 'a real validator is connected';
-        if (action.state === 'removed') validator.removeCassette();
-        else if (action.state === 'inserted') validator.insertCassette();
-        else validator.cassetteCapacity = validator.truth.cassetteTenge.length;
-        return undefined;
-      case 'console': this.#console.type(action.line); return undefined;
-    }
-  }
-
-  #card(cardId: string, use: (card: (typeof DEMO_CARDS)[keyof typeof DEMO_CARDS]) => string | undefined): string | undefined {
-    const card = (DEMO_CARDS as Record<string, (typeof DEMO_CARDS)[keyof typeof DEMO_CARDS]>)[cardId];
-    return card === undefined ? `no demo card "${cardId}"` : use(card);
-  }
-
-  async #scanQr(iin: string): Promise<string | undefined> {
-    const payload = this.#sim.display.current?.qr;
-    if (payload === undefined) return 'no QR code on the screen';
-    const reply = await appRequest(this.#bank, 'POST', '/app/qr/scan', { payload, iin });
-    return reply.status === 200 ? undefined : `the app says: ${reply.json?.error ?? reply.status}`;
-  }
-
-  /** Pulls the plug: the firmware's RAM is gone, the validator loses power too; the flash keeps what it had. */
-  #powerCycle(outageMs: number): void {
-    this.firmware?.stop();
-    this.firmware = undefined;
-    this.#validator.bridge?.sim.powerCut(Number.isFinite(outageMs) ? outageMs : 365 * 86_400_000);
-    this.#powerOnAtMs = this.#sim.clock.nowMs + outageMs;
-    this.#changed();
-  }
-
-  #powerOn(): void {
-    if (this.firmware !== undefined) return;
-    this.#powerOnAtMs = Infinity;
-    this.#validator.bridge?.sim.powerCut(0);
-    this.firmware = startFirmware(this.#board);
-    this.#changed();
-  }
-
-  #validatorText(): string {
-    const sim = this.#validator.bridge?.sim;
-    const status = this.firmware?.validator.status() ?? 'off';
-    if (sim === undefined) return `real validator on ${this.#validator.path}: ${status}`;
-    return `${status}; state 0x${sim.state.toString(16)}; ${sim.truth.cassetteTenge.length} notes in the cassette`;
-  }
-
-  async #refreshBankView(): Promise<void> {
-    if (this.#refreshing) return;
-    this.#refreshing = true;
-    const syncedAtStart = this.firmware === undefined ? 0 : syncedThrough(this.firmware);
-    try {
-      const customers = [];
-      const receipts = [];
-      for (const customer of DEMO_CUSTOMERS) {
-        const reply = await appRequest(this.#bank, 'GET', `/app/customers/${customer.iin}`);
-        if (reply.status !== 200) continue;
-        const bill = reply.json.bill;
-        customers.push({
-          iinMasked: maskIin(customer.iin), name: reply.json.displayName, billTiyn: bill.billTiyn, nextBillTiyn: bill.nextBillTiyn, carriedTiyn: bill.carriedTiyn,
-        });
-        for (const receipt of reply.json.receipts ?? []) receipts.push({ receiptId: String(receipt.transactionId), text: receiptText(receipt) });
-      }
-      this.#bankView = { customers, receipts };
-      this.#bankViewSyncedThrough = syncedAtStart;
-      this.#changed();
-    } catch {
-      // The bank's app port is down with the bank; the view keeps its last state.
-    } finally {
-      this.#refreshing = false;
-    }
-  }
-
-  #changed(): void {
-    for (const listener of this.#listeners) listener();
-  }
-}
-
-/** The ledger's sequence up to which the bank holds everything that needs sending (bank-acks are bookkeeping). */
-function syncedThrough(firmware: Firmware): number {
-  return firmware.ledger.stats().unsyncedRecords === 0 ? firmware.ledger.headSequence : firmware.ledger.ackedSequence;
-}
-
-function provision(settings: Settings): void {
-  provisionBenchSecrets(settings);
-  if (settings.get('cfg.alaqan') === undefined) settings.set('cfg.alaqan', 'on'); // Almaty is in the Alaqan rollout
-}
-
-function ledgerRows(firmware: Firmware): BenchLedgerRow[] {
-  const ledger = firmware.ledger;
-  const rows: BenchLedgerRow[] = [];
-  ledger.readFrom(Math.max(ledger.tailSequence, ledger.headSequence - LEDGER_ROWS_MAX + 1), LEDGER_ROWS_MAX, (sequence, record) => {
-    rows.push({ sequence, kind: record.kind, text: recordText(record), synced: sequence <= ledger.ackedSequence || record.kind === 'bank-ack' });
-  });
-  return rows.reverse();
-}
-
-function recordText(record: LedgerRecord): string {
-  switch (record.kind) {
-    case 'session-opened': return `session ${record.sessionId} by ${record.method}, bill ${formatTiyn(record.billTiyn)}`;
-    case 'note-escrowed': return `session ${record.sessionId}: ${record.denominationTenge} ₸ about to be stacked`;
-    case 'note-stacked': return `session ${record.sessionId}: ${record.denominationTenge} ₸ stacked`;
-    case 'note-returned': return `session ${record.sessionId}: ${record.denominationTenge} ₸ returned`;
-    case 'session-closed':
-      return `session ${record.sessionId} ${record.outcome}: ${formatTiyn(record.depositedTiyn)} (bill ${formatTiyn(record.toBillTiyn)}, next month ${formatTiyn(record.toNextTiyn)})`;
-    case 'doubt': return `session ${record.sessionId}: ${record.denominationTenge} ₸ to reconcile (${record.reason})`;
-    case 'cassette-collected': return `cassette collected: ${record.notes} notes, ${formatTiyn(record.amountTiyn)}`;
-    case 'bank-ack': return `bank holds everything up to ${record.ackedSequence}`;
-  }
-}
-
-function receiptText(receipt: Record<string, any>): string {
-  return [
-    `${receipt.transactionId} ${receipt.issuedAt}`, `${receipt.customer?.name} ${receipt.customer?.iin}`,
-    `deposited ${formatTiyn(receipt.depositedTiyn)}: to the bill ${formatTiyn(receipt.toBillTiyn)}, to next month ${formatTiyn(receipt.toNextTiyn)}`,
-    `next bill ${formatTiyn(receipt.nextBillTiyn)}`,
-  ].join(' · ');
 }

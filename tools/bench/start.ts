@@ -5,7 +5,7 @@
 import { StdioLine } from '../../hal/node/stdio-line';
 import { openPtyPair } from '../../hal/node/pty-pair';
 import { removeBenchConsolePath, writeBenchConsolePath } from '../console/bench-path';
-import { startBenchMachine } from './machine';
+import { startDesk } from './desk';
 import { startBenchWeb } from './web/server';
 
 const BENCH_PAGE_PORT = 8080;
@@ -19,26 +19,26 @@ async function main(): Promise<void> {
   const terminalLine = new StdioLine(process.stdin, process.stdout);
   const consolePty = openPtyPair(); // the console's second end, for `npm run console`
   writeBenchConsolePath(consolePty.path);
-  const bench = await startBenchMachine({
-    validatorPath: option('--validator'),
+  const desk = await startDesk({
+    validator: option('--validator') ?? 'pty',
     bankPort: Number(option('--bank-port') ?? 0),
     consoleLines: [terminalLine, consolePty.master],
   });
-  const web = await startBenchWeb(bench.machine, { port: Number(option('--port') ?? BENCH_PAGE_PORT) }).catch(() =>
-    startBenchWeb(bench.machine, { port: 0 })); // 8080 taken: any free port
+  const web = await startBenchWeb(desk.page, { port: Number(option('--port') ?? BENCH_PAGE_PORT) }).catch(() =>
+    startBenchWeb(desk.page, { port: 0 })); // 8080 taken: any free port
   process.stdout.write('Kaspi Red cash-in ATM: the machine on the desk. Type "help"; Ctrl-C stops.\n');
   process.stdout.write(`Bench page: ${web.url}\n`);
-  process.stdout.write(`Bank (mutual TLS): ${bench.bank.url}; phone app side: ${bench.bank.appUrl}\n`);
-  process.stdout.write(`Validator on ${bench.validatorPath}\n`);
+  process.stdout.write(`Bank (mutual TLS): ${desk.bankServer!.url}; phone app side: ${desk.bankServer!.appUrl}\n`);
+  process.stdout.write(`Validator on ${desk.machine.validator.where}\n`);
   process.stdout.write(`Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`);
-  await bench.machine.act({ kind: 'console', line: '' }); // the firmware's own prompt again, below these lines
+  await desk.page.act({ kind: 'console', line: '' }); // the firmware's own prompt again, below these lines
 
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
     removeBenchConsolePath(consolePty.path);
-    void Promise.all([web.close(), bench.machine.close()]).finally(() => {
+    void Promise.all([web.close(), desk.close()]).finally(() => {
       consolePty.master.close();
       process.stdout.write('\r\nstopped\r\n');
       process.exit(0);

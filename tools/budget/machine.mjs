@@ -108,27 +108,27 @@ async function machineRun({ metered }) {
     const perEvaluate = await run.calibrate();
     const engine = await run.liveSlots();
     await run.evaluate(await bundleForXs("import './tools/budget/xs-machine-entry';"));
-    if (metered) await run.evaluate('machineBench.meterFirmware()');
+    if (metered) await run.evaluate('machineBudget.meterFirmware()');
     // A board made and dropped once first: XS keeps some first-use objects (about 30 slots),
     // which then count with the modules, not with the board.
-    await run.evaluate('machineBench.boardOnly(); machineBench.dropBoard()');
+    await run.evaluate('machineBudget.boardOnly(); machineBudget.dropBoard()');
     const bundle = (await run.liveSlots()) - engine;
-    await run.evaluate('machineBench.boardOnly()');
+    await run.evaluate('machineBudget.boardOnly()');
     const board = (await run.liveSlots()) - engine - bundle;
-    await run.evaluate('machineBench.dropBoard()');
+    await run.evaluate('machineBudget.dropBoard()');
     const boardLeft = (await run.liveSlots()) - engine - bundle;
     if (boardLeft !== 0) throw new Error(`the simulated board left ${boardLeft} slots behind: its subtraction would be wrong`);
-    const control = (await run.evaluate('machineBench.control("never", 20)')).compute;
+    const control = (await run.evaluate('machineBudget.control("never", 20)')).compute;
     const rest = engine + bundle + board;
 
     const tracker = new SliceTracker(run, control);
-    await run.evaluate('machineBench.boot()');
+    await run.evaluate('machineBudget.boot()');
     // Idle is the machine at rest: the attract screen comes up while the validator still starts (about 2 s).
     await tracker.runTo('at-rest', 30_000);
     const afterBoot = await run.liveSlots();
 
     // Idle at the attract screen: the loop, the validator polled (disabled), nobody there.
-    const idleTicks = (ticks) => run.evaluate(`machineBench.until("never", ${ticks * LOOP_TICK_MS})`);
+    const idleTicks = (ticks) => run.evaluate(`machineBudget.until("never", ${ticks * LOOP_TICK_MS})`);
     await idleTicks(100); // first-call work stays out of the numbers
     await tracker.sample('idle');
     const firmwareBeforeIdle = tracker.state.firmwareCompute;
@@ -185,7 +185,7 @@ class SliceTracker {
     const boardBefore = this.state?.firmwareComputeBoard ?? 0;
     let reached = false;
     for (let slice = 0; slice * SLICE_MS < limitMs && slice < SLICES_MAX && !reached; slice++) {
-      compute += (await this.run.evaluate(`machineBench.until("${condition}", ${SLICE_MS})`)).compute - this.control;
+      compute += (await this.run.evaluate(`machineBudget.until("${condition}", ${SLICE_MS})`)).compute - this.control;
       await this.sample(condition);
       if (this.state.halt !== '') throw new Error(`the firmware halted: ${this.state.halt}`);
       reached = this.state.reached;
@@ -204,7 +204,7 @@ class SliceTracker {
 
   async sample(where) {
     const before = this.run.messages.length;
-    await this.run.evaluate('machineBench.trim(); machineBench.report()');
+    await this.run.evaluate('machineBudget.trim(); machineBudget.report()');
     this.state = this.run.messages[before];
     const slots = await this.run.liveSlots();
     if (slots > this.peak) {
@@ -216,7 +216,7 @@ class SliceTracker {
 }
 
 async function customerSession(run, tracker) {
-  const press = (keys) => run.evaluate(`machineBench.press(${JSON.stringify(keys)})`);
+  const press = (keys) => run.evaluate(`machineBudget.press(${JSON.stringify(keys)})`);
   const total = { compute: 0, firmware: 0, board: 0 };
   const step = async (condition, limitMs) => {
     const result = condition === 'never' ? await tracker.runSlices(condition, limitMs) : await tracker.runTo(condition, limitMs);
@@ -245,7 +245,7 @@ async function customerSession(run, tracker) {
   const notes = [];
   let slotsAfterSecondNote = 0;
   for (const [index, tenge] of SESSION_NOTES.entries()) {
-    await run.evaluate(`machineBench.insert(${tenge})`);
+    await run.evaluate(`machineBudget.insert(${tenge})`);
     await step('escrow-polled', 10_000);
     const stacked = await step('stacked', 10_000);
     notes.push({
@@ -288,7 +288,7 @@ export async function measureMachineBudget() {
   return {
     id: 'machine',
     title: 'Whole firmware on the simulated machine, in XS',
-    workload: `the unchanged firmware (startFirmware) on SimMachine — simulated CCNET validator and card reader on timed cables, ` +
+    workload: `the unchanged firmware (startFirmware) on the desk machine (tools/bench/machine.ts) on virtual time — simulated CCNET validator and card reader on timed cables, ` +
       `NOR ledger, a bank in the same engine; boot to the attract screen with the validator started; ${group(IDLE_TICKS_LONG)} idle ticks; then ${SESSIONS} IIN customers, ` +
       `each: bill 15 000 ₸, ${SESSION_NOTES.length} notes (${group(session.depositedTenge)} ₸) fed one at a time, confirm, credited, synced. ` +
       `"firmware" compute = the loop's ticks and the bank-reply callbacks, less the simulated ports (serial, NOR, SHA-256, bank link) ` +

@@ -68,7 +68,7 @@ class Run {
   }
 
   async state() {
-    return this.call('machineBench.report()');
+    return this.call('machineBudget.report()');
   }
 
   async counters() {
@@ -77,7 +77,7 @@ class Run {
 
   async runTo(condition, limitMs) {
     for (let spent = 0; spent < limitMs; spent += SLICE_MS) {
-      const state = await this.call(`machineBench.until("${condition}", ${SLICE_MS}); machineBench.report()`);
+      const state = await this.call(`machineBudget.until("${condition}", ${SLICE_MS}); machineBudget.report()`);
       if (state.halt !== '') throw new Error(`the firmware halted: ${state.halt}`);
       if (state.reached) return state;
     }
@@ -139,18 +139,18 @@ async function main() {
     await evaluate(worker, messages, `globalThis.__profileNames = ${JSON.stringify(names)}; globalThis.__profileKinds = ${JSON.stringify(kinds)};`);
     await evaluate(worker, messages, code);
     await evaluate(worker, messages, 'profileBench.calibrate()');
-    await evaluate(worker, messages, 'machineBench.boot()');
+    await evaluate(worker, messages, 'machineBudget.boot()');
     await run.runTo('attract', 30_000);
-    await evaluate(worker, messages, `machineBench.until("never", ${100 * LOOP_TICK_MS})`);
+    await evaluate(worker, messages, `machineBudget.until("never", ${100 * LOOP_TICK_MS})`);
     const idleBefore = await run.counters();
-    await evaluate(worker, messages, `machineBench.until("never", ${IDLE_TICKS * LOOP_TICK_MS})`);
+    await evaluate(worker, messages, `machineBudget.until("never", ${IDLE_TICKS * LOOP_TICK_MS})`);
     const idle = window(idleBefore, await run.counters());
 
-    await evaluate(worker, messages, 'machineBench.press("F2")');
+    await evaluate(worker, messages, 'machineBudget.press("F2")');
     await run.runTo('method', 5_000);
-    await evaluate(worker, messages, `machineBench.press(${JSON.stringify(['F4', ...CUSTOMER_IIN.split(''), 'enter'].join(' '))})`);
+    await evaluate(worker, messages, `machineBudget.press(${JSON.stringify(['F4', ...CUSTOMER_IIN.split(''), 'enter'].join(' '))})`);
     await run.runTo('bill', 30_000);
-    await evaluate(worker, messages, 'machineBench.press("enter")');
+    await evaluate(worker, messages, 'machineBudget.press("enter")');
     await run.runTo('insert-notes', 30_000);
     const waitingStart = await run.state();
     const waitingBefore = await run.counters();
@@ -159,7 +159,7 @@ async function main() {
     const waiting = window(waitingBefore, await run.counters());
     const waitingMs = waitingEnd.nowMs - waitingStart.nowMs;
 
-    await evaluate(worker, messages, `machineBench.insert(${FIRST_NOTE_TENGE})`);
+    await evaluate(worker, messages, `machineBudget.insert(${FIRST_NOTE_TENGE})`);
     await run.runTo('escrow-polled', 10_000);
     const noteStart = await run.state();
     const noteBefore = await run.counters();

@@ -1,5 +1,5 @@
 // The bank sync's cost per customer session, for `npm run budget` (sync.mjs runs it):
-// the unchanged firmware on the simulated machine (SimMachine, virtual time), the reference
+// the unchanged firmware on the simulated machine (DeskMachine, virtual time), the reference
 // bank's own logic in process (tools/bank/in-process.ts, the same SQL as the HTTPS server),
 // and one customer per machine: IIN, card, palm or Kaspi QR, whose notes go in at a person's
 // pace (a note a second) or all at once (a stack). Counted per session: the HTTPS round trips
@@ -11,7 +11,7 @@ import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { Firmware } from '../../src/firmware';
 import { inProcessBank, type InProcessBank } from '../bank/in-process';
 import { provisionBenchSecrets } from '../console/bench-secrets';
-import { SimMachine } from '../sim/machine';
+import { DeskMachine } from '../bench/machine';
 
 export type SyncMethod = 'iin' | 'card' | 'palm' | 'qr';
 export type NotePace = 'second' | 'once';
@@ -47,20 +47,15 @@ export interface SessionSync {
   readonly enterToCreditedMs: number;
 }
 
-function provision(settings: Settings): void {
-  provisionBenchSecrets(settings);
-  settings.set('cfg.alaqan', 'on'); // Almaty, the default city, is in the Alaqan rollout
-}
-
 class Customer {
-  readonly machine: SimMachine;
+  readonly machine: DeskMachine;
   readonly bank: InProcessBank;
 
   constructor() {
     let nowMs = () => 0;
     this.bank = inProcessBank({ atmId: ATM_ID, nowMs: () => BANK_EPOCH_MS + nowMs(), seed: 1 });
-    this.machine = new SimMachine({
-      seed: 1, provision, provisioning: { atmId: ATM_ID, cardTokenKeyHex: this.bank.cardTokenKeyHex }, bank: this.bank.handler,
+    this.machine = new DeskMachine({
+      seed: 1, provisioning: { atmId: ATM_ID, cardTokenKeyHex: this.bank.cardTokenKeyHex }, bank: this.bank.handler,
     });
     nowMs = () => this.machine.sim.clock.nowMs;
   }

@@ -1,9 +1,9 @@
 // Runs inside XS for `npm run budget` (tools/budget/machine.mjs drives it): the unchanged
-// firmware on the simulated machine (SimMachine), a customer paying a bill note by note, and
+// firmware on the machine on the desk (DeskMachine, on virtual time), a customer paying a bill note by note, and
 // a bank in the same engine. Each call here is one xsnap evaluate, so the engine's metering
 // of that evaluate is the compute of exactly that call; the heap is read by the parent after
 // gc() between calls. Nothing here measures: it only moves the machine and says where it is.
-import type { HttpsRequest, Key, Settings } from '../../hal/ports';
+import type { HttpsRequest, Key } from '../../hal/ports';
 import type { BankReply } from '../../hal/sim/bank-link';
 import { SimBankLink } from '../../hal/sim/bank-link';
 import { makeSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board';
@@ -12,9 +12,8 @@ import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import { SoftCrc, SoftCrypto } from '../../hal/sim/peripherals';
 import { SimTicker } from '../../hal/sim/world';
 import { STATE_ESCROW } from '../../src/cash/ccnet-codec';
-import { provisionBenchSecrets } from '../console/bench-secrets';
 import { CriticalPathProbe } from '../sim/critical-path';
-import { SimMachine } from '../sim/machine';
+import { DeskMachine, provisionDesk } from '../bench/machine';
 
 /** The customer the budget's bank knows: bill 15 000 ₸ (the product's FAQ example). */
 const CUSTOMER_IIN = '950614400011';
@@ -49,13 +48,9 @@ function reply(status: number, body: unknown): BankReply {
   return { status, body: JSON.stringify(body) };
 }
 
-function provision(settings: Settings): void {
-  provisionBenchSecrets(settings);
-}
-
 const boardOptions: SimBoardOptions = { seed: SEED, bank: bankHandler };
 let boardAlone: SimBoard | undefined;
-let machine: SimMachine | undefined;
+let machine: DeskMachine | undefined;
 /** Settings writes on each note's critical path (issue 15: NVS off the path between escrow and STACK). */
 let criticalPath: CriticalPathProbe | undefined;
 let reached = false;
@@ -64,7 +59,7 @@ let reached = false;
 let escrowCommands = -1;
 let notesBefore = 0;
 
-function live(): SimMachine {
+function live(): DeskMachine {
   if (machine === undefined) throw new Error('budget: boot() first');
   return machine;
 }
@@ -252,20 +247,20 @@ function firmwareCompute(): { desk: number; board: number } {
   return { desk, board };
 }
 
-(globalThis as Record<string, unknown>).machineBench = {
+(globalThis as Record<string, unknown>).machineBudget = {
   /** Installs the meters on the firmware's turns and the simulated ports (the metered run only). */
   meterFirmware,
   /** The simulated board alone, provisioned like the machine's, with no firmware: its share of the heap. */
   boardOnly(): void {
     boardAlone = makeSimBoard(boardOptions);
-    provision(boardAlone.settings);
+    provisionDesk(boardAlone.settings);
   },
   dropBoard(): void {
     boardAlone = undefined;
   },
   /** Powers the machine on: startFirmware on a fresh simulated board (the loop starts at the next tick). */
   boot(): void {
-    machine = new SimMachine({ ...boardOptions, provision });
+    machine = new DeskMachine(boardOptions);
     criticalPath = new CriticalPathProbe(machine);
   },
   /** Runs the machine until `condition` holds or `sliceMs` of virtual time pass. */

@@ -1,5 +1,5 @@
-// Runs a scenario (format.ts) on the machine on the desk (tools/bench/machine.ts): the unchanged
-// firmware, the validator simulator on a real pty, the reference bank over real HTTPS with mutual
+// Runs a scenario (format.ts) on the machine on the desk with npm start's parts (tools/bench/desk.ts):
+// the unchanged firmware, the validator simulator on a real pty, the reference bank over real HTTPS with mutual
 // TLS and SQLite, the ledger in a NOR image file, all in real time. The steps drive it only
 // through the bench's hands (BenchMachine.act) and read it only through what a person at the
 // desk could see (the screen, the console, the bank's app and admin API); the firmware object
@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Key, Screen } from '../../hal/ports';
-import { appRequest } from '../bank/test-kit';
-import { startBenchMachine, BENCH_ATM, type BankRequestSeen, type RunningBench } from '../bench/machine';
+import { startDesk, type BankRequestSeen, type RunningDesk } from '../bench/desk';
 import type { BenchAction } from '../bench/machine-api';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../console/bench-secrets';
 import { answerChallenge } from '../console/answer';
@@ -125,28 +124,28 @@ class Watcher {
   /** Waits look at history from here: the screen on display at the last action, and all after it. */
   cursor = 0;
   #lastScreen: Screen | undefined | null = null;
-  readonly #bench: RunningBench;
+  readonly #bench: RunningDesk;
   readonly #sampler: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
 
   readonly #log: (line: string) => void;
 
-  constructor(bench: RunningBench, log: (line: string) => void) {
+  constructor(bench: RunningDesk, log: (line: string) => void) {
     this.#bench = bench;
     this.#log = log;
-    this.#unsubscribe = bench.machine.onChange(() => this.sample());
+    this.#unsubscribe = bench.page.onChange(() => this.sample());
     this.#sampler = setInterval(() => this.sample(), WAIT_POLL_MS);
     this.sample();
   }
 
   sample(): void {
-    const firmware = this.#bench.firmware();
+    const firmware = this.#bench.machine.firmware;
     const halt = firmware?.scheduler.halt;
     if (halt !== undefined) {
       const text = `${halt.taskName}: ${halt.message}`;
       if (!this.halts.includes(text)) this.halts.push(text);
     }
-    const screen = firmware === undefined ? undefined : this.#bench.machine.snapshot().screen;
+    const screen = firmware === undefined ? undefined : this.#bench.page.snapshot().screen;
     if (screen === this.#lastScreen) return;
     this.#lastScreen = screen;
     const seen = screen === undefined ? DARK : { id: screen.id, fields: { ...screen.fields }, qr: screen.qr };
@@ -193,10 +192,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const log = options.log ?? (() => undefined);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `scenario-${scenario.name}-`));
-  const bench = await startBenchMachine({ dataDir });
+  const bench = await startDesk({ dataDir });
   const watcher = new Watcher(bench, log);
   try {
-    const firmware = bench.firmware();
+    const firmware = bench.machine.firmware;
     if (firmware === undefined) throw new Error('the bench machine did not start its firmware');
     // With --data the boot may first close a session an earlier run left open, and send it:
     // that belongs to the earlier run, so this run's books start after it.
@@ -244,26 +243,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     };
   } finally {
     watcher.close();
-    await bench.machine.close();
+    await bench.close();
     if (temporary) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 // ----- steps -----
 
-async function act(bench: RunningBench, action: BenchAction): Promise<void> {
-  const error = await bench.machine.act(action);
+async function act(bench: RunningDesk, action: BenchAction): Promise<void> {
+  const error = await bench.page.act(action);
   if (error !== undefined) throw new StepFailure(`the machine refused it: ${error}`);
 }
 
-async function pressKeys(bench: RunningBench, keys: readonly Key[]): Promise<void> {
+async function pressKeys(bench: RunningDesk, keys: readonly Key[]): Promise<void> {
   for (const key of keys) {
     await act(bench, { kind: 'key', key });
     await sleep(KEY_GAP_MS);
   }
 }
 
-async function runStep(bench: RunningBench, watcher: Watcher, step: Step): Promise<void> {
+async function runStep(bench: RunningDesk, watcher: Watcher, step: Step): Promise<void> {
   const action = step.action;
   switch (action.kind) {
     case 'press': await pressKeys(bench, action.keys); break;
@@ -294,7 +293,7 @@ async function runStep(bench: RunningBench, watcher: Watcher, step: Step): Promi
     case 'login': await login(bench, step, action.role); break;
     case 'waitConsole': {
       const found = await poll(step.timeoutMs, () => consoleSinceMark(bench).includes(action.text));
-      if (!found) throw new StepFailure(`no "${action.text}" on the console within ${step.timeoutMs} ms; its last lines: ${lastLines(bench.machine.consoleText())}`);
+      if (!found) throw new StepFailure(`no "${action.text}" on the console within ${step.timeoutMs} ms; its last lines: ${lastLines(bench.page.consoleText())}`);
       return;
     }
     case 'waitMs': await sleep(action.ms); return;
@@ -308,15 +307,15 @@ async function runStep(bench: RunningBench, watcher: Watcher, step: Step): Promi
 }
 
 /** Console text written since the last console action. The tap keeps only the last 16 KiB, so the mark is the text's tail then, found again now. */
-const consoleMarks = new WeakMap<RunningBench, string>();
+const consoleMarks = new WeakMap<RunningDesk, string>();
 const CONSOLE_ANCHOR_CHARS = 256;
 
-function markConsole(bench: RunningBench): void {
-  consoleMarks.set(bench, bench.machine.consoleText().slice(-CONSOLE_ANCHOR_CHARS));
+function markConsole(bench: RunningDesk): void {
+  consoleMarks.set(bench, bench.page.consoleText().slice(-CONSOLE_ANCHOR_CHARS));
 }
 
-function consoleSinceMark(bench: RunningBench): string {
-  const text = bench.machine.consoleText();
+function consoleSinceMark(bench: RunningDesk): string {
+  const text = bench.page.consoleText();
   const anchor = consoleMarks.get(bench);
   if (anchor === undefined || anchor === '') return text;
   const at = text.lastIndexOf(anchor);
@@ -361,10 +360,10 @@ function describeScreen(screen: SeenScreen): string {
  * after the card screen appears, when the firmware's enable has crossed the serial line) and
  * comes out once the reader has pushed it to the gate. It tries again until the step's timeout.
  */
-async function actWhenReady(bench: RunningBench, step: Step, action: BenchAction): Promise<void> {
+async function actWhenReady(bench: RunningDesk, step: Step, action: BenchAction): Promise<void> {
   const untilMs = performance.now() + step.timeoutMs;
   for (;;) {
-    const refusal = await bench.machine.act(action);
+    const refusal = await bench.page.act(action);
     if (refusal === undefined) return;
     if (performance.now() >= untilMs) throw new StepFailure(`the machine refused it for ${step.timeoutMs} ms: ${refusal}`);
     await sleep(CARD_PUSH_PERIOD_MS);
@@ -372,35 +371,35 @@ async function actWhenReady(bench: RunningBench, step: Step, action: BenchAction
 }
 
 /** The phone reads the QR on the screen (waiting for one to appear) and confirms or cancels it in the app. */
-async function phoneOnQr(bench: RunningBench, watcher: Watcher, step: Step, iin: string, cancel: boolean): Promise<void> {
+async function phoneOnQr(bench: RunningDesk, watcher: Watcher, step: Step, iin: string, cancel: boolean): Promise<void> {
   const shown = await waitFor(step, 'QR code on the screen', watcher, () => watcher.find((screen) => screen.qr !== undefined));
   if (!cancel) return act(bench, { kind: 'phone-scan-qr', iin });
-  const reply = await appRequest(bench.bank, 'POST', '/app/qr/scan', { payload: shown.qr, iin, action: 'cancel' });
+  const reply = await bench.bankApp('POST', '/app/qr/scan', { payload: shown.qr, iin, action: 'cancel' });
   if (reply.status !== 200) throw new StepFailure(`the app says: ${reply.json?.error ?? reply.status}`);
 }
 
 /** A technician's login on the console with the bench's public secret (tools/console/bench-secrets.ts). */
-async function login(bench: RunningBench, step: Step, role: 'engineer' | 'collector'): Promise<void> {
+async function login(bench: RunningDesk, step: Step, role: 'engineer' | 'collector'): Promise<void> {
   markConsole(bench);
   await act(bench, { kind: 'console', line: `login ${role}` });
   let challenge: RegExpExecArray | null = null;
   await poll(step.timeoutMs, () => (challenge = /challenge ([0-9a-f:]{39})/.exec(consoleSinceMark(bench))) !== null);
-  if (challenge === null) throw new StepFailure(`no login challenge on the console; its last lines: ${lastLines(bench.machine.consoleText())}`);
+  if (challenge === null) throw new StepFailure(`no login challenge on the console; its last lines: ${lastLines(bench.page.consoleText())}`);
   const answer = answerChallenge((challenge as RegExpExecArray)[1], BENCH_CONSOLE_SECRETS_HEX[role]);
   if (!answer.ok) throw new StepFailure(answer.error);
   markConsole(bench);
   await act(bench, { kind: 'console', line: answer.answer });
   const loggedIn = await poll(step.timeoutMs, () => consoleSinceMark(bench).includes(`logged in as ${role}`));
-  if (!loggedIn) throw new StepFailure(`the console did not log in; its last lines: ${lastLines(bench.machine.consoleText())}`);
+  if (!loggedIn) throw new StepFailure(`the console did not log in; its last lines: ${lastLines(bench.page.consoleText())}`);
 }
 
-function isSynced(bench: RunningBench): boolean {
-  const firmware = bench.firmware();
+function isSynced(bench: RunningDesk): boolean {
+  const firmware = bench.machine.firmware;
   return firmware !== undefined && firmware.ledger.stats().unsyncedRecords === 0;
 }
 
-function syncText(bench: RunningBench): string {
-  const firmware = bench.firmware();
+function syncText(bench: RunningDesk): string {
+  const firmware = bench.machine.firmware;
   if (firmware === undefined) return 'the power is off';
   return `head ${firmware.ledger.headSequence}, acked ${firmware.ledger.ackedSequence}, unsynced ${firmware.ledger.stats().unsyncedRecords}, outbox ${firmware.outbox.state}`;
 }
@@ -408,19 +407,19 @@ function syncText(bench: RunningBench): string {
 // ----- the end: evidence, sessions, expectations -----
 
 /** The checks need the firmware running and the bank reachable: a scenario that ends without them gets them back, and says so. */
-async function restoreForChecks(bench: RunningBench, watcher: Watcher, log: (line: string) => void): Promise<string[]> {
+async function restoreForChecks(bench: RunningDesk, watcher: Watcher, log: (line: string) => void): Promise<string[]> {
   const remarks: string[] = [];
-  const snapshot = bench.machine.snapshot();
+  const snapshot = bench.page.snapshot();
   if (snapshot.power === 'off') {
     remarks.push('the scenario ended with the power off: the runner switched it on for the checks');
-    await bench.machine.act({ kind: 'power', on: true });
+    await bench.page.act({ kind: 'power', on: true });
   }
   if (snapshot.network === 'down') {
     remarks.push('the scenario ended with the network down: the runner brought it up for the checks');
-    await bench.machine.act({ kind: 'network', up: true });
+    await bench.page.act({ kind: 'network', up: true });
   }
   // A session interrupted by a power cut is closed by the recovery at boot before anything else.
-  await poll(SETTLE_WAIT_MS, () => bench.firmware()?.session.state !== 'recovering');
+  await poll(SETTLE_WAIT_MS, () => bench.machine.firmware?.session.state !== 'recovering');
   log('waiting for the ledger to reach the bank');
   if (!(await poll(SYNC_WAIT_MS, () => isSynced(bench)))) remarks.push(`the ledger did not sync within ${SYNC_WAIT_MS} ms (${syncText(bench)})`);
   watcher.sample();
@@ -434,18 +433,18 @@ interface BankTotals {
   readonly anomalies: readonly string[];
 }
 
-async function bankTotals(bench: RunningBench): Promise<BankTotals> {
-  const reply = await appRequest(bench.bank, 'GET', `/admin/totals?atmId=${encodeURIComponent(BENCH_ATM.atmId)}`);
+async function bankTotals(bench: RunningDesk): Promise<BankTotals> {
+  const reply = await bench.bankApp('GET', `/admin/totals?atmId=${encodeURIComponent(bench.atmId)}`);
   if (reply.status !== 200) throw new Error(`the bank's /admin/totals answered ${reply.status}`);
   return reply.json as BankTotals;
 }
 
-async function bankNotesAfter(bench: RunningBench, afterSequence: number): Promise<string[]> {
+async function bankNotesAfter(bench: RunningDesk, afterSequence: number): Promise<string[]> {
   const notes: string[] = [];
   let after = afterSequence;
   for (let page = 0; page < BANK_PAGES_MAX; page++) {
-    const reply = await appRequest(bench.bank, 'GET',
-      `/admin/notes?atmId=${encodeURIComponent(BENCH_ATM.atmId)}&afterSequence=${after}&limit=${BANK_NOTES_PAGE}`);
+    const reply = await bench.bankApp('GET',
+      `/admin/notes?atmId=${encodeURIComponent(bench.atmId)}&afterSequence=${after}&limit=${BANK_NOTES_PAGE}`);
     if (reply.status !== 200) throw new Error(`the bank's /admin/notes answered ${reply.status}`);
     const pageNotes = reply.json.notes as string[];
     if (pageNotes.length === 0) return notes;
@@ -461,8 +460,8 @@ interface Evidence {
   readonly accounts: ReadonlyMap<string, { readonly nextBillTiyn: number; readonly receiptIds: readonly string[] }>;
 }
 
-function readLedger(bench: RunningBench): { headSequence: number; ackedSequence: number; entries: LedgerEntry[] } {
-  const firmware = bench.firmware();
+function readLedger(bench: RunningDesk): { headSequence: number; ackedSequence: number; entries: LedgerEntry[] } {
+  const firmware = bench.machine.firmware;
   if (firmware === undefined) throw new Error('no firmware running to read the ledger from');
   const ledger = firmware.ledger;
   const entries: LedgerEntry[] = [];
@@ -479,7 +478,7 @@ function readLedger(bench: RunningBench): { headSequence: number; ackedSequence:
   return { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries };
 }
 
-async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSequence: number, before: BankTotals, log: (line: string) => void): Promise<Evidence> {
+async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSequence: number, before: BankTotals, log: (line: string) => void): Promise<Evidence> {
   log('gathering the evidence: ledger, bank, cassette');
   const ledger = readLedger(bench);
   const after = await bankTotals(bench);
@@ -491,7 +490,7 @@ async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSe
   const accounts = new Map<string, { nextBillTiyn: number; receiptIds: string[] }>();
   for (const customerId of new Set(sessionCustomers.values())) {
     // By customer id, so a customer added to the bank's books is found as well as the demo ones.
-    const reply = await appRequest(bench.bank, 'GET', `/admin/customers/${encodeURIComponent(customerId)}`);
+    const reply = await bench.bankApp('GET', `/admin/customers/${encodeURIComponent(customerId)}`);
     if (reply.status !== 200) continue;
     accounts.set(customerId, {
       nextBillTiyn: reply.json.bill.nextBillTiyn,
@@ -501,14 +500,14 @@ async function gatherEvidence(bench: RunningBench, watcher: Watcher, startHeadSe
   const receiptIdsBySession: Record<string, string[]> = {};
   for (const [sessionId, customerId] of sessionCustomers) {
     // The bank's transaction id is the ATM id and the session's opening sequence (API.md).
-    const transactionId = `${BENCH_ATM.atmId}-${sessionId}`;
+    const transactionId = `${bench.atmId}-${sessionId}`;
     receiptIdsBySession[String(sessionId)] = (accounts.get(customerId)?.receiptIds ?? []).filter((id) => id === transactionId);
   }
   const truth = bench.validatorTruth();
   return {
     accounts,
     run: {
-      atmId: BENCH_ATM.atmId,
+      atmId: bench.atmId,
       startHeadSequence,
       ledger,
       bank: {

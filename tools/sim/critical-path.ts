@@ -5,13 +5,13 @@
 // belongs on that path. Watched from the validator's side, so it needs no hook in the
 // firmware; used by `npm run budget` and the session tests. Pure TypeScript (it runs in XS too).
 import { STATE_ESCROW, STATE_HOLDING, STATE_STACKING } from '../../src/cash/ccnet-codec';
-import type { SimMachine } from './machine';
+import type { DeskMachine } from '../bench/machine';
 
 export class CriticalPathProbe {
   /** Settings writes made while the validator held a note in escrow or was stacking it. */
   settingsWrites = 0;
 
-  constructor(machine: Pick<SimMachine, 'sim'>) {
+  constructor(machine: Pick<DeskMachine, 'sim'>) {
     const { settings, validator } = machine.sim;
     const set = settings.set.bind(settings);
     settings.set = (key, value) => {

@@ -14,7 +14,7 @@ import { STATE_IDLING } from '../../src/cash/ccnet-codec';
 import type { BankApi } from '../bank/api';
 import { DEMO_CUSTOMERS } from '../bank/seed';
 import type { Dice } from './dice';
-import type { SimMachine } from './machine';
+import type { DeskMachine } from '../bench/machine';
 import type { FaultKind, RunPlan } from './plan';
 
 export type Method = 'palm' | 'qr' | 'card' | 'iin';
@@ -99,13 +99,13 @@ export class CustomerStream implements SimActor {
   #visit: Visit | undefined = undefined;
   #nextMs: number;
   #open = true;
-  readonly #machine: SimMachine;
+  readonly #machine: DeskMachine;
   readonly #bankApi: BankApi;
   readonly #dice: Dice;
   readonly #plan: RunPlan;
   readonly #hooks: CustomerHooks;
 
-  constructor(machine: SimMachine, bankApi: BankApi, dice: Dice, plan: RunPlan, hooks: CustomerHooks) {
+  constructor(machine: DeskMachine, bankApi: BankApi, dice: Dice, plan: RunPlan, hooks: CustomerHooks) {
     this.#machine = machine;
     this.#bankApi = bankApi;
     this.#dice = dice;

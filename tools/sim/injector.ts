@@ -6,7 +6,7 @@ import type { SimBoard } from '../../hal/sim/board';
 import { wireNoise } from '../../hal/sim/ccnet-validator';
 import type { SimActor } from '../../hal/sim/world';
 import type { Dice } from './dice';
-import type { SimMachine } from './machine';
+import type { DeskMachine } from '../bench/machine';
 import type { FaultKind, RunPlan } from './plan';
 
 type TimedFault = keyof RunPlan['meanGapMs'];
@@ -51,7 +51,7 @@ export interface InjectorHooks {
 
 export class FaultInjector implements SimActor {
   readonly timers = new Timers();
-  readonly #machine: SimMachine;
+  readonly #machine: DeskMachine;
   readonly #sim: SimBoard;
   readonly #plan: RunPlan;
   readonly #dice: Dice;
@@ -67,7 +67,7 @@ export class FaultInjector implements SimActor {
   #cassetteOut = false;
   #slotShutUntilMs = 0;
 
-  constructor(machine: SimMachine, plan: RunPlan, dice: Dice, hooks: InjectorHooks) {
+  constructor(machine: DeskMachine, plan: RunPlan, dice: Dice, hooks: InjectorHooks) {
     this.#machine = machine;
     this.#sim = machine.sim;
     this.#plan = plan;

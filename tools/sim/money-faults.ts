@@ -11,7 +11,7 @@ import type { SimActor } from '../../hal/sim/world';
 import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import type { Dice } from './dice';
 import type { Timers } from './injector';
-import type { SimMachine } from './machine';
+import type { DeskMachine } from '../bench/machine';
 import type { FaultKind, MoneyFaultsPlan } from './plan';
 
 /** The bill types of the foreign entries: the hole in the tenge table, and one past it. */
@@ -40,7 +40,7 @@ export interface MoneyFaultHooks {
 }
 
 export class MoneyFaults implements SimActor {
-  readonly #machine: SimMachine;
+  readonly #machine: DeskMachine;
   readonly #plan: MoneyFaultsPlan;
   readonly #dice: Dice;
   readonly #hooks: MoneyFaultHooks;
@@ -53,7 +53,7 @@ export class MoneyFaults implements SimActor {
   /** Bills of no tenge value the faulty validator stacked unasked. */
   foreignBillsStacked = 0;
 
-  constructor(machine: SimMachine, plan: MoneyFaultsPlan, dice: Dice, timers: Timers, hooks: MoneyFaultHooks) {
+  constructor(machine: DeskMachine, plan: MoneyFaultsPlan, dice: Dice, timers: Timers, hooks: MoneyFaultHooks) {
     this.#machine = machine;
     this.#plan = plan;
     this.#dice = dice;

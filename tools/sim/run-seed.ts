@@ -1,5 +1,5 @@
 // One seed's run of the whole machine: the unchanged firmware on the simulated board
-// (SimMachine), the reference bank's own logic in process (tools/bank/in-process.ts) behind
+// (DeskMachine), the reference bank's own logic in process (tools/bank/in-process.ts) behind
 // the simulated network, customers, and a fault injector — every choice drawn from the seed.
 // After every customer action and every fault, and every CHECK_PERIOD_MS, the money
 // invariants are checked (checker.ts); the first violation ends the run. At the end the
@@ -17,7 +17,7 @@ import { MoneyChecker } from './checker';
 import { CustomerStream } from './customer';
 import { Dice } from './dice';
 import { FaultInjector } from './injector';
-import { SimMachine } from './machine';
+import { DeskMachine } from '../bench/machine';
 import { MoneyFaults, TABLE_WITH_FOREIGN_ENTRIES } from './money-faults';
 import { FAULT_KINDS, planRun, type FaultKind } from './plan';
 import { SESSION_ROOM_BYTES } from '../../src/session/room';
@@ -107,9 +107,9 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let moneyFaults: MoneyFaults | undefined;
   let powerLosses = 0;
   // The machine boots inside its constructor: its counts are read through this until it exists.
-  let machineCounts = (): SimMachine['counts'] => ({ boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 });
+  let machineCounts = (): DeskMachine['counts'] => ({ boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 });
   /** After a boot that followed a power loss: bills stacked unasked whose doubt never made it to flash. */
-  const excuseLostForeignBills = (counts: SimMachine['counts']) => {
+  const excuseLostForeignBills = (counts: DeskMachine['counts']) => {
     const losses = counts.powerCuts + counts.flashCuts + counts.watchdogResets;
     if (moneyFaults === undefined || losses === powerLosses) return;
     powerLosses = losses;
@@ -129,8 +129,8 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let bankFront: BankHandler = reachable;
   const sectorSizeBytes = plan.money.smallLedger?.sectorBytes ?? DEFAULT_GEOMETRY.sectorSizeBytes;
   const sectors = plan.money.smallLedger?.sectors ?? plan.ledgerSectors;
-  const machine = new SimMachine({
-    seed, provision, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
+  const machine = new DeskMachine({
+    seed, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
     validator: { cassetteCapacity: plan.cassetteCapacityNotes, ...(plan.money.foreignBillEntries ? { billTable: TABLE_WITH_FOREIGN_ENTRIES } : {}) },
     flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sectorSizeBytes, sizeBytes: sectors * sectorSizeBytes }),
     bank: (request) => bankFront(request),
@@ -201,17 +201,12 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   };
 }
 
-function provision(settings: Settings): void {
-  provisionBenchSecrets(settings);
-  settings.set('cfg.alaqan', 'on'); // Almaty, the default city, is in the Alaqan rollout
-}
-
 /**
  * The witnesses on the board: each note that lands in the cassette is the last inserter's (the
  * validator's step is wrapped, so none is missed), and a "credited" screen is checked against
  * the bank the moment it is drawn.
  */
-function watchCassette(machine: SimMachine, checker: MoneyChecker, owner: () => string, log: ((line: string) => void) | undefined) {
+function watchCassette(machine: DeskMachine, checker: MoneyChecker, owner: () => string, log: ((line: string) => void) | undefined) {
   const sim = machine.sim;
   let seen = 0;
   const observe = () => {
@@ -242,7 +237,7 @@ function watchCassette(machine: SimMachine, checker: MoneyChecker, owner: () => 
 }
 
 /** Counts what a full ledger makes the customer see: a session refused before sign-in, a note returned. */
-function watchMoneyScreens(machine: SimMachine, money: MoneyOutcomes): void {
+function watchMoneyScreens(machine: DeskMachine, money: MoneyOutcomes): void {
   const display = machine.sim.display;
   const show = display.show.bind(display);
   display.show = (screen) => {
@@ -254,7 +249,7 @@ function watchMoneyScreens(machine: SimMachine, money: MoneyOutcomes): void {
 }
 
 /** Liveness: with the faults off, the machine syncs everything within SETTLE_MS_MAX; then the books must agree in full. */
-function settle(machine: SimMachine, checker: MoneyChecker, bankStored: () => number): void {
+function settle(machine: DeskMachine, checker: MoneyChecker, bankStored: () => number): void {
   const settled = machine.runUntil(() => checker.failed || (machine.firmware !== undefined && checker.synced(machine.firmware)), SETTLE_MS_MAX);
   if (checker.failed) return;
   const firmware = machine.firmware;

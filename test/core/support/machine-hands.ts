@@ -2,15 +2,15 @@
 // tests of the money path (ledger-full, doubts, bill-table).
 import assert from 'node:assert/strict';
 import type { Key } from '../../../hal/ports';
-import type { SimMachine } from '../../../tools/sim/machine';
+import type { DeskMachine } from '../../../tools/bench/machine';
 import { AIGERIM } from './mini-bank';
 
-export function screenId(machine: SimMachine): string {
+export function screenId(machine: DeskMachine): string {
   return machine.sim.display.current?.id ?? '';
 }
 
 /** Presses keys at a person's pace (every state is on screen for a while). */
-export function pressKeys(machine: SimMachine, ...keys: Key[]): void {
+export function pressKeys(machine: DeskMachine, ...keys: Key[]): void {
   for (const key of keys) {
     machine.sim.keypad.press(key);
     machine.runFor(150);
@@ -18,7 +18,7 @@ export function pressKeys(machine: SimMachine, ...keys: Key[]): void {
 }
 
 /** attract → Russian → IIN: the bill, or whatever the machine shows instead (its screen id). */
-export function signInByIin(machine: SimMachine): string {
+export function signInByIin(machine: DeskMachine): string {
   machine.runUntil(() => screenId(machine) === 'attract', 20_000);
   pressKeys(machine, 'F2');
   if (screenId(machine) !== 'method') return screenId(machine);
@@ -28,14 +28,14 @@ export function signInByIin(machine: SimMachine): string {
 }
 
 /** Signed in and paying: the insert-notes screen. */
-export function startCashIn(machine: SimMachine): void {
+export function startCashIn(machine: DeskMachine): void {
   assert.equal(signInByIin(machine), 'bill');
   machine.sim.keypad.press('enter');
   assert.ok(machine.runUntil(() => screenId(machine) === 'insert-notes', 20_000), `cash-in not reached: ${screenId(machine)}`);
 }
 
 /** Every moment the loop stands halted, as "t=…: task: message" (the first few). */
-export function watchHalts(machine: SimMachine, kept = 4): string[] {
+export function watchHalts(machine: DeskMachine, kept = 4): string[] {
   const halts: string[] = [];
   let checkAtMs = 0;
   machine.sim.world.add({
