@@ -19,7 +19,7 @@ import type { BenchAction } from '../bench/machine-api';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../console/bench-secrets';
 import { answerChallenge } from '../console/answer';
 import { describeMatch, matches, type FieldMatch, type Scenario, type SessionExpectation, type Step } from './format';
-import { checkInvariants, type InvariantResult, type LedgerEntry, type RunEvidence } from './invariants';
+import { checkInvariants, readLedgerEntries, type BankReceipt, type CreditedNote, type InvariantResult, type LedgerEntry, type MoneyEvidence } from '../invariants/money';
 
 /** How often a wait looks again (ms of real time). */
 const WAIT_POLL_MS = 10;
@@ -36,7 +36,6 @@ const SYNC_WAIT_MS = 70_000;
 const START_SYNC_WAIT_MS = 15_000;
 /** After power comes back at the end, the firmware recovers an interrupted session within this. */
 const SETTLE_WAIT_MS = 10_000;
-const LEDGER_PAGE_RECORDS = 256;
 const LEDGER_RECORDS_MAX = 1_000_000;
 const BANK_NOTES_PAGE = 5_000;
 const BANK_PAGES_MAX = 200;
@@ -439,8 +438,8 @@ async function bankTotals(bench: RunningDesk): Promise<BankTotals> {
   return reply.json as BankTotals;
 }
 
-async function bankNotesAfter(bench: RunningDesk, afterSequence: number): Promise<string[]> {
-  const notes: string[] = [];
+async function bankNotesAfter(bench: RunningDesk, afterSequence: number): Promise<CreditedNote[]> {
+  const notes: CreditedNote[] = [];
   let after = afterSequence;
   for (let page = 0; page < BANK_PAGES_MAX; page++) {
     const reply = await bench.bankApp('GET',
@@ -448,34 +447,26 @@ async function bankNotesAfter(bench: RunningDesk, afterSequence: number): Promis
     if (reply.status !== 200) throw new Error(`the bank's /admin/notes answered ${reply.status}`);
     const pageNotes = reply.json.notes as string[];
     if (pageNotes.length === 0) return notes;
-    notes.push(...pageNotes);
-    after = Number(pageNotes[pageNotes.length - 1].split(':')[0]);
+    for (const note of pageNotes) {
+      const [sequence, sessionId, denominationTenge] = note.split(':').map(Number);
+      notes.push({ sequence, sessionId, denominationTenge });
+    }
+    after = notes[notes.length - 1].sequence;
   }
   throw new Error(`more than ${BANK_PAGES_MAX} pages of notes at the bank`);
 }
 
 interface Evidence {
-  readonly run: RunEvidence;
+  readonly run: MoneyEvidence;
   /** The bank's view of each customer the run's sessions belong to. */
-  readonly accounts: ReadonlyMap<string, { readonly nextBillTiyn: number; readonly receiptIds: readonly string[] }>;
+  readonly accounts: ReadonlyMap<string, { readonly nextBillTiyn: number }>;
 }
 
-function readLedger(bench: RunningDesk): { headSequence: number; ackedSequence: number; entries: LedgerEntry[] } {
+function readLedger(bench: RunningDesk): MoneyEvidence['ledger'] {
   const firmware = bench.machine.firmware;
   if (firmware === undefined) throw new Error('no firmware running to read the ledger from');
   const ledger = firmware.ledger;
-  const entries: LedgerEntry[] = [];
-  let from = ledger.tailSequence;
-  while (from <= ledger.headSequence && entries.length < LEDGER_RECORDS_MAX) {
-    let last = -1;
-    ledger.readFrom(from, LEDGER_PAGE_RECORDS, (sequence, record) => {
-      entries.push({ sequence, record: { ...record } });
-      last = sequence;
-    });
-    if (last < 0) break;
-    from = last + 1;
-  }
-  return { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries };
+  return { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries: readLedgerEntries(ledger, LEDGER_RECORDS_MAX) };
 }
 
 async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSequence: number, before: BankTotals, log: (line: string) => void): Promise<Evidence> {
@@ -487,21 +478,23 @@ async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSeq
   for (const { sequence, record } of ledger.entries) {
     if (sequence > startHeadSequence && record.kind === 'session-opened') sessionCustomers.set(record.sessionId, record.customerId);
   }
-  const accounts = new Map<string, { nextBillTiyn: number; receiptIds: string[] }>();
+  const accounts = new Map<string, { nextBillTiyn: number; receipts: { transactionId: string; depositedTiyn: number }[] }>();
   for (const customerId of new Set(sessionCustomers.values())) {
     // By customer id, so a customer added to the bank's books is found as well as the demo ones.
     const reply = await bench.bankApp('GET', `/admin/customers/${encodeURIComponent(customerId)}`);
     if (reply.status !== 200) continue;
     accounts.set(customerId, {
       nextBillTiyn: reply.json.bill.nextBillTiyn,
-      receiptIds: (reply.json.receipts ?? []).map((receipt: { transactionId: string }) => String(receipt.transactionId)),
+      receipts: (reply.json.receipts ?? []).map((receipt: { transactionId: string; depositedTiyn: number }) => ({ transactionId: String(receipt.transactionId), depositedTiyn: receipt.depositedTiyn })),
     });
   }
-  const receiptIdsBySession: Record<string, string[]> = {};
+  const receipts: BankReceipt[] = [];
   for (const [sessionId, customerId] of sessionCustomers) {
     // The bank's transaction id is the ATM id and the session's opening sequence (API.md).
     const transactionId = `${bench.atmId}-${sessionId}`;
-    receiptIdsBySession[String(sessionId)] = (accounts.get(customerId)?.receiptIds ?? []).filter((id) => id === transactionId);
+    for (const receipt of accounts.get(customerId)?.receipts ?? []) {
+      if (receipt.transactionId === transactionId) receipts.push({ sessionId, receiptId: transactionId, depositedTiyn: receipt.depositedTiyn });
+    }
   }
   const truth = bench.validatorTruth();
   return {
@@ -511,16 +504,23 @@ async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSeq
       startHeadSequence,
       ledger,
       bank: {
-        storedSequence: after.storedSequence, notes,
+        storedSequence: after.storedSequence, credited: notes,
         doubtsGained: after.doubts - before.doubts,
         receiptsGained: after.receipts - before.receipts,
         anomaliesGained: after.anomalies.filter((anomaly) => !before.anomalies.includes(anomaly)),
-        receiptIdsBySession,
+        receipts,
       },
-      cassetteTenge: truth === undefined ? undefined : [...truth.cassetteTenge],
+      cassette: truth === undefined ? undefined : truth.cassetteTenge.map((denominationTenge) => ({ denominationTenge })),
+      firmwareCassette: firmwareCassette(bench),
       halts: [...watcher.halts],
     },
   };
+}
+
+/** What the firmware counts in the cassette (undefined with the power off). */
+function firmwareCassette(bench: RunningDesk): MoneyEvidence['firmwareCassette'] {
+  const cassette = bench.machine.firmware?.session.cassette;
+  return cassette === undefined ? undefined : { notes: cassette.notes, doubtfulNotes: cassette.doubtfulNotes };
 }
 
 /** The requests and bank-ack records `owns` says are a session's (all of them for the run's total). */
@@ -578,13 +578,13 @@ function sessionResults(evidence: Evidence, requests: readonly BankRequestSeen[]
   const runEntries = evidence.run.ledger.entries.filter((entry) => entry.sequence > evidence.run.startHeadSequence);
   const costs = sessionCosts([...sessions.keys()], requests, runEntries);
   return [...sessions.values()].map((session) => {
-    const receipts = evidence.run.bank.receiptIdsBySession[String(session.sessionId)] ?? [];
+    const receipt = evidence.run.bank.receipts.find((candidate) => candidate.sessionId === session.sessionId);
     return {
       sessionId: session.sessionId, method: session.method, customerId: session.customerId,
       notes: { byDenomination: session.byDenomination }, countedTiyn: session.countedTiyn,
       toBillTiyn: session.toBillTiyn, toNextTiyn: session.toNextTiyn,
       bankNextBillTiyn: evidence.accounts.get(session.customerId)?.nextBillTiyn ?? null,
-      receiptId: receipts[0] ?? null, outcome: session.outcome, doubts: session.doubts,
+      receiptId: receipt?.receiptId ?? null, outcome: session.outcome, doubts: session.doubts,
       bankLink: costs.get(session.sessionId)!,
     };
   });

@@ -1,14 +1,16 @@
-// The money invariants (docs/design.md, 1–5), checked from three independent witnesses:
+// The simulation's three independent witnesses of the money invariants (docs/design.md, 1–5):
 //   the cassette  — every note the validator simulator really put in it, and whose hand it came from;
 //   the ledger    — every record the firmware's ledger confirmed (a mirror fed by a probe on append);
 //   the bank      — the reference bank's books (credits, doubts, receipts, stored sequence).
-// Safety is checked after every step; "nothing lost" and "the totals agree" need the bank to
-// have caught up, so they are checked once the run has settled (faults off, everything synced).
-import { DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/ledger/records';
-import type { BankStore } from '../bank/store';
+// What must hold at every moment, whatever the faults, is checked after every step here. The
+// invariants themselves (nothing lost, nothing doubled, the totals agree) are the one checker's
+// (tools/invariants/money.ts), over the evidence these witnesses gathered: at every quiet moment
+// (no customer, the bank has it all) and once the run has settled (faults off, everything synced).
+import type { LedgerRecord } from '../../src/ledger/records';
 import type { Firmware } from '../../src/firmware';
+import type { BankStore } from '../bank/store';
+import { brokenInvariants, checkInvariants, type CassetteNote, type CreditedNote, type MoneyEvidence } from '../invariants/money';
 
-const TENGE_NOTES: ReadonlySet<number> = new Set(DENOMINATIONS_TENGE);
 /** Violations kept per run; the first one stops the run (a replay shows it again). */
 export const VIOLATIONS_MAX = 8;
 const BOOT_SCAN_CHUNK_RECORDS = 64;
@@ -43,17 +45,21 @@ export class MoneyChecker {
   #lastClosedSequence = 0;
   /** The session opened and not yet closed in the ledger, 0 when none. */
   #openSessionId = 0;
-  /** Invariant 4's ledger side: note-stacked and doubt records since the last cassette-collected. */
-  #stackedSinceCollection = 0;
-  #doubtsSinceCollection = 0;
   readonly #sessionCustomer = new Map<number, string>();
   readonly #ledgerStacked: Tally = new Map();
   readonly #credited: Tally = new Map();
   readonly #creditedSequences = new Set<number>();
+  /** Every note the bank credited, as the evidence carries it. */
+  readonly #creditedNotes: CreditedNote[] = [];
   #creditCursor = 0;
   #doubtCursor = 0;
   readonly #doubts: Tally = new Map();
   #bankStored = 0;
+  /** Assertion halts of the loop that no flash cut explains (the last one seen, to count each once). */
+  readonly #halts: string[] = [];
+  #lastHalt: unknown = undefined;
+  /** What the witnesses had seen at the last quiet moment's check: the next quiet moment checks again only when it moved. */
+  #checkedAt = '';
   readonly #store: BankStore;
   readonly #atmId: string;
   readonly #internalErrors: () => number;
@@ -119,12 +125,7 @@ export class MoneyChecker {
   #observe(sequence: number, record: LedgerRecord): void {
     if (record.kind !== 'bank-ack') this.#lastDataSequence = sequence;
     switch (record.kind) {
-      case 'cassette-collected':
-        this.#stackedSinceCollection = 0;
-        this.#doubtsSinceCollection = 0;
-        return;
       case 'doubt':
-        this.#doubtsSinceCollection += 1;
         if (record.denominationTenge === 0) this.unknownValueDoubtsRecorded += 1;
         return;
       case 'session-opened':
@@ -140,7 +141,6 @@ export class MoneyChecker {
       case 'note-stacked': {
         const customerId = this.#sessionCustomer.get(record.sessionId);
         if (customerId === undefined) return this.violation(`note-stacked ${sequence} in session ${record.sessionId}, which the ledger never opened`);
-        this.#stackedSinceCollection += 1;
         const noteKey = key(customerId, record.denominationTenge);
         const stacked = bump(this.#ledgerStacked, noteKey);
         // Invariant 2, ledger side: the ledger never records a stacked note the cassette does not hold.
@@ -189,22 +189,44 @@ export class MoneyChecker {
   checkStep(firmware: Firmware | undefined, flashCutPending: boolean): void {
     if (firmware !== undefined) this.#checkLedger(firmware, flashCutPending);
     this.#checkBank(firmware);
-    // A quiet moment (no customer, the bank has it all): nothing may be missing even mid-run.
+    // A quiet moment (no customer, the bank has it all): every invariant holds even mid-run.
     if (firmware !== undefined && !this.failed && this.synced(firmware)) {
-      this.#checkNothingLost();
-      this.#checkCassetteCount(firmware);
+      const seen = `${this.#mirrorHead}/${this.landedNotes}/${this.#creditCursor}/${this.#doubtCursor}/${this.#halts.length}`;
+      if (seen !== this.#checkedAt) this.#checkInvariants(firmware);
+      this.#checkedAt = seen;
       // The machine is idle: whatever happened, the last session was closed (a restart closes it as recovered).
       if (this.#openSessionId !== 0) this.violation(`the machine is idle, but session ${this.#openSessionId} was never closed in the ledger`);
     }
   }
 
-  /** Invariant 4: the firmware's cassette count is its ledger's totals since the last collection. */
-  #checkCassetteCount(firmware: Firmware): void {
-    const cassette = firmware.session.cassette;
-    if (cassette.notes !== this.#stackedSinceCollection || cassette.doubtfulNotes !== this.#doubtsSinceCollection) {
-      this.violation(`the firmware counts ${cassette.notes} notes + ${cassette.doubtfulNotes} doubtful in the cassette, ` +
-        `its ledger recorded ${this.#stackedSinceCollection} + ${this.#doubtsSinceCollection} since the last collection`);
+  #checkInvariants(firmware: Firmware): void {
+    for (const broken of brokenInvariants(checkInvariants(this.evidence(firmware)))) this.violation(broken);
+  }
+
+  /** What the three witnesses saw, in the one checker's shape: the whole run, from the first boot. */
+  evidence(firmware: Firmware): MoneyEvidence {
+    const cassette: CassetteNote[] = [];
+    for (const [noteKey, count] of this.landed) {
+      const slash = noteKey.lastIndexOf('/');
+      for (let note = 0; note < count; note += 1) cassette.push({ owner: noteKey.slice(0, slash), denominationTenge: Number(noteKey.slice(slash + 1)) });
     }
+    const receipts = this.#store.atmReceipts(this.#atmId).map((receipt) => ({
+      sessionId: receipt.openedSequence, receiptId: String(receipt.receiptNumber), depositedTiyn: receipt.receipt.depositedTiyn,
+    }));
+    const ledger = firmware.ledger;
+    return {
+      atmId: this.#atmId,
+      startHeadSequence: 0,
+      ledger: { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries: [...this.#mirror].map(([sequence, record]) => ({ sequence, record })) },
+      bank: {
+        storedSequence: this.#store.storedSequence(this.#atmId), credited: this.#creditedNotes, doubtsGained: this.doubtNotes,
+        receiptsGained: receipts.length, receipts, anomaliesGained: this.#store.anomalies(this.#atmId, VIOLATIONS_MAX),
+      },
+      cassette,
+      unknownValueExcused: this.excusedUnknownValue,
+      firmwareCassette: { notes: firmware.session.cassette.notes, doubtfulNotes: firmware.session.cassette.doubtfulNotes },
+      halts: this.#halts,
+    };
   }
 
   #checkLedger(firmware: Firmware, flashCutPending: boolean): void {
@@ -216,7 +238,10 @@ export class MoneyChecker {
     }
     if (ledger.headSequence !== this.#mirrorHead) this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
     const halt = firmware.scheduler.halt;
-    if (halt !== undefined && !flashCutPending) this.violation(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
+    if (halt !== undefined && !flashCutPending && halt !== this.#lastHalt && this.#halts.length < VIOLATIONS_MAX) {
+      this.#halts.push(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
+    }
+    this.#lastHalt = halt;
     // A full ledger never refuses what the session promised: the room was kept for it.
     if (firmware.session.unrecordedRecords > 0) this.violation(`${firmware.session.unrecordedRecords} promised records refused by a full ledger`);
   }
@@ -240,14 +265,9 @@ export class MoneyChecker {
     }
   }
 
+  /** At every step, before the bank has caught up: never a sequence credited twice, never more than the cassette holds. */
   #onCredit(sequence: number, sessionId: number, customerId: string, denominationTenge: number): void {
-    const record = this.#mirror.get(sequence);
-    if (record?.kind !== 'note-stacked' || record.sessionId !== sessionId || record.denominationTenge !== denominationTenge) {
-      this.violation(`the bank credited ${denominationTenge} ₸ at sequence ${sequence} (session ${sessionId}); the ledger has ${JSON.stringify(record ?? null)} there`);
-    }
-    if (this.#sessionCustomer.get(sessionId) !== customerId) {
-      this.violation(`the bank credited sequence ${sequence} to ${customerId}, the session was opened for ${this.#sessionCustomer.get(sessionId)}`);
-    }
+    this.#creditedNotes.push({ sequence, sessionId, denominationTenge, customerId });
     if (this.#creditedSequences.has(sequence)) this.violation(`sequence ${sequence} credited twice`);
     this.#creditedSequences.add(sequence);
     const noteKey = key(customerId, denominationTenge);
@@ -274,64 +294,9 @@ export class MoneyChecker {
       this.#store.storedSequence(this.#atmId) >= this.#lastDataSequence;
   }
 
-  /** After the settle: invariants 1–4 in full — the cassette, the ledger and the bank agree note for note. */
+  /** After the settle: every invariant in full — the cassette, the ledger and the bank agree note for note. */
   checkSettled(firmware: Firmware): void {
     this.checkStep(firmware, false);
-    let ledgerStacked = 0;
-    for (const [sequence, record] of this.#mirror) {
-      if (record.kind !== 'note-stacked') continue;
-      ledgerStacked += 1;
-      if (!this.#creditedSequences.has(sequence)) this.violation(`note-stacked ${sequence} (${record.denominationTenge} ₸) never credited by the bank`);
-    }
-    if (this.#creditedSequences.size !== ledgerStacked) {
-      this.violation(`the bank credited ${this.#creditedSequences.size} notes, the ledger stacked ${ledgerStacked}`);
-    }
-    this.#checkCassetteCount(firmware);
-    this.#checkNothingLost();
-    this.#checkReceipts();
-    const anomalies = this.#store.anomalies(this.#atmId, 10);
-    if (anomalies.length > 0) this.violation(`the bank noted anomalies: ${anomalies.join(', ')}`);
-  }
-
-  /**
-   * Invariants 1 and 3: every cassette note is credited to its owner, or held "to reconcile" as a
-   * doubt. A bill of no tenge value (a faulty validator stacking a foreign table entry) is held
-   * as a doubt of unknown value (denomination 0), whoever's session it fell in.
-   */
-  #checkNothingLost(): void {
-    const doubts = new Map(this.#doubts);
-    let unknownValueDoubts = this.excusedUnknownValue;
-    for (const [noteKey, count] of doubts) if (noteKey.endsWith('/0')) unknownValueDoubts += count;
-    for (const [noteKey, landed] of this.landed) {
-      let missing = landed - (this.#credited.get(noteKey) ?? 0);
-      const [owner, denomination] = noteKey.split('/');
-      if (!TENGE_NOTES.has(Number(denomination))) {
-        const take = Math.min(missing, unknownValueDoubts);
-        unknownValueDoubts -= take;
-        missing -= take;
-      }
-      for (const pool of [key(owner, Number(denomination)), key(null, Number(denomination))]) {
-        const take = Math.min(missing, doubts.get(pool) ?? 0);
-        doubts.set(pool, (doubts.get(pool) ?? 0) - take);
-        missing -= take;
-      }
-      if (missing > 0) this.violation(`${missing} × ${noteKey} in the cassette, neither credited nor held as a doubt`);
-    }
-  }
-
-  /** Each receipt states what the bank credited in its session, no more, no less. */
-  #checkReceipts(): void {
-    const creditedBySession = new Map<number, number>();
-    for (const note of this.#store.creditedNotes(this.#atmId, 0)) {
-      creditedBySession.set(note.openedSequence, (creditedBySession.get(note.openedSequence) ?? 0) + note.denominationTenge * 100);
-    }
-    for (const receipt of this.#store.atmReceipts(this.#atmId)) {
-      const credited = creditedBySession.get(receipt.openedSequence) ?? 0;
-      if (receipt.receipt.depositedTiyn !== credited) {
-        this.violation(`receipt ${receipt.receiptNumber} says ${receipt.receipt.depositedTiyn} tiyn, the bank credited ${credited} in that session`);
-      }
-      creditedBySession.delete(receipt.openedSequence);
-    }
-    for (const [openedSequence] of creditedBySession) this.violation(`session ${openedSequence} has credits and no receipt`);
+    if (!this.failed) this.#checkInvariants(firmware);
   }
 }
