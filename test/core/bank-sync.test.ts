@@ -8,7 +8,7 @@ import { NO_BANK_FAULTS } from '../../hal/sim/bank-link';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { LOOP_TICK_MS } from '../../src/firmware';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { ConsoleWire } from '../../tools/console/sim-rig';
+import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 

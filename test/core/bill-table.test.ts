@@ -7,7 +7,7 @@ import type { Settings } from '../../hal/ports';
 import { TENGE_BILL_TABLE, type BillTableEntry } from '../../hal/sim/ccnet-validator';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { ConsoleWire } from '../../tools/console/sim-rig';
+import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { screenId as screenOf, startCashIn as startCashInOn, watchHalts } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';

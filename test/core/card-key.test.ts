@@ -9,7 +9,7 @@ import type { Crypto } from '../../hal/ports';
 import { bytesOfHex } from '../../src/bytes';
 import { readCardTokenKey } from '../../src/config/identity';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { ConsoleWire } from '../../tools/console/sim-rig';
+import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { cardDriverRig } from './support/card-driver-rig';
 import { MiniBank } from './support/mini-bank';

@@ -3,7 +3,7 @@ import { maskSensitive } from '../../src/log/mask';
 import { EVENT_LOG_ENTRIES_MAX, EVENT_TEXT_CHARS_MAX, EventLog } from '../../src/log/event-log';
 import { civilFromDays, formatWallMs } from '../../src/log/wall-time';
 import { VirtualClock } from '../../hal/sim/world';
-import { leaksIn } from '../../tools/console/leak-scan';
+import { leaksIn } from './support/leak-scan';
 
 describe('console masking (src/log/mask.ts)', () => {
   it('keeps the first 2 and last 2 digits of an IIN (12 digits), wherever it stands', () => {

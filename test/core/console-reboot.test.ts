@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import type { Key } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { FakeMachineView } from '../../tools/console/fake-machine-view';
-import { ConsoleRig, ConsoleWire } from '../../tools/console/sim-rig';
+import { FakeMachineView } from './support/fake-machine-view';
+import { ConsoleRig, ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 

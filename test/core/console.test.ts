@@ -3,9 +3,9 @@ import { makeSimBoard } from '../../hal/sim/board';
 import { CHALLENGE_LIFETIME_MS, CONSOLE_SETTINGS_KEYS, IDLE_LOGOUT_MS, LOCKOUT_MAX_MS, lockoutDelayMs } from '../../src/console/auth';
 import { CONSOLE_OUTPUT_BYTES } from '../../src/console/output';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../../tools/console/bench-secrets';
-import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN, FakeMachineView } from '../../tools/console/fake-machine-view';
-import { consoleLeakReport, plantSecret } from '../../tools/console/leak-scan';
-import { ConsoleRig } from '../../tools/console/sim-rig';
+import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN, FakeMachineView } from './support/fake-machine-view';
+import { consoleLeakReport, plantSecret } from './support/leak-scan';
+import { ConsoleRig } from './support/console-rig';
 
 for (const value of [FAKE_IIN, FAKE_CARD, FAKE_TOKEN, BENCH_CONSOLE_SECRETS_HEX.engineer, BENCH_CONSOLE_SECRETS_HEX.collector]) plantSecret(value);
 

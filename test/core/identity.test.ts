@@ -6,7 +6,7 @@ import type { HttpsRequest, Key, Settings } from '../../hal/ports';
 import type { BankHandler } from '../../hal/sim/bank-link';
 import { readIdentity } from '../../src/config/identity';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { ConsoleWire } from '../../tools/console/sim-rig';
+import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
-import { ConsoleWire } from '../../tools/console/sim-rig';
+import { ConsoleWire } from './support/console-rig';
 import { CriticalPathProbe } from '../../tools/sim/critical-path';
 import { DeskMachine } from '../../tools/bench/machine';
 import {

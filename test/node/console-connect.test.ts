@@ -5,8 +5,8 @@ import path from 'node:path';
 import { spawn, type IPty } from 'node-pty';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../../tools/console/bench-secrets';
 import { parseArguments, secretFor } from '../../tools/console/client-options';
-import { consoleLeakReport, scanConsoleOutput } from '../../tools/console/leak-scan';
-import { PtyConsole } from '../../tools/console/pty-rig';
+import { consoleLeakReport, scanConsoleOutput } from '../core/support/leak-scan';
+import { PtyConsole } from '../support/console-pty-rig';
 
 const root = path.resolve(__dirname, '../..');
 const CONNECT = ['-r', 'ts-node/register/transpile-only', 'tools/console/connect.ts'];

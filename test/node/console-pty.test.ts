@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { IDLE_LOGOUT_MS } from '../../src/console/auth';
 import { answerChallenge } from '../../tools/console/answer';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../../tools/console/bench-secrets';
-import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN } from '../../tools/console/fake-machine-view';
-import { consoleLeakReport, plantSecret } from '../../tools/console/leak-scan';
-import { PtyConsole, WAIT_LIMIT_MS } from '../../tools/console/pty-rig';
+import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN } from '../core/support/fake-machine-view';
+import { consoleLeakReport, plantSecret } from '../core/support/leak-scan';
+import { PtyConsole, WAIT_LIMIT_MS } from '../support/console-pty-rig';
 
 for (const value of [FAKE_IIN, FAKE_CARD, FAKE_TOKEN, BENCH_CONSOLE_SECRETS_HEX.engineer, BENCH_CONSOLE_SECRETS_HEX.collector]) plantSecret(value);
 

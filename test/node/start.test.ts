@@ -6,7 +6,7 @@ import { spawn } from 'node-pty';
 import fs from 'node:fs';
 import { openSerialLine } from '../../hal/node/serial-port';
 import { BENCH_CONSOLE_PATH_FILE } from '../../tools/console/bench-path';
-import { scanConsoleOutput } from '../../tools/console/leak-scan';
+import { scanConsoleOutput } from '../core/support/leak-scan';
 
 const root = path.resolve(__dirname, '../..');
 

@@ -1,6 +1,6 @@
 // Where the firmware's compute goes, function by function, in XS: the budget's machine of
 // `npm run budget` with a probe around every function of src/ and hal/sim/ (profile-plugin.mjs).
-//   node tools/budget/profile.mjs [--top N] [--json FILE]
+//   npm run budget:profile -- [--top N] [--json FILE]
 // Windows: an idle tick on the attract screen (1 000 ticks), the machine waiting for a note on
 // insert-notes (2 s), and the first note from the validator's ESCROW answer to the note-stacked
 // record, also less the waiting machine for as long (the budget's "above waiting" figure).

@@ -126,7 +126,7 @@ export function renderMarkdown(report) {
     }
   }
   out.push('', ...HOW_TO_READ);
-  // Where the compute goes, written by hand from `node tools/budget/profile.mjs` (it changes when the code does, not each run).
+  // Where the compute goes, written by hand from `npm run budget:profile` (it changes when the code does, not each run).
   const notes = new URL('./where-it-goes.md', import.meta.url);
   if (fs.existsSync(notes)) out.push('', fs.readFileSync(notes, 'utf8').trimEnd());
   return `${out.join('\n')}\n`;

@@ -10,10 +10,10 @@ import type { Board, Clock } from '../../hal/ports';
 import { makeSimBoard } from '../../hal/sim/board';
 import { ConsoleTask } from '../../src/console/console';
 import { Scheduler } from '../../src/loop/scheduler';
-import { answerChallenge } from './answer';
-import { BENCH_CONSOLE_SECRETS_HEX, provisionBenchSecrets } from './bench-secrets';
-import { FakeMachineView } from './fake-machine-view';
-import { scanConsoleOutput } from './leak-scan';
+import { answerChallenge } from '../../tools/console/answer';
+import { BENCH_CONSOLE_SECRETS_HEX, provisionBenchSecrets } from '../../tools/console/bench-secrets';
+import { FakeMachineView } from '../core/support/fake-machine-view';
+import { scanConsoleOutput } from '../core/support/leak-scan';
 
 export const WAIT_LIMIT_MS = 3000;
 

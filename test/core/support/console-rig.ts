@@ -1,15 +1,15 @@
 // For tests: the console on a simulated board on virtual time, with a fake machine view, the
 // bench secrets provisioned, and every byte it writes scanned for leaks. Pure TypeScript:
 // the core tests use it inside XS too.
-import { makeSimBoard, type SimBoard } from '../../hal/sim/board';
-import { ConsoleTask } from '../../src/console/console';
-import type { MachineView } from '../../src/console/machine-view';
-import type { Role } from '../../src/console/auth';
-import { Scheduler } from '../../src/loop/scheduler';
-import { BENCH_CONSOLE_SECRETS_HEX, provisionBenchSecrets } from './bench-secrets';
+import { makeSimBoard, type SimBoard } from '../../../hal/sim/board';
+import { ConsoleTask } from '../../../src/console/console';
+import type { MachineView } from '../../../src/console/machine-view';
+import type { Role } from '../../../src/console/auth';
+import { Scheduler } from '../../../src/loop/scheduler';
+import { BENCH_CONSOLE_SECRETS_HEX, provisionBenchSecrets } from '../../../tools/console/bench-secrets';
 import { FakeMachineView } from './fake-machine-view';
 import { scanConsoleOutput } from './leak-scan';
-import { asciiBytes, hexOf } from '../../src/bytes';
+import { asciiBytes, hexOf } from '../../../src/bytes';
 
 const LOOP_TICK_MS = 5;
 

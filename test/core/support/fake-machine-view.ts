@@ -1,11 +1,11 @@
-// A small fake machine for the console's tests (and a demo of what the real wiring will
-// give): devices, a ledger of a few records holding customer numbers the console must mask,
+// A small fake machine for the console's tests: devices, a ledger of a few records holding
+// customer numbers the console must mask,
 // a bank sync that failed, a cassette, and a collection that closes the period.
 // Pure TypeScript: the core tests use it inside XS too.
 import type {
   CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport,
   MachineView, SelftestItem, SyncNowResult, SyncStatus,
-} from '../../src/console/machine-view';
+} from '../../../src/console/machine-view';
 
 /** A valid IIN (check digit 6 by the rule in reference/kazakhstan.md) and a 16-digit card number. */
 export const FAKE_IIN = '900101300126';
