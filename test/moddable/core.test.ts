@@ -11,7 +11,7 @@ interface CaseResult { readonly title: string; readonly ok: boolean; readonly er
 async function runCoreSuiteOnModdable(): Promise<{ results: CaseResult[]; status: number; lines: string[] }> {
   const tools = await linuxTools();
   if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
-  const { bundleCoreTests } = (await importEsm(path.join(root, 'tools/moddable/core-bundle.mjs'))) as { bundleCoreTests: (outputDir: string) => Promise<unknown> };
+  const { bundleCoreTests } = (await importEsm(path.join(root, 'test/moddable/support/core-bundle.mjs'))) as { bundleCoreTests: (outputDir: string) => Promise<unknown> };
   const bundleDir = path.join(tools.buildRoot(), 'core-tests');
   await bundleCoreTests(bundleDir);
   const { provisionDir } = linuxProvisioning(tools.cacheRoot());

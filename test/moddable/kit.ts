@@ -26,7 +26,7 @@ export interface LinuxTools {
 }
 
 export async function linuxTools(): Promise<LinuxTools> {
-  const linux = await importEsm(path.join(root, 'tools/moddable/linux.mjs'));
+  const linux = await importEsm(path.join(root, 'test/moddable/support/linux.mjs'));
   const sdk = await importEsm(path.join(root, 'tools/moddable/sdk.mjs'));
   return { ...linux, cacheRoot: sdk.cacheRoot, buildRoot: sdk.buildRoot, sdkReady: sdk.sdkReady } as LinuxTools;
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openPtyPair, runValidatorOnPty, type PtyPair, type SimulatorBridge } from '../../hal/node/pty-pair';
 import { startBankServer, type BankServer } from '../../tools/bank/server';
-import { appRequest, bankNotes, sleep } from '../../tools/bank/test-kit';
+import { appRequest } from '../../tools/bank/kit';
+import { bankNotes, sleep } from '../support/bank-kit';
 import { bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools } from './kit';
 
 // The unchanged firmware — startFirmware with the board's own hal/moddable adapters — on

@@ -9,7 +9,8 @@ import { cardTokenFor, DEMO_CARDS } from '../../hal/sim/card-reader';
 import { DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from '../../tools/bank/seed';
 import { QR_LIFETIME_MS, startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
-import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
+import { appRequest, freshDataDir, removeDir, testCertificate } from '../../tools/bank/kit';
+import { requestOnce } from '../support/bank-kit';
 
 const ATM = 'ATM-ALA-0001';
 

@@ -9,10 +9,8 @@ import { appendSession } from '../../tools/bank/memory-ledger';
 import type { MemoryLedger } from '../../tools/bank/memory-ledger';
 import { startBankServer } from '../../tools/bank/server';
 import type { BankFaults, BankServer } from '../../tools/bank/server';
-import {
-  appRequest, bankNotes, FaultyFront, type AppEndpoint, freePort, freshDataDir, removeDir, spawnBank, SyncRig, testCertificate,
-} from '../../tools/bank/test-kit';
-import type { ChildBank } from '../../tools/bank/test-kit';
+import { appRequest, type AppEndpoint, freshDataDir, removeDir, SyncRig, testCertificate } from '../../tools/bank/kit';
+import { bankNotes, type ChildBank, FaultyFront, freePort, spawnBank } from '../support/bank-kit';
 
 const ATM = 'ATM-ALA-0001';
 const CUSTOMERS = ['c-aigerim', 'c-daniyar', 'c-yerzhan', 'c-saule'];

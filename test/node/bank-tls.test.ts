@@ -12,7 +12,8 @@ import { BOARD_REQUEST_BODY_BYTES_MAX } from '../../hal/sim/bank-link';
 import { loadOrCreatePki } from '../../tools/bank/pki';
 import { startBankServer } from '../../tools/bank/server';
 import type { BankServer } from '../../tools/bank/server';
-import { appRequest, freshDataDir, removeDir, requestOnce, testCertificate } from '../../tools/bank/test-kit';
+import { appRequest, freshDataDir, removeDir, testCertificate } from '../../tools/bank/kit';
+import { requestOnce } from '../support/bank-kit';
 
 const ATM = 'ATM-ALA-0001';
 const AUTHORISE_FAQ = { atmId: ATM, method: 'iin', iin: '950614400011' };

@@ -11,13 +11,6 @@ import { codeFiles, entryPoints, reachable, referencesOf } from '../support/impo
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/**
- * The board's test harness (the Linux board's runner and the core suite's bundle for it) is the
- * board build's (tools/moddable/, docs/board.md): `npm run test:moddable` runs it through
- * test/moddable. It stays with the board's other tools until that work moves it.
- */
-const BOARD_HARNESS = Object.freeze(['tools/moddable/core-bundle.mjs', 'tools/moddable/linux.mjs']);
-
 interface Graph {
   readonly files: readonly string[];
   readonly edges: (file: string) => Iterable<string>;
@@ -39,7 +32,7 @@ function repositoryGraph(root: string): Graph {
 }
 
 /** Files outside test/ that no entry point reaches: "imported only by tests" or "dead", one line each. */
-function misplaced(graph: Graph, entries: readonly string[], exempt: readonly string[]): string[] {
+function misplaced(graph: Graph, entries: readonly string[]): string[] {
   const outsideTests = (file: string) => !file.startsWith('test/');
   const used = reachable(entries, graph.edges, outsideTests);
   const byTests = reachable(
@@ -48,7 +41,7 @@ function misplaced(graph: Graph, entries: readonly string[], exempt: readonly st
     () => true,
   );
   return graph.files
-    .filter((file) => outsideTests(file) && !used.has(file) && !exempt.includes(file))
+    .filter((file) => outsideTests(file) && !used.has(file))
     .map(
       (file) =>
         `${file}: ${byTests.has(file) ? 'imported only by tests: move it to test/support/' : 'reached from nothing: dead'}`,
@@ -74,16 +67,7 @@ describe('fixtures live in test/ (tools/ holds what a person runs)', () => {
   });
 
   it('no file outside test/ is imported only by tests, and none is reached from nothing', () => {
-    assert.deepEqual(misplaced(graph, entries, BOARD_HARNESS), []);
-  });
-
-  it('the board harness it leaves alone is still imported by the board tests (else it is dead: drop it from the list)', () => {
-    const used = reachable(
-      graph.files.filter((file) => file.startsWith('test/moddable/')),
-      graph.edges,
-      () => true,
-    );
-    for (const file of BOARD_HARNESS) assert.ok(used.has(file), `${file} is no longer used by test/moddable`);
+    assert.deepEqual(misplaced(graph, entries), []);
   });
 
   it('catches a fixture left in tools/ and a dead module (a test of the test)', () => {
@@ -94,7 +78,7 @@ describe('fixtures live in test/ (tools/ holds what a person runs)', () => {
       'tools/rig.ts': ['tools/part.ts'],
     };
     const toy: Graph = { files, edges: (file) => imports[file] ?? [] };
-    assert.deepEqual(misplaced(toy, ['tools/run.ts'], []), [
+    assert.deepEqual(misplaced(toy, ['tools/run.ts']), [
       'tools/rig.ts: imported only by tests: move it to test/support/',
       'tools/old.ts: reached from nothing: dead',
     ]);

@@ -2,7 +2,7 @@
 // the bank issued says it is (issue 15, item 4).
 import assert from 'node:assert/strict';
 import { CertificateProvisioning, certificateCommonName } from '../../hal/node/provisioning';
-import { testCertificate } from '../../tools/bank/test-kit';
+import { testCertificate } from '../../tools/bank/kit';
 
 describe('provisioning on the desk (hal/node/provisioning.ts)', () => {
   it('takes the ATM id from the device certificate\'s CN, the name the bank checks', () => {

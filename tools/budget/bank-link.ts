@@ -10,7 +10,7 @@ import type { QrPollResult, QrStartResult } from '../../src/bank/bank-client';
 import type { AuthoriseRequest } from '../../src/bank/wire';
 import { appendSession } from '../bank/memory-ledger';
 import { startBankServer } from '../bank/server';
-import { appRequest, freshDataDir, removeDir, SyncRig, testCertificate } from '../bank/test-kit';
+import { appRequest, freshDataDir, removeDir, SyncRig, testCertificate } from '../bank/kit';
 
 const ATM = 'ATM-ALA-0001';
 

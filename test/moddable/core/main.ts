@@ -1,6 +1,6 @@
 // The core test suite on Moddable's runtime (test/moddable/core.test.ts): the firmware modules
 // as mcconfig compiled and xsl preloaded them, the tests and their simulators bundled into the
-// module `core-tests` (tools/moddable/core-bundle.mjs). One `[result] {json}` line per case,
+// module `core-tests` (test/moddable/support/core-bundle.mjs). One `[result] {json}` line per case,
 // then `exit 0` once every case has run (the verdicts are the results, not the exit status).
 import { runCases } from 'core-tests';
 

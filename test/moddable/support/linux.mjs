@@ -1,12 +1,12 @@
 // Moddable's Linux runtime for the project's tests: build an app with `mcconfig -p lin` (the
-// SDK's own XS, modules and makefiles; mc.so) and run it headless with tools/moddable/lin-host.
+// SDK's own XS, modules and makefiles; mc.so) and run it headless with the host beside this file (host.c).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { make, mcconfig } from './mcbuild.mjs';
-import { buildRoot, projectRoot, sdkRoot } from './sdk.mjs';
+import { make, mcconfig } from '../../../tools/moddable/mcbuild.mjs';
+import { buildRoot, projectRoot, sdkRoot } from '../../../tools/moddable/sdk.mjs';
 
-const HOST_SOURCE = path.join(projectRoot, 'tools/moddable/lin-host/host.c');
+const HOST_SOURCE = path.join(projectRoot, 'test/moddable/support/host.c');
 /** What the host's exit status means (host.c): a verdict, the board's restart, an XS abort, a timeout. */
 export const EXIT_RESTART = 99;
 export const EXIT_ABORT_BASE = 100;

@@ -5,7 +5,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from './sdk.mjs';
+import { projectRoot } from '../../../tools/moddable/sdk.mjs';
 
 /** Imports that resolve to the firmware become module names (XS resolves them by name). */
 const firmwareAsModules = {
