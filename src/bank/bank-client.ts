@@ -8,10 +8,11 @@
 // asked, so waiting behind a deposit batch is part of its budget, not extra.
 import type { Clock, HttpsClient, HttpsResult } from '../../hal/ports';
 import { assert } from '../assert';
+import { isCustomerId } from '../domain';
 import type { Task } from '../loop/scheduler';
 import {
   authoriseBody, parseAccount, parseJson, parseQrStart, parseQrState, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR,
-  QR_SESSION_ID_CHARS_MAX, CREDENTIAL_CHARS_MAX, isCustomerId,
+  QR_SESSION_ID_CHARS_MAX, CREDENTIAL_CHARS_MAX,
 } from './wire';
 import type { AuthoriseRequest, CustomerAccount, QrStart, QrState } from './wire';
 

@@ -12,11 +12,11 @@
 import type { Clock, Display, Key, Keypad, Language, PalmScanner, Settings } from '../../hal/ports';
 import { assert } from '../assert';
 import type { SyncDemand } from '../bank/outbox';
-import type { AuthMethod, LedgerRecord, SessionOutcome } from '../ledger/records';
+import type { AuthMethod, LedgerRecord, SessionOutcome } from '../domain';
 import type { EventLog } from '../log/event-log';
 import type { Task } from '../loop/scheduler';
 import { allocate, allocatePayment } from '../money/allocation';
-import { validateIin } from '../kz/iin';
+import { IIN_DIGITS, validateIin } from '../kz/iin';
 import { CassetteCount } from './cassette';
 import type {
   AppendResult, AppendTier, AuthoriseRequest, AuthoriseResult, CardEvent, CashEvent, CustomerAccount, SessionBank, SessionConfig, SessionDevices,
@@ -51,7 +51,6 @@ export const STATE_TIMEOUT_MS: Readonly<Record<SessionState, number>> = Object.f
 export const IIN_ATTEMPTS_MAX = 3;
 export const PALM_ATTEMPTS_MAX = 3; // Kazakhstan's biometric rules allow three attempts
 export const NOTES_PER_SESSION_MAX = 200;
-export const IIN_DIGITS = 12;
 export const QR_POLL_PERIOD_MS = 2_000;
 const KEYS_PER_TICK_MAX = 8;
 const EVENTS_PER_TICK_MAX = 8;

@@ -92,7 +92,7 @@ export interface Doubt {
   /** The session's customer, or null when the bank does not know whose the note is. */
   readonly customerId: string | null;
   readonly denominationTenge: number;
-  /** The device's reason (wire DOUBT_REASONS), or 'no-customer' when the bank found no owner. */
+  /** The device's reason (DOUBT_REASONS, src/domain.ts), or 'no-customer' when the bank found no owner. */
   readonly reason: string;
   readonly state: string;
 }

@@ -4,7 +4,7 @@
 //   the bank      — the reference bank's books (credits, doubts, receipts, stored sequence).
 // Safety is checked after every step; "nothing lost" and "the totals agree" need the bank to
 // have caught up, so they are checked once the run has settled (faults off, everything synced).
-import { DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/ledger/records';
+import { DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/domain';
 import type { BankStore } from '../bank/store';
 import type { Firmware } from '../../src/firmware';
 
