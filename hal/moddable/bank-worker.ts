@@ -81,7 +81,7 @@ function run(message: BankRequestMessage): void {
   let headersSeen = false;
   let status = 0;
   let bodyLength = 0;
-  let client: HTTPClient | undefined = undefined;
+  let client: HTTPClient | undefined;
   const note: BankFailureNote = { message: undefined };
   buffers.response ??= new Uint8Array(RESPONSE_BODY_BYTES_MAX);
   const responseBytes = buffers.response;

@@ -17,7 +17,7 @@ export interface BankFailureNote {
   message: string | undefined;
 }
 
-type Callback = ((...args: any[]) => void) | undefined;
+type Callback = ((...args: unknown[]) => void) | undefined;
 
 interface GuardedOptions {
   readonly onReadable?: Callback;
@@ -31,14 +31,20 @@ interface GuardedOptions {
 export class GuardedTCP extends TCP {
   #failed = false;
 
+  /** True once a callback threw: the socket is closed and says nothing more. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
   constructor(options: GuardedOptions) {
     const note = options.failureNote;
+    // biome-ignore lint/complexity/noUselessThisAlias: the guards are made before super() returns, when `this` cannot be named; they reach the socket through this variable.
     let socket: GuardedTCP | undefined;
     const onError = options.onError;
     const guard = (callback: Callback): Callback => {
       if (callback === undefined) return undefined;
       return (...args: unknown[]) => {
-        if (socket !== undefined && socket.#failed) return;
+        if (socket?.failed) return;
         try {
           callback(...args);
         } catch (error) {
@@ -47,7 +53,7 @@ export class GuardedTCP extends TCP {
         }
       };
     };
-    super({ ...options, onReadable: guard(options.onReadable), onWritable: guard(options.onWritable), onError: guard(onError) } as any);
+    super({ ...options, onReadable: guard(options.onReadable), onWritable: guard(options.onWritable), onError: guard(onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
     socket = this;
   }
 

@@ -56,16 +56,15 @@ export class ModdableSerialLine implements SerialLine {
     this.#receiveRing = new ByteRing(options.receiveRingBytes);
     this.#transmitRing = new ByteRing(options.transmitRingBytes);
     this.#takesViews = options.takesViews;
-    const line = this;
     // The SDK's constructor option types know only pins; the Linux module wants {device}.
     this.#serial = new Serial({
       ...options.where,
       baud: options.baud,
       format: 'buffer',
-      onReadable: guarded('serial read', options.onFault, () => line.#drainFifo()),
+      onReadable: guarded('serial read', options.onFault, () => this.#drainFifo()),
       onWritable: guarded('serial write', options.onFault, (count: number) => {
-        line.#fifoFreeBytes = count;
-        line.#feedFifo();
+        this.#fifoFreeBytes = count;
+        this.#feedFifo();
       }),
     } as unknown as ConstructorParameters<typeof Serial>[0]);
     this.#ready = true;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreatePki } from '../../tools/bank/pki';
 import { startBankServer, type BankServer } from '../../tools/bank/server';
-import { bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools, resultsOf, root } from './kit';
+import { type AppResult, bankDataDirWith, LINUX_ATM_ID, linuxProvisioning, linuxTools, resultsOf } from './kit';
 
 // The board's bank link — WorkerHttpsClient and the bank worker, on the SDK's HTTP client, TLS
 // socket and DNS resolver in a Worker — run on Moddable's own Linux runtime against real HTTPS
@@ -26,7 +26,7 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
   let bankDataDir: string;
   let otherCaDir: string;
   const servers: net.Server[] = [];
-  let results: Record<string, any>[] = [];
+  let results: AppResult[] = [];
   let exitStatus = -1;
   let output: string[] = [];
   /** The counting server's TLS handshakes, in order, and its TCP connections. */
@@ -35,7 +35,7 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
   const sessionEvents: ('new' | 'resume-hit' | 'resume-miss')[] = [];
   let countingConnections = 0;
 
-  before(async function () {
+  before(async () => {
     const tools = await linuxTools();
     if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
     const { pkiBase, provisionDir, pki } = linuxProvisioning(tools.cacheRoot());

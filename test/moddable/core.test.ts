@@ -1,25 +1,23 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { linuxProvisioning, linuxTools, resultsOf, root } from './kit';
+import { importEsm, linuxProvisioning, linuxTools, resultsOf, root } from './kit';
 
 // The core suite (test/core) inside the XS that Moddable's mcconfig builds, with the firmware
 // preloaded by xsl exactly as for the board (hal/moddable/manifest_firmware.json): the same cases
 // that run on Node and in xsnap, each reported here as its own test.
-
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, any>>;
 
 interface CaseResult { readonly title: string; readonly ok: boolean; readonly error: string }
 
 async function runCoreSuiteOnModdable(): Promise<{ results: CaseResult[]; status: number; lines: string[] }> {
   const tools = await linuxTools();
   if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
-  const { bundleCoreTests } = await importEsm(path.join(root, 'tools/moddable/core-bundle.mjs'));
+  const { bundleCoreTests } = (await importEsm(path.join(root, 'tools/moddable/core-bundle.mjs'))) as { bundleCoreTests: (outputDir: string) => Promise<unknown> };
   const bundleDir = path.join(tools.buildRoot(), 'core-tests');
   await bundleCoreTests(bundleDir);
   const { provisionDir } = linuxProvisioning(tools.cacheRoot());
   const build = await tools.buildLinuxApp({ name: 'core', manifest: 'test/moddable/core/manifest.json', env: { ATM_PROVISION: provisionDir, ATM_CORE_TESTS: bundleDir } });
   const run = await tools.runLinuxApp(build.library, { timeoutSeconds: 900, cwd: bundleDir }).exited;
-  return { results: resultsOf(run.lines) as CaseResult[], status: run.status, lines: run.lines };
+  return { results: resultsOf(run.lines) as unknown as CaseResult[], status: run.status, lines: run.lines };
 }
 
 runCoreSuiteOnModdable().then(({ results, status, lines }) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc16Kermit, crc32 } from '../../src/crc';
-import { linuxProvisioning, linuxTools, resultsOf } from './kit';
+import { type AppResult, linuxProvisioning, linuxTools, resultsOf } from './kit';
 import { CRC_CASES, CrcCases } from './crc/vectors';
 
 // The board's Crc port — the SDK's CRC16 for CCNET and the project's native CRC-32 (on the ESP32
@@ -13,7 +13,7 @@ import { CRC_CASES, CrcCases } from './crc/vectors';
 
 describe('the board\'s native CRCs on Moddable\'s runtime (test/moddable/crc)', function () {
   this.timeout(600_000);
-  let results: Record<string, any>[] = [];
+  let results: AppResult[] = [];
   let exitStatus = -1;
   let output: string[] = [];
 

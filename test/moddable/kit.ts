@@ -10,8 +10,11 @@ import { loadOrCreatePki, type BankPki } from '../../tools/bank/pki';
 export const root = path.resolve(__dirname, '../..');
 export const LINUX_ATM_ID = 'KZ-ALA-0001';
 
+/** One `[result] {json}` line of a Moddable test app, parsed. */
+export type AppResult = Record<string, unknown>;
+
 // ts-node compiles to CommonJS, where import() would become require(): keep a real import().
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, any>>;
+export const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 export interface LinuxTools {
   buildLinuxApp(options: { name: string; manifest: string; config?: Record<string, string | number>; env?: Record<string, string>; instrument?: boolean }): Promise<{ library: string; seconds: number; xsl: string[] }>;
@@ -59,6 +62,6 @@ export function bankDataDirWith(pkiBase: string): string {
 }
 
 /** The `[result] {json}` lines an app printed, parsed. */
-export function resultsOf(lines: readonly string[]): Record<string, any>[] {
+export function resultsOf(lines: readonly string[]): AppResult[] {
   return lines.filter((line) => line.startsWith('[result] ')).map((line) => JSON.parse(line.slice('[result] '.length)));
 }

@@ -58,34 +58,27 @@ function opensslDate(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 }
 
+/** One `openssl ca` section per CA: the two share the folder, the index and the serial. */
+function caSection(name: string, file: string, pkiDir: string): string {
+  return `[ ${name} ]
+dir = ${pkiDir}
+database = $dir/index.txt
+new_certs_dir = $dir/issued
+certificate = $dir/${file}.pem
+private_key = $dir/${file}.key
+serial = $dir/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+`;
+}
+
 function configText(pkiDir: string): string {
   return `[ ca ]
 default_ca = server_ca
-[ server_ca ]
-dir = ${pkiDir}
-database = $dir/index.txt
-new_certs_dir = $dir/issued
-certificate = $dir/ca.pem
-private_key = $dir/ca.key
-serial = $dir/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-email_in_dn = no
-[ device_ca ]
-dir = ${pkiDir}
-database = $dir/index.txt
-new_certs_dir = $dir/issued
-certificate = $dir/device-ca.pem
-private_key = $dir/device-ca.key
-serial = $dir/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-email_in_dn = no
-[ policy_any ]
+${caSection('server_ca', 'ca', pkiDir)}${caSection('device_ca', 'device-ca', pkiDir)}[ policy_any ]
 commonName = supplied
 [ server_ext ]
 basicConstraints = critical,CA:FALSE
