@@ -12,7 +12,9 @@ import { assert } from './assert';
 // ---- what the customer and the machine deal in ------------------------------------------------
 
 /** Kazakhstan's tenge notes in circulation (docs/kazakhstan.md), old and new designs alike. */
-export const DENOMINATIONS_TENGE: readonly number[] = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000]);
+const TENGE_NOTES = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000] as const);
+export type DenominationTenge = (typeof TENGE_NOTES)[number];
+export const DENOMINATIONS_TENGE: readonly number[] = TENGE_NOTES;
 /** The four ways a customer signs in (the FAQ). */
 export const AUTH_METHODS = Object.freeze(['palm', 'qr', 'card', 'iin'] as const);
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -60,10 +62,15 @@ export function isIdChar(code: number): boolean {
   return code >= ID_CHAR_MIN && code <= ID_CHAR_MAX;
 }
 
-export function isCustomerId(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length < 1 || value.length > CUSTOMER_ID_CHARS_MAX) return false;
+/** An id of 1..charsMax printable ASCII characters, no space: a customer's, an ATM's, a QR session's. */
+export function isIdText(value: unknown, charsMax: number): value is string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > charsMax) return false;
   for (let index = 0; index < value.length; index++) if (!isIdChar(value.charCodeAt(index))) return false;
   return true;
+}
+
+export function isCustomerId(value: unknown): value is string {
+  return isIdText(value, CUSTOMER_ID_CHARS_MAX);
 }
 
 // ---- the ledger's records ---------------------------------------------------------------------

@@ -3,18 +3,27 @@
 // the offending field) for anything malformed: what arrives over a network is input, never
 // trusted, so a bad reply is an error value, not an assertion. What a record, a method or an id
 // may be is the domain table's (src/domain.ts).
-import { isCustomerId, isTiyn, recordKindOf, SUM_TOTAL, totalHolds } from '../domain';
+import { type AuthMethod, isCustomerId, isIdText, isTiyn, recordKindOf, SUM_TOTAL, totalHolds } from '../domain';
 import { isBillState } from '../money/allocation';
 
 export const PATH_AUTHORISE = '/v1/authorise';
 export const PATH_QR = '/v1/qr';
 export const PATH_DEPOSITS = '/v1/deposits';
 
-export type AuthoriseRequest =
-  | { readonly method: 'iin'; readonly iin: string }
-  | { readonly method: 'card'; readonly cardToken: string }
-  | { readonly method: 'palm'; readonly palmTemplate: string }
-  | { readonly method: 'qr'; readonly qrSessionId: string };
+/** Each sign-in method's credential field on the wire (a method the domain table adds must name one). */
+export const CREDENTIAL_FIELDS = Object.freeze({
+  palm: 'palmTemplate', qr: 'qrSessionId', card: 'cardToken', iin: 'iin',
+} as const satisfies Readonly<Record<AuthMethod, string>>);
+
+/** An authorisation: a method and its credential, nothing else. */
+export type AuthoriseRequest = {
+  [M in AuthMethod]: { readonly method: M } & { readonly [F in (typeof CREDENTIAL_FIELDS)[M]]: string };
+}[AuthMethod];
+
+/** The credential an authorisation carries. */
+export function credentialOf(request: AuthoriseRequest): string {
+  return (request as unknown as Readonly<Record<string, string>>)[CREDENTIAL_FIELDS[request.method]];
+}
 
 export interface CustomerBill {
   readonly billTiyn: number;
@@ -51,7 +60,6 @@ export const CREDENTIAL_CHARS_MAX = 512;
 /** No single session takes more than this, whatever the bank says (a sanity bound: 10^7 ₸). */
 export const SESSION_TIYN_MAX = 1_000_000_000;
 
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 const DATE = /^(\d{4}-\d{2}-\d{2})?$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -88,7 +96,7 @@ export function parseAccount(value: unknown): CustomerAccount | undefined {
 export function parseQrStart(value: unknown): QrStart | undefined {
   if (!isObject(value)) return undefined;
   const { qrSessionId, payload, expiresInMs } = value;
-  if (!isText(qrSessionId, QR_SESSION_ID_CHARS_MAX) || !PRINTABLE_ASCII.test(qrSessionId)) return undefined;
+  if (!isIdText(qrSessionId, QR_SESSION_ID_CHARS_MAX)) return undefined;
   if (!isText(payload, QR_PAYLOAD_CHARS_MAX)) return undefined;
   if (typeof expiresInMs !== 'number' || !Number.isInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > QR_EXPIRES_IN_MS_MAX) return undefined;
   return { qrSessionId, payload, expiresInMs };
@@ -118,12 +126,7 @@ export function parseDepositsReply(value: unknown): DepositsReply | undefined {
 
 /** The JSON body of an authorisation: the credential named by its method, nothing else. */
 export function authoriseBody(atmId: string, request: AuthoriseRequest): string {
-  switch (request.method) {
-    case 'iin': return JSON.stringify({ atmId, method: 'iin', iin: request.iin });
-    case 'card': return JSON.stringify({ atmId, method: 'card', cardToken: request.cardToken });
-    case 'palm': return JSON.stringify({ atmId, method: 'palm', palmTemplate: request.palmTemplate });
-    case 'qr': return JSON.stringify({ atmId, method: 'qr', qrSessionId: request.qrSessionId });
-  }
+  return JSON.stringify({ atmId, method: request.method, [CREDENTIAL_FIELDS[request.method]]: credentialOf(request) });
 }
 
 // ---- ledger records on the wire (POST /v1/deposits) ----

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { makeSimBoard } from '../../hal/sim/board';
 import { CHALLENGE_LIFETIME_MS, CONSOLE_SETTINGS_KEYS, IDLE_LOGOUT_MS, LOCKOUT_MAX_MS, lockoutDelayMs } from '../../src/console/auth';
 import { CONSOLE_OUTPUT_BYTES } from '../../src/console/output';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../../tools/console/bench-secrets';
 import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN, FakeMachineView } from '../../tools/console/fake-machine-view';
 import { consoleLeakReport, plantSecret } from '../../tools/console/leak-scan';
@@ -135,7 +136,7 @@ describe('console commands (fake machine view)', () => {
     rig.login('engineer');
     const devices = rig.command('devices');
     assert.match(devices, /validator\s+ok\s+CCNET bulk acceptor/);
-    assert.match(devices, /bill table: 200 500 1000 2000 5000 10000 20000 KZT/);
+    assert.ok(devices.includes(`bill table: ${DENOMINATIONS_TENGE.join(' ')} KZT`), devices);
     assert.match(devices, /last card 440043\*\*\*\*\*\*5678/);
     assert.equal(rig.command('ledger'), 'capacity 4096 records, used 5\r\ntail sequence 1, head sequence 6\r\nunsynced 2 (bank acknowledged through 3)');
     assert.equal(rig.command('ledger verify'), 'ledger verify: ok, 5 records checked, 0 problem(s)');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { recordProblem } from '../../src/bank/wire';
+import { authoriseBody, parseQrStart, recordProblem, type AuthoriseRequest } from '../../src/bank/wire';
 import { hexOf } from '../../src/bytes';
 import { crc32ByteAndUint32, SOFT_CRC } from '../../src/crc';
+import { AUTH_METHODS, DENOMINATIONS_TENGE, DOUBT_REASONS, isDenomination, SESSION_OUTCOMES } from '../../src/domain';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { decodeRecord, encodeRecord, ParsedRecord, parseRecord, RECORD_SIZE_MAX, sameRecord } from '../../src/ledger/records';
 
@@ -71,6 +72,34 @@ function parses(bytes: Uint8Array, size: number): ParsedRecord {
 }
 
 describe('the domain table: ledger and bank wire', () => {
+  it('holds what the rules fix: the tenge notes in circulation, and the lists in their order on flash', () => {
+    // The National Bank's notes (docs/kazakhstan.md): the one place a test spells them.
+    assert.deepEqual(DENOMINATIONS_TENGE, [200, 500, 1000, 2000, 5000, 10000, 20000]);
+    assert.deepEqual([100, 199, 201, 50000, 0, -200].filter(isDenomination), []);
+    // A byte on flash names each by its index: reordering one is a new ledger layout.
+    assert.deepEqual(AUTH_METHODS, ['palm', 'qr', 'card', 'iin']);
+    assert.deepEqual(SESSION_OUTCOMES, ['completed', 'cancelled', 'timeout', 'recovered']);
+    assert.deepEqual(DOUBT_REASONS, ['power-cut-in-validator', 'power-cut-in-stacker', 'jam', 'unknown']);
+  });
+
+  it('an authorisation carries each method\'s own credential and nothing else, byte for byte', () => {
+    const requests: readonly AuthoriseRequest[] = [
+      { method: 'palm', palmTemplate: 'pt-1' }, { method: 'qr', qrSessionId: 'q-1' }, { method: 'card', cardToken: 'ct-1' },
+      { method: 'iin', iin: '900101300126' },
+    ];
+    assert.deepEqual(requests.map((request) => request.method), AUTH_METHODS, 'every method of the table');
+    assert.deepEqual(requests.map((request) => authoriseBody('ATM-1', request)), [
+      '{"atmId":"ATM-1","method":"palm","palmTemplate":"pt-1"}', '{"atmId":"ATM-1","method":"qr","qrSessionId":"q-1"}',
+      '{"atmId":"ATM-1","method":"card","cardToken":"ct-1"}', '{"atmId":"ATM-1","method":"iin","iin":"900101300126"}',
+    ]);
+  });
+
+  it('a QR session id is an id of the table\'s shape: printable ASCII, no space, at most 64', () => {
+    const start = (qrSessionId: string) => parseQrStart({ qrSessionId, payload: 'kaspi://pay', expiresInMs: 60_000 });
+    assert.equal(start('q~!'.repeat(21) + 'x')?.qrSessionId.length, 64);
+    for (const refused of ['', 'q 1', 'q\u007f', 'қ', 'x'.repeat(65)]) assert.equal(start(refused), undefined, JSON.stringify(refused));
+  });
+
   it('lays out every record kind byte for byte as before, and reads each back the same', () => {
     const into = new Uint8Array(RECORD_SIZE_MAX);
     for (const [record, hex] of LAYOUT) {

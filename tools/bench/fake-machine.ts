@@ -6,6 +6,7 @@
 
 import type { Language, Screen } from '../../hal/ports';
 import type { BenchAction, BenchLedgerRow, BenchMachine, BenchNote, BenchSnapshot } from './machine-api';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 import { maskIin } from '../../src/kz/iin';
 
 /** The snapshot carries the newest rows only (machine-api.ts: at most 50). */
@@ -18,7 +19,6 @@ const NOTES_PER_STACK_MAX = 200;
 const IIN_DIGITS = 12;
 const ATTEMPTS_MAX = 3;
 const CASSETTE_CAPACITY_NOTES = 2200;
-const DENOMINATIONS_TENGE = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000]);
 
 interface FakeCustomer {
   readonly iin: string;

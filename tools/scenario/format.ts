@@ -10,7 +10,7 @@
 // docs/scenario.md describes the format for people; this file is its one definition.
 
 import type { Key } from '../../hal/ports';
-import { AUTH_METHODS, DENOMINATIONS_TENGE } from '../../src/domain';
+import { AUTH_METHODS, DENOMINATIONS_TENGE, SESSION_OUTCOMES } from '../../src/domain';
 import type { BenchNote } from '../bench/machine-api';
 
 /** Bounds on a file: a scenario is a short story, not a soak test. */
@@ -32,7 +32,8 @@ export const KEYS: readonly Key[] = Object.freeze([
 export const NOTE_TENGE: readonly number[] = DENOMINATIONS_TENGE;
 export const CASSETTE_STATES = Object.freeze(['removed', 'inserted', 'full'] as const);
 export const CONSOLE_ROLES = Object.freeze(['engineer', 'collector'] as const);
-export const OUTCOMES = Object.freeze(['completed', 'cancelled', 'timeout', 'recovered', 'open'] as const);
+/** How a session ended (the domain table's outcomes), or 'open': it has not. */
+export const OUTCOMES = Object.freeze([...SESSION_OUTCOMES, 'open'] as const);
 export const METHODS = AUTH_METHODS;
 
 /** A field's expected value: equal to a string or number, or a number within bounds. */
