@@ -10,7 +10,8 @@
 import crypto from 'node:crypto';
 import { recordProblem, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR, QR_SESSION_ID_CHARS_MAX } from '../../src/bank/wire';
 import { isCustomerId } from '../../src/domain';
-import { IIN_DIGITS, maskIin, validateIin } from '../../src/kz/iin';
+import { IIN_DIGITS, validateIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { ATM_ID_PATTERN } from './pki';
 import { displayName } from './store';
 import type { BankStore, BatchOutcome, CustomerRow, WireRecord } from './store';

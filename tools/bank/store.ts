@@ -13,7 +13,7 @@ import path from 'node:path';
 import { allocatePayment } from '../../src/money/allocation';
 import type { BillState } from '../../src/money/allocation';
 import type { CustomerAccount } from '../../src/bank/wire';
-import { maskIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { buildReceipt } from './receipt';
 import type { Receipt } from './receipt';
 import { DEMO_ATMS, DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from './seed';

@@ -7,7 +7,8 @@
 import type { Language, Screen } from '../../hal/ports';
 import type { BenchAction, BenchLedgerRow, BenchMachine, BenchNote, BenchSnapshot } from './machine-api';
 import { DENOMINATIONS_TENGE } from '../../src/domain';
-import { maskIin } from '../../src/kz/iin';
+import { IIN_DIGITS } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 
 /** The snapshot carries the newest rows only (machine-api.ts: at most 50). */
 const LEDGER_ROWS_SHOWN_MAX = 50;
@@ -16,7 +17,6 @@ const LEDGER_ROWS_MAX = 1024;
 /** Console output kept, in characters; older output is dropped from the front. */
 const CONSOLE_TEXT_CHARS_MAX = 16 * 1024;
 const NOTES_PER_STACK_MAX = 200;
-const IIN_DIGITS = 12;
 const ATTEMPTS_MAX = 3;
 const CASSETTE_CAPACITY_NOTES = 2200;
 

@@ -17,7 +17,7 @@ import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { makeSimBoard } from '../../hal/sim/board';
 import type { ValidatorTruth } from '../../hal/sim/ccnet-validator';
 import { PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
-import { maskIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { formatTiyn } from '../../src/kz/tenge';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { startFirmware, type Firmware } from '../../src/firmware';
