@@ -20,8 +20,8 @@ import {
 } from './ccnet-codec';
 
 /**
- * CCNET wants a POLL every 100–200 ms (docs/ccnet.md). 150 ms leaves 50 ms for a late loop (npm run bench: worst
- * lateness 30 ms under a stalling neighbour) before the gap leaves the spec.
+ * CCNET wants a POLL every 100–200 ms (docs/ccnet.md). 150 ms leaves 50 ms for a late loop
+ * (docs/bench.md: worst lateness 35 ms under a stalling neighbour) before the gap leaves the spec.
  */
 export const POLL_PERIOD_MS = 150;
 export const POLL_PERIOD_MIN_MS = 100;
