@@ -79,8 +79,9 @@ export class CashIn {
     this.#start(nowMs);
   }
 
-  stepCashIn(nowMs: number, timedOut: boolean): void {
-    if (timedOut) this.#finish(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'timeout');
+  /** The customer has put nothing in for STATE_TIMEOUT_MS['cash-in']: the payment ends with what went in. */
+  timeOut(nowMs: number): void {
+    this.#finish(nowMs, this.#depositedTiyn > 0 ? 'completed' : 'timeout');
   }
 
   stepFinishing(nowMs: number, timedOut: boolean): void {
@@ -128,13 +129,23 @@ export class CashIn {
 
   #onEscrowed(denominationTenge: number, nowMs: number): void {
     const acceptor = this.#o.devices.acceptor;
+    const records = this.#records;
     if (this.#flow.state !== 'cash-in') return void acceptor.returnNote();
-    const refusal = this.#escrowRefusal(denominationTenge * 100);
-    if (refusal !== undefined) {
+    if (this.#depositedTiyn + denominationTenge * 100 > this.#flow.account!.sessionMaxTiyn || this.#notes >= NOTES_PER_SESSION_MAX) {
       acceptor.returnNote();
-      return this.#show(refusal, []);
+      return this.#show('limitReached', []);
     }
-    const written = this.#records.record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge }, 'ordinary');
+    if (records.cassette.notes + records.cassette.doubtfulNotes >= this.#o.config.cassetteCapacityNotes) {
+      acceptor.returnNote();
+      return this.#show('cassetteFull', []);
+    }
+    if (this.#o.ledger.roomBytes() < ESCROW_ROOM_BYTES) {
+      // The ledger could not keep what this note may still need (its outcome, the session's
+      // close, a doubt): the note goes back, and so does every note until the bank frees room.
+      acceptor.returnNote();
+      return this.#show('ledgerFull', []);
+    }
+    const written = records.record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge }, 'ordinary');
     if (!written.ok) {
       // The flash failed: the note goes back and the machine stops taking cash.
       acceptor.returnNote();
@@ -142,17 +153,6 @@ export class CashIn {
     }
     this.#escrowTenge = denominationTenge;
     acceptor.stack();
-  }
-
-  /** Why a note of `amountTiyn` goes back before it is written, or undefined when it may be stacked. */
-  #escrowRefusal(amountTiyn: number): TextId | undefined {
-    if (this.#depositedTiyn + amountTiyn > this.#flow.account!.sessionMaxTiyn || this.#notes >= NOTES_PER_SESSION_MAX) return 'limitReached';
-    const cassette = this.#records.cassette;
-    if (cassette.notes + cassette.doubtfulNotes >= this.#o.config.cassetteCapacityNotes) return 'cassetteFull';
-    // The ledger could not keep what this note may still need (its outcome, the session's
-    // close, a doubt): the note goes back, and so does every note until the bank frees room.
-    if (this.#o.ledger.roomBytes() < ESCROW_ROOM_BYTES) return 'ledgerFull';
-    return undefined;
   }
 
   #onStacked(denominationTenge: number): void {
@@ -166,12 +166,13 @@ export class CashIn {
     if (this.#escrowTenge !== denominationTenge) {
       this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
     }
-    const sequence = this.#records.promised({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
+    const records = this.#records;
+    const sequence = records.promised({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
     this.#escrowTenge = 0;
     if (sequence === 0) return; // not recorded (logged): neither counted nor credited, the machine out of service for cash
     this.#notes += 1;
     this.#depositedTiyn += denominationTenge * 100;
-    this.#records.cassette.add(denominationTenge, sequence);
+    records.cassette.add(denominationTenge, sequence);
     this.#show(undefined, []);
   }
 

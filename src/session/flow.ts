@@ -70,11 +70,6 @@ export class SessionFlow {
     this.#parts = { signIn, cashIn };
   }
 
-  /** How long the customer has been idle in the current state at `nowMs`. */
-  idleMs(nowMs: number): number {
-    return nowMs - (this.state === 'cash-in' ? this.lastActivityMs : this.stateSinceMs);
-  }
-
   enter(wanted: SessionState, nowMs: number): void {
     // A machine that cannot serve anyone (no ATM id) idles on "out of service", not on a welcome.
     const state = wanted === 'attract' && this.#o.config.outOfService?.() !== undefined ? 'out-of-service' : wanted;

@@ -118,12 +118,18 @@ export class SessionTask implements Task {
   /** The state's own work this tick, and its timeout. */
   #step(nowMs: number): void {
     const flow = this.#flow;
-    const timedOut = flow.idleMs(nowMs) >= STATE_TIMEOUT_MS[flow.state];
-    switch (flow.state) {
+    const state = flow.state;
+    // The machine's idle state has nothing to do and never times out: the cheapest tick, the commonest.
+    if (state === 'attract') return;
+    // Cash-in times out from the customer's last key or note, every other state from its start.
+    const idleMs = nowMs - (state === 'cash-in' ? flow.lastActivityMs : flow.stateSinceMs);
+    const timedOut = idleMs >= STATE_TIMEOUT_MS[state];
+    // Cases in the order a tick meets them most (a switch on strings compares in order).
+    switch (state) {
+      case 'cash-in': if (timedOut) this.#cashIn.timeOut(nowMs); return;
       case 'recovering': return this.#recovery.step(nowMs, timedOut);
       case 'palm': return this.#signIn.stepPalm(nowMs, timedOut);
       case 'qr': return this.#signIn.stepQr(nowMs, timedOut);
-      case 'cash-in': return this.#cashIn.stepCashIn(nowMs, timedOut);
       case 'finishing': return this.#cashIn.stepFinishing(nowMs, timedOut);
       case 'crediting': return this.#cashIn.stepCrediting(nowMs, timedOut);
       case 'notice': if (timedOut) flow.leaveNotice(nowMs); return;
@@ -177,6 +183,7 @@ export class SessionTask implements Task {
     }
   }
 
+  /** Each of the acceptor's reports to the part that owns it. */
   #onCashEvent(event: CashEvent, nowMs: number): void {
     const state = this.#flow.state;
     if (event.kind === 'power-up-with-bill') return this.#recovery.onPowerUpReport(event);
