@@ -215,7 +215,10 @@ export const RECORD_KINDS: readonly RecordKind[] = Object.freeze([
   recordKind(7, 'cassette-collected', { notes: FIELD_COUNT, amountTiyn: FIELD_TIYN, wallMs: FIELD_WALL_MS }),
   recordKind(8, 'bank-ack', { ackedSequence: FIELD_U32 }, { toBank: false }),
 ]);
-RECORD_KINDS.forEach((entry, index) => assert(entry.code === index + 1, `record kind ${entry.kind}: code ${entry.code} out of order`));
+for (let index = 0; index < RECORD_KINDS.length; index++) {
+  const entry = RECORD_KINDS[index];
+  assert(entry.code === index + 1, `record kind ${entry.kind}: code ${entry.code} out of order`);
+}
 
 /** RECORD_KINDS by name, with no prototype: a name from the wire ('toString', '__proto__') finds nothing. */
 const RECORD_KINDS_BY_NAME: Readonly<Record<string, RecordKind | undefined>> = Object.freeze(

@@ -38,11 +38,11 @@ interface SessionParts {
   readonly cashIn: Pick<CashIn, 'cashInView' | 'customerLeft'>;
 }
 
-/** The notice on screen: its text, the values in it, and the state it goes on to. */
+/** The notice on screen: its text, the values in it, and the state it goes on to (`next`: an object with `then` would be thenable). */
 interface Notice {
   text: TextId;
   args: readonly (string | number)[];
-  then: SessionState;
+  next: SessionState;
 }
 
 export class SessionFlow {
@@ -56,7 +56,7 @@ export class SessionFlow {
   readonly screens: Screens;
   readonly #o: SessionOptions;
   /** Made once, rewritten for each notice: no garbage per notice. */
-  readonly #notice: Notice = { text: 'goodbye', args: [], then: 'attract' };
+  readonly #notice: Notice = { text: 'goodbye', args: [], next: 'attract' };
   #parts: SessionParts | undefined = undefined;
 
   constructor(options: SessionOptions) {
@@ -85,17 +85,17 @@ export class SessionFlow {
     this.#draw();
   }
 
-  showNotice(text: TextId, args: readonly (string | number)[], then: SessionState, nowMs: number): void {
+  showNotice(text: TextId, args: readonly (string | number)[], next: SessionState, nowMs: number): void {
     const notice = this.#notice;
     notice.text = text;
     notice.args = args;
-    notice.then = then;
+    notice.next = next;
     this.enter('notice', nowMs);
   }
 
   /** The notice is read (a key) or its time is up: on to the state it names. */
   leaveNotice(nowMs: number): void {
-    this.enter(this.#notice.then, nowMs);
+    this.enter(this.#notice.next, nowMs);
   }
 
   goodbye(nowMs: number): void {
