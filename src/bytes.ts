@@ -1,4 +1,5 @@
-// Bytes and their text forms, for keys, digests and protocol vectors, in plain TypeScript (the same on XS and Node).
+// Bytes: little-endian integers for the ledger's layout, and text forms for keys, digests and
+// protocol vectors, in plain TypeScript (the same on XS and Node).
 
 /** The bytes of an ASCII text (each char code's low 8 bits). */
 export function asciiBytes(text: string): Uint8Array {
@@ -20,4 +21,18 @@ export function bytesOfHex(hex: string): Uint8Array | undefined {
   const bytes = new Uint8Array(hex.length / 2);
   for (let index = 0; index < bytes.length; index++) bytes[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
   return bytes;
+}
+
+/** Writes a u32 little-endian at `at`; returns the index after it. */
+export function putU32(into: Uint8Array, at: number, value: number): number {
+  into[at] = value & 0xff;
+  into[at + 1] = (value >>> 8) & 0xff;
+  into[at + 2] = (value >>> 16) & 0xff;
+  into[at + 3] = (value >>> 24) & 0xff;
+  return at + 4;
+}
+
+/** The u32 little-endian at `at`. */
+export function getU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
 }

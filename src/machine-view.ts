@@ -10,10 +10,10 @@ import type {
   CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport, MachineView,
   SelftestItem, SyncStatus,
 } from './console/machine-view';
+import { DENOMINATIONS_TENGE } from './domain';
 import type { Ledger } from './ledger/ledger';
 import type { LedgerRecord } from './ledger/records';
 import { forEachRecord } from './ledger/walk';
-import { DENOMINATIONS_TENGE } from './session/cassette';
 import type { SessionTask } from './session/session';
 
 /** A typical record's size on flash (tools/ledger/README.md: ~13 bytes), for the console's capacity estimate. */

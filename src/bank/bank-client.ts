@@ -8,10 +8,11 @@
 // asked, so waiting behind a deposit batch is part of its budget, not extra.
 import type { Clock, HttpsClient, HttpsResult } from '../../hal/ports';
 import { assert } from '../assert';
+import { isCustomerId } from '../domain';
 import type { Task } from '../loop/scheduler';
 import {
-  authoriseBody, parseAccount, parseJson, parseQrStart, parseQrState, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR,
-  QR_SESSION_ID_CHARS_MAX, CREDENTIAL_CHARS_MAX, isCustomerId,
+  authoriseBody, credentialOf, parseAccount, parseJson, parseQrStart, parseQrState, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR,
+  QR_SESSION_ID_CHARS_MAX, CREDENTIAL_CHARS_MAX,
 } from './wire';
 import type { AuthoriseRequest, CustomerAccount, QrStart, QrState } from './wire';
 
@@ -100,8 +101,7 @@ export class BankClient implements Task {
   }
 
   authorise(request: AuthoriseRequest, onDone: (result: AuthoriseResult) => void): void {
-    const credential = request.method === 'iin' ? request.iin : request.method === 'card' ? request.cardToken
-      : request.method === 'palm' ? request.palmTemplate : request.qrSessionId;
+    const credential = credentialOf(request);
     assert(credential.length > 0 && credential.length <= CREDENTIAL_CHARS_MAX, 'bank client: credential length');
     this.#enqueueCustomer('authorise', 'POST', PATH_AUTHORISE, authoriseBody(this.#atmId ?? '', request), AUTHORISE_TIMEOUT_MS, (result) => {
       const outcome = interpret(result);

@@ -21,9 +21,10 @@
 // scheduler passes in. The wall clock only travels inside records as data.
 import type { HttpsResult, Random } from '../../hal/ports';
 import { assert } from '../assert';
+import { isCustomerId } from '../domain';
 import type { Task } from '../loop/scheduler';
 import type { DepositLane } from './bank-client';
-import { isCustomerId, parseDepositsReply, parseJson } from './wire';
+import { parseDepositsReply, parseJson } from './wire';
 
 /** The ledger as the outbox needs it (src/ledger/ledger.ts's Ledger satisfies it). */
 export interface OutboxLedger {

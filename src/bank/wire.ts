@@ -1,20 +1,29 @@
 // The bank API's shapes (tools/bank/API.md), shared by the firmware's client and the
 // reference bank server so both read and write the same JSON. Parsers return undefined (or
 // the offending field) for anything malformed: what arrives over a network is input, never
-// trusted, so a bad reply is an error value, not an assertion.
+// trusted, so a bad reply is an error value, not an assertion. What a record, a method or an id
+// may be is the domain table's (src/domain.ts).
+import { type AuthMethod, isCustomerId, isIdText, isTiyn, recordKindOf, SUM_TOTAL, totalHolds } from '../domain';
 import { isBillState } from '../money/allocation';
 
 export const PATH_AUTHORISE = '/v1/authorise';
 export const PATH_QR = '/v1/qr';
 export const PATH_DEPOSITS = '/v1/deposits';
 
-export type AuthMethod = 'palm' | 'qr' | 'card' | 'iin';
+/** Each sign-in method's credential field on the wire (a method the domain table adds must name one). */
+export const CREDENTIAL_FIELDS = Object.freeze({
+  palm: 'palmTemplate', qr: 'qrSessionId', card: 'cardToken', iin: 'iin',
+} as const satisfies Readonly<Record<AuthMethod, string>>);
 
-export type AuthoriseRequest =
-  | { readonly method: 'iin'; readonly iin: string }
-  | { readonly method: 'card'; readonly cardToken: string }
-  | { readonly method: 'palm'; readonly palmTemplate: string }
-  | { readonly method: 'qr'; readonly qrSessionId: string };
+/** An authorisation: a method and its credential, nothing else. */
+export type AuthoriseRequest = {
+  [M in AuthMethod]: { readonly method: M } & { readonly [F in (typeof CREDENTIAL_FIELDS)[M]]: string };
+}[AuthMethod];
+
+/** The credential an authorisation carries. */
+export function credentialOf(request: AuthoriseRequest): string {
+  return (request as unknown as Readonly<Record<string, string>>)[CREDENTIAL_FIELDS[request.method]];
+}
 
 export interface CustomerBill {
   readonly billTiyn: number;
@@ -43,7 +52,6 @@ export interface QrStart {
 }
 
 /** Bounds on what the bank may send, so a confused or hostile reply cannot bloat the heap. */
-export const CUSTOMER_ID_CHARS_MAX = 24;
 export const DISPLAY_NAME_CHARS_MAX = 48;
 export const QR_SESSION_ID_CHARS_MAX = 64;
 export const QR_PAYLOAD_CHARS_MAX = 512;
@@ -52,7 +60,6 @@ export const CREDENTIAL_CHARS_MAX = 512;
 /** No single session takes more than this, whatever the bank says (a sanity bound: 10^7 ₸). */
 export const SESSION_TIYN_MAX = 1_000_000_000;
 
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 const DATE = /^(\d{4}-\d{2}-\d{2})?$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -61,18 +68,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isText(value: unknown, charsMax: number): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= charsMax;
-}
-
-export function isCustomerId(value: unknown): value is string {
-  return isText(value, CUSTOMER_ID_CHARS_MAX) && PRINTABLE_ASCII.test(value);
-}
-
-export function isU32(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
-}
-
-export function isTiyn(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Reads JSON text into a value, or undefined when it is not JSON. */
@@ -101,7 +96,7 @@ export function parseAccount(value: unknown): CustomerAccount | undefined {
 export function parseQrStart(value: unknown): QrStart | undefined {
   if (!isObject(value)) return undefined;
   const { qrSessionId, payload, expiresInMs } = value;
-  if (!isText(qrSessionId, QR_SESSION_ID_CHARS_MAX) || !PRINTABLE_ASCII.test(qrSessionId)) return undefined;
+  if (!isIdText(qrSessionId, QR_SESSION_ID_CHARS_MAX)) return undefined;
   if (!isText(payload, QR_PAYLOAD_CHARS_MAX)) return undefined;
   if (typeof expiresInMs !== 'number' || !Number.isInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > QR_EXPIRES_IN_MS_MAX) return undefined;
   return { qrSessionId, payload, expiresInMs };
@@ -131,56 +126,28 @@ export function parseDepositsReply(value: unknown): DepositsReply | undefined {
 
 /** The JSON body of an authorisation: the credential named by its method, nothing else. */
 export function authoriseBody(atmId: string, request: AuthoriseRequest): string {
-  switch (request.method) {
-    case 'iin': return JSON.stringify({ atmId, method: 'iin', iin: request.iin });
-    case 'card': return JSON.stringify({ atmId, method: 'card', cardToken: request.cardToken });
-    case 'palm': return JSON.stringify({ atmId, method: 'palm', palmTemplate: request.palmTemplate });
-    case 'qr': return JSON.stringify({ atmId, method: 'qr', qrSessionId: request.qrSessionId });
-  }
+  return JSON.stringify({ atmId, method: request.method, [CREDENTIAL_FIELDS[request.method]]: credentialOf(request) });
 }
 
 // ---- ledger records on the wire (POST /v1/deposits) ----
 
-export const DENOMINATIONS_TENGE: readonly number[] = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000]);
-const AUTH_METHODS: readonly string[] = ['palm', 'qr', 'card', 'iin'];
-const OUTCOMES: readonly string[] = ['completed', 'cancelled', 'timeout', 'recovered'];
-const DOUBT_REASONS: readonly string[] = ['power-cut-in-validator', 'power-cut-in-stacker', 'jam', 'unknown'];
-
-type FieldCheck = (value: unknown) => boolean;
-const u32: FieldCheck = isU32;
-const tiyn: FieldCheck = isTiyn;
-const denomination: FieldCheck = (value) => typeof value === 'number' && DENOMINATIONS_TENGE.includes(value);
-/** A doubt's note may be of unknown value (0): the validator stacked what its table gives no tenge note for. */
-const doubtDenomination: FieldCheck = (value) => value === 0 || denomination(value);
-const oneOf = (allowed: readonly string[]): FieldCheck => (value) => typeof value === 'string' && allowed.includes(value);
-/** The wall clock may be unset on the device (NaN), which JSON carries as null. */
-const wallMs: FieldCheck = (value) => value === null || (typeof value === 'number' && Number.isFinite(value));
-
-/** Every record kind the bank accepts and its exact fields (src/ledger/records.ts); bank-ack never travels. */
-const RECORD_FIELDS: Readonly<Record<string, Readonly<Record<string, FieldCheck>>>> = Object.freeze({
-  'session-opened': { sessionId: u32, method: oneOf(AUTH_METHODS), customerId: isCustomerId, billTiyn: tiyn, wallMs },
-  'note-escrowed': { sessionId: u32, denominationTenge: denomination },
-  'note-stacked': { sessionId: u32, denominationTenge: denomination },
-  'note-returned': { sessionId: u32, denominationTenge: denomination },
-  'session-closed': { sessionId: u32, outcome: oneOf(OUTCOMES), depositedTiyn: tiyn, toBillTiyn: tiyn, toNextTiyn: tiyn },
-  'doubt': { sessionId: u32, denominationTenge: doubtDenomination, reason: oneOf(DOUBT_REASONS) },
-  'cassette-collected': { notes: u32, amountTiyn: tiyn, wallMs },
-});
-
 /**
- * Checks one record of a deposits batch ({sequence, kind, ...fields}); returns the name of
- * the first offending field, or undefined when the record is well formed.
+ * Checks one record of a deposits batch ({sequence, kind, ...fields}) against the domain table:
+ * a kind the bank is sent, its fields and no others, each in range, its total the sum of its
+ * parts. Returns the name of the first offending field, or undefined when the record is well formed.
  */
 export function recordProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'record';
   if (typeof value.sequence !== 'number' || !Number.isSafeInteger(value.sequence) || value.sequence < 1) return 'sequence';
-  const fields = typeof value.kind === 'string' && Object.prototype.hasOwnProperty.call(RECORD_FIELDS, value.kind) ? RECORD_FIELDS[value.kind] : undefined;
-  if (fields === undefined) return 'kind';
-  for (const name of Object.keys(fields)) {
-    if (!fields[name](value[name])) return name;
+  const kind = recordKindOf(value.kind);
+  if (kind === undefined || !kind.toBank) return 'kind';
+  const names = kind.fieldNames;
+  for (let index = 0; index < names.length; index++) {
+    if (!kind.fieldTypes[index].isWireValue(value[names[index]])) return names[index];
   }
   for (const name of Object.keys(value)) {
-    if (name !== 'sequence' && name !== 'kind' && !Object.prototype.hasOwnProperty.call(fields, name)) return name;
+    if (name !== 'sequence' && name !== 'kind' && !names.includes(name)) return name;
   }
+  if (!totalHolds(kind, value)) return names[kind.sumRoles.indexOf(SUM_TOTAL)];
   return undefined;
 }

@@ -5,7 +5,7 @@
 import type { Crypto, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
 import type { Task } from '../loop/scheduler';
-import { maskPan } from '../kz/iin';
+import { CARD_KEPT, maskPanOfLength } from '../log/mask';
 import { EmvPanReader, APDU_BYTES_MAX, type EmvFailure } from './emv';
 import {
   CM_ENTRY, CM_ICC, CM_INIT, CM_MOVE, CM_RF, CM_STATUS, ERROR_CHIP_IO, ERROR_CHIP_MUTE, ERROR_JAM, ERROR_NO_CARD,
@@ -401,9 +401,10 @@ export class CardReaderDriver implements Task {
     this.#crypto.hmacSha256(tokenKey, emv.pan, panLength, this.#mac);
     let cardToken = '';
     for (let index = 0; index < TOKEN_HEX_CHARS / 2; index++) cardToken += (this.#mac[index] < 16 ? '0' : '') + this.#mac[index].toString(16);
-    let lastFour = '';
-    for (let index = panLength - 4; index < panLength; index++) lastFour += String.fromCharCode(emv.pan[index]);
-    const maskedPan = maskPan('*'.repeat(panLength - 4) + lastFour);
+    // Only the digits the mask shows become a string: the rest stays in `emv.pan`, wiped below.
+    let lastDigits = '';
+    for (let index = panLength - CARD_KEPT.tail; index < panLength; index++) lastDigits += String.fromCharCode(emv.pan[index]);
+    const maskedPan = maskPanOfLength(panLength, lastDigits);
     const kaspiGold = this.#isKaspiGold(emv.pan);
     emv.wipe();
     this.#mac.fill(0);

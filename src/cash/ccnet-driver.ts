@@ -6,7 +6,7 @@
 import type { Clock, Crc, SerialLine } from '../../hal/ports';
 import { assert } from '../assert';
 import { SOFT_CRC } from '../crc';
-import { DENOMINATIONS_TENGE } from '../ledger/records';
+import { DENOMINATIONS_TENGE } from '../domain';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
 import {
@@ -19,10 +19,9 @@ import {
   type ScanResult,
 } from './ccnet-codec';
 
-/** POLL period: the spec allows 100..200 ms and recommends 200. */
 /**
- * CCNET wants a POLL every 100–200 ms. 150 ms leaves 50 ms for a late loop (npm run budget: worst
- * lateness 30 ms under a stalling neighbour) before the gap leaves the spec.
+ * CCNET wants a POLL every 100–200 ms (docs/ccnet.md). 150 ms leaves 50 ms for a late loop
+ * (docs/budget.md, npm run budget: worst lateness 35 ms under a stalling neighbour) before the gap leaves the spec.
  */
 export const POLL_PERIOD_MS = 150;
 export const POLL_PERIOD_MIN_MS = 100;

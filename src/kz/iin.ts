@@ -1,5 +1,5 @@
-// The Kazakh individual identification number (ИИН / ЖСН) and the masking of personal numbers.
-// Rules: docs/kazakhstan.md. Pure: no clock of its own (today is a parameter).
+// The Kazakh individual identification number (ИИН / ЖСН): its check and its birth date. Rules:
+// docs/kazakhstan.md. Pure: no clock of its own (today is a parameter). Masking it: src/log/mask.ts.
 import { civilFromDays } from '../log/wall-time';
 
 export const IIN_DIGITS = 12;
@@ -84,32 +84,4 @@ export function validateIin(digits: string, todayWallMs: number = Number.NaN): I
     birthDate: `${year}-${twoDigits(month)}-${twoDigits(day)}`,
     sex: centuryDigit % 2 === 1 ? 'male' : 'female',
   };
-}
-
-export const MASK_CHAR = '*';
-
-/**
- * An IIN for a screen or a log: the first 2 and last 2 characters, every other one masked
- * ("900101300017" → "90********17"). Fewer than 5 characters: all masked (nothing to hide behind).
- */
-export function maskIin(iin: string): string {
-  if (iin.length < 5) return MASK_CHAR.repeat(iin.length);
-  return iin.slice(0, 2) + MASK_CHAR.repeat(iin.length - 4) + iin.slice(-2);
-}
-
-/**
- * A card number for a screen, a receipt or a log: only the last 4 digits, in groups of four
- * from the right ("4400430000000014" → "**** **** **** 0014"). Stricter than PCI DSS's
- * first-6/last-4 on purpose: the BIN would say nothing to the customer, and the console
- * rule is "every card number masked". Fewer than 8 characters: all masked.
- */
-export function maskPan(pan: string): string {
-  const length = pan.length;
-  const shown = length >= 8 ? 4 : 0;
-  let masked = '';
-  for (let index = 0; index < length; index++) {
-    if (index > 0 && (length - index) % 4 === 0) masked += ' ';
-    masked += index >= length - shown ? pan.charAt(index) : MASK_CHAR;
-  }
-  return masked;
 }

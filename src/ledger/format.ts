@@ -15,6 +15,7 @@
 //   [31..35) CRC-32 of bytes [4..31)
 // A header with the magic but another version is a foreign layout: never erased, reported.
 import type { Crc, FlashStatus, NorFlash } from '../../hal/ports';
+import { getU32, putU32 } from '../bytes';
 import { SOFT_CRC } from '../crc';
 import {
   COMMIT_MARK, ParsedRecord, parseRecord, RECORD_SIZE_MAX, STATE_OPEN, STATE_ZAPPED,
@@ -52,17 +53,6 @@ export class SectorHeader {
   ackRecordSequence = 0;
   lastDataSequence = 0;
   previousEndOffset = 0;
-}
-
-function getU32(bytes: Uint8Array, at: number): number {
-  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
-}
-
-function putU32(into: Uint8Array, at: number, value: number): void {
-  into[at] = value & 0xff;
-  into[at + 1] = (value >>> 8) & 0xff;
-  into[at + 2] = (value >>> 16) & 0xff;
-  into[at + 3] = (value >>> 24) & 0xff;
 }
 
 /** Writes `header`'s fields (its kind and version are not read) as a whole header, magic included. */

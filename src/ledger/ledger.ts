@@ -39,7 +39,7 @@ import {
   encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SECTOR_BYTES_MAX, SectorHeader, SectorScanner, ZAP_GUARD_BYTES,
 } from './format';
 import {
-  COMMIT_MARK, decodeRecord, encodeRecord, KIND_BANK_ACK, RECORD_SIZE_MAX, RECORD_SIZE_MIN, SEQUENCE_MAX, validateRecord,
+  COMMIT_MARK, decodeRecord, encodeRecord, KIND_BANK_ACK, RECORD_SIZE_MAX, RECORD_SIZE_MIN, recordSizeMax, SEQUENCE_MAX,
 } from './records';
 import type { LedgerRecord } from './records';
 
@@ -85,8 +85,8 @@ export const SECTORS_MAX = 1024;
  * records that a power cut or a torn append made cost more than promised (a zap each).
  */
 export const ACK_RESERVE_BYTES = 512;
-/** A bank-ack record: frame, acknowledged sequence. */
-export const BANK_ACK_RECORD_BYTES = 12;
+/** A bank-ack record: frame, acknowledged sequence (12 bytes). */
+export const BANK_ACK_RECORD_BYTES = recordSizeMax('bank-ack');
 /**
  * What every append but the one that frees the ring leaves: the next boot's zap and one
  * bank-ack, so the acknowledgement that makes the blocking sector reclaimable always fits.
@@ -260,7 +260,8 @@ export class Ledger {
   append(record: LedgerRecord, tier: AppendTier = 'ordinary'): AppendResult {
     assert(!this.#visiting, 'ledger: append from inside a readFrom visit');
     if (this.#failed) return IO;
-    if (!validateRecord(record)) return INVALID;
+    if (typeof record !== 'object' || record === null) return INVALID;
+    // Every other record is validated as it is encoded (records.ts encodeRecord).
     if (record.kind === 'bank-ack') return this.acknowledge(record.ackedSequence);
     return this.#write(record, tier === 'promised' ? ACK_LAST_BYTES : ACK_RESERVE_BYTES);
   }
@@ -380,6 +381,7 @@ export class Ledger {
     const sequence = this.#headSequence + 1;
     if (sequence > SEQUENCE_MAX) return FULL;
     const size = encodeRecord(record, sequence, this.#record, this.#crc);
+    if (size === 0) return INVALID;
     assert(size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK, 'ledger: encoded record out of shape');
     assert(record.kind !== 'bank-ack' || size === BANK_ACK_RECORD_BYTES, 'ledger: a bank-ack record is BANK_ACK_RECORD_BYTES');
     const fits = this.#head >= 0 && this.#appendOffset + size <= this.#sectorBytes;

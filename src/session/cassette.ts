@@ -1,8 +1,6 @@
 import type { Settings } from '../../hal/ports';
 import { assert } from '../assert';
-
-/** Tenge banknotes in circulation (docs/kazakhstan.md), old and new designs alike. */
-export const DENOMINATIONS_TENGE = Object.freeze([200, 500, 1000, 2000, 5000, 10000, 20000] as const);
+import { DENOMINATIONS_TENGE, isDenomination } from '../domain';
 
 /** Where the count's checkpoint lives (Settings keys are at most 15 characters). */
 export const CASSETTE_CHECKPOINT_SETTING = 'cas.count';
@@ -29,7 +27,7 @@ export class CassetteCount {
   }
 
   add(denominationTenge: number, sequence: number): void {
-    assert(DENOMINATIONS_TENGE.includes(denominationTenge as never), `not a tenge banknote: ${denominationTenge}`);
+    assert(isDenomination(denominationTenge), `not a tenge banknote: ${denominationTenge}`);
     this.#notesByDenomination.set(denominationTenge, (this.#notesByDenomination.get(denominationTenge) ?? 0) + 1);
     this.notes += 1;
     this.amountTiyn += denominationTenge * 100;

@@ -3,7 +3,7 @@
 // plus the acceptor's power-up report, and the session is closed as "recovered".
 
 import type { Settings } from '../../hal/ports';
-import type { AuthMethod, DoubtReason, LedgerRecord } from '../ledger/records';
+import { isAuthMethod, type AuthMethod, type DoubtReason, type LedgerRecord } from '../domain';
 import { forEachRecord } from '../ledger/walk';
 import { assert } from '../assert';
 import { CassetteCount } from './cassette';
@@ -22,7 +22,6 @@ export interface OpenSession {
 
 /** Where the open session's checkpoint lives (Settings keys are at most 15 characters). */
 export const OPEN_SESSION_SETTING = 'ses.open';
-const AUTH_METHODS: readonly AuthMethod[] = Object.freeze(['palm', 'qr', 'card', 'iin']);
 
 /**
  * The open session, checkpointed in Settings with the ledger sequence it includes, so a
@@ -52,11 +51,11 @@ export class OpenSessionCheckpoint {
     if (parts.length !== 8) return undefined;
     const [through, sessionId, method, customerId, billTiyn, stackedNotes, stackedTiyn, unresolved] = parts;
     const numbers = [through, sessionId, billTiyn, stackedNotes, stackedTiyn, unresolved].map(Number);
-    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0) || !AUTH_METHODS.includes(method as AuthMethod) || customerId.length === 0) return undefined;
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0) || !isAuthMethod(method) || customerId.length === 0) return undefined;
     return {
       throughSequence: numbers[0],
       open: {
-        sessionId: numbers[1], method: method as AuthMethod, customerId, billTiyn: numbers[2],
+        sessionId: numbers[1], method, customerId, billTiyn: numbers[2],
         stackedNotes: numbers[3], stackedTiyn: numbers[4], unresolvedEscrowTenge: numbers[5],
       },
     };

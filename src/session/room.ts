@@ -3,14 +3,17 @@
 // only with room for its worst case, and a note is taken into escrow only with room for
 // everything it and its session may still need. The records it then writes are 'promised'
 // appends, which a full ledger still takes.
-import { RECORD_FRAME_BYTES, RECORD_SIZE_MAX, VARINT_BYTES_MAX } from '../ledger/records';
+// Each record's size comes from the domain table's fields (src/domain.ts).
+import { assert } from '../assert';
+import { RECORD_SIZE_MAX, recordSizeMax } from '../ledger/records';
 
-/** note-escrowed, note-stacked, note-returned: frame, session id, denomination (records.ts). */
-export const NOTE_RECORD_BYTES = RECORD_FRAME_BYTES + 4 + 1;
-/** doubt: frame, session id, denomination, reason. */
-export const DOUBT_RECORD_BYTES = RECORD_FRAME_BYTES + 4 + 2;
-/** session-closed at its largest: frame, session id, outcome, three amounts of up to VARINT_BYTES_MAX bytes. */
-export const SESSION_CLOSED_BYTES_MAX = RECORD_FRAME_BYTES + 4 + 1 + 3 * VARINT_BYTES_MAX;
+/** note-escrowed, note-stacked, note-returned: frame, session id, denomination (13 bytes). */
+export const NOTE_RECORD_BYTES = recordSizeMax('note-escrowed');
+assert(recordSizeMax('note-stacked') === NOTE_RECORD_BYTES && recordSizeMax('note-returned') === NOTE_RECORD_BYTES, 'a note\'s records are one size');
+/** doubt: frame, session id, denomination, reason (14 bytes). */
+export const DOUBT_RECORD_BYTES = recordSizeMax('doubt');
+/** session-closed at its largest: frame, session id, outcome, three amounts of up to VARINT_BYTES_MAX bytes (37 bytes). */
+export const SESSION_CLOSED_BYTES_MAX = recordSizeMax('session-closed');
 /**
  * Records the acceptor may add to a session unasked: a note it stacked without showing it in
  * escrow, a note stacked outside a session, a power-up report for a note nobody escrowed. One is

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import type { Key, Settings } from '../../hal/ports';
 import { NO_BANK_FAULTS } from '../../hal/sim/bank-link';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
+import type { AuthMethod } from '../../src/domain';
 import { LOOP_TICK_MS } from '../../src/firmware';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
-type Method = 'iin' | 'card' | 'palm' | 'qr';
+type Method = AuthMethod;
 
 /** Twenty-six notes, 59 800 ₸: 54 records, more than one batch (32 records, 4 096 bytes). */
 const STACK = [

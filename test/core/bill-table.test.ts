@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Settings } from '../../hal/ports';
 import { TENGE_BILL_TABLE, type BillTableEntry } from '../../hal/sim/ccnet-validator';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
@@ -46,7 +47,7 @@ describe('a bill table with entries that are not tenge notes', () => {
   it('enables only tenge notes in circulation: the console lists them, a KZT 100 note is refused and the session goes on', () => {
     const r = rig();
     startCashIn(r);
-    assert.deepEqual(r.machine.firmware!.validator.denominationsTenge(), [200, 500, 1000, 2000, 5000, 10000, 20000]);
+    assert.deepEqual(r.machine.firmware!.validator.denominationsTenge(), DENOMINATIONS_TENGE);
     r.machine.sim.validator.insert(100);
     r.machine.sim.validator.insert(1000);
     assert.ok(r.machine.runUntil(() => r.machine.sim.display.current?.fields.depositedTiyn === 100_000, 20_000), 'the 1 000 ₸ note after it was not taken');

@@ -7,6 +7,7 @@ import { ESCROW_DECISION_MS, NO_ANSWER_RESET_MS } from '../../src/cash/ccnet-dri
 import { POLL_STATES } from '../../src/cash/ccnet-codec';
 import { wireNoise } from '../../hal/sim/ccnet-validator';
 import type { CashEvent } from '../../src/cash/cash-acceptor';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 
 const SPEC_RESET = [0x02, 0x03, 0x06, 0x30, 0x41, 0xb3];
 const SPEC_POLL = [0x02, 0x03, 0x06, 0x33, 0xda, 0x81];
@@ -62,7 +63,7 @@ describe('CCNET driver with the simulated validator', () => {
     assert.deepEqual(frames[identification + 3], SPEC_ACK);
     // Types 0..6 (old designs) and 8..12 (Saka) are tenge; escrow all of them.
     assert.deepEqual(frames[identification + 4], commandFrame(0x34, [0x00, 0x1f, 0x7f, 0x00, 0x1f, 0x7f]));
-    assert.deepEqual(rig.driver.denominationsTenge(), [200, 500, 1000, 2000, 5000, 10000, 20000]);
+    assert.deepEqual(rig.driver.denominationsTenge(), DENOMINATIONS_TENGE);
     assert.equal(rig.driver.status(), 'cash-in');
     assert.equal(rig.sim.enabled, true);
     assert.match(rig.driver.identification(), /^SM-KZ1702/);
@@ -270,7 +271,7 @@ describe('CCNET driver with the simulated validator', () => {
     const toBoard = wireNoise(11, 0.004, 0.002);
     rig.link.boardEnd.fault = toDevice.fault;
     rig.link.deviceEnd.fault = toBoard.fault;
-    const notes = [200, 500, 1000, 2000, 5000, 10_000, 20_000];
+    const notes = DENOMINATIONS_TENGE;
     for (let index = 0; index < 300; index++) rig.sim.insert(notes[(index * 5) % notes.length], index % 4 === 0 && notes[(index * 5) % notes.length] !== 200 && notes[(index * 5) % notes.length] !== 20_000 ? 'saka' : 'old');
     assert.ok(rig.world.runUntil(() => rig.sim.notesWaiting === 0 && rig.sim.state === 0x14, 2_000_000));
     rig.world.runFor(2000);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { maskSensitive } from '../../src/log/mask';
+import { CARD_DIGITS_MAX, CARD_DIGITS_MIN, maskIin, maskPan, maskSensitive } from '../../src/log/mask';
 import { EVENT_LOG_ENTRIES_MAX, EVENT_TEXT_CHARS_MAX, EventLog } from '../../src/log/event-log';
 import { civilFromDays, formatWallMs } from '../../src/log/wall-time';
 import { VirtualClock } from '../../hal/sim/world';
@@ -13,13 +13,22 @@ describe('console masking (src/log/mask.ts)', () => {
     assert.equal(maskSensitive('x900101300126y'), 'x90********26y');
   });
 
-  it('keeps at most the first 6 and last 4 digits of a card number (13 to 19 digits)', () => {
-    assert.equal(maskSensitive('card 4400430212345678 ok'), 'card 440043******5678 ok');
-    assert.equal(maskSensitive('4000000000006'), '400000***0006');
-    assert.equal(maskSensitive('6250941006528599123'), '625094*********9123');
-    assert.equal(maskSensitive('4400 4302 1234 5678'), '4400 43** **** 5678');
-    assert.equal(maskSensitive('4400-4302-1234-5678'), '4400-43**-****-5678');
-    assert.equal(maskSensitive('3782 822463 10005'), '3782 82**** *0005');
+  it('keeps only the last 4 digits of a card number (13 to 19 digits), as the screen does', () => {
+    assert.equal(maskSensitive('card 4400430212345678 ok'), 'card ************5678 ok');
+    assert.equal(maskSensitive('4000000000006'), '*********0006');
+    assert.equal(maskSensitive('6250941006528599123'), '***************9123');
+    assert.equal(maskSensitive('4400 4302 1234 5678'), '**** **** **** 5678');
+    assert.equal(maskSensitive('4400-4302-1234-5678'), '****-****-****-5678');
+    assert.equal(maskSensitive('3782 822463 10005'), '**** ****** *0005');
+  });
+
+  it('masks a customer\'s number the same way on the console, the log, the screen and the bank\'s books', () => {
+    assert.equal(maskSensitive('900101300126'), maskIin('900101300126'));
+    const pan = '6250941006528599123';
+    for (let digits = CARD_DIGITS_MIN; digits <= CARD_DIGITS_MAX; digits++) {
+      const number = pan.slice(0, digits);
+      assert.equal(maskSensitive(number), maskPan(number).split(' ').join(''), number);
+    }
   });
 
   it('masks longer digit runs, and leaves shorter numbers, dates, amounts and ranges alone', () => {
@@ -58,12 +67,12 @@ describe('console masking (src/log/mask.ts)', () => {
       ['9001-0130-0126', '90**-****-**26'],
       ['900101.300126', '90****.****26'],
       ['9001.0130.0126', '90**.****.**26'],
-      ['card 440043 021234 5678', 'card 440043 ****** 5678'],
-      ['4400.4302.1234.5678', '4400.43**.****.5678'],
-      ['4400-4302-1234-5678-901', '4400-43**-****-***8-901'],
+      ['card 440043 021234 5678', 'card ****** ****** 5678'],
+      ['4400.4302.1234.5678', '****.****.****.5678'],
+      ['4400-4302-1234-5678-901', '****-****-****-***8-901'],
       // Next to more digits the number is still found (before, only a layout ending the run was).
-      ['pan 4400 4302 1234 5678 2026', 'pan 4400 43** **** **** 2026'],
-      ['on 2026 4400 4302 1234 5678', 'on 2026 44** **** **** 5678'],
+      ['pan 4400 4302 1234 5678 2026', 'pan **** **** **** **** 2026'],
+      ['on 2026 4400 4302 1234 5678', 'on **** **** **** **** 5678'],
       ['notes 500 200 9001 0130 0126', 'notes 500 200 90** **** **26'],
     ];
     for (const [text, masked] of cases) {

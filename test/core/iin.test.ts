@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { iinCheckDigit, kazakhstanDate, maskIin, maskPan, validateIin } from '../../src/kz/iin';
+import { iinCheckDigit, kazakhstanDate, validateIin } from '../../src/kz/iin';
+import { maskIin, maskPan } from '../../src/log/mask';
 import { formatDate, formatTiyn } from '../../src/kz/tenge';
 import { say, TEXTS } from '../../src/session/texts';
 

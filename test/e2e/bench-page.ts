@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { maskIin } from '../../src/log/mask';
 import type { BenchMachine } from '../../tools/bench/machine-api';
 import { startBenchWeb, type BenchWeb } from '../../tools/bench/web/server';
 
@@ -139,7 +140,7 @@ export class BenchPage {
     })));
     const row = rows.find((candidate) => candidate.iinMasked.length === iin.length
       && [...candidate.iinMasked].every((char, index) => !/[0-9]/.test(char) || char === iin[index]));
-    if (row === undefined) throw new Error(`the bank panel has no row for ${iin.slice(0, 2)}…${iin.slice(-2)}`);
+    if (row === undefined) throw new Error(`the bank panel has no row for ${maskIin(iin)}`);
     return { billTiyn: row.billTiyn, nextBillTiyn: row.nextBillTiyn, carriedTiyn: row.carriedTiyn };
   }
 

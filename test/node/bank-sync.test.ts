@@ -5,6 +5,7 @@ import type { HttpsClient, HttpsRequest, HttpsResult } from '../../hal/ports';
 import type { NodeHttpsClient } from '../../hal/node/https-client';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import { BATCH_RECORDS_MAX } from '../../src/bank/outbox';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 import { appendSession } from '../../tools/bank/memory-ledger';
 import type { MemoryLedger } from '../../tools/bank/memory-ledger';
 import { startBankServer } from '../../tools/bank/server';
@@ -14,14 +15,13 @@ import { bankNotes, type ChildBank, FaultyFront, freePort, spawnBank } from '../
 
 const ATM = 'ATM-ALA-0001';
 const CUSTOMERS = ['c-aigerim', 'c-daniyar', 'c-yerzhan', 'c-saule'];
-const DENOMINATIONS = [200, 500, 1000, 2000, 5000, 10000, 20000];
 
 /** Sessions with 1..6 notes each, from a seed; returns the tiyn deposited. */
 function fillLedger(ledger: MemoryLedger, sessions: number, seed: number, firstSessionId = 1): number {
   const random = new SeededRandom(seed);
   let totalTiyn = 0;
   for (let index = 0; index < sessions; index++) {
-    const notes = Array.from({ length: 1 + (random.nextUint32() % 6) }, () => DENOMINATIONS[random.nextUint32() % DENOMINATIONS.length]);
+    const notes = Array.from({ length: 1 + (random.nextUint32() % 6) }, () => DENOMINATIONS_TENGE[random.nextUint32() % DENOMINATIONS_TENGE.length]);
     totalTiyn += appendSession(ledger, firstSessionId + index, CUSTOMERS[index % CUSTOMERS.length], 1_500_000, notes, 1.78e12 + index);
   }
   return totalTiyn;

@@ -8,8 +8,10 @@
 // Never throws: what a request can get wrong is a 4xx; anything else is a bug (or a fault a
 // test injected inside a transaction, which then rolled back) and is a 500, counted.
 import crypto from 'node:crypto';
-import { recordProblem, isCustomerId, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
-import { maskIin, validateIin } from '../../src/kz/iin';
+import { recordProblem, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR, QR_SESSION_ID_CHARS_MAX } from '../../src/bank/wire';
+import { isCustomerId } from '../../src/domain';
+import { IIN_DIGITS, validateIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { ATM_ID_PATTERN } from './pki';
 import { displayName } from './store';
 import type { BankStore, BatchOutcome, CustomerRow, WireRecord } from './store';
@@ -184,8 +186,8 @@ export class BankApi {
     let customer;
     switch (body.method) {
       case 'iin': {
-        const iin = text(body.iin, 'iin', 12);
-        if (!/^\d{12}$/.test(iin)) throw invalid('iin');
+        const iin = text(body.iin, 'iin', IIN_DIGITS);
+        if (!/^\d+$/.test(iin) || iin.length !== IIN_DIGITS) throw invalid('iin');
         if (!validateIin(iin).ok) return unknown; // never issued: nobody can have it
         customer = this.store.customerBy('iin', iin);
         break;
@@ -193,7 +195,7 @@ export class BankApi {
       case 'card': customer = this.store.customerByCardToken(atmId, text(body.cardToken, 'cardToken')); break;
       case 'palm': customer = this.store.customerBy('palm_template', text(body.palmTemplate, 'palmTemplate')); break;
       case 'qr': {
-        const qr = this.store.qr(text(body.qrSessionId, 'qrSessionId', 64));
+        const qr = this.store.qr(text(body.qrSessionId, 'qrSessionId', QR_SESSION_ID_CHARS_MAX));
         if (qr === undefined || qr.atm_id !== atmId || qr.state !== 'confirmed' || qr.customer_id === null) return unknown;
         if (this.#nowMs() >= qr.expires_ms - QR_LIFETIME_MS + QR_AUTHORISE_WINDOW_MS) return unknown;
         // One scan, one authorisation: a confirmed session is spent here, never replayed.

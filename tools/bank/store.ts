@@ -13,7 +13,7 @@ import path from 'node:path';
 import { allocatePayment } from '../../src/money/allocation';
 import type { BillState } from '../../src/money/allocation';
 import type { CustomerAccount } from '../../src/bank/wire';
-import { maskIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { buildReceipt } from './receipt';
 import type { Receipt } from './receipt';
 import { DEMO_ATMS, DEMO_CARDS_ISSUED, DEMO_CUSTOMERS } from './seed';
@@ -92,7 +92,7 @@ export interface Doubt {
   /** The session's customer, or null when the bank does not know whose the note is. */
   readonly customerId: string | null;
   readonly denominationTenge: number;
-  /** The device's reason (wire DOUBT_REASONS), or 'no-customer' when the bank found no owner. */
+  /** The device's reason (DOUBT_REASONS, src/domain.ts), or 'no-customer' when the bank found no owner. */
   readonly reason: string;
   readonly state: string;
 }

@@ -3,8 +3,9 @@
 // server (tools/bench/web) exposes it to the browser. Everything here is JSON-safe.
 
 import type { Screen } from '../../hal/ports';
+import type { DenominationTenge } from '../../src/domain';
 
-export type BenchNote = 200 | 500 | 1000 | 2000 | 5000 | 10000 | 20000 | 'clipped' | 'foreign';
+export type BenchNote = DenominationTenge | 'clipped' | 'foreign';
 
 export interface BenchLedgerRow {
   readonly sequence: number;

@@ -5,7 +5,7 @@
 
 import type { Key, SerialLine } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
-import { maskIin } from '../../src/kz/iin';
+import { maskIin } from '../../src/log/mask';
 import { formatTiyn } from '../../src/kz/tenge';
 import type { LedgerRecord } from '../../src/ledger/records';
 import type { Firmware } from '../../src/firmware';

@@ -8,12 +8,13 @@
 // Alone: node -r ts-node/register/transpile-only tools/budget/sync-sessions.ts
 import type { Key, Settings } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
+import { AUTH_METHODS, type AuthMethod } from '../../src/domain';
 import type { Firmware } from '../../src/firmware';
 import { inProcessBank, type InProcessBank } from '../bank/in-process';
 import { provisionBenchSecrets } from '../console/bench-secrets';
 import { DeskMachine } from '../bench/machine';
 
-export type SyncMethod = 'iin' | 'card' | 'palm' | 'qr';
+export type SyncMethod = AuthMethod;
 export type NotePace = 'second' | 'once';
 
 const ATM_ID = 'ATM-SYNC-0001';
@@ -179,7 +180,7 @@ export function measureSync(): SessionSync[] {
   const results: SessionSync[] = [];
   for (const notes of [FAQ_NOTES, STACK_NOTES]) {
     for (const pace of ['second', 'once'] as const) {
-      for (const method of ['iin', 'card', 'palm', 'qr'] as const) results.push(measureSession(method, pace, notes));
+      for (const method of AUTH_METHODS) results.push(measureSession(method, pace, notes));
     }
   }
   return results;

@@ -8,6 +8,7 @@ import { wireNoise } from '../../hal/sim/ccnet-validator';
 import { SimWatchdog } from '../../hal/sim/peripherals';
 import { VirtualClock } from '../../hal/sim/world';
 import { CcnetDriver, type CcnetStats } from '../../src/cash/ccnet-driver';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 import { Scheduler, type Halt } from '../../src/loop/scheduler';
 import { AutoSession } from './rig';
 
@@ -33,7 +34,6 @@ export interface PtyRunResult {
   readonly halt: Halt | undefined;
 }
 
-const NOTES = [200, 500, 1000, 2000, 5000, 10_000, 20_000];
 const LOOP_TICK_MS = 5;
 
 export async function runCcnetOverPty(options: PtyRunOptions): Promise<PtyRunResult> {
@@ -53,7 +53,7 @@ export async function runCcnetOverPty(options: PtyRunOptions): Promise<PtyRunRes
   const watchdogClock = new VirtualClock();
   const scheduler = new Scheduler(clock, new SimWatchdog(watchdogClock), [driver, session]);
   for (let index = 0; index < options.notes; index++) {
-    const tenge = NOTES[(index * 3) % NOTES.length];
+    const tenge = DENOMINATIONS_TENGE[(index * 3) % DENOMINATIONS_TENGE.length];
     // The Saka designs exist for 500 .. 10 000 ₸ only.
     bridge.sim.insert(tenge, index % 5 === 1 && tenge >= 500 && tenge <= 10_000 ? 'saka' : 'old');
   }

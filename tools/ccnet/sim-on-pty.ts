@@ -3,10 +3,11 @@
 // Saka design, clipped, foreign, unknown); Ctrl-C quits.
 import { openPtyPair, runValidatorOnPty } from '../../hal/node/pty-pair';
 import type { InsertedNote } from '../../hal/sim/ccnet-validator';
+import { DENOMINATIONS_TENGE } from '../../src/domain';
 
 const pair = openPtyPair();
 const bridge = runValidatorOnPty(pair.master);
-console.log(`CCNET validator simulator on ${pair.path} (9600 8N1). Notes: 200 500 1000 2000 5000 10000 20000, "s" suffix = Saka design.`);
+console.log(`CCNET validator simulator on ${pair.path} (9600 8N1). Notes: ${DENOMINATIONS_TENGE.join(' ')}, "s" suffix = Saka design.`);
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text: string) => {
   for (const word of text.split(/\s+/).filter((part) => part !== '')) {

@@ -7,8 +7,7 @@
 // small bank. Pure functions over plain data, so a test can hand them broken evidence and see
 // each check fail; no Node module, so the core tests run it inside XS too.
 
-import type { LedgerRecord } from '../../src/ledger/records';
-import { DENOMINATIONS_TENGE } from '../../src/ledger/records';
+import { DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/domain';
 
 export interface LedgerEntry {
   readonly sequence: number;

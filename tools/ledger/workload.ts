@@ -4,8 +4,7 @@
 // would call it. Shared by the torture, the numbers and the tests.
 import type { FlashGeometry } from '../../hal/ports';
 import { SeededRandom } from '../../hal/sim/peripherals';
-import type { AuthMethod, LedgerRecord } from '../../src/ledger/records';
-import { DENOMINATIONS_TENGE } from '../../src/ledger/records';
+import { AUTH_METHODS, DENOMINATIONS_TENGE, type LedgerRecord } from '../../src/domain';
 
 export type WorkloadStep =
   | { readonly kind: 'append'; readonly record: LedgerRecord }
@@ -23,8 +22,6 @@ export interface WorkloadOptions {
   readonly bankDown?: readonly [number, number];
 }
 
-const METHODS: readonly AuthMethod[] = ['palm', 'qr', 'card', 'iin'];
-
 /** The steps of a workload, fully determined by its options. */
 export function makeWorkload(options: WorkloadOptions): WorkloadStep[] {
   const random = new SeededRandom(options.seed);
@@ -38,7 +35,7 @@ export function makeWorkload(options: WorkloadOptions): WorkloadStep[] {
     const billTiyn = (5000 + pick(40000)) * 100;
     wallMs += 60_000 + pick(600_000);
     const customerId = `KR${(random.nextUint32() % 1e9).toString().padStart(9, '0')}`;
-    steps.push({ kind: 'append', record: { kind: 'session-opened', sessionId, method: METHODS[pick(4)], customerId, billTiyn, wallMs: pick(20) === 0 ? Number.NaN : wallMs } });
+    steps.push({ kind: 'append', record: { kind: 'session-opened', sessionId, method: AUTH_METHODS[pick(AUTH_METHODS.length)], customerId, billTiyn, wallMs: pick(20) === 0 ? Number.NaN : wallMs } });
     let depositedTiyn = 0;
     const notes = 1 + pick(options.notesPerSessionMax);
     for (let note = 0; note < notes; note++) {

@@ -10,6 +10,7 @@
 // docs/scenario.md describes the format for people; this file is its one definition.
 
 import type { Key } from '../../hal/ports';
+import { AUTH_METHODS, DENOMINATIONS_TENGE, SESSION_OUTCOMES } from '../../src/domain';
 import type { BenchNote } from '../bench/machine-api';
 
 /** Bounds on a file: a scenario is a short story, not a soak test. */
@@ -28,11 +29,12 @@ export const WAIT_TIMEOUT_MS_DEFAULT = 10_000;
 export const KEYS: readonly Key[] = Object.freeze([
   '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'enter', 'cancel', 'clear', 'F1', 'F2', 'F3', 'F4',
 ] as Key[]);
-export const NOTE_TENGE: readonly number[] = Object.freeze([200, 500, 1000, 2000, 5000, 10_000, 20_000]);
+export const NOTE_TENGE: readonly number[] = DENOMINATIONS_TENGE;
 export const CASSETTE_STATES = Object.freeze(['removed', 'inserted', 'full'] as const);
 export const CONSOLE_ROLES = Object.freeze(['engineer', 'collector'] as const);
-export const OUTCOMES = Object.freeze(['completed', 'cancelled', 'timeout', 'recovered', 'open'] as const);
-export const METHODS = Object.freeze(['palm', 'qr', 'card', 'iin'] as const);
+/** How a session ended (the domain table's outcomes), or 'open': it has not. */
+export const OUTCOMES = Object.freeze([...SESSION_OUTCOMES, 'open'] as const);
+export const METHODS = AUTH_METHODS;
 
 /** A field's expected value: equal to a string or number, or a number within bounds. */
 export type FieldMatch = string | number | { readonly atLeast?: number; readonly atMost?: number };

@@ -6,7 +6,7 @@
 // invariants themselves (nothing lost, nothing doubled, the totals agree) are the one checker's
 // (tools/invariants/money.ts), over the evidence these witnesses gathered: at every quiet moment
 // (no customer, the bank has it all) and once the run has settled (faults off, everything synced).
-import type { LedgerRecord } from '../../src/ledger/records';
+import type { LedgerRecord } from '../../src/domain';
 import type { Firmware } from '../../src/firmware';
 import type { BankStore } from '../bank/store';
 import { brokenInvariants, checkInvariants, type CassetteNote, type CreditedNote, type MoneyEvidence } from '../invariants/money';

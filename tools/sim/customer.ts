@@ -11,13 +11,14 @@ import { DEMO_CARDS, type SimCardSpec } from '../../hal/sim/card-reader';
 import { TENGE_BILL_TABLE, type InsertedNote } from '../../hal/sim/ccnet-validator';
 import type { SimActor } from '../../hal/sim/world';
 import { STATE_IDLING } from '../../src/cash/ccnet-codec';
+import { AUTH_METHODS, type AuthMethod, DENOMINATIONS_TENGE } from '../../src/domain';
 import type { BankApi } from '../bank/api';
 import { DEMO_CUSTOMERS } from '../bank/seed';
 import type { Dice } from './dice';
 import type { DeskMachine } from '../bench/machine';
 import type { FaultKind, RunPlan } from './plan';
 
-export type Method = 'palm' | 'qr' | 'card' | 'iin';
+export type Method = AuthMethod;
 
 interface Person {
   readonly customerId: string;
@@ -36,10 +37,10 @@ const PEOPLE: readonly Person[] = DEMO_CUSTOMERS.map((row) => ({
 /** Cards the bank will not take: they show the firmware's refusals. */
 const STRANGE_CARDS: readonly SimCardSpec[] = [DEMO_CARDS.foreignVisa, DEMO_CARDS.muteChip, DEMO_CARDS.notPayment];
 
+/** How often people carry each tenge note, in DENOMINATIONS_TENGE's order (200 ₸ .. 20 000 ₸). */
+const CARRIED_WEIGHTS: readonly number[] = [1, 2, 5, 5, 6, 4, 2];
 /** Tenge notes by how often people carry them. */
-const NOTE_WEIGHTS: readonly (readonly [number, number])[] = [
-  [1, 200], [2, 500], [5, 1000], [5, 2000], [6, 5000], [4, 10_000], [2, 20_000],
-];
+const NOTE_WEIGHTS: readonly (readonly [number, number])[] = DENOMINATIONS_TENGE.map((tenge, index) => [CARRIED_WEIGHTS[index], tenge]);
 const SAKA_DENOMINATIONS = new Set(TENGE_BILL_TABLE.filter((entry) => entry.design === 'saka').map((entry) => entry.digits *
   10 ** entry.exponent));
 export const NOTES_PER_VISIT_MAX = 15;
@@ -143,7 +144,9 @@ export class CustomerStream implements SimActor {
     const dice = this.#dice;
     const person = dice.pick(PEOPLE);
     const strangeCard = dice.chance(0.05);
-    const methods: Method[] = ['palm', 'qr', 'iin', ...(person.card !== undefined || strangeCard ? ['card' as const] : [])];
+    // A card only with a card in hand; the card last, as the dice have always drawn it.
+    const methods: Method[] = AUTH_METHODS.filter((method) => method !== 'card');
+    if (person.card !== undefined || strangeCard) methods.push('card');
     const notes: number[] = [];
     const count = dice.int(1, NOTES_PER_VISIT_MAX);
     for (let index = 0; index < count; index += 1) notes.push(dice.weighted(NOTE_WEIGHTS));

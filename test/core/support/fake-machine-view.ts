@@ -6,6 +6,7 @@ import type {
   CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport,
   MachineView, SelftestItem, SyncNowResult, SyncStatus,
 } from '../../../src/console/machine-view';
+import { DENOMINATIONS_TENGE } from '../../../src/domain';
 
 /** A valid IIN (check digit 6 by the rule in reference/kazakhstan.md) and a 16-digit card number. */
 export const FAKE_IIN = '900101300126';
@@ -34,7 +35,7 @@ export class FakeMachineView implements MachineView {
 
   devices(): readonly DeviceReport[] {
     return [
-      { name: 'validator', state: 'ok', summary: 'CCNET bulk acceptor, firmware 1.2.3', details: ['bill table: 200 500 1000 2000 5000 10000 20000 KZT', 'recent faults: none'] },
+      { name: 'validator', state: 'ok', summary: 'CCNET bulk acceptor, firmware 1.2.3', details: [`bill table: ${DENOMINATIONS_TENGE.join(' ')} KZT`, 'recent faults: none'] },
       { name: 'card-reader', state: 'fault', summary: 'no answer for 3 polls', details: [`last card ${FAKE_CARD}`] },
       { name: 'palm', state: 'ok', summary: 'Alaqan camera ready', details: [] },
     ];
