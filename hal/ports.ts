@@ -96,8 +96,23 @@ export interface Display {
 }
 
 export type Key =
-  | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9'
-  | 'enter' | 'cancel' | 'clear' | 'F1' | 'F2' | 'F3' | 'F4';
+  | '0'
+  | '1'
+  | '2'
+  | '3'
+  | '4'
+  | '5'
+  | '6'
+  | '7'
+  | '8'
+  | '9'
+  | 'enter'
+  | 'cancel'
+  | 'clear'
+  | 'F1'
+  | 'F2'
+  | 'F3'
+  | 'F4';
 
 export interface Keypad {
   /** The next key pressed since the last call, or undefined. */

@@ -49,7 +49,8 @@ export function crc16Kermit(bytes: Uint8Array, start: number, end: number): numb
 export function crc32(crc: number, bytes: Uint8Array, start: number, end: number): number {
   assert(start >= 0 && start <= end && end <= bytes.length, 'crc32: range out of bounds');
   let register = ~crc;
-  for (let index = start; index < end; index++) register = ISO_HDLC_TABLE[(register ^ bytes[index]) & 0xff] ^ (register >>> 8);
+  for (let index = start; index < end; index++)
+    register = ISO_HDLC_TABLE[(register ^ bytes[index]) & 0xff] ^ (register >>> 8);
   return ~register >>> 0;
 }
 

@@ -22,7 +22,12 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export const SESSION_OUTCOMES = Object.freeze(['completed', 'cancelled', 'timeout', 'recovered'] as const);
 export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
 /** Why a note's fate is unknown: the acceptor's power-up report says where it was, or a jam, or nothing. */
-export const DOUBT_REASONS = Object.freeze(['power-cut-in-validator', 'power-cut-in-stacker', 'jam', 'unknown'] as const);
+export const DOUBT_REASONS = Object.freeze([
+  'power-cut-in-validator',
+  'power-cut-in-stacker',
+  'jam',
+  'unknown',
+] as const);
 export type DoubtReason = (typeof DOUBT_REASONS)[number];
 
 /** A doubt's note whose value the validator's table gives no tenge note for: never credited, never dropped. */
@@ -76,12 +81,31 @@ export function isCustomerId(value: unknown): value is string {
 // ---- the ledger's records ---------------------------------------------------------------------
 
 export type LedgerRecord =
-  | { kind: 'session-opened'; sessionId: number /*u32*/; method: AuthMethod; customerId: string /*bank's opaque id, 1..24 printable ASCII*/; billTiyn: number; wallMs: number /*NaN allowed = clock unset*/ }
+  | {
+      kind: 'session-opened';
+      sessionId: number /*u32*/;
+      method: AuthMethod;
+      customerId: string /*bank's opaque id, 1..24 printable ASCII*/;
+      billTiyn: number;
+      wallMs: number /*NaN allowed = clock unset*/;
+    }
   | { kind: 'note-escrowed'; sessionId: number; denominationTenge: number } // "note about to be stacked", written BEFORE the STACK command
   | { kind: 'note-stacked'; sessionId: number; denominationTenge: number }
   | { kind: 'note-returned'; sessionId: number; denominationTenge: number }
-  | { kind: 'session-closed'; sessionId: number; outcome: SessionOutcome; depositedTiyn: number; toBillTiyn: number; toNextTiyn: number }
-  | { kind: 'doubt'; sessionId: number; denominationTenge: number /*0 = not a tenge note the validator knew*/; reason: DoubtReason } // to reconcile: may or may not be in the cassette
+  | {
+      kind: 'session-closed';
+      sessionId: number;
+      outcome: SessionOutcome;
+      depositedTiyn: number;
+      toBillTiyn: number;
+      toNextTiyn: number;
+    }
+  | {
+      kind: 'doubt';
+      sessionId: number;
+      denominationTenge: number /*0 = not a tenge note the validator knew*/;
+      reason: DoubtReason;
+    } // to reconcile: may or may not be in the cassette
   | { kind: 'cassette-collected'; notes: number; amountTiyn: number; wallMs: number }
   | { kind: 'bank-ack'; ackedSequence: number }; // local bookkeeping: the bank durably holds everything up to ackedSequence
 
@@ -127,26 +151,46 @@ const LAYOUT_BYTES: Readonly<Record<number, readonly [number, number]>> = Object
   [LAYOUT_FLOAT64]: Object.freeze([8, 8] as const),
 });
 
-function fieldType<T>(name: string, layout: number, plainBytes: number, isValue: (value: unknown) => value is T,
-  more: { values?: readonly unknown[]; unknownValue?: T; max?: number; isWireValue?: (value: unknown) => boolean } = {}): FieldType<T> {
+function fieldType<T>(
+  name: string,
+  layout: number,
+  plainBytes: number,
+  isValue: (value: unknown) => value is T,
+  more: { values?: readonly unknown[]; unknownValue?: T; max?: number; isWireValue?: (value: unknown) => boolean } = {},
+): FieldType<T> {
   return Object.freeze({
-    name, layout, bytesMin: LAYOUT_BYTES[layout][0], bytesMax: LAYOUT_BYTES[layout][1], plainBytes, isValue, values: Object.freeze(more.values ?? []), unknownValue: more.unknownValue,
-    max: more.max ?? 0, isWireValue: more.isWireValue ?? isValue,
+    name,
+    layout,
+    bytesMin: LAYOUT_BYTES[layout][0],
+    bytesMax: LAYOUT_BYTES[layout][1],
+    plainBytes,
+    isValue,
+    values: Object.freeze(more.values ?? []),
+    unknownValue: more.unknownValue,
+    max: more.max ?? 0,
+    isWireValue: more.isWireValue ?? isValue,
   });
 }
 
-const isDenominationOrUnknown = (value: unknown): value is number => value === DENOMINATION_UNKNOWN_TENGE || isDenomination(value);
+const isDenominationOrUnknown = (value: unknown): value is number =>
+  value === DENOMINATION_UNKNOWN_TENGE || isDenomination(value);
 const isCount = (value: unknown): value is number => isTiyn(value) && value <= U32_MAX;
 /** The wall clock may be unset on the device (NaN), which JSON carries as null. */
-const isWallMs = (value: unknown): value is number => typeof value === 'number' && (Number.isNaN(value) || Number.isFinite(value));
-const isWireWallMs = (value: unknown): boolean => value === null || (typeof value === 'number' && Number.isFinite(value));
+const isWallMs = (value: unknown): value is number =>
+  typeof value === 'number' && (Number.isNaN(value) || Number.isFinite(value));
+const isWireWallMs = (value: unknown): boolean =>
+  value === null || (typeof value === 'number' && Number.isFinite(value));
 
 export const FIELD_U32 = fieldType('u32', LAYOUT_U32, 4, isU32);
 export const FIELD_TIYN = fieldType('tiyn', LAYOUT_VARINT, 8, isTiyn, { max: Number.MAX_SAFE_INTEGER });
 export const FIELD_COUNT = fieldType('count', LAYOUT_VARINT, 8, isCount, { max: U32_MAX });
-export const FIELD_DENOMINATION = fieldType('denomination', LAYOUT_BYTE, 2, isDenomination, { values: DENOMINATIONS_TENGE });
-export const FIELD_DOUBT_DENOMINATION = fieldType('denomination or unknown', LAYOUT_BYTE, 2, isDenominationOrUnknown,
-  { values: DENOMINATIONS_TENGE, unknownValue: DENOMINATION_UNKNOWN_TENGE });
+export const FIELD_DENOMINATION = fieldType('denomination', LAYOUT_BYTE, 2, isDenomination, {
+  values: DENOMINATIONS_TENGE,
+});
+export const FIELD_DOUBT_DENOMINATION = fieldType('denomination or unknown', LAYOUT_BYTE, 2, isDenominationOrUnknown, {
+  values: DENOMINATIONS_TENGE,
+  unknownValue: DENOMINATION_UNKNOWN_TENGE,
+});
 export const FIELD_METHOD = fieldType('method', LAYOUT_BYTE, 1, isAuthMethod, { values: AUTH_METHODS });
 export const FIELD_OUTCOME = fieldType('outcome', LAYOUT_BYTE, 1, isSessionOutcome, { values: SESSION_OUTCOMES });
 export const FIELD_REASON = fieldType('reason', LAYOUT_BYTE, 1, isDoubtReason, { values: DOUBT_REASONS });
@@ -159,7 +203,9 @@ export const SUM_PART = 2;
 
 /** The fields of one record kind, in their order on flash, each with the type its value has. */
 type FieldTypes<K extends LedgerRecordKind> = {
-  readonly [F in Exclude<keyof Extract<LedgerRecord, { kind: K }>, 'kind'>]: FieldType<Extract<LedgerRecord, { kind: K }>[F]>;
+  readonly [F in Exclude<keyof Extract<LedgerRecord, { kind: K }>, 'kind'>]: FieldType<
+    Extract<LedgerRecord, { kind: K }>[F]
+  >;
 };
 
 /** One record kind as the codec, the validator and the wire read it. */
@@ -183,14 +229,26 @@ export interface RecordKind {
   readonly fieldBytesMax: number;
 }
 
-function recordKind<K extends LedgerRecordKind>(code: number, kind: K, fields: FieldTypes<K>,
-  more: { toBank?: boolean; total?: string; parts?: readonly [string, string] } = {}): RecordKind {
+function recordKind<K extends LedgerRecordKind>(
+  code: number,
+  kind: K,
+  fields: FieldTypes<K>,
+  more: { toBank?: boolean; total?: string; parts?: readonly [string, string] } = {},
+): RecordKind {
   const fieldNames = Object.keys(fields);
   const fieldTypes = fieldNames.map((name) => (fields as unknown as Record<string, FieldType>)[name]);
-  const sumRoles = fieldNames.map((name) => name === more.total ? SUM_TOTAL : more.parts?.includes(name) === true ? SUM_PART : SUM_NONE);
+  const sumRoles = fieldNames.map((name) =>
+    name === more.total ? SUM_TOTAL : more.parts?.includes(name) === true ? SUM_PART : SUM_NONE,
+  );
   const summed = more.total !== undefined;
-  assert(!summed || sumRoles.filter((role) => role !== SUM_NONE).length === 1 + (more.parts?.length ?? 0), `${kind}: the sum names its fields`);
-  assert(sumRoles.every((role, index) => role === SUM_NONE || fieldTypes[index] === FIELD_TIYN), `${kind}: the sum is of amounts`);
+  assert(
+    !summed || sumRoles.filter((role) => role !== SUM_NONE).length === 1 + (more.parts?.length ?? 0),
+    `${kind}: the sum names its fields`,
+  );
+  assert(
+    sumRoles.every((role, index) => role === SUM_NONE || fieldTypes[index] === FIELD_TIYN),
+    `${kind}: the sum is of amounts`,
+  );
   let fieldBytesMin = 0;
   let fieldBytesMax = 0;
   for (const type of fieldTypes) {
@@ -198,19 +256,42 @@ function recordKind<K extends LedgerRecordKind>(code: number, kind: K, fields: F
     fieldBytesMax += type.bytesMax;
   }
   return Object.freeze({
-    kind, code, fieldNames: Object.freeze(fieldNames), fieldTypes: Object.freeze(fieldTypes), toBank: more.toBank ?? true,
-    sumRoles: Object.freeze(sumRoles), summed, fieldBytesMin, fieldBytesMax,
+    kind,
+    code,
+    fieldNames: Object.freeze(fieldNames),
+    fieldTypes: Object.freeze(fieldTypes),
+    toBank: more.toBank ?? true,
+    sumRoles: Object.freeze(sumRoles),
+    summed,
+    fieldBytesMin,
+    fieldBytesMax,
   });
 }
 
 /** Every record kind, by its code on flash (RECORD_KINDS[code - 1]). Frozen: changing one is a layout change. */
 export const RECORD_KINDS: readonly RecordKind[] = Object.freeze([
-  recordKind(1, 'session-opened', { sessionId: FIELD_U32, method: FIELD_METHOD, customerId: FIELD_CUSTOMER_ID, billTiyn: FIELD_TIYN, wallMs: FIELD_WALL_MS }),
+  recordKind(1, 'session-opened', {
+    sessionId: FIELD_U32,
+    method: FIELD_METHOD,
+    customerId: FIELD_CUSTOMER_ID,
+    billTiyn: FIELD_TIYN,
+    wallMs: FIELD_WALL_MS,
+  }),
   recordKind(2, 'note-escrowed', { sessionId: FIELD_U32, denominationTenge: FIELD_DENOMINATION }),
   recordKind(3, 'note-stacked', { sessionId: FIELD_U32, denominationTenge: FIELD_DENOMINATION }),
   recordKind(4, 'note-returned', { sessionId: FIELD_U32, denominationTenge: FIELD_DENOMINATION }),
-  recordKind(5, 'session-closed', { sessionId: FIELD_U32, outcome: FIELD_OUTCOME, depositedTiyn: FIELD_TIYN, toBillTiyn: FIELD_TIYN, toNextTiyn: FIELD_TIYN },
-    { total: 'depositedTiyn', parts: ['toBillTiyn', 'toNextTiyn'] }),
+  recordKind(
+    5,
+    'session-closed',
+    {
+      sessionId: FIELD_U32,
+      outcome: FIELD_OUTCOME,
+      depositedTiyn: FIELD_TIYN,
+      toBillTiyn: FIELD_TIYN,
+      toNextTiyn: FIELD_TIYN,
+    },
+    { total: 'depositedTiyn', parts: ['toBillTiyn', 'toNextTiyn'] },
+  ),
   recordKind(6, 'doubt', { sessionId: FIELD_U32, denominationTenge: FIELD_DOUBT_DENOMINATION, reason: FIELD_REASON }),
   recordKind(7, 'cassette-collected', { notes: FIELD_COUNT, amountTiyn: FIELD_TIYN, wallMs: FIELD_WALL_MS }),
   recordKind(8, 'bank-ack', { ackedSequence: FIELD_U32 }, { toBank: false }),
@@ -222,7 +303,11 @@ for (let index = 0; index < RECORD_KINDS.length; index++) {
 
 /** RECORD_KINDS by name, with no prototype: a name from the wire ('toString', '__proto__') finds nothing. */
 const RECORD_KINDS_BY_NAME: Readonly<Record<string, RecordKind | undefined>> = Object.freeze(
-  RECORD_KINDS.reduce((byName, entry) => Object.assign(byName, { [entry.kind]: entry }), Object.create(null) as Record<string, RecordKind>));
+  RECORD_KINDS.reduce(
+    (byName, entry) => Object.assign(byName, { [entry.kind]: entry }),
+    Object.create(null) as Record<string, RecordKind>,
+  ),
+);
 
 /** The record kind named `kind`, or undefined when there is none (one property lookup: a note's path asks twice). */
 export function recordKindOf(kind: unknown): RecordKind | undefined {

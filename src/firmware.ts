@@ -47,26 +47,39 @@ export function startFirmware(board: Board): Firmware {
   const log = new EventLog(board.clock);
   const identity = readIdentity(board.provisioning);
   const atmId = identity.atmId;
-  if (atmId === undefined) log.record('identity', `${identity.atmIdProblem}: out of service, nothing is sent to the bank`);
+  if (atmId === undefined)
+    log.record('identity', `${identity.atmIdProblem}: out of service, nothing is sent to the bank`);
   const ledger = Ledger.mount(board.ledgerFlash, { crc: board.crc });
-  log.record('ledger', `mounted: head ${ledger.headSequence}, acked ${ledger.ackedSequence}, skipped ${ledger.mountReport.skipped}`);
+  log.record(
+    'ledger',
+    `mounted: head ${ledger.headSequence}, acked ${ledger.ackedSequence}, skipped ${ledger.mountReport.skipped}`,
+  );
   const validator = new CcnetDriver(board.validatorLine, board.clock, { crc: board.crc });
   const tokenKey = readCardTokenKey(board.provisioning).key;
   const cardReader = new CardReaderDriver(board.cardReaderLine, board.crypto, {
-    contactlessEnabled: () => config.current.contactlessEnabled, tokenKey,
+    contactlessEnabled: () => config.current.contactlessEnabled,
+    tokenKey,
   });
   if (tokenKey === undefined) log.record('card', identity.cardTokenKeyProblem);
   const bank = new BankClient(board.bank, board.clock, atmId);
   // The outbox asks the session what its customer needs of the sync (read only from the loop, once both exist).
   const outbox: Outbox = new Outbox(ledger, bank, board.random, atmId ?? NO_ATM_ID, {
-    mayStart: () => atmId !== undefined, log, demand: (): SyncDemand => session.syncDemand,
+    mayStart: () => atmId !== undefined,
+    log,
+    demand: (): SyncDemand => session.syncDemand,
   });
   const session: SessionTask = new SessionTask({
-    clock: board.clock, display: board.display, keypad: board.keypad, palm: board.palm, ledger, bank,
+    clock: board.clock,
+    display: board.display,
+    keypad: board.keypad,
+    palm: board.palm,
+    ledger,
+    bank,
     devices: { acceptor: validator, cardReader },
     config: {
       languages: config.current.languages,
-      palmOffered: () => config.current.alaqanEnabled && palmOffered(config.current.city, ALAQAN_CITIES_DEFAULT, board.palm.health()),
+      palmOffered: () =>
+        config.current.alaqanEnabled && palmOffered(config.current.city, ALAQAN_CITIES_DEFAULT, board.palm.health()),
       cardOffered: () => tokenKey !== undefined,
       cassetteCapacityNotes: CASSETTE_CAPACITY_NOTES,
       outOfService: () => (atmId === undefined ? 'not-provisioned' : undefined),
@@ -75,16 +88,41 @@ export function startFirmware(board: Board): Firmware {
     settings: board.settings,
     sync: outbox,
   });
-  const view = firmwareMachineView({ board, ledger, validator, cardReader, outbox, session, identity, capacityNotes: CASSETTE_CAPACITY_NOTES });
+  const view = firmwareMachineView({
+    board,
+    ledger,
+    validator,
+    cardReader,
+    outbox,
+    session,
+    identity,
+    capacityNotes: CASSETTE_CAPACITY_NOTES,
+  });
   const consoleTask = new ConsoleTask(board, { view, config, identity, log });
   const scheduler = new Scheduler(board.clock, board.watchdog, [
-    validator, cardReader, session, bank, outbox, new LedgerMaintenanceTask(ledger), consoleTask,
+    validator,
+    cardReader,
+    session,
+    bank,
+    outbox,
+    new LedgerMaintenanceTask(ledger),
+    consoleTask,
   ]);
   consoleTask.attach(scheduler);
   board.watchdog.enable(WATCHDOG_TIMEOUT_MS);
   board.ticker.start(LOOP_TICK_MS, () => scheduler.tick());
   return {
-    scheduler, console: consoleTask, session, ledger, validator, cardReader, bank, outbox, config, identity, log,
+    scheduler,
+    console: consoleTask,
+    session,
+    ledger,
+    validator,
+    cardReader,
+    bank,
+    outbox,
+    config,
+    identity,
+    log,
     stop: () => board.ticker.stop(),
   };
 }

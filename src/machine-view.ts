@@ -7,8 +7,16 @@ import type { CardReaderDriver } from './card/driver';
 import type { MachineIdentity } from './config/identity';
 import type { CcnetDriver } from './cash/ccnet-driver';
 import type {
-  CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport, MachineView,
-  SelftestItem, SyncStatus,
+  CassetteReport,
+  CollectResult,
+  DenominationCount,
+  DeviceReport,
+  LedgerRecordView,
+  LedgerSummary,
+  LedgerVerifyReport,
+  MachineView,
+  SelftestItem,
+  SyncStatus,
 } from './console/machine-view';
 import { DENOMINATIONS_TENGE } from './domain';
 import type { Ledger } from './ledger/ledger';
@@ -33,7 +41,8 @@ export interface MachineParts {
 export function firmwareMachineView(parts: MachineParts): MachineView {
   const { board, ledger, validator, cardReader, outbox, session, identity } = parts;
   // With no ATM id nothing is sent: the sync queue says why instead of waiting silently.
-  const unprovisioned = identity.atmId === undefined ? `${identity.atmIdProblem}: nothing is sent to the bank` : undefined;
+  const unprovisioned =
+    identity.atmId === undefined ? `${identity.atmIdProblem}: nothing is sent to the bank` : undefined;
   return {
     devices: () => devices(parts),
     ledgerSummary: (): LedgerSummary => {
@@ -48,7 +57,9 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
       };
     },
     ledgerRecords: (fromSequence, count, visit) =>
-      ledger.readFrom(Math.max(fromSequence, ledger.tailSequence), count, (sequence, record) => visit(recordView(sequence, record))),
+      ledger.readFrom(Math.max(fromSequence, ledger.tailSequence), count, (sequence, record) =>
+        visit(recordView(sequence, record)),
+      ),
     verifyLedger: () => verifyLedger(ledger),
     syncStatus: (): SyncStatus => ({
       queuedRecords: outbox.unsentRecords,
@@ -74,8 +85,16 @@ export function firmwareMachineView(parts: MachineParts): MachineView {
     collect: () => collect(parts),
     customerSession: () => (session.idle ? undefined : session.state),
     selftest: (): SelftestItem[] => [
-      { name: 'ledger', ok: !ledger.failed, detail: ledger.failed ? 'flash error: restart to remount' : `head ${ledger.headSequence}` },
-      { name: 'validator', ok: validator.status() !== 'fault' && validator.status() !== 'unknown', detail: validator.status() },
+      {
+        name: 'ledger',
+        ok: !ledger.failed,
+        detail: ledger.failed ? 'flash error: restart to remount' : `head ${ledger.headSequence}`,
+      },
+      {
+        name: 'validator',
+        ok: validator.status() !== 'fault' && validator.status() !== 'unknown',
+        detail: validator.status(),
+      },
       { name: 'card-reader', ok: cardReader.status().state !== 'fault', detail: cardReader.status().state },
     ],
   };
@@ -89,11 +108,20 @@ function devices(parts: MachineParts): DeviceReport[] {
   return [
     {
       name: 'validator',
-      state: acceptorStatus === 'fault' ? 'fault' : acceptorStatus === 'unknown' || acceptorStatus === 'starting' ? 'unknown' : 'ok',
+      state:
+        acceptorStatus === 'fault'
+          ? 'fault'
+          : acceptorStatus === 'unknown' || acceptorStatus === 'starting'
+            ? 'unknown'
+            : 'ok',
       summary: `${acceptorStatus}; ${validator.identification() || 'not identified yet'}`,
       details: [
         `bill table: ${validator.denominationsTenge().join(' ') || 'not read yet'}`,
-        ...(validator.stats.tableEntriesRefused === 0 ? [] : [`bill table: ${validator.stats.tableEntriesRefused} tenge entries that are no note in circulation, never enabled`]),
+        ...(validator.stats.tableEntriesRefused === 0
+          ? []
+          : [
+              `bill table: ${validator.stats.tableEntriesRefused} tenge entries that are no note in circulation, never enabled`,
+            ]),
         `polls ${validator.stats.polls}, bad answers ${validator.stats.badAnswers}, timeouts ${validator.stats.timeouts}, resets ${validator.stats.resets}`,
         `poll deviation worst ${validator.stats.pollDeviationWorstMs.toFixed(1)} ms`,
       ],
@@ -107,7 +135,12 @@ function devices(parts: MachineParts): DeviceReport[] {
         `last fault: ${card.lastFault || 'none'}`,
       ],
     },
-    { name: 'palm', state: palmHealth === 'ready' ? 'ok' : palmHealth, summary: `Alaqan camera ${palmHealth}`, details: [] },
+    {
+      name: 'palm',
+      state: palmHealth === 'ready' ? 'ok' : palmHealth,
+      summary: `Alaqan camera ${palmHealth}`,
+      details: [],
+    },
   ];
 }
 
@@ -136,12 +169,19 @@ function verifyLedger(ledger: Ledger): LedgerVerifyReport {
 }
 
 function byDenomination(session: SessionTask): DenominationCount[] {
-  return DENOMINATIONS_TENGE.map((denominationTenge) => ({ denominationTenge, notes: session.cassette.notesOf(denominationTenge) }))
-    .filter((count) => count.notes > 0);
+  return DENOMINATIONS_TENGE.map((denominationTenge) => ({
+    denominationTenge,
+    notes: session.cassette.notesOf(denominationTenge),
+  })).filter((count) => count.notes > 0);
 }
 
 /** The collection period: from the last cassette-collected record (or the tail) to the head, in one pass. */
-function currentPeriod(ledger: Ledger): { fromSequence: number; wallMs: number; ledgerTiyn: number; sentToBankTiyn: number } {
+function currentPeriod(ledger: Ledger): {
+  fromSequence: number;
+  wallMs: number;
+  ledgerTiyn: number;
+  sentToBankTiyn: number;
+} {
   const period = { fromSequence: ledger.tailSequence, wallMs: Number.NaN, ledgerTiyn: 0, sentToBankTiyn: 0 };
   const acked = ledger.ackedSequence;
   forEachRecord(ledger, (sequence, record) => {
@@ -157,15 +197,32 @@ function currentPeriod(ledger: Ledger): { fromSequence: number; wallMs: number; 
 
 function collect(parts: MachineParts): CollectResult {
   const { ledger, session, board } = parts;
-  if (!session.idle) return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
+  if (!session.idle)
+    return { ok: false, error: `a customer session is in progress (${session.state}); collect when idle` };
   const period = currentPeriod(ledger);
   const cassette = session.cassette;
   const report = {
-    byDenomination: byDenomination(session), cassetteTiyn: cassette.amountTiyn, ledgerTiyn: period.ledgerTiyn,
-    sentToBankTiyn: period.sentToBankTiyn, doubtfulNotes: cassette.doubtfulNotes,
+    byDenomination: byDenomination(session),
+    cassetteTiyn: cassette.amountTiyn,
+    ledgerTiyn: period.ledgerTiyn,
+    sentToBankTiyn: period.sentToBankTiyn,
+    doubtfulNotes: cassette.doubtfulNotes,
   };
-  const written = ledger.append({ kind: 'cassette-collected', notes: cassette.notes, amountTiyn: cassette.amountTiyn, wallMs: board.clock.wallMs() });
+  const written = ledger.append({
+    kind: 'cassette-collected',
+    notes: cassette.notes,
+    amountTiyn: cassette.amountTiyn,
+    wallMs: board.clock.wallMs(),
+  });
   if (!written.ok) return { ok: false, error: `ledger refused the collection record: ${written.error}` };
   cassette.reset(written.sequence);
-  return { ok: true, report: { recordSequence: written.sequence, fromSequence: period.fromSequence, toSequence: written.sequence - 1, ...report } };
+  return {
+    ok: true,
+    report: {
+      recordSequence: written.sequence,
+      fromSequence: period.fromSequence,
+      toSequence: written.sequence - 1,
+      ...report,
+    },
+  };
 }

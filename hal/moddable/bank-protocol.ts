@@ -20,7 +20,13 @@ export interface BankRequestMessage {
 
 export type BankResultMessage =
   | { readonly kind: 'result'; readonly id: number; readonly ok: true; readonly status: number; readonly body: string }
-  | { readonly kind: 'result'; readonly id: number; readonly ok: false; readonly failure: HttpsFailure; readonly detail: string };
+  | {
+      readonly kind: 'result';
+      readonly id: number;
+      readonly ok: false;
+      readonly failure: HttpsFailure;
+      readonly detail: string;
+    };
 
 /**
  * Sorts a TLS or socket error into the port's failure kinds, by what the stack says. An

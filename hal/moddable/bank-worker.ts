@@ -27,7 +27,12 @@ import Resource from 'Resource';
 import Timer from 'timer';
 import type {} from 'worker';
 import type { HttpsFailure } from '../ports';
-import { type BankRequestMessage, type BankResultMessage, classifyError, RESPONSE_BODY_BYTES_MAX } from './bank-protocol';
+import {
+  type BankRequestMessage,
+  type BankResultMessage,
+  classifyError,
+  RESPONSE_BODY_BYTES_MAX,
+} from './bank-protocol';
 import { describeError } from './fault';
 import { type BankFailureNote, GuardedTCP } from './guarded-tcp';
 
@@ -103,11 +108,15 @@ function run(message: BankRequestMessage): void {
     });
     post(result);
   };
-  const fail = (failure: HttpsFailure, detail: string): void => finish({ kind: 'result', id: message.id, ok: false, failure, detail });
+  const fail = (failure: HttpsFailure, detail: string): void =>
+    finish({ kind: 'result', id: message.id, ok: false, failure, detail });
   /** A failure the stack reports without a message: the guarded socket's note says what it was. */
   const failFromStack = (error: unknown): void => {
     const detail = note.message ?? (error === undefined || error === null ? '' : describeError(error));
-    fail(classifyError(detail, headersSeen, note.message !== undefined), detail.length > 0 ? detail : 'connection failed');
+    fail(
+      classifyError(detail, headersSeen, note.message !== undefined),
+      detail.length > 0 ? detail : 'connection failed',
+    );
   };
   const timer = Timer.set(() => fail('timeout', `no response in ${message.timeoutMs} ms`), message.timeoutMs);
   current.request = { id: message.id, note, fail };
@@ -121,7 +130,10 @@ function run(message: BankRequestMessage): void {
         failFromStack(error);
       },
     });
-    const headers = new Map<string, string>([['content-type', 'application/json'], ['x-atm-id', config.atmId]]);
+    const headers = new Map<string, string>([
+      ['content-type', 'application/json'],
+      ['x-atm-id', config.atmId],
+    ]);
     if (requestBody !== undefined) headers.set('content-length', String(requestBody.byteLength));
     let requestBodyOffset = 0;
     client.request({

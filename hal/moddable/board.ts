@@ -70,10 +70,14 @@ export function makeModdableBoard(makeParts: (services: BoardServices) => Platfo
     display: new LineDisplay(parts.writeDiagnosticLine),
     keypad: parts.keypad,
     palm: new AbsentPalmScanner(),
-    watchdog: new SoftwareWatchdog(nowMs, (reason) => {
-      writeLine(`[watchdog] ${reason}: restarting\n`);
-      system.restart();
-    }, onFault),
+    watchdog: new SoftwareWatchdog(
+      nowMs,
+      (reason) => {
+        writeLine(`[watchdog] ${reason}: restarting\n`);
+        system.restart();
+      },
+      onFault,
+    ),
     random: new HardwareRandom(),
     crypto: makeNativeCrypto(),
     crc: new NativeCrc(),

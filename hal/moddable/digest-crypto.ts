@@ -31,14 +31,16 @@ export class DigestCrypto implements Crypto {
   }
 
   sha256(data: Uint8Array, length: number, out: Uint8Array): void {
-    if (!(length >= 0 && length <= data.length) || out.length < SHA256_BYTES) throw new RangeError('sha256 length out of range');
+    if (!(length >= 0 && length <= data.length) || out.length < SHA256_BYTES)
+      throw new RangeError('sha256 length out of range');
     const digest = this.#newDigest();
     writeAndWipe(digest, copyOf(data, length));
     out.set(new Uint8Array(digest.close()).subarray(0, SHA256_BYTES));
   }
 
   hmacSha256(key: Uint8Array, data: Uint8Array, length: number, out: Uint8Array): void {
-    if (!(length >= 0 && length <= data.length) || out.length < SHA256_BYTES) throw new RangeError('hmac length out of range');
+    if (!(length >= 0 && length <= data.length) || out.length < SHA256_BYTES)
+      throw new RangeError('hmac length out of range');
     this.#blockKey.fill(0);
     if (key.length > SHA256_BLOCK_BYTES) this.sha256(key, key.length, this.#blockKey);
     else this.#blockKey.set(key);

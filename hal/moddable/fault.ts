@@ -17,7 +17,11 @@ export function describeError(error: unknown): string {
 }
 
 /** `callback`, with anything it throws handed to `onFault` instead of escaping. */
-export function guarded<A extends unknown[]>(where: string, onFault: FaultHandler, callback: (...args: A) => void): (...args: A) => void {
+export function guarded<A extends unknown[]>(
+  where: string,
+  onFault: FaultHandler,
+  callback: (...args: A) => void,
+): (...args: A) => void {
   return (...args: A) => {
     try {
       callback(...args);

@@ -30,9 +30,15 @@ export class ModdableNorFlash implements NorFlash {
   constructor(partitionName: string = LEDGER_PARTITION) {
     this.#partition = flash.open({ path: partitionName, mode: 'r+' });
     const status = this.#partition.status();
-    if (status.blockLength !== SECTOR_SIZE_BYTES) throw new Error(`flash block ${status.blockLength} bytes, expected ${SECTOR_SIZE_BYTES}`);
-    if (status.size % SECTOR_SIZE_BYTES !== 0 || status.size === 0) throw new Error(`partition ${partitionName}: size ${status.size} is not whole sectors`);
-    this.geometry = Object.freeze({ sizeBytes: status.size, sectorSizeBytes: SECTOR_SIZE_BYTES, pageSizeBytes: PAGE_SIZE_BYTES });
+    if (status.blockLength !== SECTOR_SIZE_BYTES)
+      throw new Error(`flash block ${status.blockLength} bytes, expected ${SECTOR_SIZE_BYTES}`);
+    if (status.size % SECTOR_SIZE_BYTES !== 0 || status.size === 0)
+      throw new Error(`partition ${partitionName}: size ${status.size} is not whole sectors`);
+    this.geometry = Object.freeze({
+      sizeBytes: status.size,
+      sectorSizeBytes: SECTOR_SIZE_BYTES,
+      pageSizeBytes: PAGE_SIZE_BYTES,
+    });
   }
 
   read(offsetBytes: number, into: Uint8Array, length: number): FlashStatus {
@@ -51,7 +57,8 @@ export class ModdableNorFlash implements NorFlash {
   program(offsetBytes: number, from: Uint8Array, length: number): FlashStatus {
     if (!this.#inBounds(offsetBytes, length) || length > from.length) return 'bounds';
     if (length === 0) return 'ok';
-    if (Math.floor(offsetBytes / PAGE_SIZE_BYTES) !== Math.floor((offsetBytes + length - 1) / PAGE_SIZE_BYTES)) return 'alignment';
+    if (Math.floor(offsetBytes / PAGE_SIZE_BYTES) !== Math.floor((offsetBytes + length - 1) / PAGE_SIZE_BYTES))
+      return 'alignment';
     try {
       this.#partition.write(length === from.length ? from : from.subarray(0, length), offsetBytes);
       return 'ok';
@@ -74,6 +81,12 @@ export class ModdableNorFlash implements NorFlash {
   }
 
   #inBounds(offsetBytes: number, length: number): boolean {
-    return Number.isInteger(offsetBytes) && Number.isInteger(length) && offsetBytes >= 0 && length >= 0 && offsetBytes + length <= this.geometry.sizeBytes;
+    return (
+      Number.isInteger(offsetBytes) &&
+      Number.isInteger(length) &&
+      offsetBytes >= 0 &&
+      length >= 0 &&
+      offsetBytes + length <= this.geometry.sizeBytes
+    );
   }
 }

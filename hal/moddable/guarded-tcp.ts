@@ -53,7 +53,12 @@ export class GuardedTCP extends TCP {
         }
       };
     };
-    super({ ...options, onReadable: guard(options.onReadable), onWritable: guard(options.onWritable), onError: guard(onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
+    super({
+      ...options,
+      onReadable: guard(options.onReadable),
+      onWritable: guard(options.onWritable),
+      onError: guard(onError),
+    } as unknown as ConstructorParameters<typeof TCP>[0]);
     socket = this;
   }
 

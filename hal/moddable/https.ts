@@ -18,7 +18,10 @@ import Worker from 'worker';
 import type { WorkerOptions } from 'worker';
 import type { HttpsClient, HttpsRequest, HttpsResult } from '../ports';
 import {
-  type BankRequestMessage, type BankResultMessage, REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT_MS_MAX,
+  type BankRequestMessage,
+  type BankResultMessage,
+  REQUEST_BODY_BYTES_MAX,
+  REQUEST_TIMEOUT_MS_MAX,
 } from './bank-protocol';
 import { type FaultHandler, guarded } from './fault';
 
@@ -76,20 +79,35 @@ export class WorkerHttpsClient implements HttpsClient {
 
   request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
     if (this.#workerBusyId !== 0 && !this.#replaceStuckWorker()) return false;
-    if (!(request.timeoutMs > 0 && request.timeoutMs <= REQUEST_TIMEOUT_MS_MAX)) throw new Error('https timeout out of range');
+    if (!(request.timeoutMs > 0 && request.timeoutMs <= REQUEST_TIMEOUT_MS_MAX))
+      throw new Error('https timeout out of range');
     if (request.path.charAt(0) !== '/') throw new Error('https path must start with /');
     const id = this.#nextId++;
     if (request.body !== undefined && overBodyCap(request.body)) {
-      this.#finishLater(onDone, { ok: false, failure: 'too-large', detail: `request body over ${REQUEST_BODY_BYTES_MAX} bytes` });
+      this.#finishLater(onDone, {
+        ok: false,
+        failure: 'too-large',
+        detail: `request body over ${REQUEST_BODY_BYTES_MAX} bytes`,
+      });
       return true;
     }
-    const message: BankRequestMessage = { kind: 'request', id, method: request.method, path: request.path, body: request.body, timeoutMs: request.timeoutMs };
+    const message: BankRequestMessage = {
+      kind: 'request',
+      id,
+      method: request.method,
+      path: request.path,
+      body: request.body,
+      timeoutMs: request.timeoutMs,
+    };
     this.#worker.postMessage(message);
     this.#workerBusyId = id;
     this.#workerBusySinceMs = this.#nowMs();
     this.#pendingId = id;
     this.#pendingDone = onDone;
-    this.#timer = Timer.set(guarded('bank timeout', this.#onFault, () => this.#onTimeout(id)), request.timeoutMs + WORKER_GRACE_MS);
+    this.#timer = Timer.set(
+      guarded('bank timeout', this.#onFault, () => this.#onTimeout(id)),
+      request.timeoutMs + WORKER_GRACE_MS,
+    );
     return true;
   }
 

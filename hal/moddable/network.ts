@@ -33,7 +33,12 @@ export class NetworkUp {
   #asking = false;
   readonly #onFault: FaultHandler;
 
-  constructor(readonly ssid: string | undefined, readonly password: string | undefined, readonly sntpHost: string, onFault: FaultHandler) {
+  constructor(
+    readonly ssid: string | undefined,
+    readonly password: string | undefined,
+    readonly sntpHost: string,
+    onFault: FaultHandler,
+  ) {
     this.#onFault = onFault;
   }
 
@@ -54,7 +59,9 @@ export class NetworkUp {
   #connect(): void {
     this.#retryTimer = undefined;
     try {
-      this.#wifi?.connect(this.password === undefined ? { SSID: this.ssid! } : { SSID: this.ssid!, password: this.password });
+      this.#wifi?.connect(
+        this.password === undefined ? { SSID: this.ssid! } : { SSID: this.ssid!, password: this.password },
+      );
     } catch (error) {
       this.lastError = `wifi connect: ${describeError(error)}`;
       this.#scheduleReconnect();
@@ -75,7 +82,10 @@ export class NetworkUp {
 
   #scheduleReconnect(): void {
     if (this.#retryTimer !== undefined) return;
-    this.#retryTimer = Timer.set(guarded('wifi reconnect', this.#onFault, () => this.#connect()), this.backoff.nextDelayMs());
+    this.#retryTimer = Timer.set(
+      guarded('wifi reconnect', this.#onFault, () => this.#connect()),
+      this.backoff.nextDelayMs(),
+    );
   }
 
   #askTime(): void {
@@ -83,16 +93,22 @@ export class NetworkUp {
     this.#asking = true;
     try {
       // SNTP closes itself after SNTP.time or a final SNTP.error (modules/network/sntp/sntp.js).
-      new SNTP({ host: this.sntpHost }, guarded('sntp', this.#onFault, (message: number, value?: number) => {
-        if (message === SNTP.time && value !== undefined) {
-          Time.set(value);
-          this.clockSet = true;
-          this.#asking = false;
-        } else if (message === SNTP.error) {
-          this.#asking = false;
-          Timer.set(guarded('sntp retry', this.#onFault, () => this.#askTime()), SNTP_RETRY_MS);
-        }
-      }));
+      new SNTP(
+        { host: this.sntpHost },
+        guarded('sntp', this.#onFault, (message: number, value?: number) => {
+          if (message === SNTP.time && value !== undefined) {
+            Time.set(value);
+            this.clockSet = true;
+            this.#asking = false;
+          } else if (message === SNTP.error) {
+            this.#asking = false;
+            Timer.set(
+              guarded('sntp retry', this.#onFault, () => this.#askTime()),
+              SNTP_RETRY_MS,
+            );
+          }
+        }),
+      );
     } catch (error) {
       this.#asking = false;
       this.lastError = `sntp: ${describeError(error)}`;

@@ -33,7 +33,11 @@ export class PreferenceSettings implements Settings {
 
   set(key: string, value: string): boolean {
     this.#checkKey(key);
-    if (value.length * 3 > SETTINGS_VALUE_BYTES_MAX && ArrayBuffer.fromString(value).byteLength > SETTINGS_VALUE_BYTES_MAX) return false;
+    if (
+      value.length * 3 > SETTINGS_VALUE_BYTES_MAX &&
+      ArrayBuffer.fromString(value).byteLength > SETTINGS_VALUE_BYTES_MAX
+    )
+      return false;
     try {
       Preference.set(SETTINGS_DOMAIN, key, value);
       return true;
@@ -44,7 +48,8 @@ export class PreferenceSettings implements Settings {
 
   /** A key over NVS's limit is a firmware bug (keys are constants), not a runtime condition. */
   #checkKey(key: string): void {
-    if (key.length === 0 || key.length > SETTINGS_KEY_CHARS_MAX) throw new Error(`settings key '${key}' must be 1..${SETTINGS_KEY_CHARS_MAX} characters`);
+    if (key.length === 0 || key.length > SETTINGS_KEY_CHARS_MAX)
+      throw new Error(`settings key '${key}' must be 1..${SETTINGS_KEY_CHARS_MAX} characters`);
   }
 }
 
@@ -67,7 +72,9 @@ export class ModdableSystem implements SystemInfo {
 
   heapUsedBytes(): number {
     if (this.#slotHeapItem === undefined || this.#chunkHeapItem === undefined) return Number.NaN;
-    const usedBytes = (Instrumentation.get(this.#slotHeapItem) ?? Number.NaN) + (Instrumentation.get(this.#chunkHeapItem) ?? Number.NaN);
+    const usedBytes =
+      (Instrumentation.get(this.#slotHeapItem) ?? Number.NaN) +
+      (Instrumentation.get(this.#chunkHeapItem) ?? Number.NaN);
     return Number.isFinite(usedBytes) && usedBytes > 0 ? usedBytes : Number.NaN;
   }
 }

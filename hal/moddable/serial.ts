@@ -23,7 +23,9 @@ import { type FaultHandler, guarded } from './fault';
 
 export interface ModdableSerialOptions {
   /** Where the line is: {port, transmit, receive} pins on the ESP32, {device} on Linux. */
-  readonly where: { readonly port: number; readonly transmit: number; readonly receive: number } | { readonly device: string };
+  readonly where:
+    | { readonly port: number; readonly transmit: number; readonly receive: number }
+    | { readonly device: string };
   /** True where read(buffer) and write(view) work on views of the caller's buffer (ESP32); false on Linux. */
   readonly takesViews: boolean;
   readonly baud: number;

@@ -35,7 +35,10 @@ export class SoftwareWatchdog implements Watchdog {
     this.#timeoutMs = timeoutMs;
     this.#lastFeedMs = this.#nowMs();
     Timer.clear(this.#timer);
-    this.#timer = Timer.repeat(guarded('watchdog', this.#onFault, () => this.#check()), CHECK_PERIOD_MS);
+    this.#timer = Timer.repeat(
+      guarded('watchdog', this.#onFault, () => this.#check()),
+      CHECK_PERIOD_MS,
+    );
   }
 
   feed(): void {

@@ -40,7 +40,9 @@ export class FileNorFlash implements NorFlash {
     }
     const sizeBytes = fs.statSync(filePath).size;
     if (sizeBytes !== this.geometry.sizeBytes) {
-      throw new RangeError(`flash image ${filePath} is ${sizeBytes} bytes, the geometry says ${this.geometry.sizeBytes}`);
+      throw new RangeError(
+        `flash image ${filePath} is ${sizeBytes} bytes, the geometry says ${this.geometry.sizeBytes}`,
+      );
     }
     this.#fd = fs.openSync(filePath, 'r+');
   }

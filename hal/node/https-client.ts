@@ -38,8 +38,13 @@ export class NodeHttpsClient implements HttpsClient {
     this.#responseBytesMax = options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT;
     this.requestBodyBytesMax = options.requestBodyBytesMax ?? REQUEST_BODY_BYTES_MAX_DEFAULT;
     this.#agent = new https.Agent({
-      ca: options.caPem, cert: options.certPem, key: options.keyPem,
-      keepAlive: options.keepAlive ?? true, maxSockets: 1, minVersion: 'TLSv1.2', rejectUnauthorized: true,
+      ca: options.caPem,
+      cert: options.certPem,
+      key: options.keyPem,
+      keepAlive: options.keepAlive ?? true,
+      maxSockets: 1,
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: true,
     });
   }
 
@@ -47,7 +52,9 @@ export class NodeHttpsClient implements HttpsClient {
     if (this.#busy) return false;
     const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
     if (body !== undefined && body.length > this.requestBodyBytesMax) {
-      setImmediate(() => onDone({ ok: false, failure: 'too-large', detail: `request body over ${this.requestBodyBytesMax} bytes` }));
+      setImmediate(() =>
+        onDone({ ok: false, failure: 'too-large', detail: `request body over ${this.requestBodyBytesMax} bytes` }),
+      );
       return true;
     }
     this.#busy = true;
@@ -60,31 +67,42 @@ export class NodeHttpsClient implements HttpsClient {
       onDone(result);
     };
     const fail = (failure: HttpsFailure, detail: string) => finish({ ok: false, failure, detail });
-    const outgoing = https.request(new URL(request.path, this.#url), {
-      method: request.method, agent: this.#agent,
-      headers: body === undefined ? { accept: 'application/json' }
-        : { accept: 'application/json', 'content-type': 'application/json', 'content-length': body.length },
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      let receivedBytes = 0;
-      response.on('data', (chunk: Buffer) => {
-        receivedBytes += chunk.length;
-        if (receivedBytes > this.#responseBytesMax) {
-          fail('too-large', `reply over ${this.#responseBytesMax} bytes`);
-          outgoing.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('end', () => finish({ ok: true, status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', (error) => fail('io', error.message));
-      response.on('aborted', () => fail('io', 'reply aborted'));
-    });
+    const outgoing = https.request(
+      new URL(request.path, this.#url),
+      {
+        method: request.method,
+        agent: this.#agent,
+        headers:
+          body === undefined
+            ? { accept: 'application/json' }
+            : { accept: 'application/json', 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let receivedBytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          receivedBytes += chunk.length;
+          if (receivedBytes > this.#responseBytesMax) {
+            fail('too-large', `reply over ${this.#responseBytesMax} bytes`);
+            outgoing.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () =>
+          finish({ ok: true, status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', (error) => fail('io', error.message));
+        response.on('aborted', () => fail('io', 'reply aborted'));
+      },
+    );
     const timer = setTimeout(() => {
       fail('timeout', `no complete reply in ${request.timeoutMs} ms`);
       outgoing.destroy();
     }, request.timeoutMs);
-    outgoing.on('error', (error: NodeJS.ErrnoException) => fail(classify(error), `${error.code ?? ''} ${error.message}`.trim()));
+    outgoing.on('error', (error: NodeJS.ErrnoException) =>
+      fail(classify(error), `${error.code ?? ''} ${error.message}`.trim()),
+    );
     outgoing.end(body);
     return true;
   }
@@ -98,9 +116,24 @@ export class NodeHttpsClient implements HttpsClient {
 /** connect: nobody listening / unreachable; tls: the handshake or a certificate failed; io: the rest. */
 function classify(error: NodeJS.ErrnoException): HttpsFailure {
   const code = error.code ?? '';
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'connect';
-  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
-    code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'EPROTO' || /alert|handshake|certificate/i.test(error.message)) {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN'
+  )
+    return 'connect';
+  if (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code.includes('CERT') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ||
+    code === 'EPROTO' ||
+    /alert|handshake|certificate/i.test(error.message)
+  ) {
     return 'tls';
   }
   return 'io';

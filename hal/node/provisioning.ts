@@ -19,7 +19,8 @@ export class CertificateProvisioning implements Provisioning {
   /** `cardTokenKeyHex`: what the bank's provisioning gave this machine; none, and card sign-in is off. */
   constructor(certPem: string, cardTokenKeyHex?: string) {
     this.#atmId = certificateCommonName(certPem);
-    this.#cardTokenKey = cardTokenKeyHex === undefined ? undefined : Uint8Array.from(Buffer.from(cardTokenKeyHex, 'hex'));
+    this.#cardTokenKey =
+      cardTokenKeyHex === undefined ? undefined : Uint8Array.from(Buffer.from(cardTokenKeyHex, 'hex'));
   }
 
   atmId(): string | undefined {

@@ -108,7 +108,17 @@ class SerialPortLine implements NodeSerialLine {
 /** Opens `path` at `baud`, 8N1, no flow control (as the board's UART), raw. */
 export function openSerialLine(path: string, baud: number): Promise<NodeSerialLine> {
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate: baud, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false, xon: false, xoff: false, autoOpen: false });
+    const port = new SerialPort({
+      path,
+      baudRate: baud,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      rtscts: false,
+      xon: false,
+      xoff: false,
+      autoOpen: false,
+    });
     port.open((error) => {
       if (error) reject(error);
       else resolve(new SerialPortLine(port));

@@ -8,7 +8,10 @@ export class StdioLine implements SerialLine {
   #count = 0;
   onInterrupt: () => void = () => undefined;
 
-  constructor(input: NodeJS.ReadStream, private readonly output: NodeJS.WriteStream) {
+  constructor(
+    input: NodeJS.ReadStream,
+    private readonly output: NodeJS.WriteStream,
+  ) {
     if (input.isTTY) input.setRawMode(true);
     input.on('data', (chunk: Uint8Array) => {
       for (const byte of chunk) {

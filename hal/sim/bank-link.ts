@@ -36,7 +36,13 @@ export interface BankLinkFaults {
 export const BOARD_REQUEST_BODY_BYTES_MAX = 4096;
 
 export const NO_BANK_FAULTS: Readonly<BankLinkFaults> = Object.freeze({
-  down: false, latencyMs: 40, slowMs: 0, slowProbability: 0, lostReplyProbability: 0, duplicateProbability: 0, serverErrorProbability: 0,
+  down: false,
+  latencyMs: 40,
+  slowMs: 0,
+  slowProbability: 0,
+  lostReplyProbability: 0,
+  duplicateProbability: 0,
+  serverErrorProbability: 0,
 });
 
 interface InFlight {
@@ -54,7 +60,15 @@ export class SimBankLink implements HttpsClient, SimActor {
   /** Bodies longer than this fail with 'too-large' and never reach the bank, as on the board. */
   requestBodyBytesMax = BOARD_REQUEST_BODY_BYTES_MAX;
   /** Counters for the sim's summary. */
-  readonly counts = { requests: 0, lostReplies: 0, duplicates: 0, serverErrors: 0, refused: 0, timeouts: 0, tooLarge: 0 };
+  readonly counts = {
+    requests: 0,
+    lostReplies: 0,
+    duplicates: 0,
+    serverErrors: 0,
+    refused: 0,
+    timeouts: 0,
+    tooLarge: 0,
+  };
   readonly #clock: VirtualClock;
   readonly #random: SeededRandom;
   #handler: BankHandler;
@@ -87,7 +101,12 @@ export class SimBankLink implements HttpsClient, SimActor {
       // Refused before the wire, answered on the next step (the port never calls back inside request()).
       this.counts.tooLarge += 1;
       this.#inFlight = {
-        request, onDone, arriveMs: nowMs, replyMs: nowMs, deadlineMs: Infinity, arrived: true,
+        request,
+        onDone,
+        arriveMs: nowMs,
+        replyMs: nowMs,
+        deadlineMs: Infinity,
+        arrived: true,
         reply: { ok: false, failure: 'too-large', detail: `request body over ${this.requestBodyBytesMax} bytes` },
       };
       return true;
@@ -95,8 +114,13 @@ export class SimBankLink implements HttpsClient, SimActor {
     const slow = this.#chance(this.faults.slowProbability) ? this.#uniform(this.faults.slowMs) : 0;
     const roundTripMs = this.faults.latencyMs + slow;
     this.#inFlight = {
-      request, onDone, arriveMs: nowMs + roundTripMs / 2, replyMs: nowMs + roundTripMs, deadlineMs: nowMs + request.timeoutMs,
-      arrived: false, reply: undefined,
+      request,
+      onDone,
+      arriveMs: nowMs + roundTripMs / 2,
+      replyMs: nowMs + roundTripMs,
+      deadlineMs: nowMs + request.timeoutMs,
+      arrived: false,
+      reply: undefined,
     };
     return true;
   }

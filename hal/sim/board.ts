@@ -5,8 +5,18 @@ import { CCNET_BAUD, validatorOnCable, type CcnetValidatorOptions } from './ccne
 import { NorFlashEmulator } from './nor-flash';
 import { SimPalm } from './palm';
 import {
-  MemorySettings, RecordingDisplay, ScriptedKeypad, SeededRandom, SIM_BOARD_PROVISIONING, SimProvisioning, SimSystem, SimWatchdog,
-  SoftCrc, SoftCrypto, UnreachableBank, type SimProvisioningSpec,
+  MemorySettings,
+  RecordingDisplay,
+  ScriptedKeypad,
+  SeededRandom,
+  SIM_BOARD_PROVISIONING,
+  SimProvisioning,
+  SimSystem,
+  SimWatchdog,
+  SoftCrc,
+  SoftCrypto,
+  UnreachableBank,
+  type SimProvisioningSpec,
 } from './peripherals';
 import { SerialLink } from './serial-link';
 import { SimTicker, SimWorld, VirtualClock, type SimActor } from './world';
@@ -79,7 +89,18 @@ export function makeSimBoard(options: SimBoardOptions = {}) {
     provisioning: parts.provisioning,
   };
   return {
-    board, world, clock, ticker, validatorLink, cardReaderLink, consoleLink, validator, cardReader, palm, bankLink, ...parts,
+    board,
+    world,
+    clock,
+    ticker,
+    validatorLink,
+    cardReaderLink,
+    consoleLink,
+    validator,
+    cardReader,
+    palm,
+    bankLink,
+    ...parts,
   };
 }
 

@@ -2,11 +2,41 @@
 // holding simulated chip cards that answer ISO 7816-4 / EMV APDUs. The test's hands insert,
 // tap and take cards; fault hooks corrupt answers, drop commands, jam the motor, spray noise.
 import {
-  ACK, CM_ENTRY, CM_ICC, CM_INIT, CM_MOVE, CM_RF, CM_STATUS, ERROR_CHIP_MUTE, ERROR_JAM, ERROR_NO_CARD, ERROR_NO_CHIP,
-  ERROR_NO_RF_CARD, ERROR_PARAMETER, ERROR_UNKNOWN_COMMAND, FRAME_BYTES_MAX, FrameReceiver, NAK, PM_CHIP_ACTIVATE,
-  PM_CHIP_APDU, PM_CHIP_DEACTIVATE, PM_ENTRY_DISABLE, PM_ENTRY_ENABLE, PM_INIT_KEEP, PM_MOVE_EJECT, PM_MOVE_RETAIN,
-  PM_STATUS_SENSE, ST0_AT_GATE, ST0_INSIDE, ST0_NO_CARD, ST1_NO_TAP, ST1_TAP_SEEN, TYPE_COMMAND, TYPE_NEGATIVE,
-  TYPE_POSITIVE, encodeAnswer,
+  ACK,
+  CM_ENTRY,
+  CM_ICC,
+  CM_INIT,
+  CM_MOVE,
+  CM_RF,
+  CM_STATUS,
+  ERROR_CHIP_MUTE,
+  ERROR_JAM,
+  ERROR_NO_CARD,
+  ERROR_NO_CHIP,
+  ERROR_NO_RF_CARD,
+  ERROR_PARAMETER,
+  ERROR_UNKNOWN_COMMAND,
+  FRAME_BYTES_MAX,
+  FrameReceiver,
+  NAK,
+  PM_CHIP_ACTIVATE,
+  PM_CHIP_APDU,
+  PM_CHIP_DEACTIVATE,
+  PM_ENTRY_DISABLE,
+  PM_ENTRY_ENABLE,
+  PM_INIT_KEEP,
+  PM_MOVE_EJECT,
+  PM_MOVE_RETAIN,
+  PM_STATUS_SENSE,
+  ST0_AT_GATE,
+  ST0_INSIDE,
+  ST0_NO_CARD,
+  ST1_NO_TAP,
+  ST1_TAP_SEEN,
+  TYPE_COMMAND,
+  TYPE_NEGATIVE,
+  TYPE_POSITIVE,
+  encodeAnswer,
 } from '../../src/card/frame';
 import { hmacSha256Parts } from './sha256';
 import type { LinkEnd } from './serial-link';
@@ -37,18 +67,42 @@ const VISA_AID = 'A0000000031010';
 const MASTERCARD_AID = 'A0000000041010';
 
 function card(spec: Partial<SimCardSpec> & Pick<SimCardSpec, 'name' | 'pan'>): SimCardSpec {
-  return Object.freeze({ chip: 'emv', aid: VISA_AID, panTag: '5A', gpoFormat: 2, pdol: '', t0: false, contactless: true, ...spec });
+  return Object.freeze({
+    chip: 'emv',
+    aid: VISA_AID,
+    panTag: '5A',
+    gpoFormat: 2,
+    pdol: '',
+    t0: false,
+    contactless: true,
+    ...spec,
+  });
 }
 
 /** Demo cards. The Kaspi Gold BINs 440043 / 537400 are the demo's, not Kaspi Bank's real ones. */
 export const DEMO_CARDS = Object.freeze({
   kaspiGoldVisa: card({ name: 'Kaspi Gold Visa (demo)', pan: '4400430000000015' }),
-  kaspiGoldVisaTrack2: card({ name: 'Kaspi Gold Visa, PAN only in track 2, PDOL (demo)', pan: '4400430000000023', panTag: '57', gpoFormat: 1, pdol: '9F66049F02069F3704' }),
-  kaspiGoldMastercard: card({ name: 'Kaspi Gold Mastercard, T=0 (demo)', pan: '5374000000000015', aid: MASTERCARD_AID, t0: true }),
+  kaspiGoldVisaTrack2: card({
+    name: 'Kaspi Gold Visa, PAN only in track 2, PDOL (demo)',
+    pan: '4400430000000023',
+    panTag: '57',
+    gpoFormat: 1,
+    pdol: '9F66049F02069F3704',
+  }),
+  kaspiGoldMastercard: card({
+    name: 'Kaspi Gold Mastercard, T=0 (demo)',
+    pan: '5374000000000015',
+    aid: MASTERCARD_AID,
+    t0: true,
+  }),
   foreignVisa: card({ name: 'foreign Visa', pan: '4111111111111111', gpoFormat: 1 }),
   muteChip: card({ name: 'Kaspi Gold with a dead chip', pan: '4400430000000031', chip: 'mute' }),
   magstripeOnly: card({ name: 'magstripe-only card', pan: '4400430000000049', chip: 'none', contactless: false }),
-  notPayment: card({ name: 'transport card (chip, no payment application)', pan: '4400430000000056', chip: 'not-payment' }),
+  notPayment: card({
+    name: 'transport card (chip, no payment application)',
+    pan: '4400430000000056',
+    chip: 'not-payment',
+  }),
 });
 
 /** The token the bank should hold for a card: the first 32 hex chars of HMAC-SHA-256(key, PAN digits). */
@@ -93,7 +147,9 @@ export class SimChipCard {
   atr(): readonly number[] | undefined {
     this.#selected = false;
     this.#pending = [];
-    return this.spec.chip === 'emv' || this.spec.chip === 'not-payment' ? [0x3b, 0x65, 0x00, 0x00, 0x9c, 0x11, 0x01, 0x01, 0x03] : undefined;
+    return this.spec.chip === 'emv' || this.spec.chip === 'not-payment'
+      ? [0x3b, 0x65, 0x00, 0x00, 0x9c, 0x11, 0x01, 0x01, 0x03]
+      : undefined;
   }
 
   /** One C-APDU in, one R-APDU (data + SW1 SW2) out. */
@@ -125,17 +181,24 @@ export class SimChipCard {
 
   #select(aid: Uint8Array): number[] {
     const mine = hexBytes(this.spec.aid);
-    const same = this.spec.chip === 'emv' && aid.length === mine.length && mine.every((byte, index) => aid[index] === byte);
+    const same =
+      this.spec.chip === 'emv' && aid.length === mine.length && mine.every((byte, index) => aid[index] === byte);
     if (!same) return [0x6a, 0x82];
     this.#selected = true;
-    const proprietary = [...tlv('50', [...'KASPI GOLD'].map((c) => c.charCodeAt(0))), ...(this.spec.pdol === '' ? [] : tlv('9F38', hexBytes(this.spec.pdol)))];
+    const proprietary = [
+      ...tlv(
+        '50',
+        [...'KASPI GOLD'].map((c) => c.charCodeAt(0)),
+      ),
+      ...(this.spec.pdol === '' ? [] : tlv('9F38', hexBytes(this.spec.pdol))),
+    ];
     return this.#answer(tlv('6F', [...tlv('84', mine), ...tlv('A5', proprietary)]));
   }
 
   #pdolLength(): number {
     const dol = hexBytes(this.spec.pdol);
     let total = 0;
-    for (let at = 0; at < dol.length;) {
+    for (let at = 0; at < dol.length; ) {
       at += (dol[at] & 0x1f) === 0x1f ? 2 : 1;
       total += dol[at++];
     }
@@ -153,14 +216,19 @@ export class SimChipCard {
 
   #readRecord(record: number, sfi: number): number[] {
     if (!this.#selected || record !== 1) return [0x6a, 0x83];
-    const name = tlv('5F20', [...'DEMO/CARDHOLDER'].map((c) => c.charCodeAt(0)));
+    const name = tlv(
+      '5F20',
+      [...'DEMO/CARDHOLDER'].map((c) => c.charCodeAt(0)),
+    );
     if (sfi === 1) {
       const track2 = bcdDigits(`${this.spec.pan}D27122010000000000`);
       return this.#answer(tlv('70', this.spec.panTag === '57' ? [...tlv('57', track2), ...name] : name));
     }
     if (sfi === 2) {
       const expiry = tlv('5F24', [0x27, 0x12, 0x31]);
-      return this.#answer(tlv('70', this.spec.panTag === '5A' ? [...tlv('5A', bcdDigits(this.spec.pan)), ...expiry] : expiry));
+      return this.#answer(
+        tlv('70', this.spec.panTag === '5A' ? [...tlv('5A', bcdDigits(this.spec.pan)), ...expiry] : expiry),
+      );
     }
     return [0x6a, 0x83];
   }
@@ -357,7 +425,8 @@ export class SimCardReader implements SimActor {
 
   #durationMs(): number {
     const timing = SIM_READER_TIMING;
-    if (this.#cm === CM_MOVE && this.#position !== 'none') return this.#pm === PM_MOVE_RETAIN ? timing.retainMs : timing.ejectMs;
+    if (this.#cm === CM_MOVE && this.#position !== 'none')
+      return this.#pm === PM_MOVE_RETAIN ? timing.retainMs : timing.ejectMs;
     if (this.#cm === CM_ICC && this.#pm === PM_CHIP_ACTIVATE && this.#card !== undefined) {
       return this.#card.spec.chip === 'mute' ? timing.atrTimeoutMs : timing.atrMs;
     }
@@ -385,12 +454,16 @@ export class SimCardReader implements SimActor {
     } else if (cm === CM_RF && (pm === PM_CHIP_ACTIVATE || pm === PM_CHIP_DEACTIVATE || pm === PM_CHIP_APDU)) {
       ({ error, data } = this.#contactless(pm, nowMs));
     } else {
-      error = cm === CM_INIT || cm === CM_STATUS || cm === CM_ENTRY || cm === CM_MOVE || cm === CM_ICC || cm === CM_RF ? ERROR_PARAMETER : ERROR_UNKNOWN_COMMAND;
+      error =
+        cm === CM_INIT || cm === CM_STATUS || cm === CM_ENTRY || cm === CM_MOVE || cm === CM_ICC || cm === CM_RF
+          ? ERROR_PARAMETER
+          : ERROR_UNKNOWN_COMMAND;
     }
     const bytes = Uint8Array.from(data);
-    this.#outLength = error === 0
-      ? encodeAnswer(TYPE_POSITIVE, cm, pm, this.#st0(), this.#takeTap(), bytes, bytes.length, this.#out)
-      : encodeAnswer(TYPE_NEGATIVE, cm, pm, error >> 8, error & 0xff, bytes, 0, this.#out);
+    this.#outLength =
+      error === 0
+        ? encodeAnswer(TYPE_POSITIVE, cm, pm, this.#st0(), this.#takeTap(), bytes, bytes.length, this.#out)
+        : encodeAnswer(TYPE_NEGATIVE, cm, pm, error >> 8, error & 0xff, bytes, 0, this.#out);
     this.#transmitAnswer();
   }
 

@@ -6,14 +6,51 @@
 // against what the driver told the session. Timings are from CCNET Document 1 (10 ms
 // answer, 10 s escrow) or, for the mechanics, plausible and adjustable.
 import {
-  ADDRESS_BILL_VALIDATOR, BILL_TABLE_BYTES, BILL_TABLE_WORD_BYTES, BILL_TYPES_MAX, CMD_ENABLE_BILL_TYPES,
-  CMD_GET_BILL_TABLE, CMD_GET_STATUS, CMD_HOLD, CMD_IDENTIFICATION, CMD_POLL, CMD_RESET, CMD_RETURN,
-  CMD_SET_SECURITY, CMD_STACK, FRAME_BYTES_MAX, FrameReader, IDENTIFICATION_BYTES, REPLY_ACK, REPLY_ILLEGAL_COMMAND,
-  REPLY_NAK, STATE_ACCEPTING, STATE_BILL_RETURNED, STATE_BILL_STACKED, STATE_BUSY, STATE_CASSETTE_FULL,
-  STATE_CASSETTE_JAMMED, STATE_CASSETTE_OUT, STATE_CHEATED, STATE_ESCROW, STATE_FAILURE, STATE_HOLDING,
-  STATE_IDLING, STATE_INITIALIZE, STATE_PAUSE, STATE_POWER_UP, STATE_POWER_UP_BILL_IN_STACKER,
-  STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_RETURNING, STATE_STACKING, STATE_UNIT_DISABLED,
-  STATE_VALIDATOR_JAMMED, encodeFrame, maskHas, stateHasZ2,
+  ADDRESS_BILL_VALIDATOR,
+  BILL_TABLE_BYTES,
+  BILL_TABLE_WORD_BYTES,
+  BILL_TYPES_MAX,
+  CMD_ENABLE_BILL_TYPES,
+  CMD_GET_BILL_TABLE,
+  CMD_GET_STATUS,
+  CMD_HOLD,
+  CMD_IDENTIFICATION,
+  CMD_POLL,
+  CMD_RESET,
+  CMD_RETURN,
+  CMD_SET_SECURITY,
+  CMD_STACK,
+  FRAME_BYTES_MAX,
+  FrameReader,
+  IDENTIFICATION_BYTES,
+  REPLY_ACK,
+  REPLY_ILLEGAL_COMMAND,
+  REPLY_NAK,
+  STATE_ACCEPTING,
+  STATE_BILL_RETURNED,
+  STATE_BILL_STACKED,
+  STATE_BUSY,
+  STATE_CASSETTE_FULL,
+  STATE_CASSETTE_JAMMED,
+  STATE_CASSETTE_OUT,
+  STATE_CHEATED,
+  STATE_ESCROW,
+  STATE_FAILURE,
+  STATE_HOLDING,
+  STATE_IDLING,
+  STATE_INITIALIZE,
+  STATE_PAUSE,
+  STATE_POWER_UP,
+  STATE_POWER_UP_BILL_IN_STACKER,
+  STATE_POWER_UP_BILL_IN_VALIDATOR,
+  STATE_REJECTING,
+  STATE_RETURNING,
+  STATE_STACKING,
+  STATE_UNIT_DISABLED,
+  STATE_VALIDATOR_JAMMED,
+  encodeFrame,
+  maskHas,
+  stateHasZ2,
 } from '../../src/cash/ccnet-codec';
 import { SerialLink, type LinkEnd, type WireFault } from './serial-link';
 import type { SimActor, VirtualClock } from './world';
@@ -42,9 +79,18 @@ function tenge(billType: number, value: number, design: 'old' | 'saka'): BillTab
 
 /** Old designs in types 0..6, the new "Saka" designs in 8..12 (type 7 left empty, as tables have holes). */
 export const TENGE_BILL_TABLE: readonly BillTableEntry[] = Object.freeze([
-  tenge(0, 200, 'old'), tenge(1, 500, 'old'), tenge(2, 1000, 'old'), tenge(3, 2000, 'old'), tenge(4, 5000, 'old'),
-  tenge(5, 10_000, 'old'), tenge(6, 20_000, 'old'),
-  tenge(8, 500, 'saka'), tenge(9, 1000, 'saka'), tenge(10, 2000, 'saka'), tenge(11, 5000, 'saka'), tenge(12, 10_000, 'saka'),
+  tenge(0, 200, 'old'),
+  tenge(1, 500, 'old'),
+  tenge(2, 1000, 'old'),
+  tenge(3, 2000, 'old'),
+  tenge(4, 5000, 'old'),
+  tenge(5, 10_000, 'old'),
+  tenge(6, 20_000, 'old'),
+  tenge(8, 500, 'saka'),
+  tenge(9, 1000, 'saka'),
+  tenge(10, 2000, 'saka'),
+  tenge(11, 5000, 'saka'),
+  tenge(12, 10_000, 'saka'),
 ]);
 
 export type InsertedNote = number | 'clipped' | 'foreign' | 'unknown';
@@ -210,7 +256,15 @@ export class CcnetValidatorSim implements SimActor {
    */
   stackUnasked(billType: number): boolean {
     const atRest = this.#state === STATE_IDLING || this.#state === STATE_UNIT_DISABLED;
-    if (!this.#powered || !this.#initialized || !atRest || this.#noteType >= 0 || this.#eventPending || this.#fault !== 'none') return false;
+    if (
+      !this.#powered ||
+      !this.#initialized ||
+      !atRest ||
+      this.#noteType >= 0 ||
+      this.#eventPending ||
+      this.#fault !== 'none'
+    )
+      return false;
     if (billType < 0 || billType >= BILL_TYPES_MAX) return false;
     this.#noteType = billType;
     this.#startStacking(this.#clock.nowMs);
@@ -300,7 +354,9 @@ export class CcnetValidatorSim implements SimActor {
 
   step(nowMs: number): void {
     if (!this.#powered) {
-      while (this.#line.read(this.#scratch) > 0) { /* nobody listens */ }
+      while (this.#line.read(this.#scratch) > 0) {
+        /* nobody listens */
+      }
       if (nowMs >= this.#powerOnAtMs) this.#powerOn();
       return;
     }
@@ -331,7 +387,8 @@ export class CcnetValidatorSim implements SimActor {
       this.#ejectAfterReset = this.#noteType;
     }
     this.#noteType = -1;
-    if (this.#fault === 'jam-stacker' || this.#fault === 'jam-validator' || this.#fault === 'cheated') this.#fault = 'none';
+    if (this.#fault === 'jam-stacker' || this.#fault === 'jam-validator' || this.#fault === 'cheated')
+      this.#fault = 'none';
     this.#setState(state);
   }
 
@@ -386,7 +443,8 @@ export class CcnetValidatorSim implements SimActor {
       case CMD_HOLD:
         return this.#onEscrowCommand(command, nowMs);
       case CMD_IDENTIFICATION:
-        for (let index = 0; index < IDENTIFICATION_BYTES; index++) this.#data[index] = IDENTIFICATION_TEXT.charCodeAt(index);
+        for (let index = 0; index < IDENTIFICATION_BYTES; index++)
+          this.#data[index] = IDENTIFICATION_TEXT.charCodeAt(index);
         return this.#answerData(IDENTIFICATION_BYTES, false, nowMs);
       case CMD_GET_BILL_TABLE:
         this.#data.set(this.#table, 0);
@@ -436,10 +494,18 @@ export class CcnetValidatorSim implements SimActor {
   }
 
   #onEnable(frame: Uint8Array, dataStart: number, dataLength: number, nowMs: number): void {
-    const allowed = this.#initialized && (this.#state === STATE_IDLING || this.#state === STATE_UNIT_DISABLED ||
-      this.#state === STATE_ACCEPTING || this.#state === STATE_ESCROW || this.#state === STATE_STACKING ||
-      this.#state === STATE_RETURNING || this.#state === STATE_HOLDING || this.#state === STATE_REJECTING ||
-      this.#state === STATE_BILL_STACKED || this.#state === STATE_BILL_RETURNED);
+    const allowed =
+      this.#initialized &&
+      (this.#state === STATE_IDLING ||
+        this.#state === STATE_UNIT_DISABLED ||
+        this.#state === STATE_ACCEPTING ||
+        this.#state === STATE_ESCROW ||
+        this.#state === STATE_STACKING ||
+        this.#state === STATE_RETURNING ||
+        this.#state === STATE_HOLDING ||
+        this.#state === STATE_REJECTING ||
+        this.#state === STATE_BILL_STACKED ||
+        this.#state === STATE_BILL_RETURNED);
     if (dataLength !== 6 || !allowed) return this.#answer(REPLY_ILLEGAL_COMMAND, nowMs);
     for (let index = 0; index < 3; index++) {
       this.#enableMask[index] = frame[dataStart + index];
@@ -482,19 +548,27 @@ export class CcnetValidatorSim implements SimActor {
     const isEvent = state === STATE_BILL_STACKED || state === STATE_BILL_RETURNED;
     if (isEvent && !this.#eventReported) {
       this.#eventReported = true;
-      (state === STATE_BILL_STACKED ? this.truth.reportedStackedTenge : this.truth.reportedReturnedTenge).push(this.#typeTenge[z2]);
+      (state === STATE_BILL_STACKED ? this.truth.reportedStackedTenge : this.truth.reportedReturnedTenge).push(
+        this.#typeTenge[z2],
+      );
     }
     this.#answerData(stateHasZ2(state) ? 2 : 1, isEvent, nowMs);
   }
 
   #faultState(): number {
     switch (this.#fault) {
-      case 'cassette-full': return STATE_CASSETTE_FULL;
-      case 'cassette-out': return STATE_CASSETTE_OUT;
-      case 'jam-validator': return STATE_VALIDATOR_JAMMED;
-      case 'jam-stacker': return STATE_CASSETTE_JAMMED;
-      case 'cheated': return STATE_CHEATED;
-      default: return STATE_FAILURE;
+      case 'cassette-full':
+        return STATE_CASSETTE_FULL;
+      case 'cassette-out':
+        return STATE_CASSETTE_OUT;
+      case 'jam-validator':
+        return STATE_VALIDATOR_JAMMED;
+      case 'jam-stacker':
+        return STATE_CASSETTE_JAMMED;
+      case 'cheated':
+        return STATE_CHEATED;
+      default:
+        return STATE_FAILURE;
     }
   }
 
@@ -505,7 +579,14 @@ export class CcnetValidatorSim implements SimActor {
   }
 
   #answerData(dataLength: number, isEvent: boolean, nowMs: number): void {
-    this.#answerLength = encodeFrame(this.#out, ADDRESS_BILL_VALIDATOR, -1, this.#data, dataLength, this.extendedFrames);
+    this.#answerLength = encodeFrame(
+      this.#out,
+      ADDRESS_BILL_VALIDATOR,
+      -1,
+      this.#data,
+      dataLength,
+      this.extendedFrames,
+    );
     this.#answerIsEvent = isEvent;
     this.#answerIsControl = false;
     this.#answerAtMs = nowMs + this.responseDelayMs;
@@ -540,8 +621,13 @@ export class CcnetValidatorSim implements SimActor {
       this.truth.escrowTimeouts++;
       this.#startReturning(nowMs); // CCNET: no STACK/RETURN within 10 s, the device returns it itself
     }
-    if (this.#fault === 'none' && this.#initialized && this.#state === STATE_IDLING && this.#customer.length > 0 &&
-        this.#busyUntilMs <= nowMs) {
+    if (
+      this.#fault === 'none' &&
+      this.#initialized &&
+      this.#state === STATE_IDLING &&
+      this.#customer.length > 0 &&
+      this.#busyUntilMs <= nowMs
+    ) {
       this.#takeNote(nowMs);
     }
   }
@@ -595,9 +681,12 @@ export class CcnetValidatorSim implements SimActor {
     const { note, design } = this.#customer.shift()!;
     this.#noteRejectCode = 0;
     this.#noteType = -1;
-    if (note === 'clipped') this.#noteRejectCode = 0x6c; // length
-    else if (note === 'foreign') this.#noteRejectCode = 0x65; // identification
-    else if (note === 'unknown') this.#noteRejectCode = 0x66; // verification
+    if (note === 'clipped')
+      this.#noteRejectCode = 0x6c; // length
+    else if (note === 'foreign')
+      this.#noteRejectCode = 0x65; // identification
+    else if (note === 'unknown')
+      this.#noteRejectCode = 0x66; // verification
     else {
       for (let billType = 0; billType < BILL_TYPES_MAX; billType++) {
         if (this.#typeTenge[billType] === note && this.#typeDesign[billType] === design) this.#noteType = billType;
@@ -671,7 +760,11 @@ export class CcnetValidatorSim implements SimActor {
  * probability `dropPerByte`, or has bits flipped within itself with `flipPerByte` (a burst
  * inside one byte, which CRC-16 always catches). Returns the hook and its counts.
  */
-export function wireNoise(seed: number, flipPerByte: number, dropPerByte: number): { fault: WireFault; flipped: () => number; dropped: () => number } {
+export function wireNoise(
+  seed: number,
+  flipPerByte: number,
+  dropPerByte: number,
+): { fault: WireFault; flipped: () => number; dropped: () => number } {
   let state = seed | 0 || 0x2545f491;
   let flipped = 0;
   let dropped = 0;
@@ -707,7 +800,11 @@ export interface ValidatorOnCable {
  * board, the CCNET rig and the bridge onto a pty. The cable runs at the device's baud, or at
  * `cableBaud` (the pty bridge's is near-instant: there the pty and the OS give the delays).
  */
-export function validatorOnCable(clock: VirtualClock, options: CcnetValidatorOptions = {}, cableBaud = options.baud ?? CCNET_BAUD): ValidatorOnCable {
+export function validatorOnCable(
+  clock: VirtualClock,
+  options: CcnetValidatorOptions = {},
+  cableBaud = options.baud ?? CCNET_BAUD,
+): ValidatorOnCable {
   const link = new SerialLink(clock, cableBaud);
   return { link, sim: new CcnetValidatorSim(clock, link.deviceEnd, options) };
 }

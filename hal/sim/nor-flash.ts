@@ -2,7 +2,11 @@ import type { FlashGeometry, FlashStatus, NorFlash } from '../ports';
 import { SeededRandom } from './peripherals';
 import type { VirtualClock } from './world';
 
-export const DEFAULT_GEOMETRY: FlashGeometry = Object.freeze({ sizeBytes: 64 * 1024, sectorSizeBytes: 4096, pageSizeBytes: 256 });
+export const DEFAULT_GEOMETRY: FlashGeometry = Object.freeze({
+  sizeBytes: 64 * 1024,
+  sectorSizeBytes: 4096,
+  pageSizeBytes: 256,
+});
 
 /** Typical SPI NOR timings (e.g. a W25Q32 datasheet: page program 0.4 ms typ., 4 KiB sector erase 45 ms typ.). */
 export const TYPICAL_TIMINGS: FlashTimings = Object.freeze({ pageProgramMs: 0.4, sectorEraseMs: 45 });
@@ -44,15 +48,27 @@ const PROGRAM_DAMAGES: readonly ProgramDamage[] = Object.freeze(['dropped', 'tor
 const ERASE_DAMAGES: readonly EraseDamage[] = Object.freeze(['dropped', 'mixed', 'weak-mixed']);
 
 /** Checks shared by every NorFlash implementation: whole-number, in-range, within one page. */
-export function programStatus(geometry: FlashGeometry, offsetBytes: number, length: number, sourceLength: number): FlashStatus {
+export function programStatus(
+  geometry: FlashGeometry,
+  offsetBytes: number,
+  length: number,
+  sourceLength: number,
+): FlashStatus {
   if (!rangeInBounds(geometry, offsetBytes, length) || length > sourceLength) return 'bounds';
   const pageSize = geometry.pageSizeBytes;
-  if (length > 0 && Math.floor(offsetBytes / pageSize) !== Math.floor((offsetBytes + length - 1) / pageSize)) return 'alignment';
+  if (length > 0 && Math.floor(offsetBytes / pageSize) !== Math.floor((offsetBytes + length - 1) / pageSize))
+    return 'alignment';
   return 'ok';
 }
 
 export function rangeInBounds(geometry: FlashGeometry, offsetBytes: number, length: number): boolean {
-  return Number.isInteger(offsetBytes) && Number.isInteger(length) && offsetBytes >= 0 && length >= 0 && offsetBytes + length <= geometry.sizeBytes;
+  return (
+    Number.isInteger(offsetBytes) &&
+    Number.isInteger(length) &&
+    offsetBytes >= 0 &&
+    length >= 0 &&
+    offsetBytes + length <= geometry.sizeBytes
+  );
 }
 
 export function checkGeometry(geometry: FlashGeometry): void {
@@ -128,7 +144,8 @@ export class NorFlashEmulator implements NorFlash {
 
   /** Lets `operationsFirst` more operations complete, then cuts power during the next one. */
   schedulePowerCut(operationsFirst: number, seed: number): void {
-    if (!Number.isInteger(operationsFirst) || operationsFirst < 0) throw new RangeError('operationsFirst must be a whole number');
+    if (!Number.isInteger(operationsFirst) || operationsFirst < 0)
+      throw new RangeError('operationsFirst must be a whole number');
     this.#cutAtOperation = this.operations + operationsFirst;
     this.#damage = new SeededRandom(seed);
     this.#weakReads = new SeededRandom(seed ^ 0x5bd1e995);
@@ -162,7 +179,14 @@ export class NorFlashEmulator implements NorFlash {
     if (!this.powered) return 'io';
     const status = programStatus(this.geometry, offsetBytes, length, from.length);
     if (status !== 'ok') return status;
-    this.beforeOperation?.({ index: this.operations, kind: 'program', offsetBytes, sectorIndex: -1, bytes: from, length });
+    this.beforeOperation?.({
+      index: this.operations,
+      kind: 'program',
+      offsetBytes,
+      sectorIndex: -1,
+      bytes: from,
+      length,
+    });
     if (this.operations++ === this.#cutAtOperation) {
       this.#cutProgram(offsetBytes, from, length);
       return 'io';
@@ -176,8 +200,16 @@ export class NorFlashEmulator implements NorFlash {
 
   eraseSector(sectorIndex: number): FlashStatus {
     if (!this.powered) return 'io';
-    if (!Number.isInteger(sectorIndex) || sectorIndex < 0 || sectorIndex >= this.erasesPerSector.length) return 'bounds';
-    this.beforeOperation?.({ index: this.operations, kind: 'erase', offsetBytes: sectorIndex * this.geometry.sectorSizeBytes, sectorIndex, bytes: new Uint8Array(0), length: 0 });
+    if (!Number.isInteger(sectorIndex) || sectorIndex < 0 || sectorIndex >= this.erasesPerSector.length)
+      return 'bounds';
+    this.beforeOperation?.({
+      index: this.operations,
+      kind: 'erase',
+      offsetBytes: sectorIndex * this.geometry.sectorSizeBytes,
+      sectorIndex,
+      bytes: new Uint8Array(0),
+      length: 0,
+    });
     this.erasesPerSector[sectorIndex]++;
     if (this.operations++ === this.#cutAtOperation) {
       this.#cutErase(sectorIndex);

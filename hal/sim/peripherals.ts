@@ -1,6 +1,18 @@
 import type {
-  Crc, Crypto, Display, HttpsClient, HttpsRequest, HttpsResult, Key, Keypad,
-  Provisioning, Random, Screen, Settings, SystemInfo, Watchdog,
+  Crc,
+  Crypto,
+  Display,
+  HttpsClient,
+  HttpsRequest,
+  HttpsResult,
+  Key,
+  Keypad,
+  Provisioning,
+  Random,
+  Screen,
+  Settings,
+  SystemInfo,
+  Watchdog,
 } from '../ports';
 import { bytesOfHex } from '../../src/bytes';
 import { crc16Kermit, crc32 } from '../../src/crc';
@@ -121,7 +133,8 @@ export class MemorySettings implements Settings {
   }
 
   set(key: string, value: string): boolean {
-    if (key.length === 0 || key.length > MemorySettings.KEY_CHARS_MAX || value.length > MemorySettings.VALUE_CHARS_MAX) return false;
+    if (key.length === 0 || key.length > MemorySettings.KEY_CHARS_MAX || value.length > MemorySettings.VALUE_CHARS_MAX)
+      return false;
     this.#values.set(key, value);
     return true;
   }
@@ -148,7 +161,10 @@ export const SIM_BOARD_ATM_ID = 'ATM-SIM-0001';
  * the bank when it provisions that machine (tools/bank: provisionAtm).
  */
 export const SIM_BOARD_CARD_TOKEN_KEY_HEX = '73696d756c617465642d626f6172642d636172642d746f6b656e2d6b65792d31';
-export const SIM_BOARD_PROVISIONING: SimProvisioningSpec = Object.freeze({ atmId: SIM_BOARD_ATM_ID, cardTokenKeyHex: SIM_BOARD_CARD_TOKEN_KEY_HEX });
+export const SIM_BOARD_PROVISIONING: SimProvisioningSpec = Object.freeze({
+  atmId: SIM_BOARD_ATM_ID,
+  cardTokenKeyHex: SIM_BOARD_CARD_TOKEN_KEY_HEX,
+});
 
 export interface SimProvisioningSpec {
   /** Omitted: the board has no ATM id (an unprovisioned board). */

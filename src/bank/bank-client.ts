@@ -11,16 +11,29 @@ import { assert } from '../assert';
 import { isCustomerId } from '../domain';
 import type { Task } from '../loop/scheduler';
 import {
-  authoriseBody, credentialOf, parseAccount, parseJson, parseQrStart, parseQrState, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR,
-  QR_SESSION_ID_CHARS_MAX, CREDENTIAL_CHARS_MAX,
+  authoriseBody,
+  credentialOf,
+  parseAccount,
+  parseJson,
+  parseQrStart,
+  parseQrState,
+  PATH_AUTHORISE,
+  PATH_DEPOSITS,
+  PATH_QR,
+  QR_SESSION_ID_CHARS_MAX,
+  CREDENTIAL_CHARS_MAX,
 } from './wire';
 import type { AuthoriseRequest, CustomerAccount, QrStart, QrState } from './wire';
 
 export type BankError = 'unknown-customer' | 'unreachable' | 'timeout' | 'rejected' | 'malformed';
 
-export type AuthoriseResult = { readonly ok: true; readonly account: CustomerAccount } | { readonly ok: false; readonly error: BankError };
+export type AuthoriseResult =
+  | { readonly ok: true; readonly account: CustomerAccount }
+  | { readonly ok: false; readonly error: BankError };
 export type QrStartResult = ({ readonly ok: true } & QrStart) | { readonly ok: false; readonly error: BankError };
-export type QrPollResult = { readonly ok: true; readonly state: QrState } | { readonly ok: false; readonly error: BankError };
+export type QrPollResult =
+  | { readonly ok: true; readonly state: QrState }
+  | { readonly ok: false; readonly error: BankError };
 
 /** The outbox's lane: a deposits batch is posted when the link is free of customer work. */
 export interface DepositLane {
@@ -43,7 +56,11 @@ export const PORT_GRACE_MS = 2_000;
 export const CUSTOMER_QUEUE_MAX = 2;
 
 const BUSY = Object.freeze<HttpsResult>({ ok: true, status: 429, body: '{"error":"busy"}' });
-const NOT_PROVISIONED = Object.freeze<HttpsResult>({ ok: false, failure: 'connect', detail: 'not provisioned: no ATM id, nothing is sent' });
+const NOT_PROVISIONED = Object.freeze<HttpsResult>({
+  ok: false,
+  failure: 'connect',
+  detail: 'not provisioned: no ATM id, nothing is sent',
+});
 
 type Kind = 'authorise' | 'qr-start' | 'qr-poll' | 'deposits';
 
@@ -103,25 +120,42 @@ export class BankClient implements Task {
   authorise(request: AuthoriseRequest, onDone: (result: AuthoriseResult) => void): void {
     const credential = credentialOf(request);
     assert(credential.length > 0 && credential.length <= CREDENTIAL_CHARS_MAX, 'bank client: credential length');
-    this.#enqueueCustomer('authorise', 'POST', PATH_AUTHORISE, authoriseBody(this.#atmId ?? '', request), AUTHORISE_TIMEOUT_MS, (result) => {
-      const outcome = interpret(result);
-      if (!outcome.ok) return onDone(outcome);
-      const account = parseAccount(outcome.value);
-      onDone(account === undefined ? { ok: false, error: 'malformed' } : { ok: true, account });
-    });
+    this.#enqueueCustomer(
+      'authorise',
+      'POST',
+      PATH_AUTHORISE,
+      authoriseBody(this.#atmId ?? '', request),
+      AUTHORISE_TIMEOUT_MS,
+      (result) => {
+        const outcome = interpret(result);
+        if (!outcome.ok) return onDone(outcome);
+        const account = parseAccount(outcome.value);
+        onDone(account === undefined ? { ok: false, error: 'malformed' } : { ok: true, account });
+      },
+    );
   }
 
   startQr(onDone: (result: QrStartResult) => void): void {
-    this.#enqueueCustomer('qr-start', 'POST', PATH_QR, JSON.stringify({ atmId: this.#atmId ?? '' }), QR_START_TIMEOUT_MS, (result) => {
-      const outcome = interpret(result);
-      if (!outcome.ok) return onDone(outcome);
-      const start = parseQrStart(outcome.value);
-      onDone(start === undefined ? { ok: false, error: 'malformed' } : { ok: true, ...start });
-    });
+    this.#enqueueCustomer(
+      'qr-start',
+      'POST',
+      PATH_QR,
+      JSON.stringify({ atmId: this.#atmId ?? '' }),
+      QR_START_TIMEOUT_MS,
+      (result) => {
+        const outcome = interpret(result);
+        if (!outcome.ok) return onDone(outcome);
+        const start = parseQrStart(outcome.value);
+        onDone(start === undefined ? { ok: false, error: 'malformed' } : { ok: true, ...start });
+      },
+    );
   }
 
   pollQr(qrSessionId: string, onDone: (result: QrPollResult) => void): void {
-    assert(/^[A-Za-z0-9_-]+$/.test(qrSessionId) && qrSessionId.length <= QR_SESSION_ID_CHARS_MAX, 'bank client: QR session id');
+    assert(
+      /^[A-Za-z0-9_-]+$/.test(qrSessionId) && qrSessionId.length <= QR_SESSION_ID_CHARS_MAX,
+      'bank client: QR session id',
+    );
     this.#enqueueCustomer('qr-poll', 'GET', `${PATH_QR}/${qrSessionId}`, undefined, QR_POLL_TIMEOUT_MS, (result) => {
       const outcome = interpret(result);
       if (!outcome.ok) return onDone(outcome);
@@ -140,7 +174,14 @@ export class BankClient implements Task {
       return true;
     }
     if (this.#deposit !== undefined || this.#inFlight?.kind === 'deposits') return false;
-    this.#deposit = { kind: 'deposits', method: 'POST', path: PATH_DEPOSITS, body, deadlineMs: this.#clock.monotonicMs() + DEPOSIT_TIMEOUT_MS, finish: onDone };
+    this.#deposit = {
+      kind: 'deposits',
+      method: 'POST',
+      path: PATH_DEPOSITS,
+      body,
+      deadlineMs: this.#clock.monotonicMs() + DEPOSIT_TIMEOUT_MS,
+      finish: onDone,
+    };
     this.#pump();
     return true;
   }
@@ -164,7 +205,14 @@ export class BankClient implements Task {
     this.#pump();
   }
 
-  #enqueueCustomer(kind: Kind, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, finish: (result: HttpsResult) => void): void {
+  #enqueueCustomer(
+    kind: Kind,
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    finish: (result: HttpsResult) => void,
+  ): void {
     if (this.closed || this.#customer.length >= CUSTOMER_QUEUE_MAX) {
       this.#refused.push(finish);
       return;
@@ -174,7 +222,7 @@ export class BankClient implements Task {
   }
 
   #expireWaiting(nowMs: number): void {
-    for (let index = 0; index < this.#customer.length;) {
+    for (let index = 0; index < this.#customer.length; ) {
       const pending = this.#customer[index];
       if (nowMs < pending.deadlineMs) {
         index++;
@@ -201,12 +249,15 @@ export class BankClient implements Task {
     const timeoutMs = next.deadlineMs - nowMs;
     if (timeoutMs <= 0) return; // the next poll answers it with a timeout
     const requestNumber = ++this.#requestNumber;
-    const started = this.#https.request({ method: next.method, path: next.path, body: next.body, timeoutMs }, (result) => {
-      if (requestNumber !== this.#requestNumber || this.#inFlight !== next) return;
-      this.#inFlight = undefined;
-      next.finish(result);
-      this.#pump();
-    });
+    const started = this.#https.request(
+      { method: next.method, path: next.path, body: next.body, timeoutMs },
+      (result) => {
+        if (requestNumber !== this.#requestNumber || this.#inFlight !== next) return;
+        this.#inFlight = undefined;
+        next.finish(result);
+        this.#pump();
+      },
+    );
     if (!started) {
       this.stats.portBusy++;
       return;
@@ -237,7 +288,12 @@ export function interpret(result: HttpsResult): Interpreted {
     return { ok: false, error: 'unreachable' };
   }
   const value = parseJson(result.body);
-  if (result.status === 404 && typeof value === 'object' && value !== null && (value as { error?: unknown }).error === 'unknown-customer') {
+  if (
+    result.status === 404 &&
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { error?: unknown }).error === 'unknown-customer'
+  ) {
     return { ok: false, error: 'unknown-customer' };
   }
   // 5xx and 429: the bank cannot serve now, as if it were down; other 4xx: it said no.

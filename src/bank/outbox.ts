@@ -31,7 +31,11 @@ export interface OutboxLedger {
   readonly headSequence: number;
   readonly ackedSequence: number;
   readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: OutboxRecord) => void): number;
-  acknowledge(ackedSequence: number): { readonly ok: true; readonly sequence: number } | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
+  acknowledge(
+    ackedSequence: number,
+  ):
+    | { readonly ok: true; readonly sequence: number }
+    | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
   /** Bytes of ordinary records the ledger can still write (src/ledger/ledger.ts roomBytes). */
   roomBytes(): number;
 }
@@ -101,7 +105,11 @@ export const HOLD_ROOM_BYTES_MIN = 1_024;
 export type SyncDemand = 'quiet' | 'hold' | 'now';
 
 export type OutboxError =
-  | 'unreachable' | 'timeout' | 'rejected' | 'malformed' | 'too-large'
+  | 'unreachable'
+  | 'timeout'
+  | 'rejected'
+  | 'malformed'
+  | 'too-large'
   /**
    * A bank anomaly: the bank acknowledged beyond the batch it was sent (records it never got
    * from this boot, perhaps never written). Nothing is acknowledged; the outbox sends on from
@@ -194,7 +202,7 @@ export class Outbox implements Task {
     this.#demand = options.demand ?? (() => 'quiet');
     this.#log = options.log;
     assert(this.#backoffBaseMs > 0 && this.#backoffMaxMs >= this.#backoffBaseMs, 'outbox: backoff bounds');
-    assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, 'outbox: the link\'s body limit is too small for a batch');
+    assert(lane.depositBodyBytesMax >= BATCH_BODY_BYTES_MIN, "outbox: the link's body limit is too small for a batch");
     this.#ledger = ledger;
     this.#lane = lane;
     this.#random = random;
@@ -279,7 +287,11 @@ export class Outbox implements Task {
   #watchUnsent(nowMs: number): void {
     if (!this.#pending()) this.#unsentSinceMs = Number.NaN;
     else if (Number.isNaN(this.#unsentSinceMs)) this.#unsentSinceMs = nowMs;
-    if (this.#state === 'sending' && this.#ledger.headSequence > this.#inFlightToSequence && Number.isNaN(this.#pastInFlightSinceMs)) {
+    if (
+      this.#state === 'sending' &&
+      this.#ledger.headSequence > this.#inFlightToSequence &&
+      Number.isNaN(this.#pastInFlightSinceMs)
+    ) {
       this.#pastInFlightSinceMs = nowMs;
     }
   }
@@ -356,14 +368,18 @@ export class Outbox implements Task {
 
   /** Reads the bank's reply; returns an error, or undefined after taking a valid ack. */
   #judge(result: HttpsResult, fromSequence: number, toSequence: number): OutboxError | undefined {
-    if (!result.ok) return result.failure === 'timeout' ? 'timeout' : result.failure === 'too-large' ? 'too-large' : 'unreachable';
+    if (!result.ok)
+      return result.failure === 'timeout' ? 'timeout' : result.failure === 'too-large' ? 'too-large' : 'unreachable';
     if (result.status >= 500 || result.status === 429) return 'unreachable';
     if (result.status !== 200 && result.status !== 409) return 'rejected';
     const reply = parseDepositsReply(parseJson(result.body));
     if (reply === undefined) return 'malformed';
     const ackedSequence = reply.ackedSequence;
     if (reply.atmId !== undefined && reply.atmId !== this.#atmId) {
-      return this.#anomaly('wrong-atm', `bank acknowledged ${ackedSequence} for ATM ${reply.atmId}, not this one: not recorded`);
+      return this.#anomaly(
+        'wrong-atm',
+        `bank acknowledged ${ackedSequence} for ATM ${reply.atmId}, not this one: not recorded`,
+      );
     }
     if (result.status === 409) {
       // A gap: the bank holds less than this batch assumed (restored from a backup, or a
@@ -378,7 +394,10 @@ export class Outbox implements Task {
       // Records above the batch were never sent to it (this boot): its word on them is not
       // evidence. Send on from here; the claim is believed once a batch reaches it.
       this.#walkFromSequence = toSequence + 1;
-      return this.#anomaly('bank-ahead', `bank acknowledged ${ackedSequence} for batch ${fromSequence}..${toSequence}: not recorded`);
+      return this.#anomaly(
+        'bank-ahead',
+        `bank acknowledged ${ackedSequence} for batch ${fromSequence}..${toSequence}: not recorded`,
+      );
     }
     if (ackedSequence < toSequence) return 'malformed';
     this.batchesAcked++;
@@ -466,7 +485,10 @@ class BatchBody {
 
   body(): string {
     const body = `${this.#prefix}${this.toSequence},"records":[${this.#parts.join(',')}]}`;
-    assert(body.length === this.#bytesWith(this.toSequence, this.#partsChars) && body.length <= this.#bodyBytesMax, 'outbox: batch body over its bound');
+    assert(
+      body.length === this.#bytesWith(this.toSequence, this.#partsChars) && body.length <= this.#bodyBytesMax,
+      'outbox: batch body over its bound',
+    );
     return body;
   }
 

@@ -12,7 +12,10 @@ export const PATH_DEPOSITS = '/v1/deposits';
 
 /** Each sign-in method's credential field on the wire (a method the domain table adds must name one). */
 export const CREDENTIAL_FIELDS = Object.freeze({
-  palm: 'palmTemplate', qr: 'qrSessionId', card: 'cardToken', iin: 'iin',
+  palm: 'palmTemplate',
+  qr: 'qrSessionId',
+  card: 'cardToken',
+  iin: 'iin',
 } as const satisfies Readonly<Record<AuthMethod, string>>);
 
 /** An authorisation: a method and its credential, nothing else. */
@@ -98,14 +101,26 @@ export function parseQrStart(value: unknown): QrStart | undefined {
   const { qrSessionId, payload, expiresInMs } = value;
   if (!isIdText(qrSessionId, QR_SESSION_ID_CHARS_MAX)) return undefined;
   if (!isText(payload, QR_PAYLOAD_CHARS_MAX)) return undefined;
-  if (typeof expiresInMs !== 'number' || !Number.isInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > QR_EXPIRES_IN_MS_MAX) return undefined;
+  if (
+    typeof expiresInMs !== 'number' ||
+    !Number.isInteger(expiresInMs) ||
+    expiresInMs <= 0 ||
+    expiresInMs > QR_EXPIRES_IN_MS_MAX
+  )
+    return undefined;
   return { qrSessionId, payload, expiresInMs };
 }
 
 export function parseQrState(value: unknown): QrState | undefined {
   if (!isObject(value)) return undefined;
   const state = value.state;
-  return state === 'pending' || state === 'confirmed' || state === 'expired' || state === 'cancelled' || state === 'used' ? state : undefined;
+  return state === 'pending' ||
+    state === 'confirmed' ||
+    state === 'expired' ||
+    state === 'cancelled' ||
+    state === 'used'
+    ? state
+    : undefined;
 }
 
 /** A deposits reply (200, or 409 on a gap): the bank's stored sequence, and the ATM it names if it names one. */
@@ -138,7 +153,8 @@ export function authoriseBody(atmId: string, request: AuthoriseRequest): string 
  */
 export function recordProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'record';
-  if (typeof value.sequence !== 'number' || !Number.isSafeInteger(value.sequence) || value.sequence < 1) return 'sequence';
+  if (typeof value.sequence !== 'number' || !Number.isSafeInteger(value.sequence) || value.sequence < 1)
+    return 'sequence';
   const kind = recordKindOf(value.kind);
   if (kind === undefined || !kind.toBank) return 'kind';
   const names = kind.fieldNames;

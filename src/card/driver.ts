@@ -8,10 +8,32 @@ import type { Task } from '../loop/scheduler';
 import { CARD_KEPT, maskPanOfLength } from '../log/mask';
 import { EmvPanReader, APDU_BYTES_MAX, type EmvFailure } from './emv';
 import {
-  CM_ENTRY, CM_ICC, CM_INIT, CM_MOVE, CM_RF, CM_STATUS, ERROR_CHIP_IO, ERROR_CHIP_MUTE, ERROR_JAM, ERROR_NO_CARD,
-  ERROR_NO_CHIP, ERROR_NO_RF_CARD, PM_CHIP_ACTIVATE, PM_CHIP_APDU, PM_CHIP_DEACTIVATE, PM_ENTRY_DISABLE,
-  PM_ENTRY_ENABLE, PM_INIT_KEEP, PM_MOVE_EJECT, PM_MOVE_RETAIN, PM_STATUS_SENSE, ST0_AT_GATE, ST0_INSIDE,
-  ST0_NO_CARD, ST1_TAP_SEEN, TYPE_POSITIVE,
+  CM_ENTRY,
+  CM_ICC,
+  CM_INIT,
+  CM_MOVE,
+  CM_RF,
+  CM_STATUS,
+  ERROR_CHIP_IO,
+  ERROR_CHIP_MUTE,
+  ERROR_JAM,
+  ERROR_NO_CARD,
+  ERROR_NO_CHIP,
+  ERROR_NO_RF_CARD,
+  PM_CHIP_ACTIVATE,
+  PM_CHIP_APDU,
+  PM_CHIP_DEACTIVATE,
+  PM_ENTRY_DISABLE,
+  PM_ENTRY_ENABLE,
+  PM_INIT_KEEP,
+  PM_MOVE_EJECT,
+  PM_MOVE_RETAIN,
+  PM_STATUS_SENSE,
+  ST0_AT_GATE,
+  ST0_INSIDE,
+  ST0_NO_CARD,
+  ST1_TAP_SEEN,
+  TYPE_POSITIVE,
 } from './frame';
 import { ReaderLink } from './link';
 
@@ -229,7 +251,8 @@ export class CardReaderDriver implements Task {
   }
 
   #sendReadStep(nowMs: number): void {
-    const pm = this.#readStep === 'activate' ? PM_CHIP_ACTIVATE : this.#readStep === 'apdu' ? PM_CHIP_APDU : PM_CHIP_DEACTIVATE;
+    const pm =
+      this.#readStep === 'activate' ? PM_CHIP_ACTIVATE : this.#readStep === 'apdu' ? PM_CHIP_APDU : PM_CHIP_DEACTIVATE;
     const dataLength = this.#readStep === 'apdu' ? this.#emv.nextCommand(this.#apdu) : 0;
     this.#send(this.#readInterface, pm, dataLength, OPERATION_MS_CHIP, nowMs);
   }
@@ -242,18 +265,25 @@ export class CardReaderDriver implements Task {
     if (positive) this.#observe(answer.s0, answer.s1, cm);
     const error = positive ? 0 : answer.errorCode;
     switch (cm) {
-      case CM_INIT: return this.#onInit(positive, nowMs);
-      case CM_STATUS: return positive ? undefined : this.#fault('status refused', nowMs);
-      case CM_ENTRY: return this.#onEntry(positive, pm, nowMs);
-      case CM_MOVE: return pm === PM_MOVE_RETAIN ? this.#onRetain(positive, nowMs) : this.#onEject(positive, error, nowMs);
-      case CM_ICC: case CM_RF: return this.#onReadAnswer(positive, error, answer.bytes, answer.dataStart, answer.dataLength);
+      case CM_INIT:
+        return this.#onInit(positive, nowMs);
+      case CM_STATUS:
+        return positive ? undefined : this.#fault('status refused', nowMs);
+      case CM_ENTRY:
+        return this.#onEntry(positive, pm, nowMs);
+      case CM_MOVE:
+        return pm === PM_MOVE_RETAIN ? this.#onRetain(positive, nowMs) : this.#onEject(positive, error, nowMs);
+      case CM_ICC:
+      case CM_RF:
+        return this.#onReadAnswer(positive, error, answer.bytes, answer.dataStart, answer.dataLength);
     }
     assert(false, `answer to an unknown command ${cm}`);
   }
 
   /** Every positive answer says where the card is, and whether a tap was seen since the last. */
   #observe(st0: number, st1: number, cm: number): void {
-    const position: CardPosition = st0 === ST0_INSIDE ? 'inside' : st0 === ST0_AT_GATE ? 'gate' : st0 === ST0_NO_CARD ? 'none' : 'unknown';
+    const position: CardPosition =
+      st0 === ST0_INSIDE ? 'inside' : st0 === ST0_AT_GATE ? 'gate' : st0 === ST0_NO_CARD ? 'none' : 'unknown';
     const before = this.#position;
     this.#position = position;
     if (position === 'inside' && before !== 'inside' && this.#state === 'accepting') {
@@ -275,7 +305,8 @@ export class CardReaderDriver implements Task {
   #onTap(): void {
     if (!this.#contactlessSwitch()) {
       // Coalesce a customer tapping again and again into one message on the screen.
-      const last = this.#eventCount === 0 ? undefined : this.#events[(this.#eventHead + this.#eventCount - 1) % CARD_EVENTS_MAX];
+      const last =
+        this.#eventCount === 0 ? undefined : this.#events[(this.#eventHead + this.#eventCount - 1) % CARD_EVENTS_MAX];
       if (last !== TAP_REFUSED) this.#pushEvent(TAP_REFUSED);
       return;
     }
@@ -351,13 +382,23 @@ export class CardReaderDriver implements Task {
       return;
     }
     if (!positive) {
-      const reason: ReadFailure = error === ERROR_NO_CHIP ? 'no-chip'
-        : error === ERROR_CHIP_MUTE || error === ERROR_CHIP_IO || error === ERROR_NO_RF_CARD || error === ERROR_NO_CARD ? 'mute' : 'protocol';
+      const reason: ReadFailure =
+        error === ERROR_NO_CHIP
+          ? 'no-chip'
+          : error === ERROR_CHIP_MUTE ||
+              error === ERROR_CHIP_IO ||
+              error === ERROR_NO_RF_CARD ||
+              error === ERROR_NO_CARD
+            ? 'mute'
+            : 'protocol';
       return this.#endRead({ kind: 'read-failed', reason });
     }
     if (this.#readStep === 'activate') {
       // An ATR begins with TS = 3B (direct) or 3F (inverse convention); contactless answers carry the UID.
-      if (this.#readInterface === CM_ICC && (dataLength < 2 || (bytes[dataStart] !== 0x3b && bytes[dataStart] !== 0x3f))) {
+      if (
+        this.#readInterface === CM_ICC &&
+        (dataLength < 2 || (bytes[dataStart] !== 0x3b && bytes[dataStart] !== 0x3f))
+      ) {
         return this.#endRead({ kind: 'read-failed', reason: 'protocol' });
       }
       this.#emv.start();
@@ -400,10 +441,12 @@ export class CardReaderDriver implements Task {
     assert(tokenKey !== undefined, 'a card was read on a machine with no card-token key');
     this.#crypto.hmacSha256(tokenKey, emv.pan, panLength, this.#mac);
     let cardToken = '';
-    for (let index = 0; index < TOKEN_HEX_CHARS / 2; index++) cardToken += (this.#mac[index] < 16 ? '0' : '') + this.#mac[index].toString(16);
+    for (let index = 0; index < TOKEN_HEX_CHARS / 2; index++)
+      cardToken += (this.#mac[index] < 16 ? '0' : '') + this.#mac[index].toString(16);
     // Only the digits the mask shows become a string: the rest stays in `emv.pan`, wiped below.
     let lastDigits = '';
-    for (let index = panLength - CARD_KEPT.tail; index < panLength; index++) lastDigits += String.fromCharCode(emv.pan[index]);
+    for (let index = panLength - CARD_KEPT.tail; index < panLength; index++)
+      lastDigits += String.fromCharCode(emv.pan[index]);
     const maskedPan = maskPanOfLength(panLength, lastDigits);
     const kaspiGold = this.#isKaspiGold(emv.pan);
     emv.wipe();
@@ -424,7 +467,12 @@ export class CardReaderDriver implements Task {
   #onLinkFailed(nowMs: number): void {
     this.#linkFailures++;
     const failure = this.#link.failure;
-    this.#fault(failure === 'bad-answer' || failure === 'nak' ? 'line noise: frames keep failing their checks' : 'no answer from the reader', nowMs);
+    this.#fault(
+      failure === 'bad-answer' || failure === 'nak'
+        ? 'line noise: frames keep failing their checks'
+        : 'no answer from the reader',
+      nowMs,
+    );
   }
 
   #fault(detail: string, nowMs: number): void {

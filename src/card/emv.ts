@@ -121,9 +121,12 @@ export class EmvPanReader {
     this.#detour = 0;
     const sw = (sw1 << 8) | sw2;
     switch (this.#phase) {
-      case 'select': return this.#onSelect(bytes, start, dataEnd, sw);
-      case 'gpo': return this.#onGpo(bytes, start, dataEnd, sw);
-      case 'read-record': return this.#onRecord(bytes, start, dataEnd, sw);
+      case 'select':
+        return this.#onSelect(bytes, start, dataEnd, sw);
+      case 'gpo':
+        return this.#onGpo(bytes, start, dataEnd, sw);
+      case 'read-record':
+        return this.#onRecord(bytes, start, dataEnd, sw);
     }
     return this.#fail('protocol');
   }

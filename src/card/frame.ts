@@ -71,13 +71,31 @@ export function encodeCommand(cm: number, pm: number, data: Uint8Array, dataLeng
 }
 
 /** STX LEN 'P' CM PM ST0 ST1 DATA ETX BCC, or STX LEN 'N' CM PM E1 E0 ETX BCC (with no data). */
-export function encodeAnswer(type: number, cm: number, pm: number, s0: number, s1: number, data: Uint8Array, dataLength: number, out: Uint8Array): number {
+export function encodeAnswer(
+  type: number,
+  cm: number,
+  pm: number,
+  s0: number,
+  s1: number,
+  data: Uint8Array,
+  dataLength: number,
+  out: Uint8Array,
+): number {
   assert(type === TYPE_POSITIVE || type === TYPE_NEGATIVE, 'answer type');
   assert(type === TYPE_POSITIVE || dataLength === 0, 'a negative answer carries no data');
   return encodeFrame(type, cm, pm, s0, s1, data, dataLength, out);
 }
 
-function encodeFrame(type: number, cm: number, pm: number, s0: number, s1: number, data: Uint8Array, dataLength: number, out: Uint8Array): number {
+function encodeFrame(
+  type: number,
+  cm: number,
+  pm: number,
+  s0: number,
+  s1: number,
+  data: Uint8Array,
+  dataLength: number,
+  out: Uint8Array,
+): number {
   assert(dataLength >= 0 && dataLength <= FRAME_DATA_BYTES_MAX, `frame data length ${dataLength} out of range`);
   const headerBytes = s0 < 0 ? 3 : 5;
   const length = headerBytes + dataLength;

@@ -114,7 +114,9 @@ export class ReaderLink {
 
   #transmit(nowMs: number): void {
     // Stale bytes (a late answer to an earlier attempt) must not be taken for this one's.
-    while (this.#line.read(this.#rx) > 0) { /* drain */ }
+    while (this.#line.read(this.#rx) > 0) {
+      /* drain */
+    }
     this.answer.reset();
     this.#attempts++;
     this.#awaitingAck = true;

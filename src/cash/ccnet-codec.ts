@@ -55,17 +55,40 @@ export const STATE_BILL_RETURNED = 0x82; // Z2: bill type
 
 /** Every POLL state the bill validator can report, for tests and the simulator. */
 export const POLL_STATES: readonly number[] = Object.freeze([
-  STATE_POWER_UP, STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_POWER_UP_BILL_IN_STACKER, STATE_INITIALIZE,
-  STATE_IDLING, STATE_ACCEPTING, STATE_STACKING, STATE_RETURNING, STATE_UNIT_DISABLED, STATE_HOLDING,
-  STATE_BUSY, STATE_REJECTING, STATE_CASSETTE_FULL, STATE_CASSETTE_OUT, STATE_VALIDATOR_JAMMED,
-  STATE_CASSETTE_JAMMED, STATE_CHEATED, STATE_PAUSE, STATE_FAILURE, STATE_ESCROW, STATE_BILL_STACKED,
+  STATE_POWER_UP,
+  STATE_POWER_UP_BILL_IN_VALIDATOR,
+  STATE_POWER_UP_BILL_IN_STACKER,
+  STATE_INITIALIZE,
+  STATE_IDLING,
+  STATE_ACCEPTING,
+  STATE_STACKING,
+  STATE_RETURNING,
+  STATE_UNIT_DISABLED,
+  STATE_HOLDING,
+  STATE_BUSY,
+  STATE_REJECTING,
+  STATE_CASSETTE_FULL,
+  STATE_CASSETTE_OUT,
+  STATE_VALIDATOR_JAMMED,
+  STATE_CASSETTE_JAMMED,
+  STATE_CHEATED,
+  STATE_PAUSE,
+  STATE_FAILURE,
+  STATE_ESCROW,
+  STATE_BILL_STACKED,
   STATE_BILL_RETURNED,
 ]);
 
 /** States whose response carries a second byte. */
 export function stateHasZ2(state: number): boolean {
-  return state === STATE_BUSY || state === STATE_REJECTING || state === STATE_FAILURE ||
-    state === STATE_ESCROW || state === STATE_BILL_STACKED || state === STATE_BILL_RETURNED;
+  return (
+    state === STATE_BUSY ||
+    state === STATE_REJECTING ||
+    state === STATE_FAILURE ||
+    state === STATE_ESCROW ||
+    state === STATE_BILL_STACKED ||
+    state === STATE_BILL_RETURNED
+  );
 }
 
 /** Bill types a bill table can hold (3-byte masks, 24 bits). */
@@ -93,9 +116,18 @@ export const FRAME_BYTES_MAX = 512;
  * extended form for any length (a simulator's option; a real device may do so).
  */
 export function encodeFrame(
-  out: Uint8Array, address: number, command: number, data: Uint8Array | undefined, dataLength: number, forceExtended = false, crc: Crc = SOFT_CRC,
+  out: Uint8Array,
+  address: number,
+  command: number,
+  data: Uint8Array | undefined,
+  dataLength: number,
+  forceExtended = false,
+  crc: Crc = SOFT_CRC,
 ): number {
-  assert(dataLength >= 0 && (dataLength === 0 || (data !== undefined && dataLength <= data.length)), 'encodeFrame: data length');
+  assert(
+    dataLength >= 0 && (dataLength === 0 || (data !== undefined && dataLength <= data.length)),
+    'encodeFrame: data length',
+  );
   const commandBytes = command >= 0 ? 1 : 0;
   const shortLength = 3 + commandBytes + dataLength + 2;
   const extended = forceExtended || shortLength > SHORT_FRAME_BYTES_MAX;

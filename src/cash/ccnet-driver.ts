@@ -10,12 +10,44 @@ import { DENOMINATIONS_TENGE } from '../domain';
 import type { Task } from '../loop/scheduler';
 import type { CashAcceptor, CashAcceptorStatus, CashEvent, CashFault, RejectReason } from './cash-acceptor';
 import {
-  ADDRESS_BILL_VALIDATOR, BILL_TABLE_BYTES, BILL_TYPES_MAX, CMD_ENABLE_BILL_TYPES, CMD_GET_BILL_TABLE,
-  CMD_IDENTIFICATION, CMD_POLL, CMD_RESET, CMD_RETURN, CMD_STACK, FrameReader, IDENTIFICATION_BYTES, REPLY_ACK,
-  REPLY_ILLEGAL_COMMAND, REPLY_NAK, STATE_BILL_RETURNED, STATE_BILL_STACKED, STATE_CASSETTE_FULL, STATE_CASSETTE_JAMMED,
-  STATE_CASSETTE_OUT, STATE_CHEATED, STATE_ESCROW, STATE_FAILURE, STATE_IDLING, STATE_POWER_UP,
-  STATE_POWER_UP_BILL_IN_STACKER, STATE_POWER_UP_BILL_IN_VALIDATOR, STATE_REJECTING, STATE_STACKING,
-  STATE_UNIT_DISABLED, STATE_VALIDATOR_JAMMED, STATE_ACCEPTING, STATE_RETURNING, STATE_HOLDING, STATE_PAUSE, billTableValue, encodeFrame, maskSet,
+  ADDRESS_BILL_VALIDATOR,
+  BILL_TABLE_BYTES,
+  BILL_TYPES_MAX,
+  CMD_ENABLE_BILL_TYPES,
+  CMD_GET_BILL_TABLE,
+  CMD_IDENTIFICATION,
+  CMD_POLL,
+  CMD_RESET,
+  CMD_RETURN,
+  CMD_STACK,
+  FrameReader,
+  IDENTIFICATION_BYTES,
+  REPLY_ACK,
+  REPLY_ILLEGAL_COMMAND,
+  REPLY_NAK,
+  STATE_BILL_RETURNED,
+  STATE_BILL_STACKED,
+  STATE_CASSETTE_FULL,
+  STATE_CASSETTE_JAMMED,
+  STATE_CASSETTE_OUT,
+  STATE_CHEATED,
+  STATE_ESCROW,
+  STATE_FAILURE,
+  STATE_IDLING,
+  STATE_POWER_UP,
+  STATE_POWER_UP_BILL_IN_STACKER,
+  STATE_POWER_UP_BILL_IN_VALIDATOR,
+  STATE_REJECTING,
+  STATE_STACKING,
+  STATE_UNIT_DISABLED,
+  STATE_VALIDATOR_JAMMED,
+  STATE_ACCEPTING,
+  STATE_RETURNING,
+  STATE_HOLDING,
+  STATE_PAUSE,
+  billTableValue,
+  encodeFrame,
+  maskSet,
   type ScanResult,
 } from './ccnet-codec';
 
@@ -97,9 +129,22 @@ export interface CcnetDriverOptions {
 }
 
 const REJECT_REASONS: readonly (readonly [number, RejectReason])[] = [
-  [0x60, 'insertion'], [0x61, 'magnetic'], [0x62, 'bill-remained'], [0x63, 'multiplying'], [0x64, 'conveying'],
-  [0x65, 'identification'], [0x66, 'verification'], [0x67, 'optic'], [0x68, 'inhibited'], [0x69, 'capacity'],
-  [0x6a, 'operation'], [0x6c, 'length'], [0x6d, 'uv'], [0x92, 'barcode'], [0x93, 'barcode'], [0x94, 'barcode'],
+  [0x60, 'insertion'],
+  [0x61, 'magnetic'],
+  [0x62, 'bill-remained'],
+  [0x63, 'multiplying'],
+  [0x64, 'conveying'],
+  [0x65, 'identification'],
+  [0x66, 'verification'],
+  [0x67, 'optic'],
+  [0x68, 'inhibited'],
+  [0x69, 'capacity'],
+  [0x6a, 'operation'],
+  [0x6c, 'length'],
+  [0x6d, 'uv'],
+  [0x92, 'barcode'],
+  [0x93, 'barcode'],
+  [0x94, 'barcode'],
   [0x95, 'barcode'],
 ];
 
@@ -112,13 +157,20 @@ export function rejectReason(code: number): RejectReason {
 /** CCNET fault state to the port's fault, or undefined for a state that is not a fault. */
 export function faultOf(state: number): CashFault | undefined {
   switch (state) {
-    case STATE_CASSETTE_FULL: return 'cassette-full';
-    case STATE_CASSETTE_OUT: return 'cassette-removed';
-    case STATE_VALIDATOR_JAMMED: return 'jam-validator';
-    case STATE_CASSETTE_JAMMED: return 'jam-stacker';
-    case STATE_CHEATED: return 'cheated';
-    case STATE_FAILURE: return 'failure';
-    default: return undefined;
+    case STATE_CASSETTE_FULL:
+      return 'cassette-full';
+    case STATE_CASSETTE_OUT:
+      return 'cassette-removed';
+    case STATE_VALIDATOR_JAMMED:
+      return 'jam-validator';
+    case STATE_CASSETTE_JAMMED:
+      return 'jam-stacker';
+    case STATE_CHEATED:
+      return 'cheated';
+    case STATE_FAILURE:
+      return 'failure';
+    default:
+      return undefined;
   }
 }
 
@@ -129,8 +181,14 @@ const POWER_UP_IN_STACKER = Object.freeze<CashEvent>({ kind: 'power-up-with-bill
 
 /** Device states in which a note is somewhere between the slot and the cassette. */
 function isNoteInFlight(state: number): boolean {
-  return state === STATE_ACCEPTING || state === STATE_ESCROW || state === STATE_STACKING || state === STATE_RETURNING ||
-    state === STATE_HOLDING || state === STATE_PAUSE;
+  return (
+    state === STATE_ACCEPTING ||
+    state === STATE_ESCROW ||
+    state === STATE_STACKING ||
+    state === STATE_RETURNING ||
+    state === STATE_HOLDING ||
+    state === STATE_PAUSE
+  );
 }
 
 export class CcnetDriver implements Task, CashAcceptor {
@@ -210,17 +268,36 @@ export class CcnetDriver implements Task, CashAcceptor {
     const baud = options.baud ?? 9600;
     const pollPeriodMs = options.pollPeriodMs ?? POLL_PERIOD_MS;
     assert(baud >= 1200 && baud <= 1_000_000, 'ccnet: baud out of range');
-    assert(pollPeriodMs >= POLL_PERIOD_MIN_MS && pollPeriodMs <= POLL_PERIOD_MAX_MS, 'ccnet: poll period outside the spec');
+    assert(
+      pollPeriodMs >= POLL_PERIOD_MIN_MS && pollPeriodMs <= POLL_PERIOD_MAX_MS,
+      'ccnet: poll period outside the spec',
+    );
     assert(BUS_SILENCE_MS + TICK_SLACK_MS < POLL_PERIOD_MIN_MS, 'ccnet: an exchange must fit in a poll period');
-    assert(ESCROW_DECISION_MS + POLL_PERIOD_MAX_MS * 5 < 10_000, 'ccnet: escrow decision must beat the device\'s 10 s');
+    assert(ESCROW_DECISION_MS + POLL_PERIOD_MAX_MS * 5 < 10_000, "ccnet: escrow decision must beat the device's 10 s");
     this.#line = line;
     this.#clock = clock;
     this.#crc = options.crc ?? SOFT_CRC;
     this.#reader = new FrameReader(ADDRESS_BILL_VALIDATOR, false, undefined, this.#crc);
     this.#byteMs = 10_000 / baud; // 8N1: ten bits a byte
     this.#pollPeriodMs = pollPeriodMs;
-    this.#ackLength = encodeFrame(this.#ackFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_ACK), 1, false, this.#crc);
-    this.#nakLength = encodeFrame(this.#nakFrame, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(REPLY_NAK), 1, false, this.#crc);
+    this.#ackLength = encodeFrame(
+      this.#ackFrame,
+      ADDRESS_BILL_VALIDATOR,
+      -1,
+      Uint8Array.of(REPLY_ACK),
+      1,
+      false,
+      this.#crc,
+    );
+    this.#nakLength = encodeFrame(
+      this.#nakFrame,
+      ADDRESS_BILL_VALIDATOR,
+      -1,
+      Uint8Array.of(REPLY_NAK),
+      1,
+      false,
+      this.#crc,
+    );
     this.#lastAnswerMs = clock.monotonicMs();
     this.#phaseSinceMs = this.#lastAnswerMs;
   }
@@ -231,7 +308,9 @@ export class CcnetDriver implements Task, CashAcceptor {
     if (this.#noAnswerFault || this.#faultState !== 0) return 'fault';
     if (this.#phase !== 'ready') return this.#initializedOnce ? 'unknown' : 'starting';
     // After cashInEnd the device is busy until it reports itself disabled with no note in flight.
-    return this.#wantEnabled || this.#deviceEnabled || this.#noteType >= 0 || isNoteInFlight(this.#lastState) ? 'cash-in' : 'idle';
+    return this.#wantEnabled || this.#deviceEnabled || this.#noteType >= 0 || isNoteInFlight(this.#lastState)
+      ? 'cash-in'
+      : 'idle';
   }
 
   denominationsTenge(): readonly number[] {
@@ -364,7 +443,8 @@ export class CcnetDriver implements Task, CashAcceptor {
     const length = reader.dataLength;
     this.stats.answers++;
     this.#lastAnswerMs = nowMs;
-    const control = length === 1 && (data[start] === REPLY_ACK || data[start] === REPLY_NAK || data[start] === REPLY_ILLEGAL_COMMAND);
+    const control =
+      length === 1 && (data[start] === REPLY_ACK || data[start] === REPLY_NAK || data[start] === REPLY_ILLEGAL_COMMAND);
     if (control) {
       const reply = data[start];
       this.#endExchange(nowMs, BUS_SILENCE_MS);
@@ -432,7 +512,15 @@ export class CcnetDriver implements Task, CashAcceptor {
     }
     let dataLength = 0;
     if (command === CMD_ENABLE_BILL_TYPES) dataLength = this.#fillEnableData();
-    this.#txLength = encodeFrame(this.#tx, ADDRESS_BILL_VALIDATOR, command, this.#enableData, dataLength, false, this.#crc);
+    this.#txLength = encodeFrame(
+      this.#tx,
+      ADDRESS_BILL_VALIDATOR,
+      command,
+      this.#enableData,
+      dataLength,
+      false,
+      this.#crc,
+    );
     // A stale byte left on the line must not be taken for the answer to this command: what
     // arrived since the last read (a quiet spell reads nothing) is drained and dropped.
     this.#reader.readFrom(this.#line, this.#scratch);
@@ -460,7 +548,11 @@ export class CcnetDriver implements Task, CashAcceptor {
     stats.polls++;
     // Lateness against the schedule, for polls that nothing else held up (a STACK exchange
     // may legitimately take the slot): what remains is the loop's own jitter under load.
-    if (!Number.isNaN(this.#lastPollSentMs) && this.#phase === 'ready' && this.stats.commandsSent === this.#commandsAtLastPoll + 1) {
+    if (
+      !Number.isNaN(this.#lastPollSentMs) &&
+      this.#phase === 'ready' &&
+      this.stats.commandsSent === this.#commandsAtLastPoll + 1
+    ) {
       const deviationMs = Math.abs(nowMs - this.#nextPollMs);
       stats.pollIntervals++;
       stats.pollDeviationSumMs += deviationMs;
@@ -500,7 +592,8 @@ export class CcnetDriver implements Task, CashAcceptor {
         if (this.#noteType >= 0 && this.#decision !== 'none' && !this.#decisionAcked) {
           return this.#decision === 'stack' ? CMD_STACK : CMD_RETURN;
         }
-        if (this.#wantEnabled !== this.#deviceEnabled && !this.#enableSent && this.#faultState === 0) return CMD_ENABLE_BILL_TYPES;
+        if (this.#wantEnabled !== this.#deviceEnabled && !this.#enableSent && this.#faultState === 0)
+          return CMD_ENABLE_BILL_TYPES;
         return nowMs >= this.#nextPollMs ? CMD_POLL : -1;
     }
   }
@@ -546,7 +639,11 @@ export class CcnetDriver implements Task, CashAcceptor {
     this.#lastState = state;
     // Right after our RESET a device may still say "power up" for a poll: not a new power cut.
     if (this.#phase === 'initializing' && state === STATE_POWER_UP) return;
-    if (state === STATE_POWER_UP || state === STATE_POWER_UP_BILL_IN_VALIDATOR || state === STATE_POWER_UP_BILL_IN_STACKER) {
+    if (
+      state === STATE_POWER_UP ||
+      state === STATE_POWER_UP_BILL_IN_VALIDATOR ||
+      state === STATE_POWER_UP_BILL_IN_STACKER
+    ) {
       this.#onPowerUp(state, nowMs);
       return;
     }

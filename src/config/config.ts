@@ -24,9 +24,28 @@ export interface MachineConfig {
 
 /** The cities the bank runs these machines in (Latin names as the bank's systems spell them). */
 export const CITIES = Object.freeze([
-  'almaty', 'astana', 'shymkent', 'karaganda', 'aktobe', 'taraz', 'pavlodar', 'oskemen', 'semey',
-  'atyrau', 'kostanay', 'kyzylorda', 'oral', 'petropavl', 'aktau', 'turkistan', 'taldykorgan',
-  'kokshetau', 'ekibastuz', 'temirtau', 'zhezkazgan', 'konaev',
+  'almaty',
+  'astana',
+  'shymkent',
+  'karaganda',
+  'aktobe',
+  'taraz',
+  'pavlodar',
+  'oskemen',
+  'semey',
+  'atyrau',
+  'kostanay',
+  'kyzylorda',
+  'oral',
+  'petropavl',
+  'aktau',
+  'turkistan',
+  'taldykorgan',
+  'kokshetau',
+  'ekibastuz',
+  'temirtau',
+  'zhezkazgan',
+  'konaev',
 ] as const);
 export type City = (typeof CITIES)[number];
 
@@ -84,7 +103,8 @@ function parseLanguages(text: string): Parsed<readonly Language[]> {
   const languages: Language[] = [];
   for (const name of names) {
     const language = LANGUAGES.find((known) => known === name);
-    if (language === undefined || languages.includes(language)) return fail('must be a comma list of kk, ru, en without repeats');
+    if (language === undefined || languages.includes(language))
+      return fail('must be a comma list of kk, ru, en without repeats');
     languages.push(language);
   }
   // Kazakh is the state language and Russian is official in Kazakhstan: a machine offers both.
@@ -93,14 +113,55 @@ function parseLanguages(text: string): Parsed<readonly Language[]> {
 }
 
 export const CONFIG_FIELDS = Object.freeze({
-  city: { key: 'city', settingsKey: 'cfg.city', help: 'the city the machine stands in', format: 'almaty|astana|...', defaultText: 'almaty', parse: parseCity } as Field<City>,
-  alaqan: { key: 'alaqan', settingsKey: 'cfg.alaqan', help: 'offer palm (Alaqan) authorisation', format: 'on|off', defaultText: 'off', parse: parseOnOff } as Field<boolean>,
-  contactless: { key: 'contactless', settingsKey: 'cfg.contactless', help: 'accept contactless cards', format: 'on|off', defaultText: 'off', parse: parseOnOff } as Field<boolean>,
-  'bank-host': { key: 'bank-host', settingsKey: 'cfg.bank_host', help: "the bank's host[:port]", format: 'host[:port]', defaultText: 'localhost:8443', parse: parseBankHost } as Field<string>,
-  languages: { key: 'languages', settingsKey: 'cfg.languages', help: 'languages offered, in order', format: 'kk,ru[,en]', defaultText: 'kk,ru,en', parse: parseLanguages } as Field<readonly Language[]>,
+  city: {
+    key: 'city',
+    settingsKey: 'cfg.city',
+    help: 'the city the machine stands in',
+    format: 'almaty|astana|...',
+    defaultText: 'almaty',
+    parse: parseCity,
+  } as Field<City>,
+  alaqan: {
+    key: 'alaqan',
+    settingsKey: 'cfg.alaqan',
+    help: 'offer palm (Alaqan) authorisation',
+    format: 'on|off',
+    defaultText: 'off',
+    parse: parseOnOff,
+  } as Field<boolean>,
+  contactless: {
+    key: 'contactless',
+    settingsKey: 'cfg.contactless',
+    help: 'accept contactless cards',
+    format: 'on|off',
+    defaultText: 'off',
+    parse: parseOnOff,
+  } as Field<boolean>,
+  'bank-host': {
+    key: 'bank-host',
+    settingsKey: 'cfg.bank_host',
+    help: "the bank's host[:port]",
+    format: 'host[:port]',
+    defaultText: 'localhost:8443',
+    parse: parseBankHost,
+  } as Field<string>,
+  languages: {
+    key: 'languages',
+    settingsKey: 'cfg.languages',
+    help: 'languages offered, in order',
+    format: 'kk,ru[,en]',
+    defaultText: 'kk,ru,en',
+    parse: parseLanguages,
+  } as Field<readonly Language[]>,
 });
 
-export const CONFIG_KEYS: readonly ConfigKey[] = Object.freeze(['city', 'alaqan', 'contactless', 'bank-host', 'languages']);
+export const CONFIG_KEYS: readonly ConfigKey[] = Object.freeze([
+  'city',
+  'alaqan',
+  'contactless',
+  'bank-host',
+  'languages',
+]);
 
 export type ConfigSetResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
@@ -151,7 +212,10 @@ export class ConfigStore {
   /** Validates and stores `text` for `key`; the running configuration changes only once it is stored. */
   set(key: ConfigKey, text: string): ConfigSetResult {
     const field: Field<unknown> = CONFIG_FIELDS[key];
-    const parsed = text.length > CONFIG_VALUE_CHARS_MAX ? fail<unknown>(`is longer than ${CONFIG_VALUE_CHARS_MAX} characters`) : field.parse(text);
+    const parsed =
+      text.length > CONFIG_VALUE_CHARS_MAX
+        ? fail<unknown>(`is longer than ${CONFIG_VALUE_CHARS_MAX} characters`)
+        : field.parse(text);
     if (!parsed.ok) return { ok: false, error: `${key} ${parsed.error}` };
     if (!this.#settings.set(field.settingsKey, text) || this.#settings.get(field.settingsKey) !== text) {
       return { ok: false, error: `${key}: storage refused the value; nothing changed` };

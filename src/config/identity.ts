@@ -34,7 +34,10 @@ function atmIdOf(provisioning: Provisioning): { readonly atmId: string | undefin
   if (atmId === undefined) return { atmId: undefined, atmIdProblem: 'not provisioned: the board has no ATM id' };
   if (atmId.length > ATM_ID_CHARS_MAX || !ATM_ID_PATTERN.test(atmId)) {
     const shown = JSON.stringify(atmId.slice(0, ATM_ID_CHARS_MAX + 1));
-    return { atmId: undefined, atmIdProblem: `provisioned ATM id ${shown} is malformed (1..${ATM_ID_CHARS_MAX} of A-Z a-z 0-9 . _ -)` };
+    return {
+      atmId: undefined,
+      atmIdProblem: `provisioned ATM id ${shown} is malformed (1..${ATM_ID_CHARS_MAX} of A-Z a-z 0-9 . _ -)`,
+    };
   }
   return { atmId, atmIdProblem: '' };
 }
@@ -44,18 +47,27 @@ function atmIdOf(provisioning: Provisioning): { readonly atmId: string | undefin
  * is provisioned or what is there cannot be a key the bank made: the wrong length, or every byte
  * the same (zeros, or 0xFF of an erased flash page).
  */
-export function readCardTokenKey(provisioning: Provisioning): { readonly key: Uint8Array | undefined; readonly problem: string } {
+export function readCardTokenKey(provisioning: Provisioning): {
+  readonly key: Uint8Array | undefined;
+  readonly problem: string;
+} {
   const key = provisioning.cardTokenKey();
   if (key === undefined) return { key: undefined, problem: 'no card-token key provisioned: card sign-in is off' };
   if (key.length !== CARD_TOKEN_KEY_BYTES) {
     key.fill(0);
-    return { key: undefined, problem: `provisioned card-token key is ${key.length} bytes, not ${CARD_TOKEN_KEY_BYTES}: card sign-in is off` };
+    return {
+      key: undefined,
+      problem: `provisioned card-token key is ${key.length} bytes, not ${CARD_TOKEN_KEY_BYTES}: card sign-in is off`,
+    };
   }
   let sameBytes = 1;
   while (sameBytes < key.length && key[sameBytes] === key[0]) sameBytes++;
   if (sameBytes === key.length) {
     key.fill(0);
-    return { key: undefined, problem: 'provisioned card-token key is blank (every byte the same): card sign-in is off' };
+    return {
+      key: undefined,
+      problem: 'provisioned card-token key is blank (every byte the same): card sign-in is off',
+    };
   }
   return { key, problem: '' };
 }

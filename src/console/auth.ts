@@ -68,7 +68,9 @@ export function formatChallenge(nonce: Uint8Array): string {
   return text;
 }
 
-export type BeginResult = { readonly ok: true; readonly challenge: string } | { readonly ok: false; readonly error: string };
+export type BeginResult =
+  | { readonly ok: true; readonly challenge: string }
+  | { readonly ok: false; readonly error: string };
 export type AnswerResult =
   | { readonly ok: true; readonly role: Role }
   | { readonly ok: false; readonly error: string; readonly failed: boolean };
@@ -129,9 +131,13 @@ export class ConsoleAuth {
     this.#challengeRole = undefined;
     const lockedMs = this.lockedForMs(nowMs);
     if (lockedMs > 0) {
-      return { ok: false, error: `locked out for ${Math.ceil(lockedMs / 1000)} s more after ${this.#failures} failed login(s)` };
+      return {
+        ok: false,
+        error: `locked out for ${Math.ceil(lockedMs / 1000)} s more after ${this.#failures} failed login(s)`,
+      };
     }
-    if (!this.#loadSecret(role)) return { ok: false, error: `no console secret is provisioned for ${role} on this machine` };
+    if (!this.#loadSecret(role))
+      return { ok: false, error: `no console secret is provisioned for ${role} on this machine` };
     this.#random.fill(this.#nonce);
     this.#challengeRole = role;
     this.#challengeExpiresMs = nowMs + CHALLENGE_LIFETIME_MS;
@@ -144,7 +150,8 @@ export class ConsoleAuth {
     assert(role !== undefined, 'an answer without a challenge');
     this.#challengeRole = undefined;
     if (text.length === 0) return { ok: false, error: 'login cancelled', failed: false };
-    if (nowMs > this.#challengeExpiresMs) return { ok: false, error: 'the challenge expired; log in again', failed: false };
+    if (nowMs > this.#challengeExpiresMs)
+      return { ok: false, error: 'the challenge expired; log in again', failed: false };
     const secretLoaded = this.#loadSecret(role);
     assert(secretLoaded, 'the secret vanished during a login');
     this.#crypto.hmacSha256(this.#secret, this.#nonce, NONCE_BYTES, this.#expected);
@@ -179,7 +186,11 @@ export class ConsoleAuth {
     this.#setFailures(Math.min(this.#failures + 1, FAILURES_MAX));
     const delayMs = lockoutDelayMs(this.#failures);
     this.#lockedUntilMs = nowMs + delayMs;
-    return { ok: false, error: `wrong answer; locked out for ${delayMs / 1000} s (${this.#failures} failed login(s))`, failed: true };
+    return {
+      ok: false,
+      error: `wrong answer; locked out for ${delayMs / 1000} s (${this.#failures} failed login(s))`,
+      failed: true,
+    };
   }
 
   #setFailures(failures: number): void {

@@ -19,7 +19,9 @@ export const configCommand: Command = {
   detail: [
     'Without arguments: every key with its value. Keys:',
     `  ${padEnd(ATM_ID_KEY, 12)} ${padEnd('(read-only)', 18)} this machine's id at the bank: its provisioning, as its certificate carries it`,
-    ...CONFIG_KEYS.map((key) => `  ${padEnd(key, 12)} ${padEnd(CONFIG_FIELDS[key].format, 18)} ${CONFIG_FIELDS[key].help}`),
+    ...CONFIG_KEYS.map(
+      (key) => `  ${padEnd(key, 12)} ${padEnd(CONFIG_FIELDS[key].format, 18)} ${CONFIG_FIELDS[key].help}`,
+    ),
     'A value is checked before it is stored; a refused value changes nothing.',
   ].join('\n'),
   run: (args, context) => config(args, context),
@@ -27,7 +29,10 @@ export const configCommand: Command = {
 
 function config(args: readonly string[], context: CommandContext): Reply {
   if (args.length === 0) {
-    const lines = [`${padEnd(ATM_ID_KEY, 12)} ${atmIdText(context)}`, ...CONFIG_KEYS.map((key) => `${padEnd(key, 12)} ${context.config.get(key)}`)];
+    const lines = [
+      `${padEnd(ATM_ID_KEY, 12)} ${atmIdText(context)}`,
+      ...CONFIG_KEYS.map((key) => `${padEnd(key, 12)} ${context.config.get(key)}`),
+    ];
     for (const problem of context.config.loadProblems) lines.push(`warning: ${problem}`);
     return lines.join('\n');
   }
@@ -38,8 +43,10 @@ function config(args: readonly string[], context: CommandContext): Reply {
   if (key === ATM_ID_KEY) {
     if (action === 'get') return extraArguments(args, 2) ?? `${key} ${atmIdText(context)}`;
     context.log.record('config', 'set atm-id refused: the ATM id is provisioned');
-    return "error: atm-id is this machine's provisioned identity, the name its bank certificate carries; "
-      + 'the bank refuses any other, so it cannot be set here (re-provision the board to change it)';
+    return (
+      "error: atm-id is this machine's provisioned identity, the name its bank certificate carries; " +
+      'the bank refuses any other, so it cannot be set here (re-provision the board to change it)'
+    );
   }
   if (!isConfigKey(key)) return usageError(`no config key '${key}'; keys: ${SHOWN_KEYS.join(', ')}`);
   if (action === 'get') return extraArguments(args, 2) ?? `${key} ${context.config.get(key)}`;
@@ -63,9 +70,10 @@ export const selftestCommand: Command = {
   access: 'engineer',
   usage: 'selftest',
   summary: 'crypto, random, settings, clock, config, identity, devices',
-  detail: "Runs the console's own checks (HMAC-SHA-256 known answer, random source, settings write and\n"
-    + 'read-back, clocks, stored configuration, console secrets, the provisioned ATM id and card-token key),\n'
-    + "then each device's check.",
+  detail:
+    "Runs the console's own checks (HMAC-SHA-256 known answer, random source, settings write and\n" +
+    'read-back, clocks, stored configuration, console secrets, the provisioned ATM id and card-token key),\n' +
+    "then each device's check.",
   run: (args, context) => extraArguments(args, 0) ?? selftest(context),
 };
 
@@ -94,7 +102,9 @@ function log(args: readonly string[], context: CommandContext): Reply {
   if (count === undefined) return usageError(`count must be 1 to ${EVENT_LOG_ENTRIES_MAX}`);
   const lines: string[] = [];
   context.log.visitNewest(count, (event) => {
-    const when = Number.isNaN(event.wallMs) ? `+${(event.monotonicMs / 1000).toFixed(1)} s` : formatWallMs(event.wallMs);
+    const when = Number.isNaN(event.wallMs)
+      ? `+${(event.monotonicMs / 1000).toFixed(1)} s`
+      : formatWallMs(event.wallMs);
     lines.push(`#${event.number}  ${when}  ${padEnd(event.source, 8)} ${event.text}`);
   });
   return lines.length === 0 ? 'no events yet' : lines.join('\n');
@@ -105,8 +115,9 @@ export const rebootCommand: Command = {
   access: 'engineer',
   usage: 'reboot [confirm]',
   summary: 'restart the controller (asks to confirm)',
-  detail: "reboot: says what will happen. reboot confirm: restarts once the reply is sent; the ledger\n"
-    + "resolves any interrupted session on the way up. Refused while a customer's session is in progress.",
+  detail:
+    'reboot: says what will happen. reboot confirm: restarts once the reply is sent; the ledger\n' +
+    "resolves any interrupted session on the way up. Refused while a customer's session is in progress.",
   run: (args, context) => reboot(args, context),
 };
 
@@ -118,7 +129,8 @@ function reboot(args: readonly string[], context: CommandContext): Reply {
   // the session to end — it always does, by the customer or by its timeout.
   const session = context.view.customerSession?.();
   if (session !== undefined) {
-    if (args.length > 0) context.log.record('console', `reboot refused: a customer session is in progress (${session})`);
+    if (args.length > 0)
+      context.log.record('console', `reboot refused: a customer session is in progress (${session})`);
     return `error: a customer session is in progress (${session}); reboot once the machine is idle (it ends by itself or by timeout)`;
   }
   if (args.length === 0) return "this restarts the controller; type 'reboot confirm' to do it";

@@ -16,13 +16,19 @@ export const cassetteCommand: Command = {
   run: (args, context) => extraArguments(args, 0) ?? cassette(context),
 };
 
-function denominationLines(counts: readonly DenominationCount[]): { readonly lines: string[]; readonly notes: number; readonly tiyn: number } {
+function denominationLines(counts: readonly DenominationCount[]): {
+  readonly lines: string[];
+  readonly notes: number;
+  readonly tiyn: number;
+} {
   const lines: string[] = [];
   let notes = 0;
   let tiyn = 0;
   for (const count of counts) {
     const amountTiyn = count.denominationTenge * count.notes * TIYN_PER_TENGE;
-    lines.push(`  ${padStart(groupThousands(count.denominationTenge), 6)} KZT  x ${padStart(String(count.notes), 5)}  = ${padStart(formatTiyn(amountTiyn), 20)}`);
+    lines.push(
+      `  ${padStart(groupThousands(count.denominationTenge), 6)} KZT  x ${padStart(String(count.notes), 5)}  = ${padStart(formatTiyn(amountTiyn), 20)}`,
+    );
     notes += count.notes;
     tiyn += amountTiyn;
   }
@@ -33,7 +39,9 @@ function cassette(context: CommandContext): string {
   if (context.view.cassette === undefined) return `cassette: ${NOT_AVAILABLE}`;
   const report = context.view.cassette();
   const table = denominationLines(report.byDenomination);
-  const since = Number.isNaN(report.sinceWallMs) ? 'never collected' : `since collection at ${formatWallMs(report.sinceWallMs)}`;
+  const since = Number.isNaN(report.sinceWallMs)
+    ? 'never collected'
+    : `since collection at ${formatWallMs(report.sinceWallMs)}`;
   return [
     `cassette ${since}`,
     ...table.lines,
@@ -46,8 +54,9 @@ export const collectCommand: Command = {
   access: 'collector',
   usage: 'collect [confirm]',
   summary: 'close the collection period (reconciliation report)',
-  detail: "collect: shows what the period holds. collect confirm: closes it — writes the collection record to\n"
-    + 'the ledger, zeroes the cassette counters and prints the reconciliation of cassette, ledger and bank.',
+  detail:
+    'collect: shows what the period holds. collect confirm: closes it — writes the collection record to\n' +
+    'the ledger, zeroes the cassette counters and prints the reconciliation of cassette, ledger and bank.',
   run: (args, context) => collect(args, context),
 };
 
@@ -57,19 +66,27 @@ function collect(args: readonly string[], context: CommandContext): Reply {
   if (extra !== undefined) return extra;
   const { view } = context;
   if (view.collect === undefined || view.cassette === undefined) return `collect: ${NOT_AVAILABLE}`;
-  if (args.length === 0) return `${cassette(context)}\nType 'collect confirm' to close this period once the cassette is out.`;
+  if (args.length === 0)
+    return `${cassette(context)}\nType 'collect confirm' to close this period once the cassette is out.`;
   const result = view.collect();
   if (!result.ok) {
     context.log.record('console', `collect failed: ${result.error}`);
     return `error: collection not closed: ${result.error}`;
   }
   const report = result.report;
-  context.log.record('console', `collect: period ${report.fromSequence}..${report.toSequence} closed by record #${report.recordSequence}, ${matchText(report)}`);
+  context.log.record(
+    'console',
+    `collect: period ${report.fromSequence}..${report.toSequence} closed by record #${report.recordSequence}, ${matchText(report)}`,
+  );
   return reconciliationText(report);
 }
 
 function matchText(report: Reconciliation): string {
-  return report.cassetteTiyn === report.ledgerTiyn && report.ledgerTiyn === report.sentToBankTiyn && report.doubtfulNotes === 0 ? 'balanced' : 'TO RECONCILE';
+  return report.cassetteTiyn === report.ledgerTiyn &&
+    report.ledgerTiyn === report.sentToBankTiyn &&
+    report.doubtfulNotes === 0
+    ? 'balanced'
+    : 'TO RECONCILE';
 }
 
 function reconciliationText(report: Reconciliation): string {

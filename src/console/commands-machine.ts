@@ -15,8 +15,9 @@ export const statusCommand: Command = {
   access: 'engineer',
   usage: 'status',
   summary: 'loop, tasks and memory; devices, uptime, version',
-  detail: 'Firmware version, uptime, wall clock (UTC+5), loop ticks and watchdog feeds, heap in use;\n'
-    + 'per task: period, ticks, worst tick and deadline overruns; every device in one line.',
+  detail:
+    'Firmware version, uptime, wall clock (UTC+5), loop ticks and watchdog feeds, heap in use;\n' +
+    'per task: period, ticks, worst tick and deadline overruns; every device in one line.',
   run: (args, context) => extraArguments(args, 0) ?? status(context),
 };
 
@@ -35,12 +36,16 @@ function status(context: CommandContext): string {
     for (let index = 0; index < scheduler.tasks.length; index++) {
       const task = scheduler.tasks[index];
       const stats = scheduler.stats[index];
-      lines.push(`${padEnd(task.name, 12)} ${padStart(String(task.periodMs), 10)} ${padStart(String(stats.ticks), 10)} ${padStart(stats.worstTickMs.toFixed(2), 10)} ${padStart(String(stats.overruns), 10)}`);
+      lines.push(
+        `${padEnd(task.name, 12)} ${padStart(String(task.periodMs), 10)} ${padStart(String(stats.ticks), 10)} ${padStart(stats.worstTickMs.toFixed(2), 10)} ${padStart(String(stats.overruns), 10)}`,
+      );
     }
     if (scheduler.halt !== undefined) lines.push(`HALTED in ${scheduler.halt.taskName}: ${scheduler.halt.message}`);
   }
   const devices = context.view.devices?.() ?? [];
-  lines.push(`devices: ${devices.length === 0 ? NOT_AVAILABLE : devices.map((device) => `${device.name} ${device.state}`).join(', ')}`);
+  lines.push(
+    `devices: ${devices.length === 0 ? NOT_AVAILABLE : devices.map((device) => `${device.name} ${device.state}`).join(', ')}`,
+  );
   return lines.join('\n');
 }
 
@@ -69,8 +74,9 @@ export const ledgerCommand: Command = {
   access: 'engineer',
   usage: 'ledger [verify | show <from-sequence> [count]]',
   summary: 'capacity, head/tail, unsynced; verify; show records',
-  detail: `Without arguments: capacity, used, tail and head sequence, unsynced records.\n`
-    + `verify: checks every record on flash. show: up to ${LEDGER_SHOW_RECORDS_MAX} records from a sequence, masked.`,
+  detail:
+    `Without arguments: capacity, used, tail and head sequence, unsynced records.\n` +
+    `verify: checks every record on flash. show: up to ${LEDGER_SHOW_RECORDS_MAX} records from a sequence, masked.`,
   run: (args, context) => ledger(args, context),
 };
 
@@ -105,7 +111,9 @@ function ledger(args: readonly string[], context: CommandContext): Reply {
 function verify(context: CommandContext): string {
   if (context.view.verifyLedger === undefined) return `ledger verify: ${NOT_AVAILABLE}`;
   const report = context.view.verifyLedger();
-  const lines = [`ledger verify: ${report.ok ? 'ok' : 'FAILED'}, ${report.recordsChecked} records checked, ${report.problems.length} problem(s)`];
+  const lines = [
+    `ledger verify: ${report.ok ? 'ok' : 'FAILED'}, ${report.recordsChecked} records checked, ${report.problems.length} problem(s)`,
+  ];
   const shown = Math.min(report.problems.length, VERIFY_PROBLEMS_SHOWN_MAX);
   for (let index = 0; index < shown; index++) lines.push(`  ${report.problems[index]}`);
   if (report.problems.length > shown) lines.push(`  ... and ${report.problems.length - shown} more`);
@@ -128,9 +136,10 @@ export const syncCommand: Command = {
   access: 'engineer',
   usage: 'sync [now]',
   summary: 'bank sync queue and last error; sync now',
-  detail: 'Without arguments: records waiting for the bank, in flight, acknowledged sequence, last error, next attempt,\n'
-    + 'and bank anomalies: replies refused because they acknowledged more than was sent, or for another ATM.\n'
-    + 'now: starts a sync at once instead of waiting for the backoff.',
+  detail:
+    'Without arguments: records waiting for the bank, in flight, acknowledged sequence, last error, next attempt,\n' +
+    'and bank anomalies: replies refused because they acknowledged more than was sent, or for another ATM.\n' +
+    'now: starts a sync at once instead of waiting for the backoff.',
   run: (args, context) => sync(args, context),
 };
 
@@ -147,12 +156,16 @@ function sync(args: readonly string[], context: CommandContext): Reply {
   }
   if (view.syncStatus === undefined) return `sync: ${NOT_AVAILABLE}`;
   const state = view.syncStatus();
-  const next = Number.isNaN(state.nextAttemptInMs) ? 'none scheduled' : `in ${Math.ceil(state.nextAttemptInMs / 1000)} s`;
+  const next = Number.isNaN(state.nextAttemptInMs)
+    ? 'none scheduled'
+    : `in ${Math.ceil(state.nextAttemptInMs / 1000)} s`;
   return [
     `queued ${state.queuedRecords} records${state.inFlight ? ', a batch in flight' : ''}${state.held === true ? ', held while a customer is at the machine' : ''}; ` +
       `bank acknowledged through ${state.ackedSequence}`,
     `last attempt ${Number.isNaN(state.lastAttemptWallMs) ? 'never' : formatWallMs(state.lastAttemptWallMs)}; last error ${state.lastError === '' ? 'none' : state.lastError}`,
     `next attempt ${next}`,
-    ...(state.bankAnomalies === 0 ? [] : [`BANK ANOMALIES ${state.bankAnomalies}, not recorded; last: ${state.lastAnomaly}`]),
+    ...(state.bankAnomalies === 0
+      ? []
+      : [`BANK ANOMALIES ${state.bankAnomalies}, not recorded; last: ${state.lastAnomaly}`]),
   ].join('\n');
 }

@@ -30,7 +30,9 @@ function accessText(access: Command['access']): string {
 }
 
 function listCommands(commands: readonly Command[]): string {
-  const lines = commands.map((command) => `${padEnd(command.name, 10)} ${padEnd(command.summary, 52)} [${accessText(command.access)}]`);
+  const lines = commands.map(
+    (command) => `${padEnd(command.name, 10)} ${padEnd(command.summary, 52)} [${accessText(command.access)}]`,
+  );
   lines.push("Type 'help <command>' for its usage. Log in with 'login engineer' or 'login collector'.");
   return lines.join('\n');
 }
@@ -51,7 +53,7 @@ export const loginCommand: Command = {
   summary: 'log in by challenge-response',
   detail: [
     'Prints a challenge; answer with HMAC-SHA-256(device secret, challenge bytes) as 64 hex digits',
-    "on the next line (npm run console -- --answer <challenge> computes it). An empty answer cancels.",
+    'on the next line (npm run console -- --answer <challenge> computes it). An empty answer cancels.',
     'Each wrong answer locks the console: 1 s, then doubling up to 5 min. Idle sessions end after 5 min.',
   ].join('\n'),
   run: (args, context) => login(args, context),
@@ -68,7 +70,10 @@ function login(args: readonly string[], context: CommandContext): Reply {
     context.log.record('console', `login ${role} refused: ${begun.error}`);
     return `error: ${begun.error}`;
   }
-  return [`challenge ${begun.challenge}`, `answer with HMAC-SHA-256(${role} secret, challenge) in hex within 60 s:`].join('\n');
+  return [
+    `challenge ${begun.challenge}`,
+    `answer with HMAC-SHA-256(${role} secret, challenge) in hex within 60 s:`,
+  ].join('\n');
 }
 
 export const logoutCommand: Command = {

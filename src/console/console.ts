@@ -58,9 +58,21 @@ export class ConsoleTask implements Task {
     this.#shell = new LineShell(board.consoleLine, (text) => this.#output.write(text));
     this.#auth = new ConsoleAuth(board.clock, board.random, board.crypto, board.settings);
     const commands: Command[] = [
-      helpCommand(() => this.#commands), loginCommand, logoutCommand, whoamiCommand, versionCommand,
-      statusCommand, devicesCommand, ledgerCommand, syncCommand, cassetteCommand, collectCommand,
-      configCommand, selftestCommand, logCommand, rebootCommand,
+      helpCommand(() => this.#commands),
+      loginCommand,
+      logoutCommand,
+      whoamiCommand,
+      versionCommand,
+      statusCommand,
+      devicesCommand,
+      ledgerCommand,
+      syncCommand,
+      cassetteCommand,
+      collectCommand,
+      configCommand,
+      selftestCommand,
+      logCommand,
+      rebootCommand,
     ];
     this.#commands = Object.freeze(commands);
   }
@@ -118,7 +130,10 @@ export class ConsoleTask implements Task {
   }
 
   #execute(line: string, nowMs: number): string {
-    const words = line.trim().split(' ').filter((word) => word.length > 0);
+    const words = line
+      .trim()
+      .split(' ')
+      .filter((word) => word.length > 0);
     if (words.length === 0) return '';
     if (words.length > CONSOLE_WORDS_MAX) return `error: more than ${CONSOLE_WORDS_MAX} words (type 'help')`;
     const command = this.#commands.find((candidate) => candidate.name === words[0]);

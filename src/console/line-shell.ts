@@ -82,7 +82,9 @@ export class LineShell {
   /** Echoes the line's characters from the last echoed one up to `end`, as one piece so the masking sees whole runs. */
   #echoUpTo(end: number): void {
     if (end <= this.#echoedCount) return;
-    const text = this.secret ? '*'.repeat(end - this.#echoedCount) : String.fromCharCode(...this.#lineCodes.slice(this.#echoedCount, end));
+    const text = this.secret
+      ? '*'.repeat(end - this.#echoedCount)
+      : String.fromCharCode(...this.#lineCodes.slice(this.#echoedCount, end));
     this.#echoedCount = end;
     this.#echo(text);
   }

@@ -93,7 +93,9 @@ export interface Reconciliation {
   readonly doubtfulNotes: number;
 }
 
-export type CollectResult = { readonly ok: true; readonly report: Reconciliation } | { readonly ok: false; readonly error: string };
+export type CollectResult =
+  | { readonly ok: true; readonly report: Reconciliation }
+  | { readonly ok: false; readonly error: string };
 
 export interface SelftestItem {
   readonly name: string;
@@ -125,7 +127,12 @@ export const VERIFY_PROBLEMS_SHOWN_MAX = 8;
 export function boardOnlyMachineView(board: Board): MachineView {
   return {
     devices: () => [
-      { name: 'palm', state: palmState(board.palm.health()), summary: `Alaqan camera ${board.palm.health()}`, details: [] },
+      {
+        name: 'palm',
+        state: palmState(board.palm.health()),
+        summary: `Alaqan camera ${board.palm.health()}`,
+        details: [],
+      },
     ],
   };
 }

@@ -46,7 +46,8 @@ export class ConsoleOutput {
   flush(): void {
     for (let chunks = 0; this.#count > 0 && chunks < CONSOLE_OUTPUT_BYTES / CONSOLE_WRITE_CHUNK_BYTES; chunks++) {
       const length = Math.min(this.#count, CONSOLE_WRITE_CHUNK_BYTES);
-      for (let index = 0; index < length; index++) this.#chunk[index] = this.#ring[(this.#head + index) % CONSOLE_OUTPUT_BYTES];
+      for (let index = 0; index < length; index++)
+        this.#chunk[index] = this.#ring[(this.#head + index) % CONSOLE_OUTPUT_BYTES];
       if (!this.#line.write(this.#chunk, length)) return;
       this.#head = (this.#head + length) % CONSOLE_OUTPUT_BYTES;
       this.#count -= length;

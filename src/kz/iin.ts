@@ -78,7 +78,8 @@ export function validateIin(digits: string, todayWallMs: number = Number.NaN): I
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return REJECT_BIRTH_DATE;
   const check = iinCheckDigit(digits);
   if (check < 0 || check !== digitAt(digits, 11)) return REJECT_CHECKSUM;
-  if (Number.isFinite(todayWallMs) && year * 10_000 + month * 100 + day > kazakhstanDate(todayWallMs)) return REJECT_FUTURE;
+  if (Number.isFinite(todayWallMs) && year * 10_000 + month * 100 + day > kazakhstanDate(todayWallMs))
+    return REJECT_FUTURE;
   return {
     ok: true,
     birthDate: `${year}-${twoDigits(month)}-${twoDigits(day)}`,

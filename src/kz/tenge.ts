@@ -18,13 +18,17 @@ function groupThousands(wholeTenge: number): string {
   // The first group holds what is left over from threes; then one slice a group.
   const first = digits.length % 3 === 0 ? 3 : digits.length % 3;
   let grouped = digits.slice(0, first);
-  for (let index = first; index < digits.length; index += 3) grouped += GROUP_SEPARATOR + digits.slice(index, index + 3);
+  for (let index = first; index < digits.length; index += 3)
+    grouped += GROUP_SEPARATOR + digits.slice(index, index + 3);
   return grouped;
 }
 
 /** 1 500 000 tiyn → "15 000 ₸"; 1 500 050 tiyn → "15 000,50 ₸" (tiyn shown only when not zero). */
 export function formatTiyn(amountTiyn: number): string {
-  assert(Number.isSafeInteger(amountTiyn) && amountTiyn >= 0, `amount not a whole non-negative tiyn count: ${amountTiyn}`);
+  assert(
+    Number.isSafeInteger(amountTiyn) && amountTiyn >= 0,
+    `amount not a whole non-negative tiyn count: ${amountTiyn}`,
+  );
   const wholeTenge = Math.floor(amountTiyn / TIYN_PER_TENGE);
   const tiyn = amountTiyn % TIYN_PER_TENGE;
   const fraction = tiyn === 0 ? '' : DECIMAL_SEPARATOR + (tiyn < 10 ? `0${tiyn}` : `${tiyn}`);

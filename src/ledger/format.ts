@@ -17,9 +17,7 @@
 import type { Crc, FlashStatus, NorFlash } from '../../hal/ports';
 import { getU32, putU32 } from '../bytes';
 import { SOFT_CRC } from '../crc';
-import {
-  COMMIT_MARK, ParsedRecord, parseRecord, RECORD_SIZE_MAX, STATE_OPEN, STATE_ZAPPED,
-} from './records';
+import { COMMIT_MARK, ParsedRecord, parseRecord, RECORD_SIZE_MAX, STATE_OPEN, STATE_ZAPPED } from './records';
 
 export const SECTOR_MAGIC: readonly number[] = Object.freeze([0x4b, 0x52, 0x4c, 0x47]);
 export const LAYOUT_VERSION = 2;
@@ -86,16 +84,22 @@ export function parseHeader(bytes: Uint8Array, out: SectorHeader, crc: Crc = SOF
   if (blank) out.kind = 'blank';
   else if (!magic) out.kind = 'garbage';
   else if (bytes[4] !== LAYOUT_VERSION) out.kind = 'foreign';
-  else if (getU32(bytes, HEADER_CRC_AT) !== crc.crc32(0, bytes, 4, HEADER_CRC_AT) || !checkpointSound(out)) out.kind = 'garbage';
+  else if (getU32(bytes, HEADER_CRC_AT) !== crc.crc32(0, bytes, 4, HEADER_CRC_AT) || !checkpointSound(out))
+    out.kind = 'garbage';
   else out.kind = 'valid';
 }
 
 /** What a sound header says of itself: sequences from 1, a checkpoint only of records before this sector. */
 function checkpointSound(header: SectorHeader): boolean {
   const before = header.firstSequence - 1;
-  return header.sectorSequence !== 0 && header.firstSequence !== 0 && header.ackedSequence <= before &&
-    header.ackRecordSequence <= before && header.lastDataSequence <= before &&
-    (header.ackRecordSequence === 0 || header.ackedSequence < header.ackRecordSequence);
+  return (
+    header.sectorSequence !== 0 &&
+    header.firstSequence !== 0 &&
+    header.ackedSequence <= before &&
+    header.ackRecordSequence <= before &&
+    header.lastDataSequence <= before &&
+    (header.ackRecordSequence === 0 || header.ackedSequence < header.ackRecordSequence)
+  );
 }
 
 /**
@@ -142,7 +146,15 @@ export class SectorScanner {
   }
 
   /** Starts at `startOffset` (a record boundary) expecting `startSequence` (default: the sector's first). */
-  begin(flash: NorFlash, sectorBase: number, sectorBytes: number, startOffset: number, firstSequence: number, limitSequence: number, startSequence = firstSequence): void {
+  begin(
+    flash: NorFlash,
+    sectorBase: number,
+    sectorBytes: number,
+    startOffset: number,
+    firstSequence: number,
+    limitSequence: number,
+    startSequence = firstSequence,
+  ): void {
     this.#flash = flash;
     this.#sectorBase = sectorBase;
     this.#sectorBytes = sectorBytes;
@@ -175,7 +187,8 @@ export class SectorScanner {
       }
       if (state === STATE_OPEN) return this.#stop(this.#blankFrom(at, available) ? 'blank' : 'torn');
       if (state !== COMMIT_MARK) return this.#stop('commit');
-      if (!parseRecord(this.window, at, at + available, this.#firstSequence, this.parsed, this.#crc)) return this.#stop('corrupt');
+      if (!parseRecord(this.window, at, at + available, this.#firstSequence, this.parsed, this.#crc))
+        return this.#stop('corrupt');
       if (this.parsed.sequence !== this.expectedSequence) return this.#stop('sequence');
       if (this.parsed.sequence > this.#limitSequence) return this.#stop('limit');
       this.recordOffset = this.position;

@@ -36,10 +36,24 @@ import type { Crc, FlashStatus, NorFlash } from '../../hal/ports';
 import { assert } from '../assert';
 import { SOFT_CRC } from '../crc';
 import {
-  encodeHeader, HEADER_BYTES, MAGIC_BYTES, parseHeader, SECTOR_BYTES_MAX, SectorHeader, SectorScanner, ZAP_GUARD_BYTES,
+  encodeHeader,
+  HEADER_BYTES,
+  MAGIC_BYTES,
+  parseHeader,
+  SECTOR_BYTES_MAX,
+  SectorHeader,
+  SectorScanner,
+  ZAP_GUARD_BYTES,
 } from './format';
 import {
-  COMMIT_MARK, decodeRecord, encodeRecord, KIND_BANK_ACK, RECORD_SIZE_MAX, RECORD_SIZE_MIN, recordSizeMax, SEQUENCE_MAX,
+  COMMIT_MARK,
+  decodeRecord,
+  encodeRecord,
+  KIND_BANK_ACK,
+  RECORD_SIZE_MAX,
+  RECORD_SIZE_MIN,
+  recordSizeMax,
+  SEQUENCE_MAX,
 } from './records';
 import type { LedgerRecord } from './records';
 
@@ -203,14 +217,23 @@ export class Ledger {
     this.#sectorBytes = geometry.sectorSizeBytes;
     this.#pageBytes = geometry.pageSizeBytes;
     // Configuration errors are the programmer's, not the flash's: they throw.
-    if (!Number.isInteger(this.#firstSector) || !Number.isInteger(this.#sectorCount) || this.#firstSector < 0 ||
-      this.#sectorCount < 2 || this.#sectorCount > SECTORS_MAX || this.#firstSector + this.#sectorCount > sectorsInPart) {
+    if (
+      !Number.isInteger(this.#firstSector) ||
+      !Number.isInteger(this.#sectorCount) ||
+      this.#firstSector < 0 ||
+      this.#sectorCount < 2 ||
+      this.#sectorCount > SECTORS_MAX ||
+      this.#firstSector + this.#sectorCount > sectorsInPart
+    ) {
       throw new RangeError('ledger: sectors out of range (at least 2, inside the part)');
     }
     // The sequence's low 16 bits must be unambiguous within a sector; a guard and a record must fit after the header.
     // A header keeps where a sector's records end as a u16.
-    if (this.#sectorBytes / RECORD_SIZE_MIN >= 0x10000 || this.#sectorBytes >= SECTOR_BYTES_MAX ||
-      HEADER_BYTES + ZAP_GUARD_BYTES + RECORD_SIZE_MAX > this.#sectorBytes) {
+    if (
+      this.#sectorBytes / RECORD_SIZE_MIN >= 0x10000 ||
+      this.#sectorBytes >= SECTOR_BYTES_MAX ||
+      HEADER_BYTES + ZAP_GUARD_BYTES + RECORD_SIZE_MAX > this.#sectorBytes
+    ) {
       throw new RangeError('ledger: sector size out of range');
     }
     assert(ZAP_GUARD_BYTES >= RECORD_SIZE_MAX, 'zap guard must cover the largest record');
@@ -226,8 +249,11 @@ export class Ledger {
     this.#skip = new Uint8Array(this.#sectorCount);
     this.#mount();
     this.mountReport = Object.freeze({
-      recordsFound: this.#recordsFound, skipped: this.#skipped, tornRecords: this.#tornRecords,
-      sectorsErased: this.#blankSectors, notes: this.#notes,
+      recordsFound: this.#recordsFound,
+      skipped: this.#skipped,
+      tornRecords: this.#tornRecords,
+      sectorsErased: this.#blankSectors,
+      notes: this.#notes,
     });
   }
 
@@ -283,7 +309,10 @@ export class Ledger {
     if (this.#failed) return IO;
     if (!Number.isInteger(ackedSequence) || ackedSequence < 0 || ackedSequence > this.#headSequence) return INVALID;
     if (ackedSequence <= this.#ackedSequence) return { ok: true, sequence: this.#ackRecordSequence };
-    const result = this.#write({ kind: 'bank-ack', ackedSequence }, this.#freesRing(ackedSequence) ? 0 : ACK_LAST_BYTES);
+    const result = this.#write(
+      { kind: 'bank-ack', ackedSequence },
+      this.#freesRing(ackedSequence) ? 0 : ACK_LAST_BYTES,
+    );
     if (result.ok) this.#noteAck(result.sequence, ackedSequence);
     return result;
   }
@@ -304,7 +333,8 @@ export class Ledger {
         while (visited < countMax && this.#scanner.next()) {
           const found = this.#scanner.parsed.sequence;
           if (found < sequence) continue;
-          if (visited === 0) this.#resumeAtStart.set(sector, this.#sectorSequence[sector], this.#scanner.recordOffset, found);
+          if (visited === 0)
+            this.#resumeAtStart.set(sector, this.#sectorSequence[sector], this.#scanner.recordOffset, found);
           visit(found, decodeRecord(this.#scanner.window, this.#scanner.recordWindowIndex));
           visited++;
           sequence = found + 1;
@@ -337,11 +367,13 @@ export class Ledger {
     let freeSectors = 0;
     for (let sector = 0; sector < this.#sectorCount; sector++) {
       const state = this.#state[sector];
-      if (state === SECTOR_LIVE) usedBytes += (sector === this.#head ? this.#appendOffset : this.#endOffset[sector]) - HEADER_BYTES;
+      if (state === SECTOR_LIVE)
+        usedBytes += (sector === this.#head ? this.#appendOffset : this.#endOffset[sector]) - HEADER_BYTES;
       if (state === SECTOR_FREE || state === SECTOR_ERASED) freeSectors++;
     }
     let ackRecordsAbove = 0;
-    for (let index = 0; index < this.#ackRecordCount; index++) if (this.#ackRecords[index] > this.#ackedSequence) ackRecordsAbove++;
+    for (let index = 0; index < this.#ackRecordCount; index++)
+      if (this.#ackRecords[index] > this.#ackedSequence) ackRecordsAbove++;
     // Past ACK_RECORDS_TRACKED_MAX bank-acks the count over-counts, but never says 0 while data waits, nor more than 0 after.
     const allSynced = this.#lastDataSequence <= this.#ackedSequence;
     return {
@@ -382,10 +414,17 @@ export class Ledger {
     if (sequence > SEQUENCE_MAX) return FULL;
     const size = encodeRecord(record, sequence, this.#record, this.#crc);
     if (size === 0) return INVALID;
-    assert(size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK, 'ledger: encoded record out of shape');
-    assert(record.kind !== 'bank-ack' || size === BANK_ACK_RECORD_BYTES, 'ledger: a bank-ack record is BANK_ACK_RECORD_BYTES');
+    assert(
+      size >= RECORD_SIZE_MIN && size <= RECORD_SIZE_MAX && this.#record[0] === COMMIT_MARK,
+      'ledger: encoded record out of shape',
+    );
+    assert(
+      record.kind !== 'bank-ack' || size === BANK_ACK_RECORD_BYTES,
+      'ledger: a bank-ack record is BANK_ACK_RECORD_BYTES',
+    );
     const fits = this.#head >= 0 && this.#appendOffset + size <= this.#sectorBytes;
-    if (!this.#nextSectorAvailable() && (!fits || this.#appendOffset + size + floorBytes > this.#sectorBytes)) return FULL;
+    if (!this.#nextSectorAvailable() && (!fits || this.#appendOffset + size + floorBytes > this.#sectorBytes))
+      return FULL;
     if (this.#zapPending && !this.#zapTail()) return this.#fail('append: zap');
     if (!fits) {
       const refused = this.#openNextSector(sequence);
@@ -431,7 +470,8 @@ export class Ledger {
     header.previousEndOffset = this.#head < 0 ? 0 : this.#appendOffset;
     encodeHeader(header, this.#header, this.#crc);
     const base = this.#base(next);
-    if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES)) return this.#fail('open: header');
+    if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES))
+      return this.#fail('open: header');
     if (!this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) return this.#fail('open: magic');
     if (this.#head >= 0) this.#endOffset[this.#head] = this.#appendOffset;
     copyHeader(header, this.#headHeader);
@@ -456,7 +496,12 @@ export class Ledger {
   #freesRing(ackedSequence: number): boolean {
     if (this.#head < 0) return false;
     const next = this.#next(this.#head);
-    return this.#state[next] === SECTOR_LIVE && next === this.#tail && this.#tail !== this.#head && this.#lastSequenceOf(this.#tail) <= ackedSequence;
+    return (
+      this.#state[next] === SECTOR_LIVE &&
+      next === this.#tail &&
+      this.#tail !== this.#head &&
+      this.#lastSequenceOf(this.#tail) <= ackedSequence
+    );
   }
 
   #tailReclaimable(): boolean {
@@ -472,7 +517,10 @@ export class Ledger {
   }
 
   #erase(sector: number): boolean {
-    assert(this.#state[sector] !== SECTOR_LIVE && this.#state[sector] !== SECTOR_KEPT, 'ledger: erasing a sector in use');
+    assert(
+      this.#state[sector] !== SECTOR_LIVE && this.#state[sector] !== SECTOR_KEPT,
+      'ledger: erasing a sector in use',
+    );
     const status = this.#flash.eraseSector(this.#firstSector + sector);
     assert(status !== 'bounds' && status !== 'alignment', 'ledger: erase out of bounds');
     if (status !== 'ok') {
@@ -486,7 +534,8 @@ export class Ledger {
 
   /** Programs source[0, length) at a flash offset: in one program inside a page, else split (#programSpan). */
   #programFrom(offset: number, source: Uint8Array, length: number): boolean {
-    if (Math.floor(offset / this.#pageBytes) !== Math.floor((offset + length - 1) / this.#pageBytes)) return this.#programSpan(offset, source, 0, length);
+    if (Math.floor(offset / this.#pageBytes) !== Math.floor((offset + length - 1) / this.#pageBytes))
+      return this.#programSpan(offset, source, 0, length);
     const status: FlashStatus = this.#flash.program(offset, source, length);
     assert(status !== 'bounds' && status !== 'alignment', 'ledger: program out of bounds or across a page');
     return status === 'ok';
@@ -530,7 +579,8 @@ export class Ledger {
       return;
     }
     let lowest = 0;
-    for (let index = 1; index < this.#ackRecordCount; index++) if (this.#ackRecords[index] < this.#ackRecords[lowest]) lowest = index;
+    for (let index = 1; index < this.#ackRecordCount; index++)
+      if (this.#ackRecords[index] < this.#ackRecords[lowest]) lowest = index;
     if (this.#ackRecords[lowest] < recordSequence) this.#ackRecords[lowest] = recordSequence;
   }
 
@@ -547,13 +597,17 @@ export class Ledger {
     let head = -1;
     for (let sector = 0; sector < this.#sectorCount; sector++) {
       if (valid[sector] === 0) continue;
-      if (head >= 0 && this.#sectorSequence[sector] === this.#sectorSequence[head]) this.#note(`sectors ${head} and ${sector} claim the same sector sequence`);
+      if (head >= 0 && this.#sectorSequence[sector] === this.#sectorSequence[head])
+        this.#note(`sectors ${head} and ${sector} claim the same sector sequence`);
       if (head < 0 || this.#sectorSequence[sector] > this.#sectorSequence[head]) head = sector;
     }
     if (head >= 0) this.#mountChain(head, valid);
     if (this.#failed) return;
     const chainComplete = this.#tail < 0 || this.#firstSequence[this.#tail] <= this.#ackedSequence + 1;
-    if (!chainComplete) this.#note(`records ${this.#ackedSequence + 1}..${this.#firstSequence[this.#tail] - 1} are missing; stale sectors kept`);
+    if (!chainComplete)
+      this.#note(
+        `records ${this.#ackedSequence + 1}..${this.#firstSequence[this.#tail] - 1} are missing; stale sectors kept`,
+      );
     for (let sector = 0; sector < this.#sectorCount; sector++) {
       if (this.#state[sector] === SECTOR_LIVE || this.#state[sector] === SECTOR_KEPT) continue;
       // A valid header outside the ring may hold records the bank lacks when the ring has a hole.
@@ -624,8 +678,12 @@ export class Ledger {
     let newer = head;
     for (let chainLength = 1; chainLength < this.#ringLength; chainLength++) {
       const sector = this.#previous(newer);
-      if (valid[sector] === 0 || this.#sectorSequence[sector] !== this.#sectorSequence[newer] - 1 ||
-        this.#firstSequence[sector] > this.#firstSequence[newer]) break;
+      if (
+        valid[sector] === 0 ||
+        this.#sectorSequence[sector] !== this.#sectorSequence[newer] - 1 ||
+        this.#firstSequence[sector] > this.#firstSequence[newer]
+      )
+        break;
       // The sector after the head, fully acknowledged, is the one maintain() erases: an erase
       // may have been cut there, so it is judged from the newer sectors alone.
       if (chainLength === this.#ringLength - 1 && this.#firstSequence[newer] - 1 <= acked) {
@@ -697,8 +755,10 @@ export class Ledger {
     const head = this.#head;
     const base = this.#base(head);
     encodeHeader(this.#headHeader, this.#header, this.#crc);
-    if (!this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES) ||
-      !this.#programSpan(base, this.#header, 0, MAGIC_BYTES)) {
+    if (
+      !this.#programSpan(base + MAGIC_BYTES, this.#header, MAGIC_BYTES, HEADER_BYTES - MAGIC_BYTES) ||
+      !this.#programSpan(base, this.#header, 0, MAGIC_BYTES)
+    ) {
       this.#fail('mount: head header');
       return;
     }
@@ -742,14 +802,33 @@ export class Ledger {
     // The nearest remembered point at or before fromSequence in this sector, else the header.
     const first = this.#firstSequence[sector];
     const atStart = this.#resumeUsable(this.#resumeAtStart, sector, limit, fromSequence, first);
-    const atEnd = this.#resumeUsable(this.#resumeAtEnd, sector, limit, fromSequence, atStart ? this.#resumeAtStart.sequence : first);
+    const atEnd = this.#resumeUsable(
+      this.#resumeAtEnd,
+      sector,
+      limit,
+      fromSequence,
+      atStart ? this.#resumeAtStart.sequence : first,
+    );
     const point = atEnd ? this.#resumeAtEnd : atStart ? this.#resumeAtStart : undefined;
-    this.#scanner.begin(this.#flash, this.#base(sector), this.#sectorBytes, point?.offset ?? HEADER_BYTES, first, limit, point?.sequence ?? first);
+    this.#scanner.begin(
+      this.#flash,
+      this.#base(sector),
+      this.#sectorBytes,
+      point?.offset ?? HEADER_BYTES,
+      first,
+      limit,
+      point?.sequence ?? first,
+    );
   }
 
   #resumeUsable(point: ResumePoint, sector: number, limit: number, fromSequence: number, notBefore: number): boolean {
-    return point.sector === sector && this.#sectorSequence[sector] === point.sectorSequence && point.sequence <= fromSequence &&
-      point.sequence <= limit && point.sequence >= notBefore;
+    return (
+      point.sector === sector &&
+      this.#sectorSequence[sector] === point.sectorSequence &&
+      point.sequence <= fromSequence &&
+      point.sequence <= limit &&
+      point.sequence >= notBefore
+    );
   }
 
   #rememberResume(sector: number, sequence: number): void {

@@ -19,8 +19,22 @@ import type { Crc } from '../../hal/ports';
 import { getU32, putU32 } from '../bytes';
 import { crc32ByteAndUint32, SOFT_CRC } from '../crc';
 import {
-  isIdChar, LAYOUT_BYTE, LAYOUT_TEXT, LAYOUT_U32, LAYOUT_VARINT, RECORD_KINDS, recordKindOf, SUM_PART, SUM_TOTAL, totalHolds,
-  UNKNOWN_BYTE, VARINT_BYTES_MAX, type FieldType, type LedgerRecord, type LedgerRecordKind, type RecordKind,
+  isIdChar,
+  LAYOUT_BYTE,
+  LAYOUT_TEXT,
+  LAYOUT_U32,
+  LAYOUT_VARINT,
+  RECORD_KINDS,
+  recordKindOf,
+  SUM_PART,
+  SUM_TOTAL,
+  totalHolds,
+  UNKNOWN_BYTE,
+  VARINT_BYTES_MAX,
+  type FieldType,
+  type LedgerRecord,
+  type LedgerRecordKind,
+  type RecordKind,
 } from '../domain';
 
 /** The ledger's record type is the domain table's. */
@@ -38,9 +52,15 @@ export function recordSizeMax(kind: LedgerRecordKind): number {
 }
 
 /** The largest record of all: a session-opened with a 24-character id and an 8-byte bill amount (54 bytes). */
-export const RECORD_SIZE_MAX = RECORD_KINDS.reduce((largest, kind) => Math.max(largest, RECORD_FRAME_BYTES + kind.fieldBytesMax), 0);
+export const RECORD_SIZE_MAX = RECORD_KINDS.reduce(
+  (largest, kind) => Math.max(largest, RECORD_FRAME_BYTES + kind.fieldBytesMax),
+  0,
+);
 /** The smallest: a bank-ack, a frame and a u32 (12 bytes). */
-export const RECORD_SIZE_MIN = RECORD_KINDS.reduce((smallest, kind) => Math.min(smallest, RECORD_FRAME_BYTES + kind.fieldBytesMin), Infinity);
+export const RECORD_SIZE_MIN = RECORD_KINDS.reduce(
+  (smallest, kind) => Math.min(smallest, RECORD_FRAME_BYTES + kind.fieldBytesMin),
+  Infinity,
+);
 /** The kind code of a bank-ack, which the mount reads without decoding the record. */
 export const KIND_BANK_ACK = (recordKindOf('bank-ack') as RecordKind).code;
 
@@ -91,17 +111,31 @@ function putFields(kind: RecordKind, fields: Readonly<Record<string, unknown>>, 
     }
     if (!type.isValue(value)) return -1;
     switch (type.layout) {
-      case LAYOUT_U32: position = putU32(into, position, value as number); break;
-      case LAYOUT_VARINT: position = putVarint(into, position, value as number); break;
-      case LAYOUT_TEXT: position = putText(into, position, value as string); break;
-      default: position = putFloat64(into, position, value as number);
+      case LAYOUT_U32:
+        position = putU32(into, position, value as number);
+        break;
+      case LAYOUT_VARINT:
+        position = putVarint(into, position, value as number);
+        break;
+      case LAYOUT_TEXT:
+        position = putText(into, position, value as string);
+        break;
+      default:
+        position = putFloat64(into, position, value as number);
     }
   }
   return position;
 }
 
 /** The kind and the full sequence are not on flash as such (only its low 16 bits are): five bytes in TypeScript, then the fields in one port call. */
-function recordCrc(bytes: Uint8Array, start: number, kindCode: number, sequence: number, fieldsEnd: number, crc: Crc): number {
+function recordCrc(
+  bytes: Uint8Array,
+  start: number,
+  kindCode: number,
+  sequence: number,
+  fieldsEnd: number,
+  crc: Crc,
+): number {
   return crc.crc32(crc32ByteAndUint32(0, kindCode, sequence), bytes, start + 4, fieldsEnd);
 }
 
@@ -180,7 +214,8 @@ function textEnd(bytes: Uint8Array, at: number, end: number, charsMax: number): 
 /** The end of the field of `type` at `at`, or -1; a varint's value is checked against its type's max. */
 function fieldEnd(bytes: Uint8Array, at: number, type: FieldType, end: number): number {
   switch (type.layout) {
-    case LAYOUT_U32: return at + 4 <= end ? at + 4 : -1;
+    case LAYOUT_U32:
+      return at + 4 <= end ? at + 4 : -1;
     case LAYOUT_BYTE: {
       if (at >= end) return -1;
       const byte = bytes[at];
@@ -190,8 +225,10 @@ function fieldEnd(bytes: Uint8Array, at: number, type: FieldType, end: number): 
       const stop = varintEnd(bytes, at, end); // at most 2^53 - 1: a safe integer
       return stop >= 0 && (type.max >= Number.MAX_SAFE_INTEGER || getVarint(bytes, at) <= type.max) ? stop : -1;
     }
-    case LAYOUT_TEXT: return textEnd(bytes, at, end, type.max);
-    default: return at + 8 <= end ? at + 8 : -1;
+    case LAYOUT_TEXT:
+      return textEnd(bytes, at, end, type.max);
+    default:
+      return at + 8 <= end ? at + 8 : -1;
   }
 }
 
@@ -219,7 +256,14 @@ function fieldsEnd(bytes: Uint8Array, at: number, kind: RecordKind, end: number)
  * sequence is rebuilt from its low 16 bits and `firstSequence` (the sector's first). Never
  * throws; on failure `out.failure` says why and `out.sizeBytes` is 0.
  */
-export function parseRecord(bytes: Uint8Array, at: number, end: number, firstSequence: number, out: ParsedRecord, crc: Crc = SOFT_CRC): boolean {
+export function parseRecord(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  firstSequence: number,
+  out: ParsedRecord,
+  crc: Crc = SOFT_CRC,
+): boolean {
   out.sizeBytes = 0;
   out.failure = 'short';
   if (at + RECORD_SIZE_MIN > end) return false;
@@ -258,11 +302,16 @@ function getText(bytes: Uint8Array, at: number): string {
 /** The value of the field of `type` at `at` (a field `parseRecord` checked). */
 function getField(bytes: Uint8Array, at: number, type: FieldType): unknown {
   switch (type.layout) {
-    case LAYOUT_U32: return getU32(bytes, at);
-    case LAYOUT_BYTE: return bytes[at] === UNKNOWN_BYTE ? type.unknownValue : type.values[bytes[at]];
-    case LAYOUT_VARINT: return getVarint(bytes, at);
-    case LAYOUT_TEXT: return getText(bytes, at);
-    default: return getFloat64(bytes, at);
+    case LAYOUT_U32:
+      return getU32(bytes, at);
+    case LAYOUT_BYTE:
+      return bytes[at] === UNKNOWN_BYTE ? type.unknownValue : type.values[bytes[at]];
+    case LAYOUT_VARINT:
+      return getVarint(bytes, at);
+    case LAYOUT_TEXT:
+      return getText(bytes, at);
+    default:
+      return getFloat64(bytes, at);
   }
 }
 

@@ -57,7 +57,9 @@ export class EventLog {
     slot.number = this.#written;
     slot.monotonicMs = this.#clock.monotonicMs();
     slot.wallMs = this.#clock.wallMs();
-    slot.source = maskSensitive(source.length > EVENT_SOURCE_CHARS_MAX ? source.slice(0, EVENT_SOURCE_CHARS_MAX) : source);
+    slot.source = maskSensitive(
+      source.length > EVENT_SOURCE_CHARS_MAX ? source.slice(0, EVENT_SOURCE_CHARS_MAX) : source,
+    );
     slot.text = maskSensitive(text.length > EVENT_TEXT_CHARS_MAX ? text.slice(0, EVENT_TEXT_CHARS_MAX) : text);
   }
 

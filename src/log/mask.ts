@@ -55,7 +55,8 @@ export function isKeptAt(kept: KeptDigits, index: number, length: number): boole
 /** An IIN for a screen, a receipt or the bank's books: "900101300017" → "90********17". */
 export function maskIin(iin: string): string {
   let masked = '';
-  for (let index = 0; index < iin.length; index++) masked += isKeptAt(IIN_KEPT, index, iin.length) ? iin.charAt(index) : MASK;
+  for (let index = 0; index < iin.length; index++)
+    masked += isKeptAt(IIN_KEPT, index, iin.length) ? iin.charAt(index) : MASK;
   return masked;
 }
 
@@ -159,7 +160,10 @@ function readRun(chars: readonly string[], start: number, starts: number[], ends
     while (index < chars.length && isDigit(chars[index].charCodeAt(0))) index++;
     starts.push(groupStart);
     ends.push(index);
-    const joined = index + 1 < chars.length && isGroupSeparator(chars[index].charCodeAt(0)) && isDigit(chars[index + 1].charCodeAt(0));
+    const joined =
+      index + 1 < chars.length &&
+      isGroupSeparator(chars[index].charCodeAt(0)) &&
+      isDigit(chars[index + 1].charCodeAt(0));
     if (!joined) return index;
     index++;
   }
@@ -169,8 +173,15 @@ function readRun(chars: readonly string[], start: number, starts: number[], ends
  * Marks the digits of groups [first, last) to be masked, keeping the head and tail the kind of
  * number allows; 'iin-shaped' groups only when their digits read as an IIN. Returns whether it marked.
  */
-function markNumber(chars: readonly string[], starts: readonly number[], ends: readonly number[], first: number, last: number,
-  layout: 'number' | 'iin-shaped', marks: Uint8Array): boolean {
+function markNumber(
+  chars: readonly string[],
+  starts: readonly number[],
+  ends: readonly number[],
+  first: number,
+  last: number,
+  layout: 'number' | 'iin-shaped',
+  marks: Uint8Array,
+): boolean {
   const digits: number[] = [];
   for (let group = first; group < last; group++) {
     for (let at = starts[group]; at < ends[group]; at++) digits.push(chars[at].charCodeAt(0) - 48);
@@ -191,13 +202,22 @@ function markNumber(chars: readonly string[], starts: readonly number[], ends: r
  * more counts). A number wholly inside one already marked is skipped: it has a masked digit
  * already (at most 10 of a number's digits stay visible, and it has 12 or more).
  */
-function markRun(chars: readonly string[], starts: readonly number[], ends: readonly number[], marks: Uint8Array): void {
+function markRun(
+  chars: readonly string[],
+  starts: readonly number[],
+  ends: readonly number[],
+  marks: Uint8Array,
+): void {
   const sizes: number[] = [];
   for (let group = 0; group < starts.length; group++) sizes.push(ends[group] - starts[group]);
   let markedEnd = 0; // groups before this one lie inside a number already marked
   for (let first = 0; first < sizes.length; first++) {
     let found = false;
-    for (let count = Math.min(GROUPS_MAX, sizes.length - first); count >= 2 && !found && first + count > markedEnd; count--) {
+    for (
+      let count = Math.min(GROUPS_MAX, sizes.length - first);
+      count >= 2 && !found && first + count > markedEnd;
+      count--
+    ) {
       const layout = layoutOf(sizes, first, count);
       if (layout !== 'none') found = markNumber(chars, starts, ends, first, first + count, layout, marks);
       if (found) markedEnd = first + count;
@@ -254,7 +274,8 @@ function maskTokens(chars: string[]): void {
     let end = index;
     while (end < chars.length && isTokenChar(chars[end].charCodeAt(0))) end++;
     let padded = end;
-    while (padded < chars.length && padded - end < PADDING_CHARS_MAX && chars[padded].charCodeAt(0) === EQUALS) padded++;
+    while (padded < chars.length && padded - end < PADDING_CHARS_MAX && chars[padded].charCodeAt(0) === EQUALS)
+      padded++;
     if (looksLikeToken(chars, index, end)) {
       for (let at = index + 4; at < padded; at++) chars[at] = MASK;
     }

@@ -10,12 +10,18 @@ function twoDigits(value: number): string {
 }
 
 /** Year, month, day of a count of days since 1970-01-01 (the proleptic Gregorian calendar). */
-export function civilFromDays(daysSinceEpoch: number): { readonly year: number; readonly month: number; readonly day: number } {
+export function civilFromDays(daysSinceEpoch: number): {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+} {
   // Howard Hinnant's days-to-civil: shift to eras of 400 years starting on 1 March.
   const shifted = daysSinceEpoch + 719_468;
   const era = Math.floor(shifted / 146_097);
   const dayOfEra = shifted - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;

@@ -102,7 +102,10 @@ export class Scheduler {
         dueMs[index] = nextDueMs > nowMs ? nextDueMs : nowMs + task.periodMs;
       }
     } catch (error) {
-      this.#halt = { taskName: this.tasks[index].name, message: error instanceof Error ? error.message : String(error) };
+      this.#halt = {
+        taskName: this.tasks[index].name,
+        message: error instanceof Error ? error.message : String(error),
+      };
       return;
     }
     if (nowMs < this.#nextWatchdogCheckMs) return;

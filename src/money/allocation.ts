@@ -42,9 +42,14 @@ function isAmount(value: number): boolean {
 
 /** Whether an account state is well formed (the bank's reply is checked with this). */
 export function isBillState(state: BillState): boolean {
-  return isAmount(state.billTiyn) && isAmount(state.outstandingTiyn) && isAmount(state.nextBillTiyn) &&
-    isAmount(state.carriedTiyn) && state.outstandingTiyn <= state.billTiyn &&
-    (state.carriedTiyn === 0 || state.nextBillTiyn === 0);
+  return (
+    isAmount(state.billTiyn) &&
+    isAmount(state.outstandingTiyn) &&
+    isAmount(state.nextBillTiyn) &&
+    isAmount(state.carriedTiyn) &&
+    state.outstandingTiyn <= state.billTiyn &&
+    (state.carriedTiyn === 0 || state.nextBillTiyn === 0)
+  );
 }
 
 /**

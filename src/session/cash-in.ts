@@ -90,25 +90,35 @@ export class CashIn {
   }
 
   stepCrediting(nowMs: number, timedOut: boolean): void {
-    if (this.#o.ledger.ackedSequence >= this.#closedSequence) return this.#flow.showNotice('credited', [], 'attract', nowMs);
+    if (this.#o.ledger.ackedSequence >= this.#closedSequence)
+      return this.#flow.showNotice('credited', [], 'attract', nowMs);
     if (timedOut) this.#flow.showNotice('savedForLater', [], 'attract', nowMs);
   }
 
   /** What the acceptor reports while the session is in cash-in or finishing. */
   onCashEvent(event: CashEvent, nowMs: number): void {
     switch (event.kind) {
-      case 'escrowed': return this.#onEscrowed(event.denominationTenge, nowMs);
-      case 'stacked': return this.#onStacked(event.denominationTenge);
+      case 'escrowed':
+        return this.#onEscrowed(event.denominationTenge, nowMs);
+      case 'stacked':
+        return this.#onStacked(event.denominationTenge);
       case 'returned':
-        if (this.#escrowTenge > 0) this.#records.promised({ kind: 'note-returned', sessionId: this.#sessionId, denominationTenge: this.#escrowTenge });
+        if (this.#escrowTenge > 0)
+          this.#records.promised({
+            kind: 'note-returned',
+            sessionId: this.#sessionId,
+            denominationTenge: this.#escrowTenge,
+          });
         this.#escrowTenge = 0;
         return;
-      case 'rejected': return this.#show('noteReturned', [event.reason]);
+      case 'rejected':
+        return this.#show('noteReturned', [event.reason]);
       case 'fault':
         this.#jammedInSession ||= event.fault === 'jam-stacker' || event.fault === 'jam-validator';
         if (this.#flow.state === 'cash-in') this.#finish(nowMs, this.#endedByCustomer());
         return;
-      default: return;
+      default:
+        return;
     }
   }
 
@@ -117,8 +127,12 @@ export class CashIn {
     const account = this.#flow.account!;
     const allocation = allocatePayment(account.bill, this.#depositedTiyn);
     return {
-      billTiyn: account.bill.billTiyn, depositedTiyn: this.#depositedTiyn, toBillTiyn: allocation.toBillTiyn,
-      toNextTiyn: allocation.toNextTiyn, nextBillTiyn: allocation.after.nextBillTiyn, notes: this.#notes,
+      billTiyn: account.bill.billTiyn,
+      depositedTiyn: this.#depositedTiyn,
+      toBillTiyn: allocation.toBillTiyn,
+      toNextTiyn: allocation.toNextTiyn,
+      nextBillTiyn: allocation.after.nextBillTiyn,
+      notes: this.#notes,
     };
   }
 
@@ -131,7 +145,10 @@ export class CashIn {
     const acceptor = this.#o.devices.acceptor;
     const records = this.#records;
     if (this.#flow.state !== 'cash-in') return void acceptor.returnNote();
-    if (this.#depositedTiyn + denominationTenge * 100 > this.#flow.account!.sessionMaxTiyn || this.#notes >= NOTES_PER_SESSION_MAX) {
+    if (
+      this.#depositedTiyn + denominationTenge * 100 > this.#flow.account!.sessionMaxTiyn ||
+      this.#notes >= NOTES_PER_SESSION_MAX
+    ) {
       acceptor.returnNote();
       return this.#show('limitReached', []);
     }
@@ -145,7 +162,10 @@ export class CashIn {
       acceptor.returnNote();
       return this.#show('ledgerFull', []);
     }
-    const written = records.record({ kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge }, 'ordinary');
+    const written = records.record(
+      { kind: 'note-escrowed', sessionId: this.#sessionId, denominationTenge },
+      'ordinary',
+    );
     if (!written.ok) {
       // The flash failed: the note goes back and the machine stops taking cash.
       acceptor.returnNote();
@@ -164,7 +184,10 @@ export class CashIn {
     // The acceptor stacks on our STACK, after the note-escrowed record; if it ever stacks a note
     // it never showed in escrow, its word is still the truth: the note is in the cassette.
     if (this.#escrowTenge !== denominationTenge) {
-      this.#o.log.record('session', `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`);
+      this.#o.log.record(
+        'session',
+        `stacked ${denominationTenge} ₸ with ${this.#escrowTenge} ₸ in escrow: the device's report stands`,
+      );
     }
     const records = this.#records;
     const sequence = records.promised({ kind: 'note-stacked', sessionId: this.#sessionId, denominationTenge });
@@ -181,14 +204,22 @@ export class CashIn {
     const account = flow.account;
     assert(account !== undefined, 'cash-in without a customer');
     const acceptor = this.#o.devices.acceptor;
-    if (acceptor.status() !== 'idle' || !this.#records.roomForSession()) return flow.showNotice('outOfServiceCash', [], 'attract', nowMs);
+    if (acceptor.status() !== 'idle' || !this.#records.roomForSession())
+      return flow.showNotice('outOfServiceCash', [], 'attract', nowMs);
     this.#sessionId = this.#o.ledger.headSequence + 1; // the opening record's sequence: unique for the device's life
-    const opened = this.#records.record({
-      kind: 'session-opened', sessionId: this.#sessionId, method: this.#signIn.method, customerId: account.customerId,
-      billTiyn: account.bill.billTiyn, wallMs: this.#o.clock.wallMs(),
-    }, 'ordinary');
+    const opened = this.#records.record(
+      {
+        kind: 'session-opened',
+        sessionId: this.#sessionId,
+        method: this.#signIn.method,
+        customerId: account.customerId,
+        billTiyn: account.bill.billTiyn,
+        wallMs: this.#o.clock.wallMs(),
+      },
+      'ordinary',
+    );
     if (!opened.ok) return flow.showNotice('outOfServiceCash', [], 'attract', nowMs);
-    assert(opened.sequence === this.#sessionId, 'the session id is the opening record\'s sequence');
+    assert(opened.sequence === this.#sessionId, "the session id is the opening record's sequence");
     this.#records.doubtInDevice.clear(); // the acceptor was idle: no note of an earlier session is left in it
     this.#depositedTiyn = 0;
     this.#notes = 0;
@@ -214,8 +245,12 @@ export class CashIn {
     }
     const split = allocate(account.bill.billTiyn, this.#depositedTiyn);
     const closed = this.#records.promised({
-      kind: 'session-closed', sessionId: this.#sessionId, outcome, depositedTiyn: this.#depositedTiyn,
-      toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
+      kind: 'session-closed',
+      sessionId: this.#sessionId,
+      outcome,
+      depositedTiyn: this.#depositedTiyn,
+      toBillTiyn: split.toBillTiyn,
+      toNextTiyn: split.toNextTiyn,
     });
     // Unwritten (logged), the session stays open in the ledger and the next boot closes it: never "credited" before that.
     this.#closedSequence = closed > 0 ? closed : Number.MAX_SAFE_INTEGER;

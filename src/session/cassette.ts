@@ -56,7 +56,12 @@ export class CassetteCount {
     const parts = text?.split(' ') ?? [];
     const counts = parts[2]?.split(',').map(Number) ?? [];
     const numbers = [Number(parts[0]), Number(parts[1]), ...counts];
-    if (parts.length !== 3 || counts.length !== DENOMINATIONS_TENGE.length || !numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) return false;
+    if (
+      parts.length !== 3 ||
+      counts.length !== DENOMINATIONS_TENGE.length ||
+      !numbers.every((n) => Number.isSafeInteger(n) && n >= 0)
+    )
+      return false;
     DENOMINATIONS_TENGE.forEach((denominationTenge, index) => {
       if (counts[index] === 0) return;
       this.#notesByDenomination.set(denominationTenge, counts[index]);

@@ -15,7 +15,9 @@ export type { AuthoriseRequest, CustomerAccount } from '../bank/wire';
 export type { CardEvent } from '../card/driver';
 export type { CashAcceptor, CashEvent } from '../cash/cash-acceptor';
 
-export type AppendResult = { readonly ok: true; readonly sequence: number } | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
+export type AppendResult =
+  | { readonly ok: true; readonly sequence: number }
+  | { readonly ok: false; readonly error: 'full' | 'io' | 'invalid' };
 export type { AppendTier } from '../ledger/ledger';
 
 export interface SessionLedger {

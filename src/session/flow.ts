@@ -11,8 +11,20 @@ import { Screens } from './screens';
 import type { TextId } from './texts';
 
 export type SessionState =
-  | 'recovering' | 'attract' | 'method' | 'iin' | 'card' | 'palm' | 'qr' | 'authorising' | 'bill' | 'cash-in'
-  | 'finishing' | 'crediting' | 'notice' | 'out-of-service';
+  | 'recovering'
+  | 'attract'
+  | 'method'
+  | 'iin'
+  | 'card'
+  | 'palm'
+  | 'qr'
+  | 'authorising'
+  | 'bill'
+  | 'cash-in'
+  | 'finishing'
+  | 'crediting'
+  | 'notice'
+  | 'out-of-service';
 
 /** How long the customer may be idle in each state before the session moves on (ms). */
 export const STATE_TIMEOUT_MS: Readonly<Record<SessionState, number>> = Object.freeze({
@@ -110,27 +122,44 @@ export class SessionFlow {
     const config = this.#o.config;
     const parts = this.#parts!;
     switch (this.state) {
-      case 'recovering': return screens.notice('recovering', language, []);
-      case 'attract': return screens.attract(config.languages);
-      case 'method': return screens.method(language, config.palmOffered(), config.cardOffered());
-      case 'iin': return screens.iin(language, 0, undefined, parts.signIn.attemptsLeft);
-      case 'card': return screens.card(language, 'insertCard');
-      case 'palm': return screens.palm(language, parts.signIn.attemptsLeft);
-      case 'qr': return screens.notice('pleaseWait', language, []);
-      case 'authorising': return screens.notice('pleaseWait', language, []);
-      case 'bill': return screens.bill(language, this.account!);
-      case 'cash-in': return screens.cashIn(language, parts.cashIn.cashInView(), undefined, []);
-      case 'finishing': return screens.notice('pleaseWait', language, []);
-      case 'crediting': return screens.summary(language, parts.cashIn.cashInView(), 'crediting');
-      case 'notice': return this.#drawNotice(language);
-      case 'out-of-service': return screens.outOfService(config.languages, config.outOfService?.() ?? '');
+      case 'recovering':
+        return screens.notice('recovering', language, []);
+      case 'attract':
+        return screens.attract(config.languages);
+      case 'method':
+        return screens.method(language, config.palmOffered(), config.cardOffered());
+      case 'iin':
+        return screens.iin(language, 0, undefined, parts.signIn.attemptsLeft);
+      case 'card':
+        return screens.card(language, 'insertCard');
+      case 'palm':
+        return screens.palm(language, parts.signIn.attemptsLeft);
+      case 'qr':
+        return screens.notice('pleaseWait', language, []);
+      case 'authorising':
+        return screens.notice('pleaseWait', language, []);
+      case 'bill':
+        return screens.bill(language, this.account!);
+      case 'cash-in':
+        return screens.cashIn(language, parts.cashIn.cashInView(), undefined, []);
+      case 'finishing':
+        return screens.notice('pleaseWait', language, []);
+      case 'crediting':
+        return screens.summary(language, parts.cashIn.cashInView(), 'crediting');
+      case 'notice':
+        return this.#drawNotice(language);
+      case 'out-of-service':
+        return screens.outOfService(config.languages, config.outOfService?.() ?? '');
     }
   }
 
   /** A notice; "credited" and "saved for later" with the session's summary. */
   #drawNotice(language: Language): void {
     const { text, args } = this.#notice;
-    const summary = (text === 'credited' || text === 'savedForLater') && this.account !== undefined ? this.#parts!.cashIn.cashInView() : undefined;
+    const summary =
+      (text === 'credited' || text === 'savedForLater') && this.account !== undefined
+        ? this.#parts!.cashIn.cashInView()
+        : undefined;
     this.screens.notice(text, language, args, summary);
   }
 }

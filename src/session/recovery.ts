@@ -36,9 +36,19 @@ export class OpenSessionCheckpoint {
   }
 
   save(open: OpenSession, throughSequence: number): void {
-    this.#settings?.set(OPEN_SESSION_SETTING, [
-      throughSequence, open.sessionId, open.method, open.customerId, open.billTiyn, open.stackedNotes, open.stackedTiyn, open.unresolvedEscrowTenge,
-    ].join(' '));
+    this.#settings?.set(
+      OPEN_SESSION_SETTING,
+      [
+        throughSequence,
+        open.sessionId,
+        open.method,
+        open.customerId,
+        open.billTiyn,
+        open.stackedNotes,
+        open.stackedTiyn,
+        open.unresolvedEscrowTenge,
+      ].join(' '),
+    );
   }
 
   clear(): void {
@@ -51,12 +61,18 @@ export class OpenSessionCheckpoint {
     if (parts.length !== 8) return undefined;
     const [through, sessionId, method, customerId, billTiyn, stackedNotes, stackedTiyn, unresolved] = parts;
     const numbers = [through, sessionId, billTiyn, stackedNotes, stackedTiyn, unresolved].map(Number);
-    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0) || !isAuthMethod(method) || customerId.length === 0) return undefined;
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0) || !isAuthMethod(method) || customerId.length === 0)
+      return undefined;
     return {
       throughSequence: numbers[0],
       open: {
-        sessionId: numbers[1], method, customerId, billTiyn: numbers[2],
-        stackedNotes: numbers[3], stackedTiyn: numbers[4], unresolvedEscrowTenge: numbers[5],
+        sessionId: numbers[1],
+        method,
+        customerId,
+        billTiyn: numbers[2],
+        stackedNotes: numbers[3],
+        stackedTiyn: numbers[4],
+        unresolvedEscrowTenge: numbers[5],
       },
     };
   }
@@ -66,20 +82,31 @@ export class OpenSessionCheckpoint {
 export function followSession(open: OpenSession | undefined, record: LedgerRecord): OpenSession | undefined {
   if (record.kind === 'session-opened') {
     return {
-      sessionId: record.sessionId, method: record.method, customerId: record.customerId, billTiyn: record.billTiyn,
-      stackedNotes: 0, stackedTiyn: 0, unresolvedEscrowTenge: 0,
+      sessionId: record.sessionId,
+      method: record.method,
+      customerId: record.customerId,
+      billTiyn: record.billTiyn,
+      stackedNotes: 0,
+      stackedTiyn: 0,
+      unresolvedEscrowTenge: 0,
     };
   }
   if (open === undefined || !('sessionId' in record) || record.sessionId !== open.sessionId) return open;
   switch (record.kind) {
-    case 'note-escrowed': open.unresolvedEscrowTenge = record.denominationTenge; break;
+    case 'note-escrowed':
+      open.unresolvedEscrowTenge = record.denominationTenge;
+      break;
     case 'note-stacked':
       open.stackedNotes += 1;
       open.stackedTiyn += record.denominationTenge * 100;
       open.unresolvedEscrowTenge = 0;
       break;
-    case 'note-returned': case 'doubt': open.unresolvedEscrowTenge = 0; break;
-    case 'session-closed': return undefined;
+    case 'note-returned':
+    case 'doubt':
+      open.unresolvedEscrowTenge = 0;
+      break;
+    case 'session-closed':
+      return undefined;
   }
   return open;
 }
@@ -110,7 +137,8 @@ export class DoubtInDevice {
     // A doubt in its open session is for the note in escrow, unless it is of unknown value: the
     // validator said it stacked a bill of no tenge value, so nothing more will come of that one.
     if (record.kind !== 'doubt' || record.denominationTenge === 0) return;
-    if (open !== undefined && open.sessionId === record.sessionId) this.hold(sequence, record.sessionId, record.denominationTenge);
+    if (open !== undefined && open.sessionId === record.sessionId)
+      this.hold(sequence, record.sessionId, record.denominationTenge);
   }
 
   hold(sequence: number, sessionId: number, denominationTenge: number): void {
@@ -144,7 +172,12 @@ export class DoubtInDevice {
  * still report, and the cassette since its last collection — each from its checkpoint when
  * there is one the ledger can continue (records after it), else from the records still on flash.
  */
-export function scanLedger(ledger: SessionLedger, cassette: CassetteCount, checkpoint?: OpenSessionCheckpoint, doubt?: DoubtInDevice): OpenSession | undefined {
+export function scanLedger(
+  ledger: SessionLedger,
+  cassette: CassetteCount,
+  checkpoint?: OpenSessionCheckpoint,
+  doubt?: DoubtInDevice,
+): OpenSession | undefined {
   const saved = checkpoint?.restore();
   const savedUsable = saved !== undefined && saved.throughSequence <= ledger.headSequence;
   let open: OpenSession | undefined = savedUsable ? saved.open : undefined;

@@ -44,14 +44,22 @@ export class RestartRecovery {
     // The acceptor reports a note it found in the stacker at power-up as stacked before it goes idle.
     if (!timedOut && (status === 'starting' || status === 'unknown')) return;
     const inDoubtTenge = open.unresolvedEscrowTenge; // the record below settles it in `open`
-    if (inDoubtTenge > 0) this.#records.doubtInEscrow(open.sessionId, inDoubtTenge, doubtReasonFrom(this.#powerUpReport));
+    if (inDoubtTenge > 0)
+      this.#records.doubtInEscrow(open.sessionId, inDoubtTenge, doubtReasonFrom(this.#powerUpReport));
     const split = allocate(open.billTiyn, open.stackedTiyn);
     this.#records.promised({
-      kind: 'session-closed', sessionId: open.sessionId, outcome: 'recovered', depositedTiyn: open.stackedTiyn,
-      toBillTiyn: split.toBillTiyn, toNextTiyn: split.toNextTiyn,
+      kind: 'session-closed',
+      sessionId: open.sessionId,
+      outcome: 'recovered',
+      depositedTiyn: open.stackedTiyn,
+      toBillTiyn: split.toBillTiyn,
+      toNextTiyn: split.toNextTiyn,
     });
     this.#records.outcomes.recovered += 1;
-    this.#o.log.record('session', `session ${open.sessionId} recovered after a restart: ${open.stackedNotes} notes credited`);
+    this.#o.log.record(
+      'session',
+      `session ${open.sessionId} recovered after a restart: ${open.stackedNotes} notes credited`,
+    );
     this.#open = undefined;
     this.#flow.enter('attract', nowMs);
   }
@@ -62,10 +70,16 @@ export class RestartRecovery {
     const records = this.#records;
     if (event.kind === 'escrowed') return void this.#o.devices.acceptor.returnNote();
     if (event.kind === 'stacked' && event.denominationTenge === 0) return records.stackedOfUnknownValue(open.sessionId);
-    if ((event.kind !== 'stacked' && event.kind !== 'returned') || event.denominationTenge !== open.unresolvedEscrowTenge) return;
+    if (
+      (event.kind !== 'stacked' && event.kind !== 'returned') ||
+      event.denominationTenge !== open.unresolvedEscrowTenge
+    )
+      return;
     // The open session (the records' progress is `open`) follows the record: its totals and its escrow.
     const sequence = records.promised({
-      kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned', sessionId: open.sessionId, denominationTenge: event.denominationTenge,
+      kind: event.kind === 'stacked' ? 'note-stacked' : 'note-returned',
+      sessionId: open.sessionId,
+      denominationTenge: event.denominationTenge,
     });
     if (event.kind === 'stacked' && sequence > 0) records.cassette.add(event.denominationTenge, sequence);
     assert(open.unresolvedEscrowTenge === 0, 'recovery: the note in doubt is settled by the record');
@@ -84,11 +98,21 @@ export class RestartRecovery {
     const doubt = records.doubtInDevice;
     const doubtSequence = doubt.sequence;
     if (doubt.link(event.denominationTenge)) {
-      return this.#o.log.record('session', `${event.denominationTenge} ₸ reported ${event.kind}: already held as a doubt (sequence ${doubtSequence})`);
+      return this.#o.log.record(
+        'session',
+        `${event.denominationTenge} ₸ reported ${event.kind}: already held as a doubt (sequence ${doubtSequence})`,
+      );
     }
     if (event.kind === 'returned') return;
     if (event.denominationTenge === 0) return records.stackedOfUnknownValue(lastSessionId);
-    records.addDoubt(records.promised({ kind: 'doubt', sessionId: lastSessionId, denominationTenge: event.denominationTenge, reason: 'unknown' }));
+    records.addDoubt(
+      records.promised({
+        kind: 'doubt',
+        sessionId: lastSessionId,
+        denominationTenge: event.denominationTenge,
+        reason: 'unknown',
+      }),
+    );
     this.#o.log.record('session', `${event.denominationTenge} ₸ stacked outside a session: sent to reconcile`);
   }
 }

@@ -9,7 +9,10 @@ import { RECORD_SIZE_MAX, recordSizeMax } from '../ledger/records';
 
 /** note-escrowed, note-stacked, note-returned: frame, session id, denomination (13 bytes). */
 export const NOTE_RECORD_BYTES = recordSizeMax('note-escrowed');
-assert(recordSizeMax('note-stacked') === NOTE_RECORD_BYTES && recordSizeMax('note-returned') === NOTE_RECORD_BYTES, 'a note\'s records are one size');
+assert(
+  recordSizeMax('note-stacked') === NOTE_RECORD_BYTES && recordSizeMax('note-returned') === NOTE_RECORD_BYTES,
+  "a note's records are one size",
+);
 /** doubt: frame, session id, denomination, reason (14 bytes). */
 export const DOUBT_RECORD_BYTES = recordSizeMax('doubt');
 /** session-closed at its largest: frame, session id, outcome, three amounts of up to VARINT_BYTES_MAX bytes (37 bytes). */

@@ -41,20 +41,30 @@ export class Screens {
       ...(palmOffered ? [say(language, 'methodPalm', 'F1')] : []),
       say(language, 'methodQr', 'F2'),
       say(language, cardOffered ? 'methodCard' : 'methodCardOff', 'F3'),
-      say(language, 'methodIin', 'F4'), say(language, 'cancelKey'),
+      say(language, 'methodIin', 'F4'),
+      say(language, 'cancelKey'),
     ];
-    this.#show('method', language, say(language, 'chooseMethod'), lines, { palmOffered: palmOffered ? 1 : 0, cardOffered: cardOffered ? 1 : 0 });
+    this.#show('method', language, say(language, 'chooseMethod'), lines, {
+      palmOffered: palmOffered ? 1 : 0,
+      cardOffered: cardOffered ? 1 : 0,
+    });
   }
 
   iin(language: Language, digitsTyped: number, errorReason: string | undefined, attemptsLeft: number): void {
     const masked = '•'.repeat(digitsTyped);
     const lines = [say(language, 'enterIin'), masked];
     if (errorReason !== undefined) lines.push(say(language, 'iinInvalid', errorReason, attemptsLeft));
-    this.#show('iin', language, say(language, 'methodIin', ''), lines, { digitsTyped, attemptsLeft, error: errorReason ?? '' });
+    this.#show('iin', language, say(language, 'methodIin', ''), lines, {
+      digitsTyped,
+      attemptsLeft,
+      error: errorReason ?? '',
+    });
   }
 
   card(language: Language, text: 'insertCard' | 'contactlessOff'): void {
-    this.#show('card', language, say(language, 'methodCard', ''), [say(language, text), say(language, 'cancelKey')], { message: text });
+    this.#show('card', language, say(language, 'methodCard', ''), [say(language, text), say(language, 'cancelKey')], {
+      message: text,
+    });
   }
 
   palm(language: Language, attemptsLeft: number): void {
@@ -64,32 +74,52 @@ export class Screens {
   }
 
   qr(language: Language, payload: string): void {
-    this.#show('qr', language, say(language, 'methodQr', ''), [say(language, 'scanQr'), say(language, 'cancelKey')], {}, payload);
+    this.#show(
+      'qr',
+      language,
+      say(language, 'methodQr', ''),
+      [say(language, 'scanQr'), say(language, 'cancelKey')],
+      {},
+      payload,
+    );
   }
 
   bill(language: Language, account: CustomerAccount): void {
     const bill = account.bill;
     const lines = [
       account.displayName,
-      bill.billTiyn > 0 ? say(language, 'billDue', formatTiyn(bill.billTiyn), formatDate(bill.dueDate)) : say(language, 'nothingDue'),
+      bill.billTiyn > 0
+        ? say(language, 'billDue', formatTiyn(bill.billTiyn), formatDate(bill.dueDate))
+        : say(language, 'nothingDue'),
       say(language, 'nextBill', formatTiyn(bill.nextBillTiyn)),
       say(language, 'noChange'),
       say(language, 'enterToContinue'),
     ];
     this.#show('bill', language, say(language, 'billTitle'), lines, {
-      billTiyn: bill.billTiyn, dueDate: bill.dueDate, nextBillTiyn: bill.nextBillTiyn, customer: account.displayName,
+      billTiyn: bill.billTiyn,
+      dueDate: bill.dueDate,
+      nextBillTiyn: bill.nextBillTiyn,
+      customer: account.displayName,
     });
   }
 
   cashIn(language: Language, view: CashInView, message: TextId | undefined, args: readonly (string | number)[]): void {
     const lines = [...this.#allocationLines(language, view), say(language, 'finishKey')];
     if (message !== undefined) lines.push(say(language, message, args[0], args[1]));
-    this.#show('insert-notes', language, say(language, 'insertNotes'), lines, { ...this.#viewFields(view), message: message ?? '' });
+    this.#show('insert-notes', language, say(language, 'insertNotes'), lines, {
+      ...this.#viewFields(view),
+      message: message ?? '',
+    });
   }
 
   summary(language: Language, view: CashInView, text: TextId): void {
-    this.#show('summary', language, say(language, 'summaryTitle'), [...this.#allocationLines(language, view), say(language, text)],
-      { ...this.#viewFields(view), message: text });
+    this.#show(
+      'summary',
+      language,
+      say(language, 'summaryTitle'),
+      [...this.#allocationLines(language, view), say(language, text)],
+      { ...this.#viewFields(view), message: text },
+    );
   }
 
   notice(text: TextId, language: Language, args: readonly (string | number)[], view?: CashInView): void {
@@ -109,8 +139,12 @@ export class Screens {
 
   #viewFields(view: CashInView): Fields {
     return {
-      billTiyn: view.billTiyn, depositedTiyn: view.depositedTiyn, toBillTiyn: view.toBillTiyn, toNextTiyn: view.toNextTiyn,
-      nextBillTiyn: view.nextBillTiyn, notes: view.notes,
+      billTiyn: view.billTiyn,
+      depositedTiyn: view.depositedTiyn,
+      toBillTiyn: view.toBillTiyn,
+      toNextTiyn: view.toNextTiyn,
+      nextBillTiyn: view.nextBillTiyn,
+      notes: view.notes,
     };
   }
 

@@ -56,7 +56,8 @@ export class SessionRecords {
     if (!written.ok) return written;
     const wasOpen = this.#progress !== undefined;
     this.#progress = followSession(this.#progress, record);
-    if (this.#progress !== undefined && record.kind !== 'note-escrowed') this.#checkpoint.save(this.#progress, written.sequence);
+    if (this.#progress !== undefined && record.kind !== 'note-escrowed')
+      this.#checkpoint.save(this.#progress, written.sequence);
     else if (this.#progress === undefined && wasOpen) this.#checkpoint.clear();
     return written;
   }

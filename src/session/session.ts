@@ -16,7 +16,15 @@ import type { EventLog } from '../log/event-log';
 import type { Task } from '../loop/scheduler';
 import type { CassetteCount } from './cassette';
 import { CashIn } from './cash-in';
-import type { CardEvent, CashEvent, SessionBank, SessionConfig, SessionDevices, SessionLedger, SessionSync } from './deps';
+import type {
+  CardEvent,
+  CashEvent,
+  SessionBank,
+  SessionConfig,
+  SessionDevices,
+  SessionLedger,
+  SessionSync,
+} from './deps';
 import { SessionFlow, STATE_TIMEOUT_MS, type SessionState } from './flow';
 import { RestartRecovery } from './restart';
 import { SessionRecords } from './session-records';
@@ -126,17 +134,31 @@ export class SessionTask implements Task {
     const timedOut = idleMs >= STATE_TIMEOUT_MS[state];
     // Cases in the order a tick meets them most (a switch on strings compares in order).
     switch (state) {
-      case 'cash-in': if (timedOut) this.#cashIn.timeOut(nowMs); return;
-      case 'recovering': return this.#recovery.step(nowMs, timedOut);
-      case 'palm': return this.#signIn.stepPalm(nowMs, timedOut);
-      case 'qr': return this.#signIn.stepQr(nowMs, timedOut);
-      case 'finishing': return this.#cashIn.stepFinishing(nowMs, timedOut);
-      case 'crediting': return this.#cashIn.stepCrediting(nowMs, timedOut);
-      case 'notice': if (timedOut) flow.leaveNotice(nowMs); return;
-      case 'out-of-service': if (timedOut) flow.enter('attract', nowMs); return;
-      case 'authorising': return; // the bank client always calls back, its timeouts included
-      case 'bill': return this.#cashIn.stepBill(nowMs, timedOut);
-      default: if (timedOut) flow.goodbye(nowMs);
+      case 'cash-in':
+        if (timedOut) this.#cashIn.timeOut(nowMs);
+        return;
+      case 'recovering':
+        return this.#recovery.step(nowMs, timedOut);
+      case 'palm':
+        return this.#signIn.stepPalm(nowMs, timedOut);
+      case 'qr':
+        return this.#signIn.stepQr(nowMs, timedOut);
+      case 'finishing':
+        return this.#cashIn.stepFinishing(nowMs, timedOut);
+      case 'crediting':
+        return this.#cashIn.stepCrediting(nowMs, timedOut);
+      case 'notice':
+        if (timedOut) flow.leaveNotice(nowMs);
+        return;
+      case 'out-of-service':
+        if (timedOut) flow.enter('attract', nowMs);
+        return;
+      case 'authorising':
+        return; // the bank client always calls back, its timeouts included
+      case 'bill':
+        return this.#cashIn.stepBill(nowMs, timedOut);
+      default:
+        if (timedOut) flow.goodbye(nowMs);
     }
   }
 
@@ -152,18 +174,26 @@ export class SessionTask implements Task {
 
   #onKey(key: Key, nowMs: number): void {
     switch (this.#flow.state) {
-      case 'attract': return this.#signIn.onAttractKey(key, nowMs);
-      case 'method': return this.#signIn.onMethodKey(key, nowMs);
-      case 'iin': return this.#signIn.onIinKey(key, nowMs);
-      case 'bill': return this.#cashIn.onBillKey(key, nowMs);
-      case 'cash-in': return this.#cashIn.onCashInKey(key, nowMs);
-      case 'card': case 'palm': case 'qr':
+      case 'attract':
+        return this.#signIn.onAttractKey(key, nowMs);
+      case 'method':
+        return this.#signIn.onMethodKey(key, nowMs);
+      case 'iin':
+        return this.#signIn.onIinKey(key, nowMs);
+      case 'bill':
+        return this.#cashIn.onBillKey(key, nowMs);
+      case 'cash-in':
+        return this.#cashIn.onCashInKey(key, nowMs);
+      case 'card':
+      case 'palm':
+      case 'qr':
         if (key === 'cancel') return this.#flow.goodbye(nowMs);
         return;
       case 'notice':
         if (key === 'enter' || key === 'cancel') this.#flow.leaveNotice(nowMs);
         return;
-      default: return; // recovering, authorising, finishing, crediting: keys wait for the machine
+      default:
+        return; // recovering, authorising, finishing, crediting: keys wait for the machine
     }
   }
 
@@ -188,7 +218,8 @@ export class SessionTask implements Task {
     const state = this.#flow.state;
     if (event.kind === 'power-up-with-bill') return this.#recovery.onPowerUpReport(event);
     if (state === 'recovering') return this.#recovery.onCashEvent(event);
-    if (state !== 'cash-in' && state !== 'finishing') return this.#recovery.onCashEventOutside(event, this.#cashIn.sessionId);
+    if (state !== 'cash-in' && state !== 'finishing')
+      return this.#recovery.onCashEventOutside(event, this.#cashIn.sessionId);
     this.#flow.lastActivityMs = nowMs;
     this.#cashIn.onCashEvent(event, nowMs);
   }

@@ -54,7 +54,10 @@ export class SignIn {
     if (key === 'cancel') return flow.goodbye(nowMs);
     if (key === 'F1' && this.#o.config.palmOffered()) return this.#startPalm(nowMs);
     if (key === 'F2') return this.#startQr(nowMs);
-    if (key === 'F3') return this.#o.config.cardOffered() ? flow.enter('card', nowMs) : flow.showNotice('cardUnavailable', [], 'method', nowMs);
+    if (key === 'F3')
+      return this.#o.config.cardOffered()
+        ? flow.enter('card', nowMs)
+        : flow.showNotice('cardUnavailable', [], 'method', nowMs);
     if (key === 'F4') {
       this.#iinDigits = '';
       this.#attemptsLeft = IIN_ATTEMPTS_MAX;
@@ -65,7 +68,8 @@ export class SignIn {
   onIinKey(key: Key, nowMs: number): void {
     if (key === 'cancel') return this.#flow.goodbye(nowMs);
     if (key === 'clear') this.#iinDigits = this.#iinDigits.slice(0, -1);
-    else if (key >= '0' && key <= '9' && key.length === 1 && this.#iinDigits.length < IIN_DIGITS) this.#iinDigits += key;
+    else if (key >= '0' && key <= '9' && key.length === 1 && this.#iinDigits.length < IIN_DIGITS)
+      this.#iinDigits += key;
     else if (key === 'enter') return this.#submitIin(nowMs);
     this.#flow.screens.iin(this.#flow.language, this.#iinDigits.length, undefined, this.#attemptsLeft);
   }
@@ -84,7 +88,8 @@ export class SignIn {
     const cardReader = this.#o.devices.cardReader;
     if (event.kind === 'tap-refused') {
       // Say it where the customer is choosing or using the card; the screen never runs ahead of the state.
-      if (flow.state === 'method' && !this.#o.config.cardOffered()) return flow.showNotice('cardUnavailable', [], 'method', nowMs);
+      if (flow.state === 'method' && !this.#o.config.cardOffered())
+        return flow.showNotice('cardUnavailable', [], 'method', nowMs);
       if (flow.state === 'method') flow.enter('card', nowMs);
       if (flow.state === 'card') flow.screens.card(flow.language, 'contactlessOff');
       return;
@@ -98,10 +103,15 @@ export class SignIn {
         cardReader.eject(); // the card's job is done once the token is read
         if (!event.kaspiGold) return flow.showNotice('cardNotKaspi', [], 'attract', nowMs);
         return this.#authorise({ method: 'card', cardToken: event.cardToken }, nowMs);
-      case 'read-failed': cardReader.eject(); return flow.showNotice('cardUnreadable', [], 'attract', nowMs);
-      case 'retained': return flow.showNotice('cardRetained', [], 'attract', nowMs);
-      case 'fault': return flow.showNotice('cardUnreadable', [], 'attract', nowMs);
-      default: return;
+      case 'read-failed':
+        cardReader.eject();
+        return flow.showNotice('cardUnreadable', [], 'attract', nowMs);
+      case 'retained':
+        return flow.showNotice('cardRetained', [], 'attract', nowMs);
+      case 'fault':
+        return flow.showNotice('cardUnreadable', [], 'attract', nowMs);
+      default:
+        return;
     }
   }
 

@@ -5,7 +5,10 @@ const TENGE = 100; // tiyn
 
 describe('allocation: current bill first, the rest to next month (integer tiyn)', () => {
   it('the FAQ example: bill 15 000 ₸, paid 20 000 ₸ → next bill 10 000 ₸', () => {
-    const result = allocatePayment({ billTiyn: 15_000 * TENGE, outstandingTiyn: 0, nextBillTiyn: 15_000 * TENGE, carriedTiyn: 0 }, 20_000 * TENGE);
+    const result = allocatePayment(
+      { billTiyn: 15_000 * TENGE, outstandingTiyn: 0, nextBillTiyn: 15_000 * TENGE, carriedTiyn: 0 },
+      20_000 * TENGE,
+    );
     assert.equal(result.toBillTiyn, 1_500_000);
     assert.equal(result.toNextTiyn, 500_000);
     assert.equal(result.toNextBillTiyn, 500_000);
@@ -15,27 +18,47 @@ describe('allocation: current bill first, the rest to next month (integer tiyn)'
   });
 
   it('pays part of a bill and leaves the rest due', () => {
-    const result = allocatePayment({ billTiyn: 1_500_000, outstandingTiyn: 0, nextBillTiyn: 1_500_000, carriedTiyn: 0 }, 700_000);
+    const result = allocatePayment(
+      { billTiyn: 1_500_000, outstandingTiyn: 0, nextBillTiyn: 1_500_000, carriedTiyn: 0 },
+      700_000,
+    );
     assert.deepEqual([result.toBillTiyn, result.toNextTiyn], [700_000, 0]);
     assert.deepEqual(result.after, { billTiyn: 800_000, outstandingTiyn: 0, nextBillTiyn: 1_500_000, carriedTiyn: 0 });
   });
 
   it('nothing due (prepay): everything reduces next month', () => {
-    const result = allocatePayment({ billTiyn: 0, outstandingTiyn: 0, nextBillTiyn: 1_200_000, carriedTiyn: 0 }, 500_000);
+    const result = allocatePayment(
+      { billTiyn: 0, outstandingTiyn: 0, nextBillTiyn: 1_200_000, carriedTiyn: 0 },
+      500_000,
+    );
     assert.deepEqual([result.toBillTiyn, result.toNextTiyn, result.toNextBillTiyn], [0, 500_000, 500_000]);
     assert.equal(result.after.nextBillTiyn, 700_000);
   });
 
   it('overdue: the outstanding part of the bill is paid before the current month', () => {
     // 8 000 ₸ this month + 10 000 ₸ overdue (2 000 ₸ of it the fine) = 18 000 ₸ due now.
-    const result = allocatePayment({ billTiyn: 1_800_000, outstandingTiyn: 1_000_000, nextBillTiyn: 800_000, carriedTiyn: 0 }, 500_000);
+    const result = allocatePayment(
+      { billTiyn: 1_800_000, outstandingTiyn: 1_000_000, nextBillTiyn: 800_000, carriedTiyn: 0 },
+      500_000,
+    );
     assert.deepEqual([result.toBillTiyn, result.toOutstandingTiyn, result.toNextTiyn], [500_000, 500_000, 0]);
-    assert.deepEqual(result.after, { billTiyn: 1_300_000, outstandingTiyn: 500_000, nextBillTiyn: 800_000, carriedTiyn: 0 });
+    assert.deepEqual(result.after, {
+      billTiyn: 1_300_000,
+      outstandingTiyn: 500_000,
+      nextBillTiyn: 800_000,
+      carriedTiyn: 0,
+    });
   });
 
   it('a next bill that would go below zero becomes carried credit', () => {
-    const result = allocatePayment({ billTiyn: 1_500_000, outstandingTiyn: 0, nextBillTiyn: 1_000_000, carriedTiyn: 0 }, 4_000_000);
-    assert.deepEqual([result.toBillTiyn, result.toNextBillTiyn, result.toCarriedTiyn, result.toNextTiyn], [1_500_000, 1_000_000, 1_500_000, 2_500_000]);
+    const result = allocatePayment(
+      { billTiyn: 1_500_000, outstandingTiyn: 0, nextBillTiyn: 1_000_000, carriedTiyn: 0 },
+      4_000_000,
+    );
+    assert.deepEqual(
+      [result.toBillTiyn, result.toNextBillTiyn, result.toCarriedTiyn, result.toNextTiyn],
+      [1_500_000, 1_000_000, 1_500_000, 2_500_000],
+    );
     assert.deepEqual(result.after, { billTiyn: 0, outstandingTiyn: 0, nextBillTiyn: 0, carriedTiyn: 1_500_000 });
     assert.equal(netNextBillTiyn(result.after), -1_500_000);
     const again = allocatePayment(result.after, 20_000);

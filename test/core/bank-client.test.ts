@@ -5,8 +5,12 @@ import type { AuthoriseResult, QrPollResult, QrStartResult } from '../../src/ban
 
 class ManualClock implements Clock {
   nowMs = 1_000;
-  monotonicMs(): number { return this.nowMs; }
-  wallMs(): number { return Number.NaN; }
+  monotonicMs(): number {
+    return this.nowMs;
+  }
+  wallMs(): number {
+    return Number.NaN;
+  }
 }
 
 /** An HTTPS port whose replies the test gives by hand; one request at a time, like the real one. */
@@ -22,7 +26,9 @@ class HandHttps implements HttpsClient {
     return true;
   }
 
-  get inFlight(): boolean { return this.#onDone !== undefined; }
+  get inFlight(): boolean {
+    return this.#onDone !== undefined;
+  }
 
   reply(result: HttpsResult): void {
     const onDone = this.#onDone;
@@ -37,7 +43,9 @@ class HandHttps implements HttpsClient {
 }
 
 const ACCOUNT = {
-  customerId: 'c-aigerim', displayName: 'Айгерим Б.', sessionMaxTiyn: 50_000_000,
+  customerId: 'c-aigerim',
+  displayName: 'Айгерим Б.',
+  sessionMaxTiyn: 50_000_000,
   bill: { billTiyn: 1_500_000, dueDate: '2026-12-05', nextBillTiyn: 1_500_000, outstandingTiyn: 0, carriedTiyn: 0 },
 };
 
@@ -55,7 +63,9 @@ describe('bank client (firmware side of the bank link)', () => {
     client.authorise({ method: 'iin', iin: '950614400014' }, (result) => results.push(result));
     assert.equal(https.requests.length, 1);
     assert.deepEqual(https.requests[0], {
-      method: 'POST', path: '/v1/authorise', timeoutMs: AUTHORISE_TIMEOUT_MS,
+      method: 'POST',
+      path: '/v1/authorise',
+      timeoutMs: AUTHORISE_TIMEOUT_MS,
       body: '{"atmId":"ATM-ALA-0001","method":"iin","iin":"950614400014"}',
     });
     assert.equal(results.length, 0, 'never answers before the port does');
@@ -71,11 +81,14 @@ describe('bank client (firmware side of the bank link)', () => {
     client.authorise({ method: 'palm', palmTemplate: 'palm:AB12' }, () => undefined);
     https.status(404, { error: 'unknown-customer' });
     client.authorise({ method: 'qr', qrSessionId: 'q1' }, () => undefined);
-    assert.deepEqual(https.requests.map((request) => request.body), [
-      '{"atmId":"ATM-ALA-0001","method":"card","cardToken":"tok_4400"}',
-      '{"atmId":"ATM-ALA-0001","method":"palm","palmTemplate":"palm:AB12"}',
-      '{"atmId":"ATM-ALA-0001","method":"qr","qrSessionId":"q1"}',
-    ]);
+    assert.deepEqual(
+      https.requests.map((request) => request.body),
+      [
+        '{"atmId":"ATM-ALA-0001","method":"card","cardToken":"tok_4400"}',
+        '{"atmId":"ATM-ALA-0001","method":"palm","palmTemplate":"palm:AB12"}',
+        '{"atmId":"ATM-ALA-0001","method":"qr","qrSessionId":"q1"}',
+      ],
+    );
   });
 
   it('maps every failure to one clear error value', () => {
@@ -86,8 +99,18 @@ describe('bank client (firmware side of the bank link)', () => {
       [{ ok: true, status: 403, body: '' }, 'rejected'],
       [{ ok: true, status: 503, body: 'down' }, 'unreachable'],
       [{ ok: true, status: 200, body: '{"customerId":' }, 'malformed'],
-      [{ ok: true, status: 200, body: JSON.stringify({ ...ACCOUNT, bill: { ...ACCOUNT.bill, billTiyn: 1.5 } }) }, 'malformed'],
-      [{ ok: true, status: 200, body: JSON.stringify({ ...ACCOUNT, bill: { ...ACCOUNT.bill, outstandingTiyn: 9_999_999 } }) }, 'malformed'],
+      [
+        { ok: true, status: 200, body: JSON.stringify({ ...ACCOUNT, bill: { ...ACCOUNT.bill, billTiyn: 1.5 } }) },
+        'malformed',
+      ],
+      [
+        {
+          ok: true,
+          status: 200,
+          body: JSON.stringify({ ...ACCOUNT, bill: { ...ACCOUNT.bill, outstandingTiyn: 9_999_999 } }),
+        },
+        'malformed',
+      ],
       [{ ok: true, status: 200, body: JSON.stringify({ ...ACCOUNT, customerId: 'x'.repeat(25) }) }, 'malformed'],
       [{ ok: false, failure: 'too-large', detail: '' }, 'malformed'],
       [{ ok: false, failure: 'timeout', detail: '' }, 'timeout'],
@@ -97,7 +120,9 @@ describe('bank client (firmware side of the bank link)', () => {
     for (const [reply, expected] of cases) {
       const { https, client } = setup();
       let got: AuthoriseResult | undefined;
-      client.authorise({ method: 'iin', iin: '950614400014' }, (result) => { got = result; });
+      client.authorise({ method: 'iin', iin: '950614400014' }, (result) => {
+        got = result;
+      });
       https.reply(reply);
       assert.deepEqual(got, { ok: false, error: expected }, JSON.stringify(reply));
     }
@@ -108,23 +133,41 @@ describe('bank client (firmware side of the bank link)', () => {
     const starts: QrStartResult[] = [];
     const polls: QrPollResult[] = [];
     client.startQr((result) => starts.push(result));
-    assert.deepEqual([https.requests[0].method, https.requests[0].path, https.requests[0].body], ['POST', '/v1/qr', '{"atmId":"ATM-ALA-0001"}']);
+    assert.deepEqual(
+      [https.requests[0].method, https.requests[0].path, https.requests[0].body],
+      ['POST', '/v1/qr', '{"atmId":"ATM-ALA-0001"}'],
+    );
     https.status(200, { qrSessionId: 'q7', payload: 'https://kaspi.kz/atm-red?s=q7&t=abc', expiresInMs: 120_000 });
-    assert.deepEqual(starts, [{ ok: true, qrSessionId: 'q7', payload: 'https://kaspi.kz/atm-red?s=q7&t=abc', expiresInMs: 120_000 }]);
+    assert.deepEqual(starts, [
+      { ok: true, qrSessionId: 'q7', payload: 'https://kaspi.kz/atm-red?s=q7&t=abc', expiresInMs: 120_000 },
+    ]);
     client.pollQr('q7', (result) => polls.push(result));
-    assert.deepEqual([https.requests[1].method, https.requests[1].path, https.requests[1].body], ['GET', '/v1/qr/q7', undefined]);
+    assert.deepEqual(
+      [https.requests[1].method, https.requests[1].path, https.requests[1].body],
+      ['GET', '/v1/qr/q7', undefined],
+    );
     https.status(200, { state: 'confirmed' });
     client.pollQr('q7', (result) => polls.push(result));
     https.status(200, { state: 'gone' });
-    assert.deepEqual(polls, [{ ok: true, state: 'confirmed' }, { ok: false, error: 'malformed' }]);
+    assert.deepEqual(polls, [
+      { ok: true, state: 'confirmed' },
+      { ok: false, error: 'malformed' },
+    ]);
   });
 
   it('puts a customer request ahead of a waiting deposit batch, and runs one request at a time', () => {
     const { https, client } = setup();
     const order: string[] = [];
     client.pollQr('first', () => order.push('poll'));
-    assert.equal(client.postDeposits('{"batch":1}', () => order.push('deposit')), true);
-    assert.equal(client.postDeposits('{"batch":2}', () => order.push('deposit-2')), false, 'one batch at a time');
+    assert.equal(
+      client.postDeposits('{"batch":1}', () => order.push('deposit')),
+      true,
+    );
+    assert.equal(
+      client.postDeposits('{"batch":2}', () => order.push('deposit-2')),
+      false,
+      'one batch at a time',
+    );
     client.authorise({ method: 'iin', iin: '950614400014' }, () => order.push('authorise'));
     assert.equal(https.requests.length, 1);
     https.status(200, { state: 'pending' });
@@ -139,7 +182,9 @@ describe('bank client (firmware side of the bank link)', () => {
     const { clock, https, client } = setup();
     client.postDeposits('{}', () => undefined);
     let got: AuthoriseResult | undefined;
-    client.authorise({ method: 'iin', iin: '950614400014' }, (result) => { got = result; });
+    client.authorise({ method: 'iin', iin: '950614400014' }, (result) => {
+      got = result;
+    });
     clock.nowMs += AUTHORISE_TIMEOUT_MS - 1;
     client.poll(clock.nowMs);
     assert.equal(got, undefined);
@@ -164,7 +209,8 @@ describe('bank client (firmware side of the bank link)', () => {
   it('answers a request beyond its queue with an error on the next poll, never silently', () => {
     const { clock, client } = setup();
     const errors: string[] = [];
-    for (let index = 0; index < 4; index++) client.pollQr('q', (result) => errors.push(result.ok ? 'ok' : result.error));
+    for (let index = 0; index < 4; index++)
+      client.pollQr('q', (result) => errors.push(result.ok ? 'ok' : result.error));
     assert.deepEqual(errors, []);
     client.poll(clock.nowMs);
     assert.deepEqual(errors, ['unreachable'], 'one in flight, two queued, the fourth refused');

@@ -3,7 +3,14 @@ import type { HttpsResult } from '../../hal/ports';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import type { DepositLane } from '../../src/bank/bank-client';
 import {
-  HOLD_ROOM_BYTES_MIN, BACKOFF_BASE_MS, BACKOFF_MAX_MS, BATCH_RECORDS_MAX, HOLD_MS_MAX, HOLD_RECORDS_MAX, Outbox, type SyncDemand,
+  HOLD_ROOM_BYTES_MIN,
+  BACKOFF_BASE_MS,
+  BACKOFF_MAX_MS,
+  BATCH_RECORDS_MAX,
+  HOLD_MS_MAX,
+  HOLD_RECORDS_MAX,
+  Outbox,
+  type SyncDemand,
 } from '../../src/bank/outbox';
 import { SESSION_ROOM_BYTES } from '../../src/session/room';
 import { appendSession, MemoryLedger } from '../../tools/bank/memory-ledger';
@@ -21,7 +28,9 @@ class HandLane implements DepositLane {
     return true;
   }
 
-  get inFlight(): boolean { return this.#onDone !== undefined; }
+  get inFlight(): boolean {
+    return this.#onDone !== undefined;
+  }
 
   reply(result: HttpsResult): void {
     const onDone = this.#onDone;
@@ -34,7 +43,12 @@ class HandLane implements DepositLane {
     this.reply({ ok: true, status, body: JSON.stringify({ ackedSequence }) });
   }
 
-  batch(index: number): { atmId: string; fromSequence: number; toSequence: number; records: { sequence: number; kind: string }[] } {
+  batch(index: number): {
+    atmId: string;
+    fromSequence: number;
+    toSequence: number;
+    records: { sequence: number; kind: string }[];
+  } {
     return JSON.parse(this.bodies[index]);
   }
 }
@@ -49,16 +63,33 @@ function setup() {
 describe('outbox (ledger → bank, exactly once)', () => {
   it('sends the records above the ack as one batch, byte for byte as API.md shows', () => {
     const { ledger, lane, outbox } = setup();
-    ledger.append({ kind: 'session-opened', sessionId: 7, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: Number.NaN });
+    ledger.append({
+      kind: 'session-opened',
+      sessionId: 7,
+      method: 'iin',
+      customerId: 'c-aigerim',
+      billTiyn: 1_500_000,
+      wallMs: Number.NaN,
+    });
     ledger.append({ kind: 'note-escrowed', sessionId: 7, denominationTenge: 20000 });
     ledger.append({ kind: 'note-stacked', sessionId: 7, denominationTenge: 20000 });
-    ledger.append({ kind: 'session-closed', sessionId: 7, outcome: 'completed', depositedTiyn: 2_000_000, toBillTiyn: 1_500_000, toNextTiyn: 500_000 });
+    ledger.append({
+      kind: 'session-closed',
+      sessionId: 7,
+      outcome: 'completed',
+      depositedTiyn: 2_000_000,
+      toBillTiyn: 1_500_000,
+      toNextTiyn: 500_000,
+    });
     outbox.poll(0);
-    assert.equal(lane.bodies[0], '{"atmId":"ATM-ALA-0001","fromSequence":1,"toSequence":4,"records":[' +
-      '{"sequence":1,"kind":"session-opened","sessionId":7,"method":"iin","customerId":"c-aigerim","billTiyn":1500000,"wallMs":null},' +
-      '{"sequence":2,"kind":"note-escrowed","sessionId":7,"denominationTenge":20000},' +
-      '{"sequence":3,"kind":"note-stacked","sessionId":7,"denominationTenge":20000},' +
-      '{"sequence":4,"kind":"session-closed","sessionId":7,"outcome":"completed","depositedTiyn":2000000,"toBillTiyn":1500000,"toNextTiyn":500000}]}');
+    assert.equal(
+      lane.bodies[0],
+      '{"atmId":"ATM-ALA-0001","fromSequence":1,"toSequence":4,"records":[' +
+        '{"sequence":1,"kind":"session-opened","sessionId":7,"method":"iin","customerId":"c-aigerim","billTiyn":1500000,"wallMs":null},' +
+        '{"sequence":2,"kind":"note-escrowed","sessionId":7,"denominationTenge":20000},' +
+        '{"sequence":3,"kind":"note-stacked","sessionId":7,"denominationTenge":20000},' +
+        '{"sequence":4,"kind":"session-closed","sessionId":7,"outcome":"completed","depositedTiyn":2000000,"toBillTiyn":1500000,"toNextTiyn":500000}]}',
+    );
     lane.ack(4);
     assert.equal(ledger.ackedSequence, 4, 'the ack is written to the ledger');
     assert.equal(ledger.headSequence, 5);
@@ -141,7 +172,7 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.ok(new Set(delays.slice(-4)).size > 1, 'jitter: capped delays differ');
   });
 
-  it('resends from the bank\'s value on a gap reply (a bank restored from a backup)', () => {
+  it("resends from the bank's value on a gap reply (a bank restored from a backup)", () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [200]);
     outbox.poll(0);
@@ -181,7 +212,9 @@ describe('outbox (ledger → bank, exactly once)', () => {
     const ledger = new MemoryLedger();
     const lane = new HandLane();
     const logged: string[] = [];
-    const outbox = new Outbox(ledger, lane, new SeededRandom(7), 'ATM-ALA-0001', { log: { record: (source, text) => logged.push(`${source}: ${text}`) } });
+    const outbox = new Outbox(ledger, lane, new SeededRandom(7), 'ATM-ALA-0001', {
+      log: { record: (source, text) => logged.push(`${source}: ${text}`) },
+    });
     appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4
     outbox.poll(0);
     assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, 4]);
@@ -196,13 +229,17 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.deepEqual(logged, ['bank: anomaly: bank acknowledged 10 for batch 1..4: not recorded']);
     outbox.poll(BACKOFF_MAX_MS);
     const next = lane.batch(1);
-    assert.deepEqual([next.fromSequence, next.toSequence, next.records[0].sequence], [5, 10, 5], 'the records the claim covers go before it is believed');
+    assert.deepEqual(
+      [next.fromSequence, next.toSequence, next.records[0].sequence],
+      [5, 10, 5],
+      'the records the claim covers go before it is believed',
+    );
     lane.ack(10);
     assert.equal(ledger.ackedSequence, 10, 'every record up to 10 has now been sent: the ack stands');
     assert.equal(outbox.bankAnomalies, 1);
   });
 
-  it('after a lie at the ledger\'s head, sends the same batch again and takes the honest reply', () => {
+  it("after a lie at the ledger's head, sends the same batch again and takes the honest reply", () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [5000]); // 1..4, the head
     outbox.poll(0);
@@ -230,7 +267,7 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(ledger.ackedSequence, 4, 'a reply naming this ATM is taken');
   });
 
-  it('keeps the bank\'s ack when the ledger cannot write it, retries the write, and does not resend', () => {
+  it("keeps the bank's ack when the ledger cannot write it, retries the write, and does not resend", () => {
     const { ledger, lane, outbox } = setup();
     appendSession(ledger, 1, 'c-a', 0, [200]);
     ledger.failAcknowledge = 'full';
@@ -246,14 +283,28 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(lane.bodies.length, 1);
   });
 
-  it('cuts batches to the link\'s body limit: sixteen short sessions in a row reach a board that sends 4 096 bytes at most', () => {
+  it("cuts batches to the link's body limit: sixteen short sessions in a row reach a board that sends 4 096 bytes at most", () => {
     // Each session opened and cancelled: two records of ~140 bytes; 32 of them made a 4 369-byte
     // body that the board's bank worker refuses ('too-large'), and the outbox resent it forever.
     const { ledger, lane, outbox } = setup();
     for (let session = 0; session < 16; session++) {
       const sessionId = ledger.headSequence + 1;
-      ledger.append({ kind: 'session-opened', sessionId, method: 'palm', customerId: 'c-aigerim-baimukhanbetova', billTiyn: 1_500_000, wallMs: 1_764_151_240_123 });
-      ledger.append({ kind: 'session-closed', sessionId, outcome: 'cancelled', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 });
+      ledger.append({
+        kind: 'session-opened',
+        sessionId,
+        method: 'palm',
+        customerId: 'c-aigerim-baimukhanbetova',
+        billTiyn: 1_500_000,
+        wallMs: 1_764_151_240_123,
+      });
+      ledger.append({
+        kind: 'session-closed',
+        sessionId,
+        outcome: 'cancelled',
+        depositedTiyn: 0,
+        toBillTiyn: 0,
+        toNextTiyn: 0,
+      });
     }
     let stored = 0;
     for (let nowMs = 0; nowMs < 10 * BACKOFF_MAX_MS && ledger.ackedSequence < 32; nowMs += 100) {
@@ -267,14 +318,26 @@ describe('outbox (ledger → bank, exactly once)', () => {
       stored = Math.max(stored, JSON.parse(body).toSequence);
       lane.ack(stored);
     }
-    assert.ok(ledger.ackedSequence >= 32, `synced through ${ledger.ackedSequence}; bodies ${lane.bodies.map((body) => body.length).join(', ')}`);
+    assert.ok(
+      ledger.ackedSequence >= 32,
+      `synced through ${ledger.ackedSequence}; bodies ${lane.bodies.map((body) => body.length).join(', ')}`,
+    );
     assert.ok(lane.bodies.every((body) => body.length <= 4096));
     // Each batch is the longest run of records that fits: the next record would have passed the limit.
     const first = lane.batch(0);
     const nextRecord = `,{"sequence":${first.toSequence + 1},${JSON.stringify(ledger.records[first.toSequence]).slice(1)}`;
-    const grown = lane.bodies[0].replace(`"toSequence":${first.toSequence},`, `"toSequence":${first.toSequence + 1},`).replace(/]}$/, `${nextRecord}]}`);
-    assert.ok(grown.length > 4096, `batch 1 is ${lane.bodies[0].length} bytes and could have taken record ${first.toSequence + 1}`);
-    assert.deepEqual(JSON.parse(grown).records.length, first.records.length + 1, 'the grown body is the next batch the outbox refused to make');
+    const grown = lane.bodies[0]
+      .replace(`"toSequence":${first.toSequence},`, `"toSequence":${first.toSequence + 1},`)
+      .replace(/]}$/, `${nextRecord}]}`);
+    assert.ok(
+      grown.length > 4096,
+      `batch 1 is ${lane.bodies[0].length} bytes and could have taken record ${first.toSequence + 1}`,
+    );
+    assert.deepEqual(
+      JSON.parse(grown).records.length,
+      first.records.length + 1,
+      'the grown body is the next batch the outbox refused to make',
+    );
   });
 
   it('starts a batch only while the firmware allows it (no cash session on the serial lines)', () => {
@@ -290,7 +353,7 @@ describe('outbox (ledger → bank, exactly once)', () => {
     assert.equal(lane.bodies.length, 1);
   });
 
-  it('starts from the ledger\'s ack after a reboot', () => {
+  it("starts from the ledger's ack after a reboot", () => {
     const ledger = new MemoryLedger();
     appendSession(ledger, 1, 'c-a', 0, [200]);
     ledger.acknowledge(4);
@@ -304,7 +367,14 @@ describe('outbox (ledger → bank, exactly once)', () => {
 
 /** A session as the customer makes it, record by record, on the outbox's clock: opened, then notes. */
 function openSession(ledger: MemoryLedger, sessionId: number): void {
-  ledger.append({ kind: 'session-opened', sessionId, method: 'iin', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: Number.NaN });
+  ledger.append({
+    kind: 'session-opened',
+    sessionId,
+    method: 'iin',
+    customerId: 'c-aigerim',
+    billTiyn: 1_500_000,
+    wallMs: Number.NaN,
+  });
 }
 
 function note(ledger: MemoryLedger, sessionId: number, denominationTenge: number): void {
@@ -313,7 +383,14 @@ function note(ledger: MemoryLedger, sessionId: number, denominationTenge: number
 }
 
 function closeSession(ledger: MemoryLedger, sessionId: number, depositedTiyn: number): void {
-  ledger.append({ kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn, toBillTiyn: depositedTiyn, toNextTiyn: 0 });
+  ledger.append({
+    kind: 'session-closed',
+    sessionId,
+    outcome: 'completed',
+    depositedTiyn,
+    toBillTiyn: depositedTiyn,
+    toNextTiyn: 0,
+  });
 }
 
 function bankAcks(ledger: MemoryLedger): number[] {
@@ -329,14 +406,15 @@ function policyRig() {
 }
 
 describe('outbox: when records go (the sync policy)', () => {
-  it('holds a cash session\'s records while the customer pays, sends them in one batch at the close, and writes one bank-ack', () => {
+  it("holds a cash session's records while the customer pays, sends them in one batch at the close, and writes one bank-ack", () => {
     const { ledger, lane, outbox, demand } = policyRig();
     demand.now = 'hold';
     openSession(ledger, 1);
     let nowMs = 0;
-    for (const tenge of [10000, 5000, 1000]) { // a note a second
+    for (const tenge of [10000, 5000, 1000]) {
+      // a note a second
       note(ledger, 1, tenge);
-      for (let tick = 0; tick < 10; tick++) outbox.poll(nowMs += 100);
+      for (let tick = 0; tick < 10; tick++) outbox.poll((nowMs += 100));
     }
     assert.equal(lane.bodies.length, 0, 'nothing travels while the customer pays');
     assert.equal(outbox.holding, true);
@@ -347,23 +425,27 @@ describe('outbox: when records go (the sync policy)', () => {
     lane.ack(8);
     assert.deepEqual(bankAcks(ledger), [8], 'the answer is written at once: the customer waits for "credited"');
     demand.now = 'quiet';
-    for (let tick = 0; tick < 100; tick++) outbox.poll(nowMs += 100);
+    for (let tick = 0; tick < 100; tick++) outbox.poll((nowMs += 100));
     assert.equal(lane.bodies.length, 1, 'one round trip for the whole session');
   });
 
-  it('sends a held session\'s records early when a full batch waits, and writes the bank\'s answer once, with the closing batch\'s', () => {
+  it("sends a held session's records early when a full batch waits, and writes the bank's answer once, with the closing batch's", () => {
     const { ledger, lane, outbox, demand } = policyRig();
     demand.now = 'hold';
     openSession(ledger, 1);
     let nowMs = 0;
     for (let count = 0; count < 26; count++) {
       note(ledger, 1, 1000);
-      outbox.poll(nowMs += 1_000);
+      outbox.poll((nowMs += 1_000));
       if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
     }
     assert.equal(lane.bodies.length, 1, 'one batch before the close');
-    assert.deepEqual([lane.batch(0).fromSequence, lane.batch(0).toSequence], [1, HOLD_RECORDS_MAX], 'a full batch, sent when it was full');
-    assert.deepEqual(bankAcks(ledger), [], 'its answer waits for the closing batch\'s');
+    assert.deepEqual(
+      [lane.batch(0).fromSequence, lane.batch(0).toSequence],
+      [1, HOLD_RECORDS_MAX],
+      'a full batch, sent when it was full',
+    );
+    assert.deepEqual(bankAcks(ledger), [], "its answer waits for the closing batch's");
     assert.equal(outbox.bankHoldsSequence, HOLD_RECORDS_MAX);
     closeSession(ledger, 1, 2_600_000);
     demand.now = 'now';
@@ -373,18 +455,22 @@ describe('outbox: when records go (the sync policy)', () => {
     assert.deepEqual(bankAcks(ledger), [54], 'one bank-ack record for the session');
   });
 
-  it('writes a held batch\'s answer when a second one comes before the close, so a restart resends one batch at most', () => {
+  it("writes a held batch's answer when a second one comes before the close, so a restart resends one batch at most", () => {
     const { ledger, lane, outbox, demand } = policyRig();
     demand.now = 'hold';
     openSession(ledger, 1);
     let nowMs = 0;
     for (let count = 0; count < 40; count++) {
       note(ledger, 1, 500);
-      outbox.poll(nowMs += 1_000);
+      outbox.poll((nowMs += 1_000));
       if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
     }
     assert.equal(lane.bodies.length, 2);
-    assert.deepEqual(bankAcks(ledger), [2 * HOLD_RECORDS_MAX], 'written with the second batch\'s answer: both in one record');
+    assert.deepEqual(
+      bankAcks(ledger),
+      [2 * HOLD_RECORDS_MAX],
+      "written with the second batch's answer: both in one record",
+    );
   });
 
   it('sends held records once the oldest has waited HOLD_MS_MAX, whatever the session does', () => {
@@ -448,7 +534,7 @@ describe('outbox: when records go (the sync policy)', () => {
     assert.deepEqual(bankAcks(ledger), [3]);
   });
 
-  it('after a power cut with one answer unwritten, the next boot\'s first batch is answered exactly: no anomaly', () => {
+  it("after a power cut with one answer unwritten, the next boot's first batch is answered exactly: no anomaly", () => {
     const { ledger, lane, outbox, demand } = policyRig();
     demand.now = 'hold';
     openSession(ledger, 1);
@@ -460,7 +546,11 @@ describe('outbox: when records go (the sync policy)', () => {
     closeSession(ledger, 1, 1_800_000);
     const afterBoot = new Outbox(ledger, lane, new SeededRandom(4), 'ATM-ALA-0001', { demand: () => 'quiet' });
     afterBoot.poll(0);
-    assert.deepEqual([lane.batch(1).fromSequence, lane.batch(1).toSequence], [1, HOLD_RECORDS_MAX], 'the unwritten batch again, record for record');
+    assert.deepEqual(
+      [lane.batch(1).fromSequence, lane.batch(1).toSequence],
+      [1, HOLD_RECORDS_MAX],
+      'the unwritten batch again, record for record',
+    );
     lane.ack(HOLD_RECORDS_MAX); // the bank's stored sequence: exactly the batch's end
     assert.equal(afterBoot.bankAnomalies, 0);
     afterBoot.poll(100);

@@ -17,8 +17,8 @@ type Method = AuthMethod;
 
 /** Twenty-six notes, 59 800 ₸: 54 records, more than one batch (32 records, 4 096 bytes). */
 const STACK = [
-  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000,
-  1000, 1000, 1000, 1000, 1000, 1000, 1000, 500, 500, 500, 200, 200, 200,
+  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000, 1000, 1000, 1000, 1000, 1000, 1000,
+  1000, 500, 500, 500, 200, 200, 200,
 ];
 
 function machine(): { machine: DeskMachine; bank: MiniBank } {
@@ -47,7 +47,11 @@ function signIn(sim: DeskMachine, bank: MiniBank, method: Method): void {
   if (method === 'iin') press(sim, 'F4', ...(AIGERIM.iin.split('') as Key[]), 'enter');
   if (method === 'card') {
     press(sim, 'F3');
-    run(sim, 'the card taken in', () => screenId(sim) === 'card' && sim.sim.cardReader.insertCard(DEMO_CARDS.kaspiGoldVisa));
+    run(
+      sim,
+      'the card taken in',
+      () => screenId(sim) === 'card' && sim.sim.cardReader.insertCard(DEMO_CARDS.kaspiGoldVisa),
+    );
   }
   if (method === 'palm') {
     press(sim, 'F1');
@@ -107,12 +111,19 @@ function session(method: Method, notes: readonly number[], pace: 'second' | 'onc
   assert.equal(firmware.ledger.stats().unsyncedRecords, 0);
   assert.deepEqual(bank.creditedTenge(), [...notes]);
   let bankAcks = 0;
-  firmware.ledger.readFrom(headBefore + 1, 1_000, (_sequence, record) => { if (record.kind === 'bank-ack') bankAcks += 1; });
+  firmware.ledger.readFrom(headBefore + 1, 1_000, (_sequence, record) => {
+    if (record.kind === 'bank-ack') bankAcks += 1;
+  });
   const { authorise, qrStart, qrPoll, deposits } = firmware.bank.stats;
-  return { requests: { authorise, qrStart, qrPoll, deposits }, bankAcks, enterToCreditedMs: creditedAtMs - enterAtMs, closeToCreditedMs: creditedAtMs - closedAtMs };
+  return {
+    requests: { authorise, qrStart, qrPoll, deposits },
+    bankAcks,
+    enterToCreditedMs: creditedAtMs - enterAtMs,
+    closeToCreditedMs: creditedAtMs - closedAtMs,
+  };
 }
 
-describe('bank sync at a person\'s pace (one deposit batch per session, not one per record)', () => {
+describe("bank sync at a person's pace (one deposit batch per session, not one per record)", () => {
   it('IIN, 26 notes at a note a second: authorise and two deposit batches (54 records), one bank-ack record', () => {
     const cost = session('iin', STACK, 'second');
     assert.deepEqual(cost.requests, { authorise: 1, qrStart: 0, qrPoll: 0, deposits: 2 });
@@ -144,23 +155,32 @@ describe('bank sync at a person\'s pace (one deposit batch per session, not one 
     run(sim, 'the restart', () => sim.firmware !== undefined && sim.firmware.session.state === 'recovering');
     const firmware = sim.firmware!;
     const headAtBoot = firmware.ledger.headSequence;
-    run(sim, 'recovered and synced', () => screenId(sim) === 'attract' && firmware.ledger.stats().unsyncedRecords === 0);
+    run(
+      sim,
+      'recovered and synced',
+      () => screenId(sim) === 'attract' && firmware.ledger.stats().unsyncedRecords === 0,
+    );
     sim.runFor(60_000);
-    assert.equal(firmware.bank.stats.deposits, 1, 'the interrupted session\'s records and its close in one batch');
+    assert.equal(firmware.bank.stats.deposits, 1, "the interrupted session's records and its close in one batch");
     let bankAcks = 0;
-    firmware.ledger.readFrom(headAtBoot + 1, 100, (_sequence, record) => { if (record.kind === 'bank-ack') bankAcks += 1; });
+    firmware.ledger.readFrom(headAtBoot + 1, 100, (_sequence, record) => {
+      if (record.kind === 'bank-ack') bankAcks += 1;
+    });
     assert.equal(bankAcks, 1);
     assert.deepEqual(bank.creditedTenge(), [1000, 1000, 1000]);
     assert.equal(bank.records.filter((record) => record.kind === 'session-closed').length, 1);
   });
 
-  it('the console\'s sync says the queue is held while a customer pays, and not once the session is sent', () => {
+  it("the console's sync says the queue is held while a customer pays, and not once the session is sent", () => {
     const { machine: sim, bank } = machine();
     signIn(sim, bank, 'iin');
     feed(sim, [1000, 1000], 'second');
     const wire = new ConsoleWire(sim.sim);
     wire.login('engineer');
-    assert.match(wire.command('sync'), /^queued 5 records, held while a customer is at the machine; bank acknowledged through 0\r\n/);
+    assert.match(
+      wire.command('sync'),
+      /^queued 5 records, held while a customer is at the machine; bank acknowledged through 0\r\n/,
+    );
     sim.sim.keypad.press('enter');
     run(sim, '"credited"', () => sim.sim.display.current?.fields.message === 'credited');
     assert.match(wire.command('sync'), /^queued 1 records; bank acknowledged through 6\r\n/);
@@ -170,7 +190,13 @@ describe('bank sync at a person\'s pace (one deposit batch per session, not one 
     const cost = session('iin', [10000, 10000], 'second');
     // The link's round trip, then the session's next look at the ledger (its period, on the loop's tick).
     const boundMs = NO_BANK_FAULTS.latencyMs + 20 + LOOP_TICK_MS;
-    assert.ok(cost.closeToCreditedMs <= boundMs, `closed → credited in ${cost.closeToCreditedMs} ms, more than ${boundMs}`);
-    assert.ok(cost.enterToCreditedMs <= 100, `ENTER → credited in ${cost.enterToCreditedMs} ms (155 ms before the sync policy)`);
+    assert.ok(
+      cost.closeToCreditedMs <= boundMs,
+      `closed → credited in ${cost.closeToCreditedMs} ms, more than ${boundMs}`,
+    );
+    assert.ok(
+      cost.enterToCreditedMs <= 100,
+      `ENTER → credited in ${cost.enterToCreditedMs} ms (155 ms before the sync policy)`,
+    );
   });
 });

@@ -29,7 +29,11 @@ interface Rig {
 
 function rig(): Rig {
   const bank = new MiniBank();
-  const machine = new DeskMachine({ seed: 3, bank: bank.handler, validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES } });
+  const machine = new DeskMachine({
+    seed: 3,
+    bank: bank.handler,
+    validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES },
+  });
   return { machine, bank, halts: watchHalts(machine) };
 }
 
@@ -39,7 +43,9 @@ const startCashIn = (r: Rig) => startCashInOn(r.machine);
 function doubts(r: Rig): LedgerRecord[] {
   const ledger = r.machine.firmware!.ledger;
   const found: LedgerRecord[] = [];
-  ledger.readFrom(ledger.tailSequence, 1_000, (_sequence, record) => { if (record.kind === 'doubt') found.push(record); });
+  ledger.readFrom(ledger.tailSequence, 1_000, (_sequence, record) => {
+    if (record.kind === 'doubt') found.push(record);
+  });
   return found;
 }
 
@@ -50,9 +56,16 @@ describe('a bill table with entries that are not tenge notes', () => {
     assert.deepEqual(r.machine.firmware!.validator.denominationsTenge(), DENOMINATIONS_TENGE);
     r.machine.sim.validator.insert(100);
     r.machine.sim.validator.insert(1000);
-    assert.ok(r.machine.runUntil(() => r.machine.sim.display.current?.fields.depositedTiyn === 100_000, 20_000), 'the 1 000 ₸ note after it was not taken');
+    assert.ok(
+      r.machine.runUntil(() => r.machine.sim.display.current?.fields.depositedTiyn === 100_000, 20_000),
+      'the 1 000 ₸ note after it was not taken',
+    );
     assert.equal(screenId(r), 'insert-notes', 'the session goes on');
-    assert.equal(r.machine.sim.validator.truth.rejected, 1, 'the KZT 100 entry is not enabled: the device refuses the note');
+    assert.equal(
+      r.machine.sim.validator.truth.rejected,
+      1,
+      'the KZT 100 entry is not enabled: the device refuses the note',
+    );
     assert.deepEqual(r.machine.sim.validator.truth.cassetteTenge, [1000]);
     const wire = new ConsoleWire(r.machine.sim);
     wire.login('engineer');
@@ -72,15 +85,26 @@ describe('a bill table with entries that are not tenge notes', () => {
     assert.ok(r.machine.sim.validator.stackUnasked(KZT_100_TYPE));
     r.machine.runFor(3_000);
     assert.deepEqual(r.halts, []);
-    assert.deepEqual(r.machine.sim.validator.truth.cassetteTenge, [100, 0, 100], 'three items in the cassette, none a tenge note');
-    assert.deepEqual(doubts(r).map((doubt) => doubt.kind === 'doubt' && doubt.denominationTenge), [0, 0, 0], 'each held as a doubt of unknown value');
+    assert.deepEqual(
+      r.machine.sim.validator.truth.cassetteTenge,
+      [100, 0, 100],
+      'three items in the cassette, none a tenge note',
+    );
+    assert.deepEqual(
+      doubts(r).map((doubt) => doubt.kind === 'doubt' && doubt.denominationTenge),
+      [0, 0, 0],
+      'each held as a doubt of unknown value',
+    );
     assert.equal(r.machine.sim.display.current?.fields.depositedTiyn, 0, 'nothing credited for them');
     assert.equal(r.machine.firmware!.session.cassette.doubtfulNotes, 3);
     // The bank takes them as doubts too.
     r.machine.sim.keypad.press('enter');
     r.machine.runUntil(() => screenId(r) === 'attract', 60_000);
     r.machine.runFor(10_000);
-    assert.deepEqual(r.bank.records.filter((record) => record.kind === 'doubt').map((record) => record.denominationTenge), [0, 0, 0]);
+    assert.deepEqual(
+      r.bank.records.filter((record) => record.kind === 'doubt').map((record) => record.denominationTenge),
+      [0, 0, 0],
+    );
     assert.deepEqual(r.bank.creditedTenge(), []);
   });
 
@@ -94,6 +118,10 @@ describe('a bill table with entries that are not tenge notes', () => {
     validator.cheat(); // the episode ends before the busy spell, and used to take the report with it
     r.machine.runFor(10_000);
     assert.deepEqual(validator.truth.cassetteTenge, [100]);
-    assert.deepEqual(doubts(r).map((doubt) => doubt.kind === 'doubt' && doubt.denominationTenge), [0], 'held as a doubt of unknown value');
+    assert.deepEqual(
+      doubts(r).map((doubt) => doubt.kind === 'doubt' && doubt.denominationTenge),
+      [0],
+      'held as a doubt of unknown value',
+    );
   });
 });

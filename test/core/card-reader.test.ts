@@ -21,7 +21,8 @@ function hex(text: string): Uint8Array {
 
 function toHex(bytes: Uint8Array, length: number): string {
   let text = '';
-  for (let index = 0; index < length; index++) text += (index > 0 ? ' ' : '') + (bytes[index] < 16 ? '0' : '') + bytes[index].toString(16).toUpperCase();
+  for (let index = 0; index < length; index++)
+    text += (index > 0 ? ' ' : '') + (bytes[index] < 16 ? '0' : '') + bytes[index].toString(16).toUpperCase();
   return text;
 }
 
@@ -40,7 +41,11 @@ function rig(options: Partial<CardReaderOptions> = {}) {
   const world = new SimWorld(clock);
   const link = new SerialLink(clock, 9600);
   const reader = new SimCardReader(clock, link.deviceEnd);
-  const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), { contactlessEnabled: false, tokenKey: TOKEN_KEY, ...options });
+  const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), {
+    contactlessEnabled: false,
+    tokenKey: TOKEN_KEY,
+    ...options,
+  });
   const ticker = new SimTicker();
   ticker.start(driver.periodMs, () => driver.poll(clock.nowMs));
   world.add(ticker);
@@ -68,22 +73,39 @@ function rig(options: Partial<CardReaderOptions> = {}) {
 }
 
 describe('card reader driver against the simulated reader (virtual time)', () => {
-  it('reads a Kaspi Gold card: inserted, read with the bank\'s token, ejected, removed', () => {
+  it("reads a Kaspi Gold card: inserted, read with the bank's token, ejected, removed", () => {
     const sim = rig();
     sim.insert(DEMO_CARDS.kaspiGoldVisa);
     const read = sim.until('read');
-    assert.deepEqual(sim.events.map((event) => event.kind), ['inserted', 'read']);
-    assert.deepEqual(read, { kind: 'read', cardToken: TOKENS['4400430000000015'], maskedPan: '**** **** **** 0015', kaspiGold: true });
+    assert.deepEqual(
+      sim.events.map((event) => event.kind),
+      ['inserted', 'read'],
+    );
+    assert.deepEqual(read, {
+      kind: 'read',
+      cardToken: TOKENS['4400430000000015'],
+      maskedPan: '**** **** **** 0015',
+      kaspiGold: true,
+    });
     assert.equal(cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, TOKEN_KEY), TOKENS['4400430000000015']);
-    assert.ok(sim.world.runUntil(() => sim.driver.status().state === 'holding', 500), 'chip powered off, card held');
+    assert.ok(
+      sim.world.runUntil(() => sim.driver.status().state === 'holding', 500),
+      'chip powered off, card held',
+    );
     sim.driver.eject();
     sim.world.runUntil(() => sim.reader.position === 'gate', 2000);
     assert.equal(sim.reader.takeCard(), DEMO_CARDS.kaspiGoldVisa);
     sim.until('removed', 1000);
-    assert.deepEqual(sim.events.map((event) => event.kind), ['inserted', 'read', 'removed']);
+    assert.deepEqual(
+      sim.events.map((event) => event.kind),
+      ['inserted', 'read', 'removed'],
+    );
     assert.equal(sim.driver.status().state, 'idle');
     // The whole dialogue, as the reader heard it: INIT, status polls, entry on, chip, APDUs, chip off, eject.
-    assert.deepEqual(sim.reader.commandLog.filter((command) => command !== '10'), ['00', '20', 'Q0', 'Q9', 'Q9', 'Q9', 'Q9', 'Q1', '30']);
+    assert.deepEqual(
+      sim.reader.commandLog.filter((command) => command !== '10'),
+      ['00', '20', 'Q0', 'Q9', 'Q9', 'Q9', 'Q9', 'Q1', '30'],
+    );
   });
 
   it('gives the card back when the session ejects the moment the read arrives (or even on insertion)', () => {
@@ -92,21 +114,35 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
       sim.insert(DEMO_CARDS.kaspiGoldVisa);
       sim.until(ejectOn);
       sim.driver.eject();
-      assert.ok(sim.world.runUntil(() => sim.reader.position === 'gate', 3000), `card not at the gate (eject on ${ejectOn})`);
+      assert.ok(
+        sim.world.runUntil(() => sim.reader.position === 'gate', 3000),
+        `card not at the gate (eject on ${ejectOn})`,
+      );
       sim.reader.takeCard();
       sim.until('removed', 1000);
-      assert.deepEqual(sim.events.map((event) => event.kind), ejectOn === 'read' ? ['inserted', 'read', 'removed'] : ['inserted', 'removed']);
+      assert.deepEqual(
+        sim.events.map((event) => event.kind),
+        ejectOn === 'read' ? ['inserted', 'read', 'removed'] : ['inserted', 'removed'],
+      );
       assert.equal(sim.driver.status().state, 'idle');
     }
   });
 
   it('reads the other demo cards: PDOL and track 2, Mastercard over T=0, a foreign card', () => {
-    const cases: [SimCardSpec, boolean][] = [[DEMO_CARDS.kaspiGoldVisaTrack2, true], [DEMO_CARDS.kaspiGoldMastercard, true], [DEMO_CARDS.foreignVisa, false]];
+    const cases: [SimCardSpec, boolean][] = [
+      [DEMO_CARDS.kaspiGoldVisaTrack2, true],
+      [DEMO_CARDS.kaspiGoldMastercard, true],
+      [DEMO_CARDS.foreignVisa, false],
+    ];
     for (const [card, kaspiGold] of cases) {
       const sim = rig();
       sim.insert(card);
       const read = sim.until('read');
-      assert.deepEqual(read, { kind: 'read', cardToken: TOKENS[card.pan], maskedPan: `**** **** **** ${card.pan.slice(-4)}`, kaspiGold }, card.name);
+      assert.deepEqual(
+        read,
+        { kind: 'read', cardToken: TOKENS[card.pan], maskedPan: `**** **** **** ${card.pan.slice(-4)}`, kaspiGold },
+        card.name,
+      );
     }
   });
 
@@ -120,12 +156,19 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
   });
 
   it('says why a card could not be read: mute chip, no chip, no payment application', () => {
-    const cases: [SimCardSpec, string][] = [[DEMO_CARDS.muteChip, 'mute'], [DEMO_CARDS.magstripeOnly, 'no-chip'], [DEMO_CARDS.notPayment, 'not-payment-card']];
+    const cases: [SimCardSpec, string][] = [
+      [DEMO_CARDS.muteChip, 'mute'],
+      [DEMO_CARDS.magstripeOnly, 'no-chip'],
+      [DEMO_CARDS.notPayment, 'not-payment-card'],
+    ];
     for (const [card, reason] of cases) {
       const sim = rig();
       sim.insert(card);
       assert.deepEqual(sim.until('read-failed'), { kind: 'read-failed', reason }, card.name);
-      assert.ok(sim.world.runUntil(() => sim.driver.status().state === 'holding', 500), 'the card waits inside for the session to eject it');
+      assert.ok(
+        sim.world.runUntil(() => sim.driver.status().state === 'holding', 500),
+        'the card waits inside for the session to eject it',
+      );
       assert.equal(sim.reader.position, 'inside');
     }
   });
@@ -152,8 +195,17 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
     sim.world.runUntil(() => sim.reader.entryEnabled, 1000);
     sim.reader.tap(DEMO_CARDS.kaspiGoldVisa);
     const read = sim.until('read', 2000);
-    assert.deepEqual(read, { kind: 'read', cardToken: TOKENS['4400430000000015'], maskedPan: '**** **** **** 0015', kaspiGold: true });
-    assert.deepEqual(sim.events.map((event) => event.kind), ['read'], 'no card went in, so none comes out');
+    assert.deepEqual(read, {
+      kind: 'read',
+      cardToken: TOKENS['4400430000000015'],
+      maskedPan: '**** **** **** 0015',
+      kaspiGold: true,
+    });
+    assert.deepEqual(
+      sim.events.map((event) => event.kind),
+      ['read'],
+      'no card went in, so none comes out',
+    );
     sim.world.runFor(500);
     assert.ok(!sim.reader.entryEnabled, 'one card per enable: the shutter closes after a tap read');
   });
@@ -178,7 +230,10 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
     sim.driver.eject();
     sim.until('retained', 5000);
     assert.deepEqual(sim.reader.bin, [DEMO_CARDS.foreignVisa]);
-    assert.deepEqual(sim.events.map((event) => event.kind), ['inserted', 'read', 'retained']);
+    assert.deepEqual(
+      sim.events.map((event) => event.kind),
+      ['inserted', 'read', 'retained'],
+    );
     assert.match(sim.driver.status().lastFault, /jam/);
   });
 
@@ -229,7 +284,10 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
     sim.world.runUntil(() => sim.reader.position === 'inside', 2000);
     // The controller restarts; the reader kept the card.
     sim.ticker.stop();
-    const restarted = new CardReaderDriver(sim.link.boardEnd, new SoftCrypto(), { contactlessEnabled: false, tokenKey: TOKEN_KEY });
+    const restarted = new CardReaderDriver(sim.link.boardEnd, new SoftCrypto(), {
+      contactlessEnabled: false,
+      tokenKey: TOKEN_KEY,
+    });
     const ticker = new SimTicker();
     ticker.start(restarted.periodMs, () => restarted.poll(sim.clock.nowMs));
     sim.world.add(ticker);
@@ -258,7 +316,10 @@ describe('card reader driver against the simulated reader (virtual time)', () =>
     assert.equal(status.eventsQueued, 8);
     assert.equal(status.eventsDropped, 1);
     sim.drain();
-    assert.deepEqual(sim.events.map((event) => event.kind), ['read-failed', 'removed', 'inserted', 'read-failed', 'removed', 'inserted', 'read-failed', 'removed']);
+    assert.deepEqual(
+      sim.events.map((event) => event.kind),
+      ['read-failed', 'removed', 'inserted', 'read-failed', 'removed', 'inserted', 'read-failed', 'removed'],
+    );
   });
 });
 
@@ -266,7 +327,10 @@ describe('card reader driver against expected bytes (no simulator)', () => {
   it('sends INIT then STATUS byte for byte, NAKs a bad answer and takes the good repeat', () => {
     const clock = new VirtualClock();
     const link = new SerialLink(clock, 9600);
-    const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), { contactlessEnabled: false, tokenKey: TOKEN_KEY });
+    const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), {
+      contactlessEnabled: false,
+      tokenKey: TOKEN_KEY,
+    });
     const device = link.deviceEnd;
     const buffer = new Uint8Array(64);
     const advance = (ms: number) => {
@@ -298,7 +362,10 @@ describe('card reader driver against expected bytes (no simulator)', () => {
   it('gives up after 3 sends of a command nobody ACKs', () => {
     const clock = new VirtualClock();
     const link = new SerialLink(clock, 9600);
-    const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), { contactlessEnabled: false, tokenKey: TOKEN_KEY });
+    const driver = new CardReaderDriver(link.boardEnd, new SoftCrypto(), {
+      contactlessEnabled: false,
+      tokenKey: TOKEN_KEY,
+    });
     const buffer = new Uint8Array(64);
     let heard = '';
     for (let ms = 0; ms <= 1500; ms += 5) {

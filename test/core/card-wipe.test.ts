@@ -33,8 +33,14 @@ function readOnce(card: SimCardSpec) {
   const soft = new SoftCrypto();
   const handed: Uint8Array[] = [];
   const crypto: Crypto = {
-    sha256: (data, length, out) => { handed.push(data, out); soft.sha256(data, length, out); },
-    hmacSha256: (key, data, length, out) => { handed.push(data, out); soft.hmacSha256(key, data, length, out); },
+    sha256: (data, length, out) => {
+      handed.push(data, out);
+      soft.sha256(data, length, out);
+    },
+    hmacSha256: (key, data, length, out) => {
+      handed.push(data, out);
+      soft.hmacSha256(key, data, length, out);
+    },
   };
   const { world, reader, driver } = cardDriverRig(crypto, { contactlessEnabled: false, tokenKey: TOKEN_KEY });
   driver.enable();

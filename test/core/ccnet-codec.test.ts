@@ -2,8 +2,15 @@
 // docs/ccnet.md), not against our encoder's output.
 import assert from 'node:assert/strict';
 import {
-  ADDRESS_BILL_VALIDATOR, CMD_POLL, CMD_RESET, FrameReader, REPLY_ACK, billTableValue, encodeFrame,
-  maskHas, maskSet,
+  ADDRESS_BILL_VALIDATOR,
+  CMD_POLL,
+  CMD_RESET,
+  FrameReader,
+  REPLY_ACK,
+  billTableValue,
+  encodeFrame,
+  maskHas,
+  maskSet,
 } from '../../src/cash/ccnet-codec';
 import { crc16Kermit } from '../../src/crc';
 
@@ -50,7 +57,7 @@ describe('CCNET codec', () => {
       assert.equal(crc >> 8, frame[frame.length - 1]);
       assert.equal(crc16Kermit(bytes(frame), 0, frame.length), 0, 'residue over a whole frame is zero');
     }
-    assert.equal(crcByReflection(ascii('123456789')), 0x2189, 'the test\'s own CRC agrees with the check value');
+    assert.equal(crcByReflection(ascii('123456789')), 0x2189, "the test's own CRC agrees with the check value");
   });
 
   it('encodes RESET, POLL and ACK exactly as the specification prints them', () => {
@@ -87,7 +94,10 @@ describe('CCNET codec', () => {
     }
     reader.push(bytes([escrow[escrow.length - 1], ...idle, 0x55, 0x02]), idle.length + 3);
     assert.equal(reader.scan(), 'frame');
-    assert.deepEqual(Array.from(reader.buffer.subarray(reader.dataStart, reader.dataStart + reader.dataLength)), [0x80, 0x04]);
+    assert.deepEqual(
+      Array.from(reader.buffer.subarray(reader.dataStart, reader.dataStart + reader.dataLength)),
+      [0x80, 0x04],
+    );
     reader.drop('frame');
     assert.equal(reader.scan(), 'frame', 'the second frame of the same read is not stalled on');
     assert.equal(reader.buffer[reader.dataStart], 0x14);
@@ -151,7 +161,10 @@ describe('CCNET codec', () => {
       [0x05, ...ascii('KZT'), 0x82], // 5 / 100: not whole tenge
     ];
     const table = bytes(words.flat());
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map((type) => billTableValue(table, 0, type, 'KZT')), [200, 20000, 0, 0, 5, 0]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((type) => billTableValue(table, 0, type, 'KZT')),
+      [200, 20000, 0, 0, 5, 0],
+    );
     assert.equal(billTableValue(table, 0, 2, 'RUB'), 500);
   });
 

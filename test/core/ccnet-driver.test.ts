@@ -29,7 +29,10 @@ function commandFrame(command: number, data: readonly number[] = []): number[] {
   return [...body, crc & 0xff, crc >> 8];
 }
 
-interface Sent { readonly atMs: number; readonly bytes: number[] }
+interface Sent {
+  readonly atMs: number;
+  readonly bytes: number[];
+}
 
 /** Records what the driver writes, one entry per write (bytes of one write share a time). */
 function recordDriverWrites(rig: CcnetRig): Sent[] {
@@ -69,10 +72,11 @@ describe('CCNET driver with the simulated validator', () => {
     assert.match(rig.driver.identification(), /^SM-KZ1702/);
   });
 
-  it('ACKs within 10 ms, keeps 10 ms of silence after an ACK, and polls every 150 ms, inside the spec\'s 100–200 ms', () => {
+  it("ACKs within 10 ms, keeps 10 ms of silence after an ACK, and polls every 150 ms, inside the spec's 100–200 ms", () => {
     const rig = makeCcnetRig();
     const sent = recordDriverWrites(rig);
-    for (let index = 0; index < 20; index++) rig.sim.insert(index % 2 === 0 ? 1000 : 5000, index % 3 === 0 ? 'saka' : 'old');
+    for (let index = 0; index < 20; index++)
+      rig.sim.insert(index % 2 === 0 ? 1000 : 5000, index % 3 === 0 ? 'saka' : 'old');
     rig.world.runFor(60_000);
     assert.equal(rig.session.stackedTenge.length, 20);
     assert.equal(rig.sim.truth.ackTimeouts, 0, 'the device never waited more than 10 ms for an ACK');
@@ -89,7 +93,10 @@ describe('CCNET driver with the simulated validator', () => {
       if (Math.abs(gapMs - 150) <= 5) gapsAtPeriod++;
     }
     assert.ok(gapsAtPeriod > polls.length * 0.8, 'most gaps are the 150 ms period');
-    assert.ok(rig.driver.stats.pollDeviationWorstMs <= 5, `worst deviation ${rig.driver.stats.pollDeviationWorstMs} ms`);
+    assert.ok(
+      rig.driver.stats.pollDeviationWorstMs <= 5,
+      `worst deviation ${rig.driver.stats.pollDeviationWorstMs} ms`,
+    );
   });
 
   it('reaches every POLL state and reports every fault, then clears it', () => {
@@ -146,17 +153,31 @@ describe('CCNET driver with the simulated validator', () => {
     world.runFor(8000);
     // Holding: the driver never asks for it (it decides at once); the test sends HOLD itself.
     const missing = POLL_STATES.filter((state) => state !== 0x1a && !sim.truth.statesReported.has(state));
-    assert.deepEqual(missing.map((state) => state.toString(16)), []);
+    assert.deepEqual(
+      missing.map((state) => state.toString(16)),
+      [],
+    );
     const kinds = kindsOf(session.events);
     for (const fault of ['cassette-removed', 'failure', 'cheated', 'jam-validator', 'jam-stacker', 'cassette-full']) {
       assert.ok(kinds.includes(`fault:${fault}`), `fault ${fault} reported`);
     }
-    assert.ok(session.events.some((event) => event.kind === 'fault' && event.fault === 'failure' && event.failureCode === 0x55));
-    assert.equal(kinds.filter((kind) => kind.startsWith('fault:')).length, kinds.filter((kind) => kind === 'fault-cleared').length, 'every fault cleared');
+    assert.ok(
+      session.events.some((event) => event.kind === 'fault' && event.fault === 'failure' && event.failureCode === 0x55),
+    );
+    assert.equal(
+      kinds.filter((kind) => kind.startsWith('fault:')).length,
+      kinds.filter((kind) => kind === 'fault-cleared').length,
+      'every fault cleared',
+    );
     assert.ok(session.events.some((event) => event.kind === 'rejected' && event.reason === 'length'));
     assert.ok(session.events.some((event) => event.kind === 'returned' && event.denominationTenge === 2000));
-    assert.deepEqual(session.events.filter((event) => event.kind === 'power-up-with-bill'),
-      [{ kind: 'power-up-with-bill', where: 'validator' }, { kind: 'power-up-with-bill', where: 'stacker' }]);
+    assert.deepEqual(
+      session.events.filter((event) => event.kind === 'power-up-with-bill'),
+      [
+        { kind: 'power-up-with-bill', where: 'validator' },
+        { kind: 'power-up-with-bill', where: 'stacker' },
+      ],
+    );
     // The jammed note landed in the cassette and was reported once; the cassette is the truth.
     assert.deepEqual(session.stackedTenge, sim.truth.reportedStackedTenge);
     assert.equal(rig.driver.status(), 'cash-in');
@@ -193,7 +214,7 @@ describe('CCNET driver with the simulated validator', () => {
     assert.deepEqual(sim.truth.returnedTenge, [2000]);
   });
 
-  it('returns an undecided note itself after ESCROW_DECISION_MS, well before the device\'s 10 s', () => {
+  it("returns an undecided note itself after ESCROW_DECISION_MS, well before the device's 10 s", () => {
     const rig = makeCcnetRig();
     const { sim, world, session } = rig;
     session.policy = 'wait';
@@ -237,10 +258,15 @@ describe('CCNET driver with the simulated validator', () => {
     const cutAtMs = rig.clock.nowMs;
     rig.sim.powerCut(30_000);
     rig.world.runFor(29_000);
-    const resets = sent.filter((entry) => entry.atMs > cutAtMs && entry.bytes.join() === SPEC_RESET.join()).map((entry) => entry.atMs - cutAtMs);
+    const resets = sent
+      .filter((entry) => entry.atMs > cutAtMs && entry.bytes.join() === SPEC_RESET.join())
+      .map((entry) => entry.atMs - cutAtMs);
     assert.ok(resets.length >= 3, `resets at ${resets.join(', ')}`);
     // Silence counts from the last answer, which came up to one poll period before the cut.
-    assert.ok(resets[0] >= NO_ANSWER_RESET_MS - 200 && resets[0] <= NO_ANSWER_RESET_MS + 300, `first RESET ${resets[0]} ms after the cut`);
+    assert.ok(
+      resets[0] >= NO_ANSWER_RESET_MS - 200 && resets[0] <= NO_ANSWER_RESET_MS + 300,
+      `first RESET ${resets[0]} ms after the cut`,
+    );
     for (let index = 1; index < resets.length; index++) assert.ok(resets[index] - resets[index - 1] <= 10_000);
     assert.equal(rig.driver.status(), 'fault');
     rig.world.runFor(6000);
@@ -272,15 +298,26 @@ describe('CCNET driver with the simulated validator', () => {
     rig.link.boardEnd.fault = toDevice.fault;
     rig.link.deviceEnd.fault = toBoard.fault;
     const notes = DENOMINATIONS_TENGE;
-    for (let index = 0; index < 300; index++) rig.sim.insert(notes[(index * 5) % notes.length], index % 4 === 0 && notes[(index * 5) % notes.length] !== 200 && notes[(index * 5) % notes.length] !== 20_000 ? 'saka' : 'old');
+    for (let index = 0; index < 300; index++)
+      rig.sim.insert(
+        notes[(index * 5) % notes.length],
+        index % 4 === 0 && notes[(index * 5) % notes.length] !== 200 && notes[(index * 5) % notes.length] !== 20_000
+          ? 'saka'
+          : 'old',
+      );
     assert.ok(rig.world.runUntil(() => rig.sim.notesWaiting === 0 && rig.sim.state === 0x14, 2_000_000));
     rig.world.runFor(2000);
     const truth = rig.sim.truth;
-    assert.ok(toDevice.flipped() + toBoard.flipped() > 100 && toDevice.dropped() + toBoard.dropped() > 50, 'the noise was real');
+    assert.ok(
+      toDevice.flipped() + toBoard.flipped() > 100 && toDevice.dropped() + toBoard.dropped() > 50,
+      'the noise was real',
+    );
     assert.ok(rig.driver.stats.badAnswers > 20 && truth.badCommandFrames > 10);
     assert.equal(truth.cassetteTenge.length + truth.returnedTenge.length, 300);
     assert.deepEqual(rig.session.stackedTenge, truth.cassetteTenge, 'none lost, none doubled, same order');
-    const returned = rig.session.events.filter((event) => event.kind === 'returned').map((event) => (event as { denominationTenge: number }).denominationTenge);
+    const returned = rig.session.events
+      .filter((event) => event.kind === 'returned')
+      .map((event) => (event as { denominationTenge: number }).denominationTenge);
     assert.deepEqual(returned, truth.returnedTenge);
     assert.equal(rig.scheduler.halt, undefined);
   });

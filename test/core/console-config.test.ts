@@ -7,7 +7,11 @@ describe('machine configuration (src/config)', () => {
   it('starts from the defaults on a fresh board: contactless off, Alaqan off, kk,ru,en', () => {
     const config = new ConfigStore(new MemorySettings());
     assert.deepEqual(config.current, {
-      city: 'almaty', alaqanEnabled: false, contactlessEnabled: false, bankHost: 'localhost:8443', languages: ['kk', 'ru', 'en'],
+      city: 'almaty',
+      alaqanEnabled: false,
+      contactlessEnabled: false,
+      bankHost: 'localhost:8443',
+      languages: ['kk', 'ru', 'en'],
     });
     assert.deepEqual(config.loadProblems, []);
     for (const key of CONFIG_KEYS) assert.ok(CONFIG_FIELDS[key].settingsKey.length <= 15, `${key}: NVS key too long`);
@@ -23,7 +27,11 @@ describe('machine configuration (src/config)', () => {
     assert.deepEqual(config.set('languages', 'ru,kk'), { ok: true });
     const reread = new ConfigStore(settings);
     assert.deepEqual(reread.current, {
-      city: 'astana', alaqanEnabled: true, contactlessEnabled: true, bankHost: 'api.bank.kz:443', languages: ['ru', 'kk'],
+      city: 'astana',
+      alaqanEnabled: true,
+      contactlessEnabled: true,
+      bankHost: 'api.bank.kz:443',
+      languages: ['ru', 'kk'],
     });
   });
 
@@ -31,9 +39,19 @@ describe('machine configuration (src/config)', () => {
     const settings = new MemorySettings();
     const config = new ConfigStore(settings);
     const bad: [Parameters<ConfigStore['set']>[0], string][] = [
-      ['city', 'moscow'], ['city', 'Almaty'], ['alaqan', 'yes'], ['contactless', '1'],
-      ['bank-host', 'Bank.KZ'], ['bank-host', 'bank.kz:0'], ['bank-host', 'bank.kz:70000'], ['bank-host', '-bank.kz'], ['bank-host', 'a..b'],
-      ['languages', 'kk'], ['languages', 'kk,ru,ru'], ['languages', 'kk,ru,de'], ['languages', ''],
+      ['city', 'moscow'],
+      ['city', 'Almaty'],
+      ['alaqan', 'yes'],
+      ['contactless', '1'],
+      ['bank-host', 'Bank.KZ'],
+      ['bank-host', 'bank.kz:0'],
+      ['bank-host', 'bank.kz:70000'],
+      ['bank-host', '-bank.kz'],
+      ['bank-host', 'a..b'],
+      ['languages', 'kk'],
+      ['languages', 'kk,ru,ru'],
+      ['languages', 'kk,ru,de'],
+      ['languages', ''],
     ];
     for (const [key, value] of bad) {
       const result = config.set(key, value);

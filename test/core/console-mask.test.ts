@@ -22,7 +22,7 @@ describe('console masking (src/log/mask.ts)', () => {
     assert.equal(maskSensitive('3782 822463 10005'), '**** ****** *0005');
   });
 
-  it('masks a customer\'s number the same way on the console, the log, the screen and the bank\'s books', () => {
+  it("masks a customer's number the same way on the console, the log, the screen and the bank's books", () => {
     assert.equal(maskSensitive('900101300126'), maskIin('900101300126'));
     const pan = '6250941006528599123';
     for (let digits = CARD_DIGITS_MIN; digits <= CARD_DIGITS_MAX; digits++) {
@@ -33,7 +33,16 @@ describe('console masking (src/log/mask.ts)', () => {
 
   it('masks longer digit runs, and leaves shorter numbers, dates, amounts and ranges alone', () => {
     assert.equal(maskSensitive('ref 12345678901234567890'), 'ref 12****************90');
-    for (const text of ['seq 12345678901', '2026-11-26 14:03:07', '15 000 000.00 KZT', 'period 100..199', '100 200 300 400', 'bill table 200 500 1000 2000 5000 10000 20000', '1000 2000 5000', 'ticks 1234 5678 90']) {
+    for (const text of [
+      'seq 12345678901',
+      '2026-11-26 14:03:07',
+      '15 000 000.00 KZT',
+      'period 100..199',
+      '100 200 300 400',
+      'bill table 200 500 1000 2000 5000 10000 20000',
+      '1000 2000 5000',
+      'ticks 1234 5678 90',
+    ]) {
       assert.equal(maskSensitive(text), text);
     }
   });
@@ -47,7 +56,15 @@ describe('console masking (src/log/mask.ts)', () => {
   });
 
   it('leaves words, short hex, the login challenge and host names readable', () => {
-    for (const text of ['reconciliation-report', 'internationalization', 'deadbeef', 'challenge 1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d', 'bank.kaspi.kz:8443', 'firmware 0.1.0', 'denominationTenge=5000 amountTiyn=500000']) {
+    for (const text of [
+      'reconciliation-report',
+      'internationalization',
+      'deadbeef',
+      'challenge 1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d',
+      'bank.kaspi.kz:8443',
+      'firmware 0.1.0',
+      'denominationTenge=5000 amountTiyn=500000',
+    ]) {
       assert.equal(maskSensitive(text), text);
     }
   });
@@ -57,7 +74,11 @@ describe('console masking (src/log/mask.ts)', () => {
     assert.equal(maskSensitive(text).length, text.length);
     assert.deepEqual(leaksIn(maskSensitive(text)), []);
     assert.ok(leaksIn(text).length >= 2, 'the leak scanner itself sees both numbers');
-    assert.deepEqual(leaksIn('4400 4302 1234 5678|900101 300126|3782 822463 10005'), ['4400 4302 1234 5678', '900101 300126', '3782 822463 10005']);
+    assert.deepEqual(leaksIn('4400 4302 1234 5678|900101 300126|3782 822463 10005'), [
+      '4400 4302 1234 5678',
+      '900101 300126',
+      '3782 822463 10005',
+    ]);
   });
 
   it('masks IINs written 4-4-4 or in pairs and cards grouped 6-6-4 or with dots, also inside longer runs (issue 15, item 8)', () => {
@@ -84,8 +105,17 @@ describe('console masking (src/log/mask.ts)', () => {
 
   it('leaves lists, dates, amounts and addresses in those groupings alone (and the leak scan does too)', () => {
     const texts = [
-      '1000 2000 5000', '1000 2000 5000 10000 20000', '12 34 56 78 90 12', '2026 1126 1403', '192.168.100.200', '1.2.3.4',
-      '15 000 000.00 KZT', 'firmware 0.1.0', '2026-11-26 14:03:07', '100 200 300 400', 'seq 1234.5678.9012',
+      '1000 2000 5000',
+      '1000 2000 5000 10000 20000',
+      '12 34 56 78 90 12',
+      '2026 1126 1403',
+      '192.168.100.200',
+      '1.2.3.4',
+      '15 000 000.00 KZT',
+      'firmware 0.1.0',
+      '2026-11-26 14:03:07',
+      '100 200 300 400',
+      'seq 1234.5678.9012',
     ];
     for (const text of texts) {
       assert.equal(maskSensitive(text), text);

@@ -23,17 +23,24 @@ describe('reboot during a customer session (issue 15, item 8)', () => {
     press(machine, 'enter');
     assert.ok(machine.runUntil(() => machine.sim.display.current?.id === 'insert-notes', 10_000));
     machine.sim.validator.insert(5000);
-    assert.ok(machine.runUntil(() => Number(machine.sim.display.current?.fields.depositedTiyn ?? 0) === 500_000, 20_000));
+    assert.ok(
+      machine.runUntil(() => Number(machine.sim.display.current?.fields.depositedTiyn ?? 0) === 500_000, 20_000),
+    );
     const wire = new ConsoleWire(machine.sim);
     wire.login('engineer');
-    assert.equal(wire.command('reboot confirm'),
-      'error: a customer session is in progress (cash-in); reboot once the machine is idle (it ends by itself or by timeout)');
+    assert.equal(
+      wire.command('reboot confirm'),
+      'error: a customer session is in progress (cash-in); reboot once the machine is idle (it ends by itself or by timeout)',
+    );
     machine.runFor(1_000);
     assert.equal(machine.sim.system.restarts, 0, 'no restart');
     assert.equal(machine.firmware!.session.state, 'cash-in', 'the customer goes on');
     assert.match(wire.command('log 1'), /reboot refused: a customer session is in progress \(cash-in\)$/);
     press(machine, 'enter');
-    assert.ok(machine.runUntil(() => machine.firmware!.session.idle, 60_000), 'the session ends');
+    assert.ok(
+      machine.runUntil(() => machine.firmware!.session.idle, 60_000),
+      'the session ends',
+    );
     assert.deepEqual(bank.creditedTenge(), [5000]);
     assert.equal(wire.command('reboot confirm'), 'rebooting');
     machine.runFor(500);
@@ -45,8 +52,14 @@ describe('reboot during a customer session (issue 15, item 8)', () => {
     const rig = new ConsoleRig({ view });
     rig.login('engineer');
     view.sessionState = 'card';
-    assert.equal(rig.command('reboot'), 'error: a customer session is in progress (card); reboot once the machine is idle (it ends by itself or by timeout)');
-    assert.equal(rig.command('reboot confirm'), 'error: a customer session is in progress (card); reboot once the machine is idle (it ends by itself or by timeout)');
+    assert.equal(
+      rig.command('reboot'),
+      'error: a customer session is in progress (card); reboot once the machine is idle (it ends by itself or by timeout)',
+    );
+    assert.equal(
+      rig.command('reboot confirm'),
+      'error: a customer session is in progress (card); reboot once the machine is idle (it ends by itself or by timeout)',
+    );
     view.sessionState = undefined;
     assert.equal(rig.command('reboot confirm'), 'rebooting');
   });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { makeSimBoard } from '../../hal/sim/board';
-import { CHALLENGE_LIFETIME_MS, CONSOLE_SETTINGS_KEYS, IDLE_LOGOUT_MS, LOCKOUT_MAX_MS, lockoutDelayMs } from '../../src/console/auth';
+import {
+  CHALLENGE_LIFETIME_MS,
+  CONSOLE_SETTINGS_KEYS,
+  IDLE_LOGOUT_MS,
+  LOCKOUT_MAX_MS,
+  lockoutDelayMs,
+} from '../../src/console/auth';
 import { CONSOLE_OUTPUT_BYTES } from '../../src/console/output';
 import { DENOMINATIONS_TENGE } from '../../src/domain';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../../tools/console/bench-secrets';
@@ -8,7 +14,14 @@ import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN, FakeMachineView } from './support/fake
 import { consoleLeakReport, plantSecret } from './support/leak-scan';
 import { ConsoleRig } from './support/console-rig';
 
-for (const value of [FAKE_IIN, FAKE_CARD, FAKE_TOKEN, BENCH_CONSOLE_SECRETS_HEX.engineer, BENCH_CONSOLE_SECRETS_HEX.collector]) plantSecret(value);
+for (const value of [
+  FAKE_IIN,
+  FAKE_CARD,
+  FAKE_TOKEN,
+  BENCH_CONSOLE_SECRETS_HEX.engineer,
+  BENCH_CONSOLE_SECRETS_HEX.collector,
+])
+  plantSecret(value);
 
 const WRONG_ANSWER = '00'.repeat(32);
 
@@ -18,7 +31,18 @@ describe('console login (challenge-response, lockout, idle logout)', () => {
     assert.match(rig.read(), /Kaspi Red cash-in ATM, firmware 0\.1\.0 on simulator\r\natm> $/);
     assert.match(rig.command('version'), /^firmware 0\.1\.0$/);
     assert.match(rig.command('help'), /status\s+loop, tasks and memory/);
-    for (const command of ['status', 'devices', 'ledger', 'sync', 'cassette', 'collect', 'config', 'selftest', 'log', 'reboot']) {
+    for (const command of [
+      'status',
+      'devices',
+      'ledger',
+      'sync',
+      'cassette',
+      'collect',
+      'config',
+      'selftest',
+      'log',
+      'reboot',
+    ]) {
       assert.equal(rig.command(command), `error: '${command}' needs a login (login engineer|collector)`);
     }
     assert.equal(rig.command('whoami'), 'not logged in');
@@ -28,7 +52,10 @@ describe('console login (challenge-response, lockout, idle logout)', () => {
     const rig = new ConsoleRig();
     rig.read();
     const challenge = rig.type('login engineer\r');
-    assert.match(challenge, /^login engineer\r\nchallenge ([0-9a-f]{4}:){7}[0-9a-f]{4}\r\nanswer with HMAC-SHA-256\(engineer secret, challenge\) in hex within 60 s:\r\nanswer: $/);
+    assert.match(
+      challenge,
+      /^login engineer\r\nchallenge ([0-9a-f]{4}:){7}[0-9a-f]{4}\r\nanswer with HMAC-SHA-256\(engineer secret, challenge\) in hex within 60 s:\r\nanswer: $/,
+    );
     const answer = rig.answerFor(challenge, BENCH_CONSOLE_SECRETS_HEX.engineer);
     const reply = rig.type(`${answer}\r`);
     assert.equal(reply, `${'*'.repeat(64)}\r\nlogged in as engineer\r\natm:engineer> `);
@@ -46,7 +73,7 @@ describe('console login (challenge-response, lockout, idle logout)', () => {
     assert.match(rig.type(`${answer}\r`), /error: wrong answer; locked out for 1 s \(1 failed login\(s\)\)\r\natm> $/);
   });
 
-  it('refuses the other role\'s secret, a malformed answer, an expired challenge and an unprovisioned role', () => {
+  it("refuses the other role's secret, a malformed answer, an expired challenge and an unprovisioned role", () => {
     const rig = new ConsoleRig();
     const challenge = rig.type('login engineer\r');
     assert.match(rig.type(`${rig.answerFor(challenge, BENCH_CONSOLE_SECRETS_HEX.collector)}\r`), /error: wrong answer/);
@@ -56,9 +83,15 @@ describe('console login (challenge-response, lockout, idle logout)', () => {
     rig.sim.world.runFor(2000);
     const late = rig.type('login collector\r');
     rig.sim.world.runFor(CHALLENGE_LIFETIME_MS + 1);
-    assert.match(rig.type(`${rig.answerFor(late, BENCH_CONSOLE_SECRETS_HEX.collector)}\r`), /error: the challenge expired; log in again\r\natm> $/);
+    assert.match(
+      rig.type(`${rig.answerFor(late, BENCH_CONSOLE_SECRETS_HEX.collector)}\r`),
+      /error: the challenge expired; log in again\r\natm> $/,
+    );
     const bare = new ConsoleRig({ provision: false });
-    assert.equal(bare.command('login engineer'), 'error: no console secret is provisioned for engineer on this machine');
+    assert.equal(
+      bare.command('login engineer'),
+      'error: no console secret is provisioned for engineer on this machine',
+    );
     assert.match(bare.command('login'), /^error: which role\?\r\nusage: login engineer\|collector$/);
     assert.match(bare.command('login admin'), /^error: no role 'admin'\r\nusage: login engineer\|collector$/);
     assert.match(bare.command('login engineer now'), /^error: unexpected argument 'now'/);
@@ -122,7 +155,10 @@ describe('console commands (fake machine view)', () => {
     rig.sim.world.runFor(3_600_000);
     rig.login('engineer');
     const status = rig.command('status');
-    assert.match(status, /^firmware 0\.1\.0 on simulator {2}atm ATM-SIM-0001 {2}uptime 0 d 01:00:\d\d {2}wall 2025-11-26 16:00:\d\d\r\n/);
+    assert.match(
+      status,
+      /^firmware 0\.1\.0 on simulator {2}atm ATM-SIM-0001 {2}uptime 0 d 01:00:\d\d {2}wall 2025-11-26 16:00:\d\d\r\n/,
+    );
     assert.match(status, /heap used unknown/);
     assert.match(status, /loop ticks \d+ {2}watchdog feeds \d+/);
     assert.match(status, /console\s+20\s+\d+\s+0\.00\s+0/);
@@ -138,10 +174,16 @@ describe('console commands (fake machine view)', () => {
     assert.match(devices, /validator\s+ok\s+CCNET bulk acceptor/);
     assert.ok(devices.includes(`bill table: ${DENOMINATIONS_TENGE.join(' ')} KZT`), devices);
     assert.match(devices, /last card \*{12}5678/);
-    assert.equal(rig.command('ledger'), 'capacity 4096 records, used 5\r\ntail sequence 1, head sequence 6\r\nunsynced 2 (bank acknowledged through 3)');
+    assert.equal(
+      rig.command('ledger'),
+      'capacity 4096 records, used 5\r\ntail sequence 1, head sequence 6\r\nunsynced 2 (bank acknowledged through 3)',
+    );
     assert.equal(rig.command('ledger verify'), 'ledger verify: ok, 5 records checked, 0 problem(s)');
     view.verifyProblems = ['#3 bad CRC', '#4 torn write'];
-    assert.equal(rig.command('ledger verify'), 'ledger verify: FAILED, 5 records checked, 2 problem(s)\r\n  #3 bad CRC\r\n  #4 torn write');
+    assert.equal(
+      rig.command('ledger verify'),
+      'ledger verify: FAILED, 5 records checked, 2 problem(s)\r\n  #3 bad CRC\r\n  #4 torn write',
+    );
     const shown = rig.command('ledger show 1 5');
     assert.match(shown, /#1 {2}2025-11-26 15:00:00 {2}session auth=iin iin=90\*\*\*\*\*\*\*\*26/);
     assert.match(shown, /#2 {2}2025-11-26 15:00:10 {2}note denominationTenge=5000\r\n/);
@@ -150,11 +192,21 @@ describe('console commands (fake machine view)', () => {
     assert.match(shown, /#5 {2}clock not set {2}deposit iin=90\*{4} \*{4}26 amountTiyn=2000000$/);
     assert.equal(rig.command('ledger show 4 1').split('\r\n').length, 1);
     assert.equal(rig.command('ledger show 99'), 'no records from sequence 99');
-    for (const [line, error] of [['ledger show', 'show needs a starting sequence number'], ['ledger show x', 'show needs a starting sequence number'], ['ledger show 1 21', 'count must be 1 to 20'], ['ledger show 1 0', 'count must be 1 to 20'], ['ledger drop', "no ledger action 'drop'"], ['ledger verify all', "unexpected argument 'all'"]]) {
+    for (const [line, error] of [
+      ['ledger show', 'show needs a starting sequence number'],
+      ['ledger show x', 'show needs a starting sequence number'],
+      ['ledger show 1 21', 'count must be 1 to 20'],
+      ['ledger show 1 0', 'count must be 1 to 20'],
+      ['ledger drop', "no ledger action 'drop'"],
+      ['ledger verify all', "unexpected argument 'all'"],
+    ]) {
       assert.equal(rig.command(line), `error: ${error}\r\nusage: ledger [verify | show <from-sequence> [count]]`);
     }
     const sync = rig.command('sync');
-    assert.match(sync, /^queued 2 records; bank acknowledged through 3\r\nlast attempt 2025-11-26 15:00:40; last error tls: bad certificate for token dGhp\*{26}\r\nnext attempt in 30 s$/);
+    assert.match(
+      sync,
+      /^queued 2 records; bank acknowledged through 3\r\nlast attempt 2025-11-26 15:00:40; last error tls: bad certificate for token dGhp\*{26}\r\nnext attempt in 30 s$/,
+    );
     assert.equal(rig.command('sync now'), 'sync started');
     assert.equal(rig.command('sync now'), 'error: sync not started: a batch is already in flight');
     assert.match(rig.command('sync'), /a batch in flight/);
@@ -165,19 +217,25 @@ describe('console commands (fake machine view)', () => {
     const view = new FakeMachineView();
     const rig = new ConsoleRig({ view });
     rig.login('collector');
-    assert.equal(rig.command('cassette'), [
-      'cassette never collected',
-      '   1 000 KZT  x     3  =         3 000.00 KZT',
-      '   5 000 KZT  x     2  =        10 000.00 KZT',
-      '  20 000 KZT  x     1  =        20 000.00 KZT',
-      '  total 6 notes, 33 000.00 KZT; in doubt 0 notes; capacity 2200 notes',
-    ].join('\r\n'));
+    assert.equal(
+      rig.command('cassette'),
+      [
+        'cassette never collected',
+        '   1 000 KZT  x     3  =         3 000.00 KZT',
+        '   5 000 KZT  x     2  =        10 000.00 KZT',
+        '  20 000 KZT  x     1  =        20 000.00 KZT',
+        '  total 6 notes, 33 000.00 KZT; in doubt 0 notes; capacity 2200 notes',
+      ].join('\r\n'),
+    );
     assert.match(rig.command('collect'), /total 6 notes[\s\S]*Type 'collect confirm' to close this period/);
     assert.equal(view.collections, 0, 'the preview closes nothing');
     assert.equal(rig.command('collect now'), "error: expected 'confirm', not 'now'\r\nusage: collect [confirm]");
     const report = rig.command('collect confirm');
     assert.match(report, /^collection closed by ledger record #6 \(period 1\.\.5\)\r\n/);
-    assert.match(report, /cassette 33 000\.00 KZT\r\n {2}ledger {3}33 000\.00 KZT\r\n {2}bank {5}28 000\.00 KZT\r\n {2}result {3}TO RECONCILE$/);
+    assert.match(
+      report,
+      /cassette 33 000\.00 KZT\r\n {2}ledger {3}33 000\.00 KZT\r\n {2}bank {5}28 000\.00 KZT\r\n {2}result {3}TO RECONCILE$/,
+    );
     assert.equal(view.collections, 1);
     assert.match(rig.command('cassette'), /since collection at 2025-11-26 15:01:40\r\n {2}total 0 notes, 0\.00 KZT/);
     view.collectFails = true;
@@ -187,7 +245,10 @@ describe('console commands (fake machine view)', () => {
   it('config: list, get, set with validation (stored), and every error path', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
-    assert.equal(rig.command('config'), 'atm-id       ATM-SIM-0001 (provisioned)\r\ncity         almaty\r\nalaqan       off\r\ncontactless  off\r\nbank-host    localhost:8443\r\nlanguages    kk,ru,en');
+    assert.equal(
+      rig.command('config'),
+      'atm-id       ATM-SIM-0001 (provisioned)\r\ncity         almaty\r\nalaqan       off\r\ncontactless  off\r\nbank-host    localhost:8443\r\nlanguages    kk,ru,en',
+    );
     assert.equal(rig.command('config set alaqan on'), 'alaqan on (was off)');
     assert.equal(rig.sim.settings.get('cfg.alaqan'), 'on');
     assert.equal(rig.console.config.current.alaqanEnabled, true);
@@ -197,8 +258,14 @@ describe('console commands (fake machine view)', () => {
     assert.equal(rig.command('config set alaqan on x'), `error: unexpected argument 'x'${usage}`);
     assert.equal(rig.command('config set city moscow').split('\r\n')[0].slice(0, 27), 'error: city must be one of ');
     assert.equal(rig.command('config frob'), `error: no config action 'frob'${usage}`);
-    assert.equal(rig.command('config get'), `error: get needs a key: atm-id, city, alaqan, contactless, bank-host, languages${usage}`);
-    assert.equal(rig.command('config get pin'), `error: no config key 'pin'; keys: atm-id, city, alaqan, contactless, bank-host, languages${usage}`);
+    assert.equal(
+      rig.command('config get'),
+      `error: get needs a key: atm-id, city, alaqan, contactless, bank-host, languages${usage}`,
+    );
+    assert.equal(
+      rig.command('config get pin'),
+      `error: no config key 'pin'; keys: atm-id, city, alaqan, contactless, bank-host, languages${usage}`,
+    );
     assert.equal(rig.command('config set city'), `error: set city needs a value (almaty|astana|...)${usage}`);
     assert.equal(rig.command('config set city astana now'), `error: unexpected argument 'now'${usage}`);
     assert.equal(rig.command('config get city now'), `error: unexpected argument 'now'${usage}`);
@@ -207,11 +274,19 @@ describe('console commands (fake machine view)', () => {
   it('masks an IIN typed 4-4-4 or in pairs and a card number with dots, in the echo and in the reply (issue 15, item 8)', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
-    assert.equal(rig.type('frob 9001 0130 0126\r'), "frob 90** **** **26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
-    assert.equal(rig.type('frob 90 01 01 30 01 26\r'), "frob 90 ** ** ** ** 26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
-    assert.equal(rig.type('config get 4400.4302.1234.5678\r'),
-      "config get ****.****.****.5678\r\nerror: no config key '****.****.****.5678'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\n"
-      + 'usage: config [get <key> | set <key> <value>]\r\natm:engineer> ');
+    assert.equal(
+      rig.type('frob 9001 0130 0126\r'),
+      "frob 90** **** **26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ",
+    );
+    assert.equal(
+      rig.type('frob 90 01 01 30 01 26\r'),
+      "frob 90 ** ** ** ** 26\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ",
+    );
+    assert.equal(
+      rig.type('config get 4400.4302.1234.5678\r'),
+      "config get ****.****.****.5678\r\nerror: no config key '****.****.****.5678'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\n" +
+        'usage: config [get <key> | set <key> <value>]\r\natm:engineer> ',
+    );
     rig.console.log.record('test', 'card 440043 021234 5678');
     assert.match(rig.command('log 1'), /test {5}card \*{6} \*{6} 5678$/);
   });
@@ -220,9 +295,16 @@ describe('console commands (fake machine view)', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
     const output = rig.type(`config get ${FAKE_IIN}\r`);
-    assert.equal(output, "config get 90********26\r\nerror: no config key '90********26'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\nusage: config [get <key> | set <key> <value>]\r\natm:engineer> ");
-    assert.equal(rig.type(`frob ${FAKE_CARD.slice(0, 4)} ${FAKE_CARD.slice(4, 8)} ${FAKE_CARD.slice(8, 12)} ${FAKE_CARD.slice(12)}\r`),
-      "frob **** **** **** 5678\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ");
+    assert.equal(
+      output,
+      "config get 90********26\r\nerror: no config key '90********26'; keys: atm-id, city, alaqan, contactless, bank-host, languages\r\nusage: config [get <key> | set <key> <value>]\r\natm:engineer> ",
+    );
+    assert.equal(
+      rig.type(
+        `frob ${FAKE_CARD.slice(0, 4)} ${FAKE_CARD.slice(4, 8)} ${FAKE_CARD.slice(8, 12)} ${FAKE_CARD.slice(12)}\r`,
+      ),
+      "frob **** **** **** 5678\r\nerror: unknown command 'frob' (type 'help')\r\natm:engineer> ",
+    );
     // A digit typed and erased was never shown, so nothing is erased on the screen for it.
     assert.equal(rig.type('ab12\b\b\b\r'), "ab\b \b\r\nerror: unknown command 'a' (type 'help')\r\natm:engineer> ");
   });
@@ -250,7 +332,10 @@ describe('console commands (fake machine view)', () => {
     assert.equal(rig.command('reboot please'), "error: expected 'confirm', not 'please'\r\nusage: reboot [confirm]");
     assert.equal(rig.command('reboot confirm'), 'rebooting');
     assert.equal(rig.sim.system.restarts, 1);
-    assert.match(rig.command('help ledger'), /^usage: ledger \[verify \| show <from-sequence> \[count\]\]\r\nwho: {3}engineer\r\n/);
+    assert.match(
+      rig.command('help ledger'),
+      /^usage: ledger \[verify \| show <from-sequence> \[count\]\]\r\nwho: {3}engineer\r\n/,
+    );
     assert.match(rig.command('help collect'), /who: {3}collector/);
     assert.equal(rig.command('help frob'), "error: no command 'frob'\r\nusage: help [command]");
     assert.equal(rig.command('frobnicate'), "error: unknown command 'frobnicate' (type 'help')");
@@ -263,7 +348,8 @@ describe('console commands (fake machine view)', () => {
     const rig = new ConsoleRig();
     rig.login('engineer');
     // Nobody reads the cable for a while: the link's buffer fills, the console keeps the rest.
-    for (let index = 0; index < 6; index++) rig.sim.consoleLink.deviceEnd.write(Uint8Array.from([104, 101, 108, 112, 13]), 5);
+    for (let index = 0; index < 6; index++)
+      rig.sim.consoleLink.deviceEnd.write(Uint8Array.from([104, 101, 108, 112, 13]), 5);
     rig.sim.world.runFor(1);
     rig.sim.world.runFor(5000);
     const output = rig.read() + rig.type('', 5000);

@@ -23,7 +23,8 @@ function referenceCrc(width: 16 | 32, polynomial: number, initial: number, xorOu
   let register = initial;
   for (const byte of bytes) {
     register = (register ^ (reflect(byte, 8) << (width - 8))) & mask;
-    for (let bit = 0; bit < 8; bit++) register = ((register & top) !== 0 ? (register << 1) ^ polynomial : register << 1) & mask;
+    for (let bit = 0; bit < 8; bit++)
+      register = ((register & top) !== 0 ? (register << 1) ^ polynomial : register << 1) & mask;
   }
   return ((reflect(register, width) ^ xorOut) & mask) >>> 0;
 }
@@ -31,7 +32,7 @@ function referenceCrc(width: 16 | 32, polynomial: number, initial: number, xorOu
 const referenceKermit = (bytes: Uint8Array) => referenceCrc(16, 0x1021, 0, 0, bytes);
 const referenceIsoHdlc = (bytes: Uint8Array) => referenceCrc(32, 0x04c11db7, 0xffffffff, 0xffffffff, bytes);
 
-describe('CRCs: the firmware\'s TypeScript Crc port', () => {
+describe("CRCs: the firmware's TypeScript Crc port", () => {
   it('gives the published check values for "123456789", through the functions and both ports', () => {
     for (const port of [SOFT_CRC, new SoftCrc()]) {
       assert.equal(port.crc16Kermit(CHECK, 0, CHECK.length), 0x2189);
@@ -49,12 +50,20 @@ describe('CRCs: the firmware\'s TypeScript Crc port', () => {
       const start = bytes.length === 0 ? 0 : random.nextUint32() % bytes.length;
       const end = start + (random.nextUint32() % (bytes.length - start + 1));
       const range = bytes.slice(start, end);
-      assert.equal(crc16Kermit(bytes, start, end), referenceKermit(range), `kermit, ${bytes.length} bytes [${start}, ${end})`);
-      assert.equal(crc32(0, bytes, start, end), referenceIsoHdlc(range), `crc-32, ${bytes.length} bytes [${start}, ${end})`);
+      assert.equal(
+        crc16Kermit(bytes, start, end),
+        referenceKermit(range),
+        `kermit, ${bytes.length} bytes [${start}, ${end})`,
+      );
+      assert.equal(
+        crc32(0, bytes, start, end),
+        referenceIsoHdlc(range),
+        `crc-32, ${bytes.length} bytes [${start}, ${end})`,
+      );
     }
   });
 
-  it('continues a CRC-32 from a previous result exactly as over the bytes in one piece (zlib\'s and esp_rom_crc32_le\'s convention)', () => {
+  it("continues a CRC-32 from a previous result exactly as over the bytes in one piece (zlib's and esp_rom_crc32_le's convention)", () => {
     const random = new SeededRandom(23);
     for (let round = 0; round < 100; round++) {
       const bytes = new Uint8Array(1 + (random.nextUint32() % 200));
@@ -64,10 +73,13 @@ describe('CRCs: the firmware\'s TypeScript Crc port', () => {
     }
     const prefix = new Uint8Array([0x07, 0x04, 0x03, 0x02, 0x01]); // a byte, then 0x01020304 little-endian
     assert.equal(crc32ByteAndUint32(0, 0x07, 0x01020304), crc32(0, prefix, 0, prefix.length));
-    assert.equal(crc32ByteAndUint32(crc32(0, CHECK, 0, 9), 0x07, 0x01020304), referenceIsoHdlc(new Uint8Array([...CHECK, ...prefix])));
+    assert.equal(
+      crc32ByteAndUint32(crc32(0, CHECK, 0, 9), 0x07, 0x01020304),
+      referenceIsoHdlc(new Uint8Array([...CHECK, ...prefix])),
+    );
   });
 
-  it('a CCNET frame\'s CRC over the whole frame, its own two bytes included, is zero', () => {
+  it("a CCNET frame's CRC over the whole frame, its own two bytes included, is zero", () => {
     const poll = new Uint8Array([0x02, 0x03, 0x06, 0x33, 0xda, 0x81]); // CCNET Document 1's POLL
     assert.equal(crc16Kermit(poll, 0, 4), 0x81da);
     assert.equal(crc16Kermit(poll, 0, poll.length), 0);

@@ -4,7 +4,14 @@ import { hexOf } from '../../src/bytes';
 import { crc32ByteAndUint32, SOFT_CRC } from '../../src/crc';
 import { AUTH_METHODS, DENOMINATIONS_TENGE, DOUBT_REASONS, isDenomination, SESSION_OUTCOMES } from '../../src/domain';
 import type { LedgerRecord } from '../../src/ledger/records';
-import { decodeRecord, encodeRecord, ParsedRecord, parseRecord, RECORD_SIZE_MAX, sameRecord } from '../../src/ledger/records';
+import {
+  decodeRecord,
+  encodeRecord,
+  ParsedRecord,
+  parseRecord,
+  RECORD_SIZE_MAX,
+  sameRecord,
+} from '../../src/ledger/records';
 
 // One domain table (src/domain.ts) behind the ledger's validator and codec and the bank wire's
 // checks: the ledger writes only what the bank accepts, and the bank accepts only what the
@@ -14,16 +21,43 @@ const SEQUENCE = 0x10203;
 
 /** Every kind at the edges of its fields, and its bytes on flash at SEQUENCE (from the codec before the table, whose note and close were checked against vectors made outside, test/core/ledger.test.ts). */
 const LAYOUT: readonly (readonly [LedgerRecord, string])[] = [
-  [{ kind: 'session-opened', sessionId: 0x01020304, method: 'card', customerId: 'c-aigerim', billTiyn: 1_500_000, wallMs: 1_764_151_240_123 },
-    '3c010302040302010209632d6169676572696de0c65b00b05bbaf9ab7942ca755bd1'],
-  [{ kind: 'session-opened', sessionId: 7, method: 'qr', customerId: 'x'.repeat(24), billTiyn: Number.MAX_SAFE_INTEGER, wallMs: Number.NaN },
-    '3c010302070000000118787878787878787878787878787878787878787878787878ffffffffffffff0f000000000000f87f098ce158'],
+  [
+    {
+      kind: 'session-opened',
+      sessionId: 0x01020304,
+      method: 'card',
+      customerId: 'c-aigerim',
+      billTiyn: 1_500_000,
+      wallMs: 1_764_151_240_123,
+    },
+    '3c010302040302010209632d6169676572696de0c65b00b05bbaf9ab7942ca755bd1',
+  ],
+  [
+    {
+      kind: 'session-opened',
+      sessionId: 7,
+      method: 'qr',
+      customerId: 'x'.repeat(24),
+      billTiyn: Number.MAX_SAFE_INTEGER,
+      wallMs: Number.NaN,
+    },
+    '3c010302070000000118787878787878787878787878787878787878787878787878ffffffffffffff0f000000000000f87f098ce158',
+  ],
   [{ kind: 'note-escrowed', sessionId: 7, denominationTenge: 200 }, '3c020302070000000057548088'],
   [{ kind: 'note-returned', sessionId: 7, denominationTenge: 20000 }, '3c04030207000000062581fd6c'],
-  [{ kind: 'session-closed', sessionId: 7, outcome: 'recovered', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 }, '3c050302070000000300000069531bca'],
-  [{ kind: 'doubt', sessionId: 7, denominationTenge: 10000, reason: 'power-cut-in-validator' }, '3c060302070000000500492c2bea'],
+  [
+    { kind: 'session-closed', sessionId: 7, outcome: 'recovered', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 },
+    '3c050302070000000300000069531bca',
+  ],
+  [
+    { kind: 'doubt', sessionId: 7, denominationTenge: 10000, reason: 'power-cut-in-validator' },
+    '3c060302070000000500492c2bea',
+  ],
   [{ kind: 'doubt', sessionId: 7, denominationTenge: 0, reason: 'unknown' }, '3c06030207000000ff03c474719d'],
-  [{ kind: 'cassette-collected', notes: 1000, amountTiyn: 1_234_567_800, wallMs: 1_795_000_000_123.5 }, '3c070302e807f884d8cc0400b8e765e51e7a42a4fcf533'],
+  [
+    { kind: 'cassette-collected', notes: 1000, amountTiyn: 1_234_567_800, wallMs: 1_795_000_000_123.5 },
+    '3c070302e807f884d8cc0400b8e765e51e7a42a4fcf533',
+  ],
   [{ kind: 'bank-ack', ackedSequence: 0x10202 }, '3c080302020201007d5e0b3f'],
 ];
 
@@ -32,9 +66,28 @@ function onTheWire(record: LedgerRecord): Record<string, unknown> {
   return JSON.parse(`{"sequence":${SEQUENCE},${JSON.stringify(record).slice(1)}`) as Record<string, unknown>;
 }
 
-const OPENED: LedgerRecord = { kind: 'session-opened', sessionId: 9, method: 'iin', customerId: 'c-daniyar', billTiyn: 1_500_000, wallMs: 1_764_151_240_123 };
-const CLOSED: LedgerRecord = { kind: 'session-closed', sessionId: 9, outcome: 'completed', depositedTiyn: 2_000_000, toBillTiyn: 1_500_000, toNextTiyn: 500_000 };
-const COLLECTED: LedgerRecord = { kind: 'cassette-collected', notes: 12, amountTiyn: 2_000_000, wallMs: 1_764_151_240_123 };
+const OPENED: LedgerRecord = {
+  kind: 'session-opened',
+  sessionId: 9,
+  method: 'iin',
+  customerId: 'c-daniyar',
+  billTiyn: 1_500_000,
+  wallMs: 1_764_151_240_123,
+};
+const CLOSED: LedgerRecord = {
+  kind: 'session-closed',
+  sessionId: 9,
+  outcome: 'completed',
+  depositedTiyn: 2_000_000,
+  toBillTiyn: 1_500_000,
+  toNextTiyn: 500_000,
+};
+const COLLECTED: LedgerRecord = {
+  kind: 'cassette-collected',
+  notes: 12,
+  amountTiyn: 2_000_000,
+  wallMs: 1_764_151_240_123,
+};
 
 /** Records neither side takes, each with the field the bank names. */
 const REFUSED: readonly (readonly [string, Record<string, unknown>])[] = [
@@ -82,22 +135,34 @@ describe('the domain table: ledger and bank wire', () => {
     assert.deepEqual(DOUBT_REASONS, ['power-cut-in-validator', 'power-cut-in-stacker', 'jam', 'unknown']);
   });
 
-  it('an authorisation carries each method\'s own credential and nothing else, byte for byte', () => {
+  it("an authorisation carries each method's own credential and nothing else, byte for byte", () => {
     const requests: readonly AuthoriseRequest[] = [
-      { method: 'palm', palmTemplate: 'pt-1' }, { method: 'qr', qrSessionId: 'q-1' }, { method: 'card', cardToken: 'ct-1' },
+      { method: 'palm', palmTemplate: 'pt-1' },
+      { method: 'qr', qrSessionId: 'q-1' },
+      { method: 'card', cardToken: 'ct-1' },
       { method: 'iin', iin: '900101300126' },
     ];
-    assert.deepEqual(requests.map((request) => request.method), AUTH_METHODS, 'every method of the table');
-    assert.deepEqual(requests.map((request) => authoriseBody('ATM-1', request)), [
-      '{"atmId":"ATM-1","method":"palm","palmTemplate":"pt-1"}', '{"atmId":"ATM-1","method":"qr","qrSessionId":"q-1"}',
-      '{"atmId":"ATM-1","method":"card","cardToken":"ct-1"}', '{"atmId":"ATM-1","method":"iin","iin":"900101300126"}',
-    ]);
+    assert.deepEqual(
+      requests.map((request) => request.method),
+      AUTH_METHODS,
+      'every method of the table',
+    );
+    assert.deepEqual(
+      requests.map((request) => authoriseBody('ATM-1', request)),
+      [
+        '{"atmId":"ATM-1","method":"palm","palmTemplate":"pt-1"}',
+        '{"atmId":"ATM-1","method":"qr","qrSessionId":"q-1"}',
+        '{"atmId":"ATM-1","method":"card","cardToken":"ct-1"}',
+        '{"atmId":"ATM-1","method":"iin","iin":"900101300126"}',
+      ],
+    );
   });
 
-  it('a QR session id is an id of the table\'s shape: printable ASCII, no space, at most 64', () => {
+  it("a QR session id is an id of the table's shape: printable ASCII, no space, at most 64", () => {
     const start = (qrSessionId: string) => parseQrStart({ qrSessionId, payload: 'kaspi://pay', expiresInMs: 60_000 });
     assert.equal(start(`${'q~!'.repeat(21)}x`)?.qrSessionId.length, 64);
-    for (const refused of ['', 'q 1', 'q\u007f', 'қ', 'x'.repeat(65)]) assert.equal(start(refused), undefined, JSON.stringify(refused));
+    for (const refused of ['', 'q 1', 'q\u007f', 'қ', 'x'.repeat(65)])
+      assert.equal(start(refused), undefined, JSON.stringify(refused));
   });
 
   it('lays out every record kind byte for byte as before, and reads each back the same', () => {
@@ -114,7 +179,7 @@ describe('the domain table: ledger and bank wire', () => {
     }
   });
 
-  it('the bank takes every record the ledger writes, as the outbox sends it, except the ledger\'s own bank-ack', () => {
+  it("the bank takes every record the ledger writes, as the outbox sends it, except the ledger's own bank-ack", () => {
     for (const [record] of LAYOUT) {
       assert.equal(recordProblem(onTheWire(record)), record.kind === 'bank-ack' ? 'kind' : undefined, record.kind);
     }
@@ -123,10 +188,18 @@ describe('the domain table: ledger and bank wire', () => {
   it('the ledger refuses what the bank refuses, and the bank names the field', () => {
     for (const [field, record] of REFUSED) {
       const text = JSON.stringify(record);
-      assert.equal(encodeRecord(record as unknown as LedgerRecord, SEQUENCE, new Uint8Array(RECORD_SIZE_MAX)), 0, `ledger took ${text}`);
+      assert.equal(
+        encodeRecord(record as unknown as LedgerRecord, SEQUENCE, new Uint8Array(RECORD_SIZE_MAX)),
+        0,
+        `ledger took ${text}`,
+      );
       assert.equal(recordProblem({ sequence: SEQUENCE, ...record }), field, `bank on ${text}`);
     }
-    assert.equal(recordProblem({ ...onTheWire(OPENED), wallMs: null }), undefined, 'an unset wall clock is null on the wire');
+    assert.equal(
+      recordProblem({ ...onTheWire(OPENED), wallMs: null }),
+      undefined,
+      'an unset wall clock is null on the wire',
+    );
     assert.equal(recordProblem({ ...onTheWire(CLOSED), extra: 1 }), 'extra');
   });
 
@@ -136,7 +209,11 @@ describe('the domain table: ledger and bank wire', () => {
     into[4 + 4 + 1 + 1 + 1] = 0x20; // 'c daniyar': a space in the customer id (after session id, method, length, 'c')
     reseal(into, opened);
     assert.equal(parses(into, opened).failure, 'fields');
-    assert.equal(encodeRecord({ ...COLLECTED, notes: 2 ** 32 }, SEQUENCE, into), 0, 'the codec writes no record the ledger refuses');
+    assert.equal(
+      encodeRecord({ ...COLLECTED, notes: 2 ** 32 }, SEQUENCE, into),
+      0,
+      'the codec writes no record the ledger refuses',
+    );
     const collected = encodeRecord({ ...COLLECTED, notes: 2 ** 32 - 1 }, SEQUENCE, into);
     assert.equal(hexOf(into, 9), '3c070302ffffffff0f');
     into.set([0x80, 0x80, 0x80, 0x80, 0x10], 4); // 2^32 notes, in as many bytes

@@ -45,7 +45,10 @@ function jammedNote(r: Rig, beforeClearing: (r: Rig) => void): void {
   r.machine.sim.validator.jamNextStack();
   r.machine.sim.validator.insert(5000);
   // The session waits for the jammed note, then closes with it in doubt and says goodbye.
-  assert.ok(r.machine.runUntil(() => ledgerRecords(r).some((record) => record.kind === 'session-closed'), 60_000), 'the session never closed');
+  assert.ok(
+    r.machine.runUntil(() => ledgerRecords(r).some((record) => record.kind === 'session-closed'), 60_000),
+    'the session never closed',
+  );
   r.machine.runUntil(() => screenId(r) === 'attract', 60_000);
   beforeClearing(r);
   r.machine.sim.validator.clearJam(); // pushed the rest of the way in: reported stacked
@@ -66,7 +69,9 @@ describe('doubts: one note, one doubt; a note stacked during a controller restar
     assert.deepEqual(r.bank.creditedTenge(), []);
     assert.equal(r.machine.firmware!.session.cassette.doubtfulNotes, 1);
     const linked = [] as string[];
-    r.machine.firmware!.log.visitNewest(64, (event) => { if (/already held as a doubt/.test(event.text)) linked.push(event.text); });
+    r.machine.firmware!.log.visitNewest(64, (event) => {
+      if (/already held as a doubt/.test(event.text)) linked.push(event.text);
+    });
     assert.equal(linked.length, 1, 'the report is linked to the doubt in the log');
   });
 

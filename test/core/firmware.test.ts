@@ -48,14 +48,14 @@ describe('startFirmware on the simulated board', () => {
   });
 });
 
-describe('startFirmware: the board\'s Crc port', () => {
+describe("startFirmware: the board's Crc port", () => {
   /** A port that answers otherwise than the TypeScript CRCs: what the firmware does with it shows which one it uses. */
   const otherCrc: Crc = {
     crc16Kermit: (bytes, start, end) => SOFT_CRC.crc16Kermit(bytes, start, end) ^ 0x0001,
     crc32: (crc, bytes, start, end) => (SOFT_CRC.crc32(crc, bytes, start, end) ^ 0x0001) >>> 0,
   };
 
-  it('checks CCNET frames and ledger records with the board\'s port, not its own TypeScript', () => {
+  it("checks CCNET frames and ledger records with the board's port, not its own TypeScript", () => {
     const usual = makeSimBoard();
     const usualFirmware = startFirmware(usual.board);
     usual.world.runFor(3_000);
@@ -95,30 +95,48 @@ describe('simulated board without a bank', () => {
     const sim = makeSimBoard();
     const results: string[] = [];
     const request = { method: 'GET' as const, path: '/v1/ping', body: undefined, timeoutMs: 1000 };
-    assert.equal(sim.board.bank.request(request, (result) => results.push(result.ok ? 'ok' : result.failure)), true);
-    assert.equal(sim.board.bank.request(request, () => results.push('second')), false);
+    assert.equal(
+      sim.board.bank.request(request, (result) => results.push(result.ok ? 'ok' : result.failure)),
+      true,
+    );
+    assert.equal(
+      sim.board.bank.request(request, () => results.push('second')),
+      false,
+    );
     assert.deepEqual(results, []);
     sim.world.runFor(1);
     assert.deepEqual(results, ['connect']);
   });
 });
 
-describe('simulated bank link: the board\'s request cap', () => {
+describe("simulated bank link: the board's request cap", () => {
   it('refuses a body over 4 096 bytes as too-large on a later step, unsent; 4 096 bytes (UTF-8) go', () => {
     const seen: number[] = [];
-    const sim = makeSimBoard({ bank: (request) => { seen.push(request.body?.length ?? 0); return { status: 200, body: '{}' }; } });
+    const sim = makeSimBoard({
+      bank: (request) => {
+        seen.push(request.body?.length ?? 0);
+        return { status: 200, body: '{}' };
+      },
+    });
     const link = sim.bankLink!;
     assert.equal(link.requestBodyBytesMax, 4096);
     const post = (body: string) => {
       const results: string[] = [];
       const request: HttpsRequest = { method: 'POST', path: '/v1/deposits', body, timeoutMs: 5_000 };
-      assert.equal(link.request(request, (result) => results.push(result.ok ? `ok ${result.status}` : result.failure)), true);
+      assert.equal(
+        link.request(request, (result) => results.push(result.ok ? `ok ${result.status}` : result.failure)),
+        true,
+      );
       assert.deepEqual(results, [], 'never answered inside request()');
       sim.world.runFor(1_000);
       return results;
     };
     assert.deepEqual(post('x'.repeat(4097)), ['too-large']);
-    assert.deepEqual(post(`${'x'.repeat(4094)}₸`.slice(0, 4094) + 'é'), ['ok 200'], '4 094 ASCII + a 2-byte character = 4 096 bytes');
+    assert.deepEqual(
+      post(`${'x'.repeat(4094)}₸`.slice(0, 4094) + 'é'),
+      ['ok 200'],
+      '4 094 ASCII + a 2-byte character = 4 096 bytes',
+    );
     assert.deepEqual(post(`${'x'.repeat(4094)}₸`), ['too-large'], '4 094 ASCII + a 3-byte character = 4 097 bytes');
     assert.deepEqual(seen, [4095], 'only the body within the cap reached the bank');
     assert.equal(link.counts.tooLarge, 2);

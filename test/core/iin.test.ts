@@ -9,7 +9,7 @@ import { say, TEXTS } from '../../src/session/texts';
 describe('IIN (reference: kazakhstan.md)', () => {
   const NOV_25_2026 = Date.UTC(2026, 10, 25, 7, 0, 0);
 
-  it('accepts the demo customers\' IINs, with birth date and sex from digits 1–7', () => {
+  it("accepts the demo customers' IINs, with birth date and sex from digits 1–7", () => {
     // 9·1+0+0+1·4+0+1·6+3·7+0+0+0+1·11 = 51 ≡ 7 → d12 = 7; d7 = 3: 1900s, male.
     assert.deepEqual(validateIin('900101300017', NOV_25_2026), { ok: true, birthDate: '1990-01-01', sex: 'male' });
     // 8+10+0+12+5+30+28+0+0+0+22 = 115 ≡ 5; d7 = 4: 1900s, female.
@@ -62,7 +62,11 @@ describe('IIN (reference: kazakhstan.md)', () => {
     assert.deepEqual(validateIin('300101500014', Number.NaN), { ok: true, birthDate: '2030-01-01', sex: 'male' });
     // Born 2026-11-26 (d7 = 5): 2+12+3+4+10+36+35+0+0+0+11 = 113 ≡ 3. At 20:00 UTC on the 25th it is already the 26th in Astana.
     assert.deepEqual(validateIin('261126500013', Date.UTC(2026, 10, 25, 18, 30)), { ok: false, reason: 'future' });
-    assert.deepEqual(validateIin('261126500013', Date.UTC(2026, 10, 25, 19, 0)), { ok: true, birthDate: '2026-11-26', sex: 'male' });
+    assert.deepEqual(validateIin('261126500013', Date.UTC(2026, 10, 25, 19, 0)), {
+      ok: true,
+      birthDate: '2026-11-26',
+      sex: 'male',
+    });
   });
 
   it('rejects wrong length and non-digits before anything else', () => {
@@ -83,12 +87,12 @@ describe('IIN (reference: kazakhstan.md)', () => {
 });
 
 describe('masking personal numbers', () => {
-  it('shows an IIN\'s first 2 and last 2 digits only', () => {
+  it("shows an IIN's first 2 and last 2 digits only", () => {
     assert.equal(maskIin('900101300017'), '90********17');
     assert.equal(maskIin('1234'), '****');
   });
 
-  it('shows a card number\'s last 4 digits only, grouped in fours', () => {
+  it("shows a card number's last 4 digits only, grouped in fours", () => {
     assert.equal(maskPan('4400430000000015'), '**** **** **** 0015');
     assert.equal(maskPan('5374000000000015123'), '*** **** **** **** 5123');
     assert.equal(maskPan('1234567'), '*** ****');
@@ -126,7 +130,7 @@ describe('tenge and dates on screen', () => {
   });
 });
 
-describe('the customer\'s texts', () => {
+describe("the customer's texts", () => {
   it('fills {0} and {1} with the arguments in the language asked, and an absent argument with nothing', () => {
     assert.equal(say('ru', 'billDue', '15 000 ₸', '05.12.2026'), 'К оплате: 15 000 ₸ до 05.12.2026');
     assert.equal(say('en', 'iinInvalid', 'checksum', 2), 'Invalid IIN: checksum. Attempts left: 2');

@@ -25,14 +25,37 @@ const filler = (): LedgerRecord => ({ kind: 'note-returned', sessionId: FILLER_S
  */
 function nearlyFullFlash(recordsShort: number): NorFlashEmulator {
   const probe = Ledger.mount(new NorFlashEmulator(TWO_SECTORS));
-  probe.append({ kind: 'session-opened', sessionId: FILLER_SESSION, method: 'iin', customerId: 'c-filler', billTiyn: 0, wallMs: Number.NaN });
+  probe.append({
+    kind: 'session-opened',
+    sessionId: FILLER_SESSION,
+    method: 'iin',
+    customerId: 'c-filler',
+    billTiyn: 0,
+    wallMs: Number.NaN,
+  });
   let fillers = 0;
   while (probe.append(filler()).ok) fillers += 1;
   const flash = new NorFlashEmulator(TWO_SECTORS);
   const ledger = Ledger.mount(flash);
-  ledger.append({ kind: 'session-opened', sessionId: FILLER_SESSION, method: 'iin', customerId: 'c-filler', billTiyn: 0, wallMs: Number.NaN });
+  ledger.append({
+    kind: 'session-opened',
+    sessionId: FILLER_SESSION,
+    method: 'iin',
+    customerId: 'c-filler',
+    billTiyn: 0,
+    wallMs: Number.NaN,
+  });
   for (let index = 0; index < fillers - recordsShort; index++) assert.ok(ledger.append(filler()).ok);
-  assert.ok(ledger.append({ kind: 'session-closed', sessionId: FILLER_SESSION, outcome: 'cancelled', depositedTiyn: 0, toBillTiyn: 0, toNextTiyn: 0 }).ok);
+  assert.ok(
+    ledger.append({
+      kind: 'session-closed',
+      sessionId: FILLER_SESSION,
+      outcome: 'cancelled',
+      depositedTiyn: 0,
+      toBillTiyn: 0,
+      toNextTiyn: 0,
+    }).ok,
+  );
   return flash;
 }
 
@@ -47,14 +70,22 @@ interface FullRig {
 function fullRig(recordsShort: number): FullRig {
   const bank = new MiniBank();
   const state = { depositsUp: false };
-  const handler = (request: HttpsRequest) => (request.path === '/v1/deposits' && !state.depositsUp
-    ? { status: 503, body: '{"error":"down"}' } : bank.handler(request));
+  const handler = (request: HttpsRequest) =>
+    request.path === '/v1/deposits' && !state.depositsUp
+      ? { status: 503, body: '{"error":"down"}' }
+      : bank.handler(request);
   const machine = new DeskMachine({ seed: 5, bank: handler, flash: nearlyFullFlash(recordsShort) });
   const halts = watchHalts(machine);
   return {
-    machine, bank, halts,
-    get depositsUp() { return state.depositsUp; },
-    set depositsUp(up: boolean) { state.depositsUp = up; },
+    machine,
+    bank,
+    halts,
+    get depositsUp() {
+      return state.depositsUp;
+    },
+    set depositsUp(up: boolean) {
+      state.depositsUp = up;
+    },
   };
 }
 
@@ -67,9 +98,13 @@ function assertCassetteRecorded(rig: FullRig): void {
   const ledger = rig.machine.firmware!.ledger;
   const recorded: number[] = [];
   ledger.readFrom(ledger.tailSequence, 10_000, (_sequence, record) => {
-    if ((record.kind === 'note-stacked' || record.kind === 'doubt') && record.sessionId !== FILLER_SESSION) recorded.push(record.denominationTenge);
+    if ((record.kind === 'note-stacked' || record.kind === 'doubt') && record.sessionId !== FILLER_SESSION)
+      recorded.push(record.denominationTenge);
   });
-  assert.deepEqual(recorded.sort((a, b) => a - b), [...rig.machine.sim.validator.truth.cassetteTenge].sort((a, b) => a - b));
+  assert.deepEqual(
+    recorded.sort((a, b) => a - b),
+    [...rig.machine.sim.validator.truth.cassetteTenge].sort((a, b) => a - b),
+  );
 }
 
 /** The bank comes back: the ring moves, everything is credited, and a new customer can pay. */
@@ -80,11 +115,19 @@ function assertRecovers(rig: FullRig): void {
     return firmware !== undefined && firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0;
   }, 10 * 60_000);
   const firmware = rig.machine.firmware!;
-  assert.ok(synced, `not synced: outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ledger head ${firmware.ledger.headSequence} ` +
-    `acked ${firmware.ledger.ackedSequence}, bank holds ${rig.bank.storedSequence}`);
+  assert.ok(
+    synced,
+    `not synced: outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ledger head ${firmware.ledger.headSequence} ` +
+      `acked ${firmware.ledger.ackedSequence}, bank holds ${rig.bank.storedSequence}`,
+  );
   const credited = [...rig.bank.creditedTenge()].sort((a, b) => a - b);
-  const doubts = rig.bank.records.filter((record) => record.kind === 'doubt').map((record) => record.denominationTenge!);
-  assert.deepEqual([...credited, ...doubts].sort((a, b) => a - b), [...rig.machine.sim.validator.truth.cassetteTenge].sort((a, b) => a - b));
+  const doubts = rig.bank.records
+    .filter((record) => record.kind === 'doubt')
+    .map((record) => record.denominationTenge!);
+  assert.deepEqual(
+    [...credited, ...doubts].sort((a, b) => a - b),
+    [...rig.machine.sim.validator.truth.cassetteTenge].sort((a, b) => a - b),
+  );
   assert.equal(signIn(rig), 'bill', 'the machine takes cash again');
   assert.deepEqual(rig.halts, []);
 }
@@ -96,7 +139,10 @@ describe('a full ledger on the whole machine: never halts mid-note, never wedges
     keys(rig, 'enter');
     rig.machine.runUntil(() => screenId(rig) === 'insert-notes', 20_000);
     for (let note = 0; note < 10; note++) rig.machine.sim.validator.insert(1000);
-    rig.machine.runUntil(() => rig.machine.sim.validator.notesWaiting === 0 && rig.machine.sim.validator.state !== STATE_STACKING, 60_000);
+    rig.machine.runUntil(
+      () => rig.machine.sim.validator.notesWaiting === 0 && rig.machine.sim.validator.state !== STATE_STACKING,
+      60_000,
+    );
     rig.machine.runFor(3_000);
     const screen = rig.machine.sim.display.current!;
     assert.deepEqual(rig.halts, []);
@@ -104,7 +150,11 @@ describe('a full ledger on the whole machine: never halts mid-note, never wedges
     assert.equal(screen.fields.message, 'ledgerFull');
     const stacked = rig.machine.sim.validator.truth.cassetteTenge.length;
     assert.ok(stacked >= 1 && stacked < 10, `${stacked} notes stacked`);
-    assert.equal(rig.machine.sim.validator.truth.returnedTenge.length, 10 - stacked, 'every note the ledger could not keep came back');
+    assert.equal(
+      rig.machine.sim.validator.truth.returnedTenge.length,
+      10 - stacked,
+      'every note the ledger could not keep came back',
+    );
     assert.equal(screen.fields.notes, stacked);
     keys(rig, 'enter');
     rig.machine.runUntil(() => screenId(rig) === 'attract', 60_000);
@@ -123,7 +173,7 @@ describe('a full ledger on the whole machine: never halts mid-note, never wedges
     assertRecovers(rig);
   });
 
-  it('a power cut while each note it took is stacking, the last one too: recovery\'s records fit, no restart loop', () => {
+  it("a power cut while each note it took is stacking, the last one too: recovery's records fit, no restart loop", () => {
     let cuts = 0;
     for (let stackIndex = 1; stackIndex <= 10; stackIndex++) {
       const rig = fullRig(25);
@@ -156,7 +206,7 @@ describe('a full ledger on the whole machine: never halts mid-note, never wedges
     assert.ok(cuts >= 2 && cuts < 10, `${cuts} notes were taken before the ledger filled`);
   });
 
-  it('restarted forty times while full: the bank\'s acknowledgement is still written and frees the ring', () => {
+  it("restarted forty times while full: the bank's acknowledgement is still written and frees the ring", () => {
     const rig = fullRig(12);
     for (let restart = 0; restart < 40; restart++) {
       rig.machine.powerCut(500);

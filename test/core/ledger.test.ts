@@ -4,7 +4,13 @@ import { SeededRandom } from '../../hal/sim/peripherals';
 import { crc32 } from '../../src/crc';
 import { encodeHeader, HEADER_BYTES, parseHeader, SectorHeader, ZAP_GUARD_BYTES } from '../../src/ledger/format';
 import { ACK_LAST_BYTES, ACK_RESERVE_BYTES, BANK_ACK_RECORD_BYTES, Ledger } from '../../src/ledger/ledger';
-import { DOUBT_RECORD_BYTES, ESCROW_ROOM_BYTES, NOTE_RECORD_BYTES, SESSION_CLOSED_BYTES_MAX, SESSION_ROOM_BYTES } from '../../src/session/room';
+import {
+  DOUBT_RECORD_BYTES,
+  ESCROW_ROOM_BYTES,
+  NOTE_RECORD_BYTES,
+  SESSION_CLOSED_BYTES_MAX,
+  SESSION_ROOM_BYTES,
+} from '../../src/session/room';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { encodeRecord, payloadBytes, RECORD_SIZE_MAX, sameRecord } from '../../src/ledger/records';
 import { makeWorkload } from '../../tools/ledger/workload';
@@ -13,13 +19,14 @@ import { makeWorkload } from '../../tools/ledger/workload';
 // from the layout written in src/ledger/records.ts and format.ts.
 const NOTE_STACKED_SEQ1 = [0x3c, 0x03, 0x01, 0x00, 0x04, 0x03, 0x02, 0x01, 0x04, 0x2e, 0xef, 0x01, 0xe5];
 const SESSION_CLOSED_SEQ_10203 = [
-  0x3c, 0x05, 0x03, 0x02, 0x07, 0x00, 0x00, 0x00, 0x00, 0xe0, 0xc6, 0x5b, 0x80, 0x9f, 0x49, 0xe0, 0xa7, 0x12, 0x5f, 0x78, 0x57, 0xa6,
+  0x3c, 0x05, 0x03, 0x02, 0x07, 0x00, 0x00, 0x00, 0x00, 0xe0, 0xc6, 0x5b, 0x80, 0x9f, 0x49, 0xe0, 0xa7, 0x12, 0x5f,
+  0x78, 0x57, 0xa6,
 ];
 // Layout 2: sector 5, first record 0x10203, erased 9 times; checkpoint: acknowledged 0x10100 by
 // bank-ack record 0x10102, newest data record 0x10202, the sector before ends at 4071.
 const HEADER_5_10203_9 = [
-  0x4b, 0x52, 0x4c, 0x47, 0x02, 0x05, 0x00, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00,
-  0x02, 0x01, 0x01, 0x00, 0x02, 0x02, 0x01, 0x00, 0xe7, 0x0f, 0x50, 0x67, 0x10, 0xdd,
+  0x4b, 0x52, 0x4c, 0x47, 0x02, 0x05, 0x00, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01,
+  0x01, 0x00, 0x02, 0x01, 0x01, 0x00, 0x02, 0x02, 0x01, 0x00, 0xe7, 0x0f, 0x50, 0x67, 0x10, 0xdd,
 ];
 
 function headerWith(fields: Partial<SectorHeader>): SectorHeader {
@@ -29,7 +36,11 @@ function headerWith(fields: Partial<SectorHeader>): SectorHeader {
 const SMALL = { sizeBytes: 4096, sectorSizeBytes: 1024, pageSizeBytes: 256 };
 const TWO_SECTORS = { sizeBytes: 2048, sectorSizeBytes: 1024, pageSizeBytes: 256 };
 
-const note = (sessionId: number, denominationTenge = 5000): LedgerRecord => ({ kind: 'note-stacked', sessionId, denominationTenge });
+const note = (sessionId: number, denominationTenge = 5000): LedgerRecord => ({
+  kind: 'note-stacked',
+  sessionId,
+  denominationTenge,
+});
 
 function all(ledger: Ledger): [number, LedgerRecord][] {
   const seen: [number, LedgerRecord][] = [];
@@ -57,13 +68,28 @@ describe('ledger: encoding', () => {
     const into = new Uint8Array(RECORD_SIZE_MAX);
     const size = encodeRecord(note(0x01020304), 1, into);
     assert.deepEqual([...into.subarray(0, size)], NOTE_STACKED_SEQ1);
-    const closed: LedgerRecord = { kind: 'session-closed', sessionId: 7, outcome: 'completed', depositedTiyn: 1_500_000, toBillTiyn: 1_200_000, toNextTiyn: 300_000 };
+    const closed: LedgerRecord = {
+      kind: 'session-closed',
+      sessionId: 7,
+      outcome: 'completed',
+      depositedTiyn: 1_500_000,
+      toBillTiyn: 1_200_000,
+      toNextTiyn: 300_000,
+    };
     assert.deepEqual([...into.subarray(0, encodeRecord(closed, 0x10203, into))], SESSION_CLOSED_SEQ_10203);
   });
 
   it('encodes and parses sector headers as the layout says', () => {
     const bytes = new Uint8Array(HEADER_BYTES);
-    const fields = { sectorSequence: 5, firstSequence: 0x10203, eraseCount: 9, ackedSequence: 0x10100, ackRecordSequence: 0x10102, lastDataSequence: 0x10202, previousEndOffset: 4071 };
+    const fields = {
+      sectorSequence: 5,
+      firstSequence: 0x10203,
+      eraseCount: 9,
+      ackedSequence: 0x10100,
+      ackRecordSequence: 0x10102,
+      lastDataSequence: 0x10202,
+      previousEndOffset: 4071,
+    };
     encodeHeader(headerWith(fields), bytes);
     assert.deepEqual([...bytes], HEADER_5_10203_9);
     const parsed = new SectorHeader();
@@ -82,7 +108,10 @@ describe('ledger: encoding', () => {
     const flash = new NorFlashEmulator(SMALL);
     const ledger = Ledger.mount(flash);
     assert.deepEqual(ledger.append(note(0x01020304)), { ok: true, sequence: 1 });
-    assert.deepEqual([...flash.bytes.subarray(HEADER_BYTES, HEADER_BYTES + NOTE_STACKED_SEQ1.length)], NOTE_STACKED_SEQ1);
+    assert.deepEqual(
+      [...flash.bytes.subarray(HEADER_BYTES, HEADER_BYTES + NOTE_STACKED_SEQ1.length)],
+      NOTE_STACKED_SEQ1,
+    );
     const header = new SectorHeader();
     parseHeader(flash.bytes.subarray(0, HEADER_BYTES), header);
     assert.deepEqual([header.kind, header.sectorSequence, header.firstSequence, header.eraseCount], ['valid', 1, 1, 1]);
@@ -94,19 +123,36 @@ describe('ledger: append, read, mount', () => {
     const ledger = Ledger.mount(new NorFlashEmulator(SMALL));
     assert.deepEqual([ledger.headSequence, ledger.tailSequence, ledger.ackedSequence], [0, 1, 0]);
     assert.deepEqual(ledger.mountReport, { recordsFound: 0, skipped: 0, tornRecords: 0, sectorsErased: 4, notes: [] });
-    assert.equal(ledger.readFrom(1, 10, () => assert.fail('nothing to visit')), 0);
+    assert.equal(
+      ledger.readFrom(1, 10, () => assert.fail('nothing to visit')),
+      0,
+    );
   });
 
   it('numbers records contiguously, reads them back in order and finds them again after a mount', () => {
     const flash = new NorFlashEmulator(SMALL);
     const ledger = Ledger.mount(flash);
     const records: LedgerRecord[] = [
-      { kind: 'session-opened', sessionId: 42, method: 'palm', customerId: 'KR-000123', billTiyn: 1_234_500, wallMs: Number.NaN },
+      {
+        kind: 'session-opened',
+        sessionId: 42,
+        method: 'palm',
+        customerId: 'KR-000123',
+        billTiyn: 1_234_500,
+        wallMs: Number.NaN,
+      },
       { kind: 'note-escrowed', sessionId: 42, denominationTenge: 20000 },
       { kind: 'note-stacked', sessionId: 42, denominationTenge: 20000 },
       { kind: 'note-returned', sessionId: 42, denominationTenge: 200 },
       { kind: 'doubt', sessionId: 42, denominationTenge: 1000, reason: 'power-cut-in-stacker' },
-      { kind: 'session-closed', sessionId: 42, outcome: 'completed', depositedTiyn: 2_000_000, toBillTiyn: 1_234_500, toNextTiyn: 765_500 },
+      {
+        kind: 'session-closed',
+        sessionId: 42,
+        outcome: 'completed',
+        depositedTiyn: 2_000_000,
+        toBillTiyn: 1_234_500,
+        toNextTiyn: 765_500,
+      },
       { kind: 'cassette-collected', notes: 1, amountTiyn: 2_000_000, wallMs: 1_795_000_000_123.5 },
     ];
     records.forEach((record, index) => assert.deepEqual(ledger.append(record), { ok: true, sequence: index + 1 }));
@@ -114,7 +160,10 @@ describe('ledger: append, read, mount', () => {
     const expected = [...records, { kind: 'bank-ack', ackedSequence: 6 } as LedgerRecord];
     const check = (mounted: Ledger) => {
       const seen = all(mounted);
-      assert.deepEqual(seen.map(([sequence]) => sequence), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.deepEqual(
+        seen.map(([sequence]) => sequence),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
       seen.forEach(([, record], index) => assert.ok(sameRecord(record, expected[index]), JSON.stringify(record)));
       assert.deepEqual([mounted.headSequence, mounted.tailSequence, mounted.ackedSequence], [8, 1, 6]);
     };
@@ -130,9 +179,18 @@ describe('ledger: append, read, mount', () => {
     const ledger = Ledger.mount(new NorFlashEmulator(SMALL));
     fill(ledger, 150);
     const seen: number[] = [];
-    assert.equal(ledger.readFrom(70, 5, (sequence) => seen.push(sequence)), 5);
-    assert.equal(ledger.readFrom(75, 100, (sequence) => seen.push(sequence)), 76);
-    assert.deepEqual(seen, Array.from({ length: 81 }, (_, index) => 70 + index));
+    assert.equal(
+      ledger.readFrom(70, 5, (sequence) => seen.push(sequence)),
+      5,
+    );
+    assert.equal(
+      ledger.readFrom(75, 100, (sequence) => seen.push(sequence)),
+      76,
+    );
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 81 }, (_, index) => 70 + index),
+    );
   });
 
   it('refuses invalid records without writing', () => {
@@ -145,11 +203,19 @@ describe('ledger: append, read, mount', () => {
       { kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'x'.repeat(25), billTiyn: 0, wallMs: 0 },
       { kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'Қ', billTiyn: 0, wallMs: 0 },
       { kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'a', billTiyn: 1.5, wallMs: 0 },
-      { kind: 'session-closed', sessionId: 1, outcome: 'completed', depositedTiyn: 100, toBillTiyn: 50, toNextTiyn: 49 },
+      {
+        kind: 'session-closed',
+        sessionId: 1,
+        outcome: 'completed',
+        depositedTiyn: 100,
+        toBillTiyn: 50,
+        toNextTiyn: 49,
+      },
       { kind: 'cassette-collected', notes: 1, amountTiyn: Number.MAX_SAFE_INTEGER + 1, wallMs: 0 },
       { kind: 'mystery' },
     ];
-    for (const record of invalid) assert.deepEqual(ledger.append(record as LedgerRecord), { ok: false, error: 'invalid' }, JSON.stringify(record));
+    for (const record of invalid)
+      assert.deepEqual(ledger.append(record as LedgerRecord), { ok: false, error: 'invalid' }, JSON.stringify(record));
     assert.deepEqual(ledger.acknowledge(1), { ok: false, error: 'invalid' }); // above the head
     assert.equal(flash.bytesProgrammed, written);
   });
@@ -187,7 +253,7 @@ describe('ledger: append, read, mount', () => {
     assert.equal(remounted.ackedSequence, head);
   });
 
-  it('restarts that append nothing cost no room: after fifty of them the bank\'s acknowledgement still frees the ring', () => {
+  it("restarts that append nothing cost no room: after fifty of them the bank's acknowledgement still frees the ring", () => {
     const flash = new NorFlashEmulator(TWO_SECTORS);
     let ledger = Ledger.mount(flash);
     fill(ledger, 500);
@@ -201,7 +267,11 @@ describe('ledger: append, read, mount', () => {
     assert.ok(promisedAfterOne > 20);
     const before = flash.bytesProgrammed;
     for (let restart = 0; restart < 50; restart++) ledger = Ledger.mount(flash);
-    assert.equal(flash.bytesProgrammed - before, 50 * (HEADER_BYTES + 1), 'each mount re-programs the head header and the last commit mark, nothing more');
+    assert.equal(
+      flash.bytesProgrammed - before,
+      50 * (HEADER_BYTES + 1),
+      'each mount re-programs the head header and the last commit mark, nothing more',
+    );
     // ...and after fifty more: the same.
     const again = Ledger.mount(new NorFlashEmulator(TWO_SECTORS, flash.bytes.slice()));
     let promisedAfterFifty = 0;
@@ -214,7 +284,7 @@ describe('ledger: append, read, mount', () => {
     assert.equal(Ledger.mount(flash).headSequence, head + 21);
   });
 
-  it('keeps the full ledger\'s last bytes in tiers: ordinary, promised, acknowledgements, and the ack that frees the ring', () => {
+  it("keeps the full ledger's last bytes in tiers: ordinary, promised, acknowledgements, and the ack that frees the ring", () => {
     const flash = new NorFlashEmulator(TWO_SECTORS);
     const ledger = Ledger.mount(flash);
     fill(ledger, 500); // ordinary appends stop ACK_RESERVE_BYTES short of the head sector's end
@@ -243,7 +313,7 @@ describe('ledger: append, read, mount', () => {
     assert.ok(sectorBytes > ACK_RESERVE_BYTES + ACK_LAST_BYTES);
   });
 
-  it('reports the room for ordinary records: a sector less the reserve while the ring can move on, else the head\'s rest', () => {
+  it("reports the room for ordinary records: a sector less the reserve while the ring can move on, else the head's rest", () => {
     const ledger = Ledger.mount(new NorFlashEmulator(TWO_SECTORS));
     assert.equal(ledger.roomBytes(), TWO_SECTORS.sectorSizeBytes - HEADER_BYTES - ACK_RESERVE_BYTES);
     fill(ledger, 100); // into the second sector: the first holds unacknowledged records
@@ -253,17 +323,45 @@ describe('ledger: append, read, mount', () => {
     assert.ok(ledger.append(note(3)).ok);
     assert.equal(ledger.roomBytes(), room - 13);
     ledger.acknowledge(ledger.headSequence);
-    assert.equal(ledger.roomBytes(), TWO_SECTORS.sectorSizeBytes - HEADER_BYTES - ACK_RESERVE_BYTES, 'acknowledged: the ring can move on');
+    assert.equal(
+      ledger.roomBytes(),
+      TWO_SECTORS.sectorSizeBytes - HEADER_BYTES - ACK_RESERVE_BYTES,
+      'acknowledged: the ring can move on',
+    );
   });
 
-  it('the session\'s room sums are the records\' largest sizes on flash', () => {
+  it("the session's room sums are the records' largest sizes on flash", () => {
     const into = new Uint8Array(RECORD_SIZE_MAX);
     const big = Number.MAX_SAFE_INTEGER;
-    assert.equal(encodeRecord({ kind: 'session-closed', sessionId: 0xffffffff, outcome: 'recovered', depositedTiyn: big, toBillTiyn: 2 ** 52, toNextTiyn: big - 2 ** 52 }, 1, into), SESSION_CLOSED_BYTES_MAX);
-    assert.equal(encodeRecord({ kind: 'note-escrowed', sessionId: 0xffffffff, denominationTenge: 20000 }, 1, into), NOTE_RECORD_BYTES);
-    assert.equal(encodeRecord({ kind: 'doubt', sessionId: 0xffffffff, denominationTenge: 20000, reason: 'unknown' }, 1, into), DOUBT_RECORD_BYTES);
+    assert.equal(
+      encodeRecord(
+        {
+          kind: 'session-closed',
+          sessionId: 0xffffffff,
+          outcome: 'recovered',
+          depositedTiyn: big,
+          toBillTiyn: 2 ** 52,
+          toNextTiyn: big - 2 ** 52,
+        },
+        1,
+        into,
+      ),
+      SESSION_CLOSED_BYTES_MAX,
+    );
+    assert.equal(
+      encodeRecord({ kind: 'note-escrowed', sessionId: 0xffffffff, denominationTenge: 20000 }, 1, into),
+      NOTE_RECORD_BYTES,
+    );
+    assert.equal(
+      encodeRecord({ kind: 'doubt', sessionId: 0xffffffff, denominationTenge: 20000, reason: 'unknown' }, 1, into),
+      DOUBT_RECORD_BYTES,
+    );
     assert.equal(encodeRecord({ kind: 'bank-ack', ackedSequence: 0xffffffff }, 1, into), BANK_ACK_RECORD_BYTES);
-    const opened = encodeRecord({ kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'x'.repeat(24), billTiyn: big, wallMs: 1 }, 1, into);
+    const opened = encodeRecord(
+      { kind: 'session-opened', sessionId: 1, method: 'palm', customerId: 'x'.repeat(24), billTiyn: big, wallMs: 1 },
+      1,
+      into,
+    );
     assert.equal(opened, RECORD_SIZE_MAX);
     assert.equal(SESSION_ROOM_BYTES, RECORD_SIZE_MAX + ESCROW_ROOM_BYTES);
   });
@@ -284,9 +382,12 @@ describe('ledger: append, read, mount', () => {
 describe('ledger: a mount reads the headers and the head sector only', () => {
   const BOARD = { sizeBytes: 128 * 1024, sectorSizeBytes: 4096, pageSizeBytes: 256 };
   /** A mount's stats are the running ledger's, but for the zap guard it keeps after the head's last record. */
-  const statsAfterMount = (ledger: Ledger) => ({ ...ledger.stats(), usedBytes: ledger.stats().usedBytes + ZAP_GUARD_BYTES });
+  const statsAfterMount = (ledger: Ledger) => ({
+    ...ledger.stats(),
+    usedBytes: ledger.stats().usedBytes + ZAP_GUARD_BYTES,
+  });
 
-  it('on a full 128 KiB partition (the board\'s) it reads every header and the head\'s records, nothing behind the head', () => {
+  it("on a full 128 KiB partition (the board's) it reads every header and the head's records, nothing behind the head", () => {
     const flash = new NorFlashEmulator(BOARD);
     const ledger = Ledger.mount(flash);
     const sequences = fill(ledger, 20_000); // the bank is down: the ring fills, then refuses
@@ -299,18 +400,24 @@ describe('ledger: a mount reads the headers and the head sector only', () => {
     };
     const mounted = Ledger.mount(flash);
     const headSector = Math.floor(ledger.locate(ledger.headSequence) / BOARD.sectorSizeBytes);
-    const behindHead = reads.filter(([offset, length]) => !(offset % BOARD.sectorSizeBytes === 0 && length === HEADER_BYTES) &&
-      Math.floor(offset / BOARD.sectorSizeBytes) !== headSector);
+    const behindHead = reads.filter(
+      ([offset, length]) =>
+        !(offset % BOARD.sectorSizeBytes === 0 && length === HEADER_BYTES) &&
+        Math.floor(offset / BOARD.sectorSizeBytes) !== headSector,
+    );
     assert.deepEqual(behindHead, []);
     assert.equal(reads.filter(([, length]) => length === HEADER_BYTES).length >= 32, true);
-    assert.deepEqual([mounted.headSequence, mounted.tailSequence, mounted.ackedSequence], [ledger.headSequence, ledger.tailSequence, 0]);
+    assert.deepEqual(
+      [mounted.headSequence, mounted.tailSequence, mounted.ackedSequence],
+      [ledger.headSequence, ledger.tailSequence, 0],
+    );
     assert.deepEqual(mounted.stats(), statsAfterMount(ledger));
     assert.equal(mounted.mountReport.recordsFound, ledger.headSequence);
     // Read back, every record behind the head is there.
     assert.equal(all(mounted).length, ledger.headSequence);
   });
 
-  it('takes the bank\'s acknowledgement from the head\'s header when the head holds no bank-ack', () => {
+  it("takes the bank's acknowledgement from the head's header when the head holds no bank-ack", () => {
     const flash = new NorFlashEmulator(SMALL); // 1 KiB sectors: 76 notes fill one after its header, with a byte to spare
     const ledger = Ledger.mount(flash);
     fill(ledger, 70);
@@ -428,7 +535,8 @@ describe('ledger: power cuts and bad input', () => {
       const before = flash.bytesProgrammed;
       assert.equal(ledger.append(step.record).ok, true);
       payload += payloadBytes(step.record);
-      if (step.record.kind === 'note-escrowed' || step.record.kind === 'note-stacked') noteBytes += flash.bytesProgrammed - before;
+      if (step.record.kind === 'note-escrowed' || step.record.kind === 'note-stacked')
+        noteBytes += flash.bytesProgrammed - before;
     }
     assert.ok(flash.bytesProgrammed / payload <= 1.3, `${flash.bytesProgrammed} programmed for ${payload} payload`);
     assert.ok(noteBytes > 0);

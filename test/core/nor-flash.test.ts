@@ -84,9 +84,16 @@ describe('NOR flash emulator: power cuts, counters, timings', () => {
       if (damage === 'dropped') assert.deepEqual([...first], new Array(16).fill(0xff));
       if (damage === 'torn-prefix') {
         assert.ok(prefix >= 0, 'a torn program never completes');
-        assert.ok(first.subarray(prefix).every((value) => value === 0xff), `${damage}: after the prefix, untouched`);
+        assert.ok(
+          first.subarray(prefix).every((value) => value === 0xff),
+          `${damage}: after the prefix, untouched`,
+        );
       }
-      if (damage === 'torn-bits') assert.ok(first.subarray(prefix).some((value) => value !== 0xff), 'some bits of the torn bytes cleared');
+      if (damage === 'torn-bits')
+        assert.ok(
+          first.subarray(prefix).some((value) => value !== 0xff),
+          'some bits of the torn bytes cleared',
+        );
       const varies = others.some((read) => read.some((value, index) => value !== first[index]));
       assert.equal(varies, damage === 'weak', `${damage}: weak bytes read differently, others never`);
     }
@@ -115,7 +122,10 @@ describe('NOR flash emulator: power cuts, counters, timings', () => {
       if (damage === 'dropped') assert.ok(first.every((value) => value === 0));
       else {
         assert.ok(first.some((value) => value === 0x00) && first.some((value) => value !== 0x00), `${damage}: a mix`);
-        assert.ok(sector.subarray(16).every((value) => value === 0xff), 'bytes that were erased stay erased');
+        assert.ok(
+          sector.subarray(16).every((value) => value === 0xff),
+          'bytes that were erased stay erased',
+        );
       }
       const varies = readTimes(flash, 32).some((read) => read.some((value, index) => value !== first[index]));
       assert.equal(varies, damage === 'weak-mixed');

@@ -6,7 +6,9 @@ import { SimTicker, SimWorld, VirtualClock } from '../../hal/sim/world';
 function countingTask(name: string, periodMs: number, deadlineMs: number, workMs = 0, clock?: VirtualClock) {
   const calls: number[] = [];
   const task: Task = {
-    name, periodMs, deadlineMs,
+    name,
+    periodMs,
+    deadlineMs,
     poll(nowMs) {
       calls.push(nowMs);
       if (clock !== undefined) clock.nowMs += workMs;
@@ -40,7 +42,14 @@ describe('scheduler', () => {
   it('checks the deadlines and feeds the watchdog once every WATCHDOG_CHECK_PERIOD_MS while every task meets its deadline, never while one overruns', () => {
     const clock = new VirtualClock();
     let stallMs = 0;
-    const stalling: Task = { name: 'stalling', periodMs: 10, deadlineMs: 50, poll() { clock.nowMs += stallMs; } };
+    const stalling: Task = {
+      name: 'stalling',
+      periodMs: 10,
+      deadlineMs: 50,
+      poll() {
+        clock.nowMs += stallMs;
+      },
+    };
     const { scheduler, world, watchdog } = rig([stalling], clock);
     world.runFor(1000);
     assert.equal(scheduler.watchdogFeeds, 1000 / WATCHDOG_CHECK_PERIOD_MS + 1); // t = 0, 100, ..., 1000
@@ -60,10 +69,18 @@ describe('scheduler', () => {
     assert.ok(!watchdog.bitten);
   });
 
-  it('skips a resting task\'s poll, on time all the same, and polls it again the period after its rest ends or is called off', () => {
+  it("skips a resting task's poll, on time all the same, and polls it again the period after its rest ends or is called off", () => {
     const clock = new VirtualClock();
     const polls: number[] = [];
-    const resting = { name: 'resting', periodMs: 5, deadlineMs: 10, restUntilMs: 0, poll(nowMs: number) { polls.push(nowMs); } };
+    const resting = {
+      name: 'resting',
+      periodMs: 5,
+      deadlineMs: 10,
+      restUntilMs: 0,
+      poll(nowMs: number) {
+        polls.push(nowMs);
+      },
+    };
     const { scheduler, world, watchdog } = rig([resting], clock);
     world.runFor(20);
     assert.deepEqual(polls, [0, 5, 10, 15, 20]);
@@ -83,7 +100,14 @@ describe('scheduler', () => {
   it('halts on a throwing task and stops feeding, so the watchdog bites', () => {
     const clock = new VirtualClock();
     let healthy = true;
-    const fragile: Task = { name: 'fragile', periodMs: 10, deadlineMs: 100, poll() { if (!healthy) throw new Error('ledger invariant'); } };
+    const fragile: Task = {
+      name: 'fragile',
+      periodMs: 10,
+      deadlineMs: 100,
+      poll() {
+        if (!healthy) throw new Error('ledger invariant');
+      },
+    };
     const { scheduler, world, watchdog } = rig([fragile], clock);
     world.runFor(500);
     assert.ok(!watchdog.bitten);

@@ -9,8 +9,17 @@ import { ConsoleWire } from './support/console-rig';
 import { CriticalPathProbe } from '../../tools/sim/critical-path';
 import { DeskMachine } from '../../tools/bench/machine';
 import {
-  ackNotAheadOfHead, brokenInvariants, cassetteCountIsTheLedgers, doubtsReported, firmwareNeverHalted, ledgerSynced, noSequenceTwice,
-  notesAgree, readLedgerEntries, sessionsAddUp, type MoneyEvidence,
+  ackNotAheadOfHead,
+  brokenInvariants,
+  cassetteCountIsTheLedgers,
+  doubtsReported,
+  firmwareNeverHalted,
+  ledgerSynced,
+  noSequenceTwice,
+  notesAgree,
+  readLedgerEntries,
+  sessionsAddUp,
+  type MoneyEvidence,
 } from '../../tools/invariants/money';
 import { AIGERIM, MiniBank } from './support/mini-bank';
 
@@ -64,7 +73,10 @@ function feedNotes(rig: Rig, notes: readonly number[]): void {
   const before = depositedTiyn(rig);
   const sum = notes.reduce((total, note) => total + note * 100, 0);
   for (const note of notes) rig.machine.sim.validator.insert(note);
-  const done = rig.machine.runUntil(() => screen(rig).id === 'insert-notes' && depositedTiyn(rig) === before + sum, 30_000);
+  const done = rig.machine.runUntil(
+    () => screen(rig).id === 'insert-notes' && depositedTiyn(rig) === before + sum,
+    30_000,
+  );
   assert.ok(done, `deposited ${depositedTiyn(rig)} tiyn, expected ${before + sum}`);
 }
 
@@ -165,14 +177,18 @@ describe('customer session on the simulated machine', () => {
     waitForScreen(expired, 'qrExpired');
   });
 
-  it('writes nothing to Settings on a note\'s critical path: only the ledger append lies between escrow and STACK', () => {
+  it("writes nothing to Settings on a note's critical path: only the ledger append lies between escrow and STACK", () => {
     const r = rig();
     const probe = new CriticalPathProbe(r.machine);
     signInByIin(r);
     press(r, 'enter');
     waitForScreen(r, 'insert-notes');
     feedNotes(r, [5000, 1000, 200, 10000, 2000]);
-    assert.equal(probe.settingsWrites, 0, `${probe.settingsWrites} Settings writes while the validator held one of 5 notes in escrow or stacked it`);
+    assert.equal(
+      probe.settingsWrites,
+      0,
+      `${probe.settingsWrites} Settings writes while the validator held one of 5 notes in escrow or stacked it`,
+    );
     // The checkpoints still move with the notes, after each is safe: a restart finds the session and the cassette.
     press(r, 'enter');
     r.machine.runUntil(() => screen(r).fields.message === 'credited', 30_000);
@@ -191,7 +207,16 @@ describe('customer session on the simulated machine', () => {
 });
 
 /** The money invariants (tools/invariants/money.ts) a small bank can witness: it issues no receipts and notes no anomalies. */
-const MINI_BANK_INVARIANTS = [ledgerSynced, ackNotAheadOfHead, noSequenceTwice, notesAgree, doubtsReported, sessionsAddUp, cassetteCountIsTheLedgers, firmwareNeverHalted];
+const MINI_BANK_INVARIANTS = [
+  ledgerSynced,
+  ackNotAheadOfHead,
+  noSequenceTwice,
+  notesAgree,
+  doubtsReported,
+  sessionsAddUp,
+  cassetteCountIsTheLedgers,
+  firmwareNeverHalted,
+];
 const LEDGER_RECORDS_MAX = 10_000;
 
 /** Invariants 1–4 (docs/design.md) between the validator's cassette, the ledger and the bank's books, doubts included. */
@@ -201,16 +226,30 @@ function assertMoneyAccountedFor(r: Rig, context: string): void {
   const evidence: MoneyEvidence = {
     atmId: 'sim',
     startHeadSequence: 0,
-    ledger: { headSequence: firmware.ledger.headSequence, ackedSequence: firmware.ledger.ackedSequence, entries: readLedgerEntries(firmware.ledger, LEDGER_RECORDS_MAX) },
+    ledger: {
+      headSequence: firmware.ledger.headSequence,
+      ackedSequence: firmware.ledger.ackedSequence,
+      entries: readLedgerEntries(firmware.ledger, LEDGER_RECORDS_MAX),
+    },
     bank: {
       storedSequence: r.bank.storedSequence,
-      credited: r.bank.records.filter((record) => record.kind === 'note-stacked')
-        .map((record) => ({ sequence: record.sequence, sessionId: record.sessionId!, denominationTenge: record.denominationTenge! })),
+      credited: r.bank.records
+        .filter((record) => record.kind === 'note-stacked')
+        .map((record) => ({
+          sequence: record.sequence,
+          sessionId: record.sessionId!,
+          denominationTenge: record.denominationTenge!,
+        })),
       doubtsGained: r.bank.records.filter((record) => record.kind === 'doubt').length,
-      receiptsGained: 0, receipts: [], anomaliesGained: [],
+      receiptsGained: 0,
+      receipts: [],
+      anomaliesGained: [],
     },
     cassette: r.machine.sim.validator.truth.cassetteTenge.map((denominationTenge) => ({ denominationTenge })),
-    firmwareCassette: { notes: firmware.session.cassette.notes, doubtfulNotes: firmware.session.cassette.doubtfulNotes },
+    firmwareCassette: {
+      notes: firmware.session.cassette.notes,
+      doubtfulNotes: firmware.session.cassette.doubtfulNotes,
+    },
     halts: firmware.scheduler.halt === undefined ? [] : [firmware.scheduler.halt.message],
   };
   assert.deepEqual(brokenInvariants(MINI_BANK_INVARIANTS.map((invariant) => invariant(evidence))), [], context);
@@ -220,13 +259,23 @@ function assertMoneyAccountedFor(r: Rig, context: string): void {
 function settle(r: Rig): void {
   const settled = r.machine.runUntil(() => {
     const firmware = r.machine.firmware;
-    return firmware !== undefined && firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0 &&
-      r.bank.storedSequence >= firmware.ledger.headSequence - 2;
+    return (
+      firmware !== undefined &&
+      firmware.session.idle &&
+      firmware.ledger.stats().unsyncedRecords === 0 &&
+      r.bank.storedSequence >= firmware.ledger.headSequence - 2
+    );
   }, 120_000);
   const firmware = r.machine.firmware;
-  assert.ok(settled, `the machine did not settle after the cut: ${firmware === undefined ? 'power off' :
-    `session ${firmware.session.state}, unsent ${firmware.outbox.unsentRecords}, outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ` +
-    `bank holds ${r.bank.storedSequence}, ledger head ${firmware.ledger.headSequence}, halt ${firmware.scheduler.halt?.message ?? 'none'}`}`);
+  assert.ok(
+    settled,
+    `the machine did not settle after the cut: ${
+      firmware === undefined
+        ? 'power off'
+        : `session ${firmware.session.state}, unsent ${firmware.outbox.unsentRecords}, outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ` +
+          `bank holds ${r.bank.storedSequence}, ledger head ${firmware.ledger.headSequence}, halt ${firmware.scheduler.halt?.message ?? 'none'}`
+    }`,
+  );
 }
 
 describe('power cuts during a session', () => {
@@ -346,7 +395,7 @@ describe('the console reads the real machine after a session', () => {
     assert.deepEqual(collections, [2_000_000]);
   });
 
-  it('a bank that acknowledges beyond what it was sent: refused, and the console\'s sync and log say so', () => {
+  it("a bank that acknowledges beyond what it was sent: refused, and the console's sync and log say so", () => {
     const bank = new MiniBank();
     let lies = 1;
     const lying = (request: HttpsRequest) => {
@@ -365,10 +414,16 @@ describe('the console reads the real machine after a session', () => {
     r.machine.runUntil(() => screen(r).fields.message === 'credited', 60_000);
     const firmware = r.machine.firmware!;
     assert.equal(firmware.outbox.bankAnomalies, 1);
-    assert.ok(firmware.ledger.ackedSequence <= bank.storedSequence, `ack ${firmware.ledger.ackedSequence}, the bank holds ${bank.storedSequence}`);
+    assert.ok(
+      firmware.ledger.ackedSequence <= bank.storedSequence,
+      `ack ${firmware.ledger.ackedSequence}, the bank holds ${bank.storedSequence}`,
+    );
     const wire = new ConsoleWire(r.machine.sim);
     wire.login('engineer');
-    assert.match(wire.command('sync'), /\nBANK ANOMALIES 1, not recorded; last: bank acknowledged \d+ for batch 1\.\.\d+: not recorded$/);
+    assert.match(
+      wire.command('sync'),
+      /\nBANK ANOMALIES 1, not recorded; last: bank acknowledged \d+ for batch 1\.\.\d+: not recorded$/,
+    );
     assert.match(wire.command('log'), /anomaly: bank acknowledged \d+ for batch 1\.\.\d+: not recorded/);
   });
 });

@@ -14,14 +14,21 @@ interface DomElement {
   readonly dataset: Record<string, string | undefined>;
   readonly hidden: boolean;
 }
-interface DomImage extends DomElement { readonly complete: boolean; readonly naturalWidth: number }
+interface DomImage extends DomElement {
+  readonly complete: boolean;
+  readonly naturalWidth: number;
+}
 interface Dom2d {
   fillStyle: string;
   fillRect(x: number, y: number, width: number, height: number): void;
   drawImage(image: DomImage, x: number, y: number, width: number, height: number): void;
   getImageData(x: number, y: number, width: number, height: number): { readonly data: Uint8ClampedArray };
 }
-interface DomCanvas { width: number; height: number; getContext(kind: '2d'): Dom2d | null }
+interface DomCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): Dom2d | null;
+}
 declare const document: {
   querySelector(selector: string): DomElement | null;
   querySelectorAll(selector: string): { readonly length: number };
@@ -46,9 +53,14 @@ export class BenchPage {
   /** Every URL the page asked for that is not this server: must stay empty (no network beyond localhost). */
   readonly foreignRequests: string[] = [];
 
-  private constructor(readonly page: Page, readonly web: BenchWeb, readonly machine: BenchMachine) {
+  private constructor(
+    readonly page: Page,
+    readonly web: BenchWeb,
+    readonly machine: BenchMachine,
+  ) {
     page.on('request', (request) => {
-      if (!request.url().startsWith(web.url) && !request.url().startsWith('data:')) this.foreignRequests.push(request.url());
+      if (!request.url().startsWith(web.url) && !request.url().startsWith('data:'))
+        this.foreignRequests.push(request.url());
     });
   }
 
@@ -89,22 +101,32 @@ export class BenchPage {
   /** Waits until a numeric screen field reaches at least `minimum`. */
   async waitFieldAtLeast(name: string, minimum: number): Promise<void> {
     const key = `field${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-    await this.page.waitForFunction(([datasetKey, atLeast]) =>
-      Number(document.querySelector('[data-test="screen"]')?.dataset[datasetKey as string] ?? Number.NaN) >= (atLeast as number),
-    [key, minimum] as const, { timeout: WAIT_MS });
+    await this.page.waitForFunction(
+      ([datasetKey, atLeast]) =>
+        Number(document.querySelector('[data-test="screen"]')?.dataset[datasetKey as string] ?? Number.NaN) >=
+        (atLeast as number),
+      [key, minimum] as const,
+      { timeout: WAIT_MS },
+    );
   }
 
   /** Waits until the element's text matches. */
   async waitText(dataTest: string, pattern: RegExp): Promise<void> {
-    await this.page.waitForFunction(([selector, source, flags]) =>
-      new RegExp(source!, flags).test(document.querySelector(selector!)?.textContent ?? ''),
-    [`[data-test="${dataTest}"]`, pattern.source, pattern.flags] as const, { timeout: WAIT_MS });
+    await this.page.waitForFunction(
+      ([selector, source, flags]) =>
+        new RegExp(source!, flags).test(document.querySelector(selector!)?.textContent ?? ''),
+      [`[data-test="${dataTest}"]`, pattern.source, pattern.flags] as const,
+      { timeout: WAIT_MS },
+    );
   }
 
   /** Waits until exactly `count` elements match. */
   async waitCount(selector: string, count: number): Promise<void> {
-    await this.page.waitForFunction(([css, expected]) => document.querySelectorAll(css as string).length === expected,
-      [selector, count] as const, { timeout: WAIT_MS });
+    await this.page.waitForFunction(
+      ([css, expected]) => document.querySelectorAll(css as string).length === expected,
+      [selector, count] as const,
+      { timeout: WAIT_MS },
+    );
   }
 
   async screenId(): Promise<string> {
@@ -117,7 +139,8 @@ export class BenchPage {
 
   async numberField(name: string): Promise<number> {
     const text = await this.field(name);
-    if (text === undefined || !/^-?\d+$/.test(text)) throw new Error(`screen field ${name} is ${text}, not a whole number`);
+    if (text === undefined || !/^-?\d+$/.test(text))
+      throw new Error(`screen field ${name} is ${text}, not a whole number`);
     return Number(text);
   }
 
@@ -127,30 +150,45 @@ export class BenchPage {
 
   /** The demo customers as the page offers them (palm buttons carry the full IIN). */
   async demoIins(): Promise<string[]> {
-    return this.page.$$eval('[data-test="palms"] [data-iin]', (buttons) => buttons.map((button) => button.getAttribute('data-iin') ?? ''));
+    return this.page.$$eval('[data-test="palms"] [data-iin]', (buttons) =>
+      buttons.map((button) => button.getAttribute('data-iin') ?? ''),
+    );
   }
 
   /** The bank's row for a customer, read from the bank panel (masked IIN matched digit by digit). */
   async bankRow(iin: string): Promise<{ billTiyn: number; nextBillTiyn: number; carriedTiyn: number }> {
-    const rows = await this.page.$$eval('[data-test="bank-customer"]', (trs) => trs.map((tr) => ({
-      iinMasked: tr.getAttribute('data-iin-masked') ?? '',
-      billTiyn: Number(tr.getAttribute('data-bill-tiyn')),
-      nextBillTiyn: Number(tr.getAttribute('data-next-bill-tiyn')),
-      carriedTiyn: Number(tr.getAttribute('data-carried-tiyn')),
-    })));
-    const row = rows.find((candidate) => candidate.iinMasked.length === iin.length
-      && [...candidate.iinMasked].every((char, index) => !/[0-9]/.test(char) || char === iin[index]));
+    const rows = await this.page.$$eval('[data-test="bank-customer"]', (trs) =>
+      trs.map((tr) => ({
+        iinMasked: tr.getAttribute('data-iin-masked') ?? '',
+        billTiyn: Number(tr.getAttribute('data-bill-tiyn')),
+        nextBillTiyn: Number(tr.getAttribute('data-next-bill-tiyn')),
+        carriedTiyn: Number(tr.getAttribute('data-carried-tiyn')),
+      })),
+    );
+    const row = rows.find(
+      (candidate) =>
+        candidate.iinMasked.length === iin.length &&
+        [...candidate.iinMasked].every((char, index) => !/[0-9]/.test(char) || char === iin[index]),
+    );
     if (row === undefined) throw new Error(`the bank panel has no row for ${maskIin(iin)}`);
     return { billTiyn: row.billTiyn, nextBillTiyn: row.nextBillTiyn, carriedTiyn: row.carriedTiyn };
   }
 
   /** Waits until the ledger panel shows every record acknowledged by the bank. */
   async waitLedgerSynced(): Promise<void> {
-    await this.page.waitForFunction(() => {
-      const stats = document.querySelector('[data-test="ledger-stats"]');
-      return stats !== null && stats.dataset.head !== undefined && stats.dataset.head === stats.dataset.acked
-        && document.querySelectorAll('[data-test="ledger-row"][data-synced="false"]').length === 0;
-    }, undefined, { timeout: WAIT_MS });
+    await this.page.waitForFunction(
+      () => {
+        const stats = document.querySelector('[data-test="ledger-stats"]');
+        return (
+          stats !== null &&
+          stats.dataset.head !== undefined &&
+          stats.dataset.head === stats.dataset.acked &&
+          document.querySelectorAll('[data-test="ledger-row"][data-synced="false"]').length === 0
+        );
+      },
+      undefined,
+      { timeout: WAIT_MS },
+    );
   }
 
   /**
@@ -158,10 +196,14 @@ export class BenchPage {
    * the image is painted on a canvas, the top-left finder's 7-module run gives the module size.
    */
   async qrMatrix(): Promise<boolean[][]> {
-    await this.page.waitForFunction(() => {
-      const image = document.querySelector('[data-test="screen-qr"]') as DomImage | null;
-      return image !== null && !image.hidden && image.complete && image.naturalWidth > 0;
-    }, undefined, { timeout: WAIT_MS });
+    await this.page.waitForFunction(
+      () => {
+        const image = document.querySelector('[data-test="screen-qr"]') as DomImage | null;
+        return image !== null && !image.hidden && image.complete && image.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: WAIT_MS },
+    );
     return this.page.evaluate(() => {
       const image = document.querySelector('[data-test="screen-qr"]') as DomImage;
       const sidePx = 1000;
@@ -194,7 +236,10 @@ export class BenchPage {
       const modulePx = runPx / 7;
       const size = Math.round((right - left + 1) / modulePx);
       return Array.from({ length: size }, (_row, row) =>
-        Array.from({ length: size }, (_column, column) => dark(left + (column + 0.5) * modulePx, top + (row + 0.5) * modulePx)));
+        Array.from({ length: size }, (_column, column) =>
+          dark(left + (column + 0.5) * modulePx, top + (row + 0.5) * modulePx),
+        ),
+      );
     });
   }
 

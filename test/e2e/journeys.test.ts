@@ -22,8 +22,12 @@ describe(`customer journeys on the bench page (${MACHINE_KIND} machine)`, functi
   let machine: BenchMachine;
   let bench: BenchPage;
 
-  before(async () => { browser = await launchBrowser(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
   beforeEach(async () => {
     machine = await makeMachine();
     bench = await BenchPage.open(browser, machine);
@@ -125,21 +129,34 @@ describe(`customer journeys on the bench page (${MACHINE_KIND} machine)`, functi
     await bench.screenshot('power-cut-2-recovered');
     const creditedTiyn = owedBeforeTiyn - (await owedTiyn(iin));
     const cassetteGainTiyn = Number(await bench.attribute('cassette-state', 'data-amount-tiyn')) - cassetteBeforeTiyn;
-    const doubts = await bench.page.locator('[data-test="ledger-row"][data-kind*="doubt"], [data-test="ledger-row"][data-kind*="reconcile"]').count();
+    const doubts = await bench.page
+      .locator('[data-test="ledger-row"][data-kind*="doubt"], [data-test="ledger-row"][data-kind*="reconcile"]')
+      .count();
     const stackTiyn = POWER_CUT_STACK_NOTES * NOTE_1000_TIYN;
-    assert.ok(creditedTiyn < stackTiyn || doubts > 0, 'the whole stack was in before the cut: it did not land mid-stack (slow the stacking down)');
+    assert.ok(
+      creditedTiyn < stackTiyn || doubts > 0,
+      'the whole stack was in before the cut: it did not land mid-stack (slow the stacking down)',
+    );
     assert.equal(creditedTiyn % NOTE_1000_TIYN, 0);
-    assert.ok(creditedTiyn >= seenBeforeCutTiyn, `credited ${creditedTiyn} < counted on screen before the cut ${seenBeforeCutTiyn}`);
-    assert.ok(creditedTiyn + (doubts > 0 ? NOTE_1000_TIYN : 0) <= stackTiyn, `credited ${creditedTiyn} with ${doubts} in doubt: more than the stack`);
-    assert.ok(cassetteGainTiyn === creditedTiyn || (cassetteGainTiyn === creditedTiyn + NOTE_1000_TIYN && doubts > 0),
-      `cassette gained ${cassetteGainTiyn}, credited ${creditedTiyn}, ${doubts} doubt rows`);
+    assert.ok(
+      creditedTiyn >= seenBeforeCutTiyn,
+      `credited ${creditedTiyn} < counted on screen before the cut ${seenBeforeCutTiyn}`,
+    );
+    assert.ok(
+      creditedTiyn + (doubts > 0 ? NOTE_1000_TIYN : 0) <= stackTiyn,
+      `credited ${creditedTiyn} with ${doubts} in doubt: more than the stack`,
+    );
+    assert.ok(
+      cassetteGainTiyn === creditedTiyn || (cassetteGainTiyn === creditedTiyn + NOTE_1000_TIYN && doubts > 0),
+      `cassette gained ${cassetteGainTiyn}, credited ${creditedTiyn}, ${doubts} doubt rows`,
+    );
   });
 
   it('authorises by palm: an unknown palm and a poor image cost no money and the right palm opens the bill', async () => {
     const iins = await bench.demoIins();
     const iin = iins[iins.length - 1]!;
     await chooseMethodMenu();
-    assert.equal(await bench.field('palmOffered'), '1', 'palm must be switched on for this machine\'s city');
+    assert.equal(await bench.field('palmOffered'), '1', "palm must be switched on for this machine's city");
     await bench.press('F1');
     await bench.waitScreen('palm');
     await bench.click('palm-unknown');
@@ -170,7 +187,11 @@ describe(`customer journeys on the bench page (${MACHINE_KIND} machine)`, functi
 
   it('authorises by Kaspi Gold card: a tap is refused with a clear message, an inserted card opens the bill', async () => {
     const goldCard = await bench.page.$$eval('[data-test="cards"] [data-label]', (rows) =>
-      rows.find((row) => /Kaspi Gold/i.test(row.getAttribute('data-label') ?? ''))?.getAttribute('data-test')?.slice('card-'.length));
+      rows
+        .find((row) => /Kaspi Gold/i.test(row.getAttribute('data-label') ?? ''))
+        ?.getAttribute('data-test')
+        ?.slice('card-'.length),
+    );
     assert.ok(goldCard !== undefined, 'the demo set needs a Kaspi Gold card');
     await chooseMethodMenu();
     await bench.press('F3');
@@ -180,8 +201,8 @@ describe(`customer journeys on the bench page (${MACHINE_KIND} machine)`, functi
     await bench.screenshot('auth-card-tap-refused');
     await bench.click(`insert-card-${goldCard}`);
     await bench.waitScreen('bill');
-    assert.ok((await bench.field('customer') ?? '').length > 0);
-    assert.ok(await bench.numberField('billTiyn') >= 0);
+    assert.ok(((await bench.field('customer')) ?? '').length > 0);
+    assert.ok((await bench.numberField('billTiyn')) >= 0);
     await bench.click('take-card');
   });
 

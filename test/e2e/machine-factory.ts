@@ -9,14 +9,18 @@ import path from 'node:path';
 import { NPM_START_PARTS, SIMULATED_PARTS, startDesk, type RunningDesk } from '../../tools/bench/desk';
 import type { BenchMachine } from '../../tools/bench/machine-api';
 
-export const MACHINE_KIND: 'simulated' | 'npm start' = process.env.E2E_PARTS === 'simulated' ? 'simulated' : 'npm start';
+export const MACHINE_KIND: 'simulated' | 'npm start' =
+  process.env.E2E_PARTS === 'simulated' ? 'simulated' : 'npm start';
 
 /** The desk machine with the parts asked for, in a fresh data folder removed at close. */
-export async function startFreshDesk(parts: typeof NPM_START_PARTS | typeof SIMULATED_PARTS): Promise<RunningDesk & { dataDir: string }> {
+export async function startFreshDesk(
+  parts: typeof NPM_START_PARTS | typeof SIMULATED_PARTS,
+): Promise<RunningDesk & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atm-e2e-'));
   const desk = await startDesk({ ...parts, dataDir });
   return {
-    ...desk, dataDir,
+    ...desk,
+    dataDir,
     close: async () => {
       await desk.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

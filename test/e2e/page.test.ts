@@ -52,8 +52,12 @@ describe('bench page (browser, the desk machine with simulated parts)', function
   let machine: RecordingMachine;
   let bench: BenchPage;
 
-  before(async () => { browser = await launchBrowser(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
   beforeEach(async () => {
     desk = await startFreshDesk(SIMULATED_PARTS);
     machine = new RecordingMachine(desk.page);
@@ -107,13 +111,18 @@ describe('bench page (browser, the desk machine with simulated parts)', function
   it('sends each kind of action with the exact body machine-api.ts defines', async () => {
     const expectations: [string, BenchAction][] = [];
     const send = async (dataTest: string, action: BenchAction) => {
-      const answered = bench.page.waitForResponse((response) => response.url().endsWith('/api/act'), { timeout: WAIT_MS });
+      const answered = bench.page.waitForResponse((response) => response.url().endsWith('/api/act'), {
+        timeout: WAIT_MS,
+      });
       await bench.click(dataTest);
       await answered;
       expectations.push([dataTest, action]);
     };
     const iins = await bench.demoIins();
-    assert.deepEqual(iins, DEMO_CUSTOMERS.map((customer) => customer.iin));
+    assert.deepEqual(
+      iins,
+      DEMO_CUSTOMERS.map((customer) => customer.iin),
+    );
     await bench.waitScreen('attract');
     await send('key-F1', { kind: 'key', key: 'F1' });
     await bench.waitScreen('method');
@@ -132,7 +141,8 @@ describe('bench page (browser, the desk machine with simulated parts)', function
     assert.equal(await bench.attribute('notes-stack', 'data-count'), '0');
     await send('key-cancel', { kind: 'key', key: 'cancel' });
     await send('key-clear', { kind: 'key', key: 'clear' });
-    for (const key of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'F3', 'F4']) await send(`key-${key}`, { kind: 'key', key });
+    for (const key of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'F3', 'F4'])
+      await send(`key-${key}`, { kind: 'key', key });
     await send('insert-card-kaspiGoldVisa', { kind: 'insert-card', cardId: 'kaspiGoldVisa' });
     await send('tap-card-foreignVisa', { kind: 'tap-card', cardId: 'foreignVisa' });
     await send('take-card', { kind: 'take-card' });
@@ -149,11 +159,16 @@ describe('bench page (browser, the desk machine with simulated parts)', function
     await send('power-on', { kind: 'power', on: true });
     await bench.page.waitForSelector('[data-test="power-state"][data-value="on"]', { timeout: WAIT_MS });
     await bench.page.fill('[data-test="console-input"]', 'status');
-    const answered = bench.page.waitForResponse((response) => response.url().endsWith('/api/act'), { timeout: WAIT_MS });
+    const answered = bench.page.waitForResponse((response) => response.url().endsWith('/api/act'), {
+      timeout: WAIT_MS,
+    });
     await bench.page.press('[data-test="console-input"]', 'Enter');
     await answered;
     expectations.push(['console-input', { kind: 'console', line: 'status' }]);
-    assert.deepEqual(machine.actions, expectations.map(([, action]) => action));
+    assert.deepEqual(
+      machine.actions,
+      expectations.map(([, action]) => action),
+    );
     await bench.waitText('console-output', /status\r?\nerror: 'status' needs a login/);
     assert.equal(await bench.page.inputValue('[data-test="console-input"]'), '');
     await bench.screenshot('page-all-actions');
@@ -206,7 +221,7 @@ describe('bench page (browser, the desk machine with simulated parts)', function
     await bench.screenshot('page-after-deposit');
   });
 
-  it('shows the machine\'s refusal of an action instead of failing silently', async () => {
+  it("shows the machine's refusal of an action instead of failing silently", async () => {
     await bench.waitScreen('attract');
     await bench.click('power-off');
     await bench.page.waitForSelector('[data-test="screen"][data-screen-id=""]', { timeout: WAIT_MS });

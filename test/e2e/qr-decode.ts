@@ -97,7 +97,10 @@ function readCodewords(matrix: QrMatrix, version: number, mask: number): number[
         const dark = matrix[row]![column]! !== MASKS[mask]!(row, column);
         current = (current << 1) | (dark ? 1 : 0);
         bitCount += 1;
-        if (bitCount % 8 === 0) { bytes.push(current); current = 0; }
+        if (bitCount % 8 === 0) {
+          bytes.push(current);
+          current = 0;
+        }
       }
     }
     upward = !upward;
@@ -106,7 +109,10 @@ function readCodewords(matrix: QrMatrix, version: number, mask: number): number[
   return bytes.slice(0, total);
 }
 
-function deinterleave(codewords: readonly number[], layout: { total: number; blocks: number; dataPerBlock: number }): number[] {
+function deinterleave(
+  codewords: readonly number[],
+  layout: { total: number; blocks: number; dataPerBlock: number },
+): number[] {
   const ecPerBlock = layout.total / layout.blocks - layout.dataPerBlock;
   const blocks = Array.from({ length: layout.blocks }, () => [] as number[]);
   let index = 0;
@@ -160,7 +166,10 @@ function parseSegments(data: readonly number[], version: number): string {
       if (count === 1) bytes.push(String(take(4)).charCodeAt(0));
     } else if (mode === 0b0010) {
       let count = take(9);
-      for (; count >= 2; count -= 2) { const pair = take(11); bytes.push(ALPHANUMERIC.charCodeAt(Math.floor(pair / 45)), ALPHANUMERIC.charCodeAt(pair % 45)); }
+      for (; count >= 2; count -= 2) {
+        const pair = take(11);
+        bytes.push(ALPHANUMERIC.charCodeAt(Math.floor(pair / 45)), ALPHANUMERIC.charCodeAt(pair % 45));
+      }
       if (count === 1) bytes.push(ALPHANUMERIC.charCodeAt(take(6)));
     } else if (mode === 0b0100) {
       const count = take(8);

@@ -18,16 +18,40 @@ class StubMachine implements BenchMachine {
 
   snapshot(): BenchSnapshot {
     return {
-      screen: { id: 'counter', language: 'en', title: 'Counter', lines: [], fields: { counter: this.counter }, qr: undefined },
-      power: 'on', network: 'up', validator: 'idle', cassette: { notes: 0, amountTiyn: 0, capacityNotes: 100 }, ledger: [],
-      ledgerStats: { head: 0, acked: 0, usedPercent: 0 }, bank: { customers: [], receipts: [] }, demo: { cards: [], customers: [] },
+      screen: {
+        id: 'counter',
+        language: 'en',
+        title: 'Counter',
+        lines: [],
+        fields: { counter: this.counter },
+        qr: undefined,
+      },
+      power: 'on',
+      network: 'up',
+      validator: 'idle',
+      cassette: { notes: 0, amountTiyn: 0, capacityNotes: 100 },
+      ledger: [],
+      ledgerStats: { head: 0, acked: 0, usedPercent: 0 },
+      bank: { customers: [], receipts: [] },
+      demo: { cards: [], customers: [] },
     };
   }
-  async act(action: BenchAction): Promise<string | undefined> { this.actions.push(action); return this.answer; }
-  onChange(listener: () => void): () => void { this.listeners.add(listener); return () => this.listeners.delete(listener); }
-  consoleText(): string { return ''; }
+  async act(action: BenchAction): Promise<string | undefined> {
+    this.actions.push(action);
+    return this.answer;
+  }
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  consoleText(): string {
+    return '';
+  }
   async close(): Promise<void> {}
-  bump(): void { this.counter += 1; for (const listener of this.listeners) listener(); }
+  bump(): void {
+    this.counter += 1;
+    for (const listener of this.listeners) listener();
+  }
 }
 
 function post(url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
@@ -37,8 +61,13 @@ function post(url: string, body: string, headers: Record<string, string> = { 'co
 describe('bench page server (no browser)', () => {
   let machine: StubMachine;
   let web: BenchWeb;
-  beforeEach(async () => { machine = new StubMachine(); web = await startBenchWeb(machine, { port: 0 }); });
-  afterEach(async () => { await web?.close(); });
+  beforeEach(async () => {
+    machine = new StubMachine();
+    web = await startBenchWeb(machine, { port: 0 });
+  });
+  afterEach(async () => {
+    await web?.close();
+  });
 
   it('listens on 127.0.0.1 only by default', () => {
     assert.match(web.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -48,7 +77,9 @@ describe('bench page server (no browser)', () => {
     // On sinon's fake clock: the throttle is counted in virtual milliseconds, not in how fast
     // this machine happens to run; the HTTP stream itself is real.
     await web.close();
-    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = sinon.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     try {
       web = await startBenchWeb(machine, { port: 0 });
       const frames: number[] = [];
@@ -86,7 +117,10 @@ describe('bench page server (no browser)', () => {
       assert.equal(machine.counter, windowMs * changesPerMs);
       // One on connect, one at the first change, one per interval after it, one for the last change.
       const intervals = windowMs / SSE_PUSH_INTERVAL_MS;
-      assert.ok(frames.length >= intervals && frames.length <= 3 + intervals, `${frames.length} frames for ${machine.counter} changes`);
+      assert.ok(
+        frames.length >= intervals && frames.length <= 3 + intervals,
+        `${frames.length} frames for ${machine.counter} changes`,
+      );
       assert.equal(frames[0], 0);
       assert.equal(frames.at(-1), machine.counter);
     } finally {
@@ -111,7 +145,13 @@ describe('bench page server (no browser)', () => {
       [400, post(web.url, JSON.stringify({ kind: 'key', key: 'F5' }))],
       [400, post(web.url, JSON.stringify({ kind: 'notes', notes: [300] }))],
       [415, post(web.url, JSON.stringify({ kind: 'jam' }), { 'content-type': 'text/plain' })],
-      [403, post(web.url, JSON.stringify({ kind: 'jam' }), { 'content-type': 'application/json', origin: 'http://evil.example' })],
+      [
+        403,
+        post(web.url, JSON.stringify({ kind: 'jam' }), {
+          'content-type': 'application/json',
+          origin: 'http://evil.example',
+        }),
+      ],
       [413, post(web.url, JSON.stringify({ kind: 'console', line: 'x'.repeat(5000) }))],
     ];
     for (const [status, pending] of cases) assert.equal((await pending).status, status);
@@ -131,16 +171,27 @@ describe('bench page server (no browser)', () => {
     assert.equal(response.headers.get('content-type'), 'image/svg+xml');
     assert.match(await response.text(), /^<svg[^>]*viewBox="0 0 29 29"/); // version 1 (21 modules) + 2 × 4 quiet zone
     assert.equal((await fetch(new URL('/api/qr.svg?payload=', web.url))).status, 400);
-    assert.equal((await fetch(new URL(`/api/qr.svg?payload=${'x'.repeat(QR_PAYLOAD_BYTES_MAX + 1)}`, web.url))).status, 400);
+    assert.equal(
+      (await fetch(new URL(`/api/qr.svg?payload=${'x'.repeat(QR_PAYLOAD_BYTES_MAX + 1)}`, web.url))).status,
+      400,
+    );
   });
 });
 
 describe('parseAction', () => {
   it('accepts every action kind of machine-api.ts', () => {
     const actions: BenchAction[] = [
-      { kind: 'key', key: 'enter' }, { kind: 'insert-card', cardId: 'c1' }, { kind: 'tap-card', cardId: 'c1' }, { kind: 'take-card' },
-      { kind: 'palm', iin: 'poor-image' }, { kind: 'phone-scan-qr', iin: '850312400128' }, { kind: 'notes', notes: [200, 'foreign'] },
-      { kind: 'power', on: false }, { kind: 'network', up: true }, { kind: 'jam' }, { kind: 'cassette', state: 'full' },
+      { kind: 'key', key: 'enter' },
+      { kind: 'insert-card', cardId: 'c1' },
+      { kind: 'tap-card', cardId: 'c1' },
+      { kind: 'take-card' },
+      { kind: 'palm', iin: 'poor-image' },
+      { kind: 'phone-scan-qr', iin: '850312400128' },
+      { kind: 'notes', notes: [200, 'foreign'] },
+      { kind: 'power', on: false },
+      { kind: 'network', up: true },
+      { kind: 'jam' },
+      { kind: 'cassette', state: 'full' },
       { kind: 'console', line: 'status' },
     ];
     for (const action of actions) assert.deepEqual(parseAction(JSON.stringify(action)), { ok: true, action });
@@ -158,11 +209,18 @@ describe('parseAction', () => {
 describe('test QR decoder (checked on codes it did not draw)', () => {
   const matrixOf = (text: string) => {
     const modules = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
-    return Array.from({ length: modules.size }, (_r, row) => Array.from({ length: modules.size }, (_c, column) => Boolean(modules.get(row, column))));
+    return Array.from({ length: modules.size }, (_r, row) =>
+      Array.from({ length: modules.size }, (_c, column) => Boolean(modules.get(row, column))),
+    );
   };
 
   it('reads numeric, alphanumeric, byte and multi-block (versions 4–6) codes', () => {
-    for (const text of ['01234567', 'KASPI QR 42', 'Оплата Kaspi Red', `https://kaspi.kz/atm-red/qr?s=q${'0a'.repeat(12)}&t=${'9f'.repeat(16)}`]) {
+    for (const text of [
+      '01234567',
+      'KASPI QR 42',
+      'Оплата Kaspi Red',
+      `https://kaspi.kz/atm-red/qr?s=q${'0a'.repeat(12)}&t=${'9f'.repeat(16)}`,
+    ]) {
       assert.equal(decodeQr(matrixOf(text)).text, text);
     }
     assert.ok(decodeQr(matrixOf('x'.repeat(100))).version >= 5);

@@ -20,7 +20,7 @@ function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test/moddable/bank-link)', function () {
+describe("the board's bank link on Moddable's runtime (TLS in the Worker, test/moddable/bank-link)", function () {
   this.timeout(600_000);
   let bank: BankServer;
   let bankDataDir: string;
@@ -51,26 +51,46 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
       servers.push(server);
       return listen(server);
     };
-    const wrongCaPort = await serve(https.createServer({ key: otherCa.serverKeyPem, cert: otherCa.serverCertPem }, (_q, s) => s.end('{}')));
-    const midReplyPort = await serve(https.createServer(bankKey, (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-      response.write('{"account":');
-      setTimeout(() => response.socket?.destroy(), 50);
-    }));
-    const overCapPort = await serve(https.createServer(bankKey, (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ pad: 'y'.repeat(6000) }));
-    }));
-    const wrongHostPort = await serve(https.createServer({ key: wrongHost.keyPem, cert: wrongHost.certPem }, (_q, s) => s.end('{}')));
+    const wrongCaPort = await serve(
+      https.createServer({ key: otherCa.serverKeyPem, cert: otherCa.serverCertPem }, (_q, s) => s.end('{}')),
+    );
+    const midReplyPort = await serve(
+      https.createServer(bankKey, (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        response.write('{"account":');
+        setTimeout(() => response.socket?.destroy(), 50);
+      }),
+    );
+    const overCapPort = await serve(
+      https.createServer(bankKey, (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ pad: 'y'.repeat(6000) }));
+      }),
+    );
+    const wrongHostPort = await serve(
+      https.createServer({ key: wrongHost.keyPem, cert: wrongHost.certPem }, (_q, s) => s.end('{}')),
+    );
     // The bank's own TLS settings (tools/bank/server.ts, the device listener), counting connections and handshakes.
-    const counting = https.createServer({
-      key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
-    }, (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"ackedSequence":0}');
+    const counting = https.createServer(
+      {
+        key: pki.serverKeyPem,
+        cert: pki.serverCertPem,
+        ca: pki.deviceCaPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"ackedSequence":0}');
+      },
+    );
+    counting.on('connection', () => {
+      countingConnections += 1;
     });
-    counting.on('connection', () => { countingConnections += 1; });
-    counting.on('secureConnection', (socket: tls.TLSSocket) => handshakes.push(socket.isSessionReused() ? 'resumed' : 'full'));
+    counting.on('secureConnection', (socket: tls.TLSSocket) =>
+      handshakes.push(socket.isSessionReused() ? 'resumed' : 'full'),
+    );
     // A session cache, as a production TLS front keeps one (Node's server resumes only through these events).
     const sessions = new Map<string, Buffer>();
     counting.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
@@ -86,7 +106,18 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     const countingPort = await serve(counting);
     const bankPort = Number(new URL(bank.url).port);
     // One connection per request; the request over the cap never connects.
-    const schedule = [bankPort, bankPort, wrongCaPort, midReplyPort, overCapPort, wrongHostPort, bankPort, countingPort, countingPort, countingPort];
+    const schedule = [
+      bankPort,
+      bankPort,
+      wrongCaPort,
+      midReplyPort,
+      overCapPort,
+      wrongHostPort,
+      bankPort,
+      countingPort,
+      countingPort,
+      countingPort,
+    ];
     let connections = 0;
     const front = net.createServer((socket) => {
       const port = schedule[Math.min(connections++, schedule.length - 1)];
@@ -98,7 +129,10 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     servers.push(front);
     const frontPort = await listen(front);
     const build = await tools.buildLinuxApp({
-      name: 'bank-link', manifest: 'test/moddable/bank-link/manifest.json', config: { bankPort: frontPort }, env: { ATM_PROVISION: provisionDir },
+      name: 'bank-link',
+      manifest: 'test/moddable/bank-link/manifest.json',
+      config: { bankPort: frontPort },
+      env: { ATM_PROVISION: provisionDir },
     });
     const run = tools.runLinuxApp(build.library, { timeoutSeconds: 300, cwd: bankDataDir });
     const exited = await run.exited;
@@ -110,16 +144,31 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
   after(async () => {
     for (const server of servers) server.close();
     await bank?.close();
-    for (const directory of [bankDataDir, otherCaDir]) if (directory) fs.rmSync(directory, { recursive: true, force: true });
+    for (const directory of [bankDataDir, otherCaDir])
+      if (directory) fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  const result = (step: string) => results.find((entry) => entry.step === step) ?? assert.fail(`no result for ${step}:\n${output.join('\n')}`);
+  const result = (step: string) =>
+    results.find((entry) => entry.step === step) ?? assert.fail(`no result for ${step}:\n${output.join('\n')}`);
 
   it('ran every step and ended itself: no exception escaped a callback (an XS abort would exit 100+)', () => {
     assert.equal(exitStatus, 0, output.join('\n'));
-    assert.deepEqual(results.map((entry) => entry.step), [
-      'reply', 'post', 'wrong-ca', 'closed-mid-reply', 'reply-over-cap', 'request-over-cap', 'wrong-host', 'after', 'again-1', 'again-2', 'again-3',
-    ]);
+    assert.deepEqual(
+      results.map((entry) => entry.step),
+      [
+        'reply',
+        'post',
+        'wrong-ca',
+        'closed-mid-reply',
+        'reply-over-cap',
+        'request-over-cap',
+        'wrong-host',
+        'after',
+        'again-1',
+        'again-2',
+        'again-3',
+      ],
+    );
   });
 
   it('a reply and a POST come back whole over mutual TLS with the RSA device key', () => {
@@ -127,19 +176,31 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     assert.deepEqual([result('post').ok, result('post').status], [true, 200]);
   });
 
-  it('a server certificate from another CA is a \'tls\' error value', () => {
-    assert.deepEqual([result('wrong-ca').ok, result('wrong-ca').failure], [false, 'tls'], JSON.stringify(result('wrong-ca')));
+  it("a server certificate from another CA is a 'tls' error value", () => {
+    assert.deepEqual(
+      [result('wrong-ca').ok, result('wrong-ca').failure],
+      [false, 'tls'],
+      JSON.stringify(result('wrong-ca')),
+    );
   });
 
-  it('a server certificate from the bank\'s CA for another host name is refused as \'tls\'', () => {
-    assert.deepEqual([result('wrong-host').ok, result('wrong-host').failure], [false, 'tls'], JSON.stringify(result('wrong-host')));
+  it("a server certificate from the bank's CA for another host name is refused as 'tls'", () => {
+    assert.deepEqual(
+      [result('wrong-host').ok, result('wrong-host').failure],
+      [false, 'tls'],
+      JSON.stringify(result('wrong-host')),
+    );
   });
 
-  it('a server that closes mid-reply is an \'io\' error value, not a short body taken as whole', () => {
-    assert.deepEqual([result('closed-mid-reply').ok, result('closed-mid-reply').failure], [false, 'io'], JSON.stringify(result('closed-mid-reply')));
+  it("a server that closes mid-reply is an 'io' error value, not a short body taken as whole", () => {
+    assert.deepEqual(
+      [result('closed-mid-reply').ok, result('closed-mid-reply').failure],
+      [false, 'io'],
+      JSON.stringify(result('closed-mid-reply')),
+    );
   });
 
-  it('a body over the board\'s 4 KB cap, either way, is \'too-large\'', () => {
+  it("a body over the board's 4 KB cap, either way, is 'too-large'", () => {
     assert.deepEqual([result('reply-over-cap').ok, result('reply-over-cap').failure], [false, 'too-large']);
     assert.deepEqual([result('request-over-cap').ok, result('request-over-cap').failure], [false, 'too-large']);
   });
@@ -148,12 +209,19 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     assert.deepEqual([result('after').ok, result('after').status], [true, 200]);
   });
 
-  it('opens a connection per request and resumes the TLS session where the server keeps one; a refused resumption empties the SDK\'s cache', () => {
+  it("opens a connection per request and resumes the TLS session where the server keeps one; a refused resumption empties the SDK's cache", () => {
     const steps = ['again-1', 'again-2', 'again-3'];
-    for (const step of steps) assert.deepEqual([result(step).ok, result(step).status], [true, 200], JSON.stringify(result(step)));
+    for (const step of steps)
+      assert.deepEqual([result(step).ok, result(step).status], [true, 200], JSON.stringify(result(step)));
     const times = steps.map((step) => `${step} ${result(step).ms} ms`).join(', ');
-    process.stdout.write(`      handshakes: ${handshakes.join(', ')}; session cache: ${sessionEvents.join(', ')}; ${countingConnections} connections; ${times}\n`);
-    assert.equal(countingConnections, 3, 'the worker makes and closes an HTTP client per request: no connection is reused');
+    process.stdout.write(
+      `      handshakes: ${handshakes.join(', ')}; session cache: ${sessionEvents.join(', ')}; ${countingConnections} connections; ${times}\n`,
+    );
+    assert.equal(
+      countingConnections,
+      3,
+      'the worker makes and closes an HTTP client per request: no connection is reused',
+    );
     // The worker's TLS (modules/crypt/ssl/session_419.js) keeps one session in ssl_cache.js, by host name,
     // and offers it in the next ClientHello. again-1 offers the bank's session from 'after' (the
     // reference bank keeps none: Node resumes only through 'resumeSession'); refused, the SDK saves
@@ -163,5 +231,3 @@ describe('the board\'s bank link on Moddable\'s runtime (TLS in the Worker, test
     assert.deepEqual(handshakes, ['full', 'full', 'resumed']);
   });
 });
-
-

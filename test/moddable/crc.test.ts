@@ -11,7 +11,7 @@ import { CRC_CASES, CrcCases } from './crc/vectors';
 // Moddable's own runtime (test/moddable/crc), against the published check values and against the
 // firmware's TypeScript CRCs: in the same engine, and here on Node over the same random buffers.
 
-describe('the board\'s native CRCs on Moddable\'s runtime (test/moddable/crc)', function () {
+describe("the board's native CRCs on Moddable's runtime (test/moddable/crc)", function () {
   this.timeout(600_000);
   let results: AppResult[] = [];
   let exitStatus = -1;
@@ -21,7 +21,11 @@ describe('the board\'s native CRCs on Moddable\'s runtime (test/moddable/crc)', 
     const tools = await linuxTools();
     if (!tools.sdkReady()) throw new Error('the Moddable SDK is not set up: run `npm run moddable:setup`');
     const { provisionDir } = linuxProvisioning(tools.cacheRoot());
-    const build = await tools.buildLinuxApp({ name: 'crc', manifest: 'test/moddable/crc/manifest.json', env: { ATM_PROVISION: provisionDir } });
+    const build = await tools.buildLinuxApp({
+      name: 'crc',
+      manifest: 'test/moddable/crc/manifest.json',
+      env: { ATM_PROVISION: provisionDir },
+    });
     const runDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'linux-crc-'));
     try {
       const exited = await tools.runLinuxApp(build.library, { timeoutSeconds: 120, cwd: runDirectory }).exited;
@@ -33,7 +37,8 @@ describe('the board\'s native CRCs on Moddable\'s runtime (test/moddable/crc)', 
     }
   });
 
-  const step = (name: string) => results.find((entry) => entry.step === name) ?? assert.fail(`no ${name} result:\n${output.join('\n')}`);
+  const step = (name: string) =>
+    results.find((entry) => entry.step === name) ?? assert.fail(`no ${name} result:\n${output.join('\n')}`);
 
   it('ran to the end', () => {
     assert.equal(exitStatus, 0, output.join('\n'));
@@ -44,7 +49,13 @@ describe('the board\'s native CRCs on Moddable\'s runtime (test/moddable/crc)', 
   });
 
   it('answers as the TypeScript CRCs in the same engine on every random buffer and range, a CRC-32 continued from a previous result included', () => {
-    assert.deepEqual(step('summary'), { step: 'summary', cases: CRC_CASES, mismatches: 0, firstMismatch: '', rangeErrors: 3 });
+    assert.deepEqual(step('summary'), {
+      step: 'summary',
+      cases: CRC_CASES,
+      mismatches: 0,
+      firstMismatch: '',
+      rangeErrors: 3,
+    });
   });
 
   it('answers as the TypeScript CRCs on Node over the same buffers', () => {

@@ -14,11 +14,26 @@ export const LINUX_ATM_ID = 'KZ-ALA-0001';
 export type AppResult = Record<string, unknown>;
 
 // ts-node compiles to CommonJS, where import() would become require(): keep a real import().
-export const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+export const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
 
 export interface LinuxTools {
-  buildLinuxApp(options: { name: string; manifest: string; config?: Record<string, string | number>; env?: Record<string, string>; instrument?: boolean }): Promise<{ library: string; seconds: number; xsl: string[] }>;
-  runLinuxApp(library: string, options?: { timeoutSeconds?: number; onLine?: (line: string) => void; env?: Record<string, string>; cwd?: string }): { exited: Promise<{ status: number; lines: string[] }>; lines: string[]; child: import('node:child_process').ChildProcess };
+  buildLinuxApp(options: {
+    name: string;
+    manifest: string;
+    config?: Record<string, string | number>;
+    env?: Record<string, string>;
+    instrument?: boolean;
+  }): Promise<{ library: string; seconds: number; xsl: string[] }>;
+  runLinuxApp(
+    library: string,
+    options?: { timeoutSeconds?: number; onLine?: (line: string) => void; env?: Record<string, string>; cwd?: string },
+  ): {
+    exited: Promise<{ status: number; lines: string[] }>;
+    lines: string[];
+    child: import('node:child_process').ChildProcess;
+  };
   cacheRoot(): string;
   buildRoot(): string;
   sdkReady(): boolean;
@@ -46,7 +61,10 @@ export function linuxProvisioning(cacheDir: string): { pkiBase: string; provisio
     fs.mkdirSync(provisionDir, { recursive: true });
     const device = pki.issueDeviceCertificate(LINUX_ATM_ID);
     fs.writeFileSync(path.join(provisionDir, 'device-cert.der'), new X509Certificate(device.certPem).raw);
-    fs.writeFileSync(path.join(provisionDir, 'device-key.der'), createPrivateKey(device.keyPem).export({ type: 'pkcs8', format: 'der' }));
+    fs.writeFileSync(
+      path.join(provisionDir, 'device-key.der'),
+      createPrivateKey(device.keyPem).export({ type: 'pkcs8', format: 'der' }),
+    );
     fs.writeFileSync(current, caDer);
   }
   return { pkiBase, provisionDir, pki };
@@ -57,7 +75,10 @@ export function bankDataDirWith(pkiBase: string): string {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linux-board-bank-'));
   fs.cpSync(path.join(pkiBase, 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   const config = path.join(dataDir, 'pki/openssl.cnf');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`));
+  fs.writeFileSync(
+    config,
+    fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`),
+  );
   return dataDir;
 }
 

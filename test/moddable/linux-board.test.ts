@@ -27,15 +27,21 @@ function screensOf(lines: readonly string[]): string[] {
   return lines.map((line) => /^\[screen ([a-z-]+)\//.exec(line)?.[1]).filter((id): id is string => id !== undefined);
 }
 
-async function waitFor(what: string, lines: readonly string[], test: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function waitFor(
+  what: string,
+  lines: readonly string[],
+  test: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
-    if (Date.now() > deadline) assert.fail(`waited ${timeoutMs} ms for ${what}; the board printed:\n${lines.slice(-40).join('\n')}`);
+    if (Date.now() > deadline)
+      assert.fail(`waited ${timeoutMs} ms for ${what}; the board printed:\n${lines.slice(-40).join('\n')}`);
     await sleep(50);
   }
 }
 
-describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to synced (hal/moddable/lin)', function () {
+describe("the firmware on Moddable's Linux runtime: a customer from IIN to synced (hal/moddable/lin)", function () {
   this.timeout(900_000);
   let bank: BankServer;
   let bankDataDir: string;
@@ -51,8 +57,11 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     bank = await startBankServer({ dataDir: bankDataDir, port: 0 });
     bank.registerAtm(LINUX_ATM_ID, 'Almaty, Linux board');
     const build = await tools.buildLinuxApp({
-      name: 'linux-board', manifest: 'hal/moddable/lin/manifest.json', instrument: true,
-      config: { linuxRunDirectory: runDirectory, bankPort: Number(new URL(bank.url).port) }, env: { ATM_PROVISION: provisionDir },
+      name: 'linux-board',
+      manifest: 'hal/moddable/lin/manifest.json',
+      instrument: true,
+      config: { linuxRunDirectory: runDirectory, bankPort: Number(new URL(bank.url).port) },
+      env: { ATM_PROVISION: provisionDir },
     });
 
     fs.rmSync(runDirectory, { recursive: true, force: true });
@@ -91,7 +100,7 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     assert.ok(board.lines.includes(`[board] linux ${LINUX_ATM_ID} started`), board.lines.join('\n'));
   });
 
-  it('signs in by IIN over the bank link in its Worker (mutual TLS) and shows the FAQ\'s bill', async () => {
+  it("signs in by IIN over the bank link in its Worker (mutual TLS) and shows the FAQ's bill", async () => {
     press('b'); // F2: Русский
     await onScreen('method');
     press('d'); // F4: IIN
@@ -107,26 +116,43 @@ describe('the firmware on Moddable\'s Linux runtime: a customer from IIN to sync
     press('E');
     await onScreen('insert-notes');
     for (let note = 0; note < 4; note++) board.validator.sim.insert(5000);
-    await waitFor('four notes in the cassette', board.lines, () => board.validator.sim.truth.cassetteTenge.length === 4);
-    await waitFor('the running total', board.lines, () => board.lines.some((line) => line.startsWith('[screen insert-notes/') && /20\s000/.test(line)));
+    await waitFor(
+      'four notes in the cassette',
+      board.lines,
+      () => board.validator.sim.truth.cassetteTenge.length === 4,
+    );
+    await waitFor('the running total', board.lines, () =>
+      board.lines.some((line) => line.startsWith('[screen insert-notes/') && /20\s000/.test(line)),
+    );
     press('E');
     await onScreen('summary');
   });
 
   it('syncs the deposit to the bank exactly once: the bank holds the four notes and the next bill is 10 000 ₸', async () => {
-    await waitFor('the bank to hold four notes', board.lines, async () => (await bankNotes(bank, LINUX_ATM_ID)).length >= 4);
+    await waitFor(
+      'the bank to hold four notes',
+      board.lines,
+      async () => (await bankNotes(bank, LINUX_ATM_ID)).length >= 4,
+    );
     const notes = await bankNotes(bank, LINUX_ATM_ID);
-    assert.deepEqual(notes.map((note) => note.split(':').at(-1)), ['5000', '5000', '5000', '5000']);
+    assert.deepEqual(
+      notes.map((note) => note.split(':').at(-1)),
+      ['5000', '5000', '5000', '5000'],
+    );
     const customer = await appRequest(bank, 'GET', `/app/customers/${AIGERIM_IIN}`);
     assert.equal(customer.json.bill.nextBillTiyn, 1_000_000);
     assert.deepEqual(board.validator.sim.truth.cassetteTenge, [5000, 5000, 5000, 5000]);
   });
 
-  it('ran in the ESP32\'s heap: the slot heap never passed 4 928 and nothing escaped a callback', async () => {
-    const peaks = board.lines.filter((line) => line.startsWith('[heap] peak')).map((line) => Number(/peak live (\d+) slots/.exec(line)![1]));
+  it("ran in the ESP32's heap: the slot heap never passed 4 928 and nothing escaped a callback", async () => {
+    const peaks = board.lines
+      .filter((line) => line.startsWith('[heap] peak'))
+      .map((line) => Number(/peak live (\d+) slots/.exec(line)![1]));
     assert.ok(peaks.length > 0, 'no heap report (instrumented build)');
     const peak = Math.max(...peaks);
-    console.log(`      peak live slot heap on the Linux board: ${peak} of the ESP32's ${ESP32_SLOTS} slots (${board.lines.filter((line) => line.startsWith('[heap] peak')).at(-1)})`);
+    console.log(
+      `      peak live slot heap on the Linux board: ${peak} of the ESP32's ${ESP32_SLOTS} slots (${board.lines.filter((line) => line.startsWith('[heap] peak')).at(-1)})`,
+    );
     assert.ok(peak <= ESP32_SLOTS);
     assert.ok(!board.lines.some((line) => /XS abort|\[fault\]|\[watchdog\]/.test(line)), board.lines.join('\n'));
   });

@@ -21,18 +21,42 @@ function fillLedger(ledger: MemoryLedger, sessions: number, seed: number, firstS
   const random = new SeededRandom(seed);
   let totalTiyn = 0;
   for (let index = 0; index < sessions; index++) {
-    const notes = Array.from({ length: 1 + (random.nextUint32() % 6) }, () => DENOMINATIONS_TENGE[random.nextUint32() % DENOMINATIONS_TENGE.length]);
-    totalTiyn += appendSession(ledger, firstSessionId + index, CUSTOMERS[index % CUSTOMERS.length], 1_500_000, notes, 1.78e12 + index);
+    const notes = Array.from(
+      { length: 1 + (random.nextUint32() % 6) },
+      () => DENOMINATIONS_TENGE[random.nextUint32() % DENOMINATIONS_TENGE.length],
+    );
+    totalTiyn += appendSession(
+      ledger,
+      firstSessionId + index,
+      CUSTOMERS[index % CUSTOMERS.length],
+      1_500_000,
+      notes,
+      1.78e12 + index,
+    );
   }
   return totalTiyn;
 }
 
-async function assertBankMatchesLedger(app: AppEndpoint, rig: SyncRig, totalTiyn: number, sessions: number): Promise<void> {
+async function assertBankMatchesLedger(
+  app: AppEndpoint,
+  rig: SyncRig,
+  totalTiyn: number,
+  sessions: number,
+): Promise<void> {
   const ledgerNotes = rig.ledger.stackedNotes();
-  assert.deepEqual(await bankNotes(app, ATM), ledgerNotes, 'the bank credited exactly the stacked notes, note for note');
+  assert.deepEqual(
+    await bankNotes(app, ATM),
+    ledgerNotes,
+    'the bank credited exactly the stacked notes, note for note',
+  );
   const totals = await appRequest(app, 'GET', `/admin/totals?atmId=${ATM}`);
-  assert.deepEqual([totals.json.notes, totals.json.tiyn, totals.json.receipts, totals.json.anomalies], [ledgerNotes.length, totalTiyn, sessions, []]);
-  assert.ok(totals.json.storedSequence >= rig.lastRecordSequence() && totals.json.storedSequence <= rig.ledger.headSequence);
+  assert.deepEqual(
+    [totals.json.notes, totals.json.tiyn, totals.json.receipts, totals.json.anomalies],
+    [ledgerNotes.length, totalTiyn, sessions, []],
+  );
+  assert.ok(
+    totals.json.storedSequence >= rig.lastRecordSequence() && totals.json.storedSequence <= rig.ledger.headSequence,
+  );
 }
 
 describe('bank sync over real HTTPS: the outbox against the reference bank, with faults', function () {
@@ -72,7 +96,9 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
   });
 
   it('loses nothing and doubles nothing when replies are dropped after the bank committed', async () => {
-    const bank = await inProcessBank({ afterCommit: (batch) => (batch === 2 || batch === 3 || batch === 5 ? 'drop' : 'reply') });
+    const bank = await inProcessBank({
+      afterCommit: (batch) => (batch === 2 || batch === 3 || batch === 5 ? 'drop' : 'reply'),
+    });
     const rig = rigFor(bank.url, bank.caPem);
     const totalTiyn = fillLedger(rig.ledger, 16, 21);
     await rig.syncAll(10_000);
@@ -83,34 +109,50 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
   it('is unmoved by duplicated and reordered requests (each batch sent twice, and a stale one before it)', async () => {
     const bank = await inProcessBank();
     let replays = 0;
-    const rig = rigFor(bank.url, bank.caPem, (inner) => ({
-      requestBodyBytesMax: inner.requestBodyBytesMax,
-      past: [] as HttpsRequest[],
-      request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
-        if (request.path !== '/v1/deposits') return inner.request(request, onDone);
-        const stale = this.past.length >= 2 ? this.past[this.past.length - 2] : undefined;
-        this.past.push(request);
-        const real = () => inner.request(request, (result) => {
-          // The same batch again, right after: its reply is the one the outbox sees.
-          inner.request(request, (again) => {
-            replays++;
-            onDone(again.ok ? again : result);
-          });
-        });
-        if (stale === undefined) return real();
-        return inner.request(stale, () => { replays++; real(); });
-      },
-    } satisfies HttpsClient & { past: HttpsRequest[] }));
+    const rig = rigFor(
+      bank.url,
+      bank.caPem,
+      (inner) =>
+        ({
+          requestBodyBytesMax: inner.requestBodyBytesMax,
+          past: [] as HttpsRequest[],
+          request(request: HttpsRequest, onDone: (result: HttpsResult) => void): boolean {
+            if (request.path !== '/v1/deposits') return inner.request(request, onDone);
+            const stale = this.past.length >= 2 ? this.past[this.past.length - 2] : undefined;
+            this.past.push(request);
+            const real = () =>
+              inner.request(request, (result) => {
+                // The same batch again, right after: its reply is the one the outbox sees.
+                inner.request(request, (again) => {
+                  replays++;
+                  onDone(again.ok ? again : result);
+                });
+              });
+            if (stale === undefined) return real();
+            return inner.request(stale, () => {
+              replays++;
+              real();
+            });
+          },
+        }) satisfies HttpsClient & { past: HttpsRequest[] },
+    );
     const totalTiyn = fillLedger(rig.ledger, 16, 31);
     await rig.syncAll(10_000);
     assert.ok(replays >= 4);
     await assertBankMatchesLedger(bank, rig, totalTiyn, 16);
   });
 
-  it('survives 5xx, malformed JSON, an oversized body and a dropped reply from an HTTPS front with the bank\'s own CA', async () => {
+  it("survives 5xx, malformed JSON, an oversized body and a dropped reply from an HTTPS front with the bank's own CA", async () => {
     const bank = await inProcessBank();
     const front = new FaultyFront(bank.dataDir, bank.url, bank.caPem, testCertificate(ATM), [
-      'fail-500', 'forward', 'forward-then-503', 'forward-then-malformed', 'forward', 'forward-then-oversized', 'forward-then-drop', 'forward-twice',
+      'fail-500',
+      'forward',
+      'forward-then-503',
+      'forward-then-malformed',
+      'forward',
+      'forward-then-oversized',
+      'forward-then-drop',
+      'forward-twice',
     ]);
     await front.listen();
     cleanups.push(() => front.close());
@@ -120,11 +162,13 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     const original = rig.outbox.poll.bind(rig.outbox);
     rig.outbox.poll = (nowMs: number) => {
       original(nowMs);
-      if (rig.outbox.lastError !== undefined && errors[errors.length - 1] !== rig.outbox.lastError) errors.push(rig.outbox.lastError);
+      if (rig.outbox.lastError !== undefined && errors[errors.length - 1] !== rig.outbox.lastError)
+        errors.push(rig.outbox.lastError);
     };
     await rig.syncAll(15_000);
     assert.deepEqual(front.script, [], 'every scripted fault was played');
-    for (const expected of ['unreachable', 'malformed', 'too-large']) assert.ok(errors.includes(expected), `${expected} in ${errors.join(',')}`);
+    for (const expected of ['unreachable', 'malformed', 'too-large'])
+      assert.ok(errors.includes(expected), `${expected} in ${errors.join(',')}`);
     await assertBankMatchesLedger(bank, rig, totalTiyn, 20);
   });
 
@@ -139,7 +183,7 @@ describe('bank sync over real HTTPS: the outbox against the reference bank, with
     const rig = rigFor(child.url, caPem);
     const totalTiyn = fillLedger(rig.ledger, 24, 51);
     const syncing = rig.syncAll(35_000);
-    assert.equal(await child.exited, null, 'killed by SIGKILL inside the second batch\'s transaction');
+    assert.equal(await child.exited, null, "killed by SIGKILL inside the second batch's transaction");
     const heldAfterFirstCrash = rig.outbox.bankHoldsSequence;
     child = await spawnBank(dataDir, port, appPort, { BANK_CRASH: 'after-commit:2' });
     await child.exited;

@@ -18,7 +18,7 @@ import { requestOnce } from '../support/bank-kit';
 const ATM = 'ATM-ALA-0001';
 const AUTHORISE_FAQ = { atmId: ATM, method: 'iin', iin: '950614400011' };
 
-describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate (hal/node/https-client)', function () {
+describe("bank link TLS: the CA is pinned, devices need the bank's certificate (hal/node/https-client)", function () {
   this.timeout(20_000);
   let bank: BankServer;
   let dataDir: string;
@@ -43,32 +43,47 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
     removeDir(otherCaDir);
   });
 
-  it('a device with the bank\'s certificate is served', async () => {
+  it("a device with the bank's certificate is served", async () => {
     const result = await requestOnce(client(testCertificate(ATM)), 'POST', '/v1/authorise', AUTHORISE_FAQ);
     assert.equal(result.ok && result.status, 200);
   });
 
   it('a bank whose certificate is not from the pinned CA is refused by the device', async () => {
     const otherCa = loadOrCreatePki(otherCaDir).caPem;
-    const result = await requestOnce(client({ caPem: otherCa, ...testCertificate(ATM) }), 'POST', '/v1/authorise', AUTHORISE_FAQ);
+    const result = await requestOnce(
+      client({ caPem: otherCa, ...testCertificate(ATM) }),
+      'POST',
+      '/v1/authorise',
+      AUTHORISE_FAQ,
+    );
     assert.deepEqual(result.ok ? 'served' : result.failure, 'tls');
   });
 
-  it('another ATM\'s own certificate cannot pose as the bank: devices trust the server CA only', async () => {
+  it("another ATM's own certificate cannot pose as the bank: devices trust the server CA only", async () => {
     // An attacker holding any ATM's key and certificate runs a server with them. The host name
     // check would also refuse it (an ATM's certificate names no host); the chain alone must too.
     const stolen = testCertificate('ATM-AST-0002');
-    const impostor = https.createServer({ key: stolen.keyPem, cert: stolen.certPem }, (_request, response) => response.end('{}'));
+    const impostor = https.createServer({ key: stolen.keyPem, cert: stolen.certPem }, (_request, response) =>
+      response.end('{}'),
+    );
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
     try {
       const port = (impostor.address() as AddressInfo).port;
-      const result = await requestOnce(client({ baseUrl: `https://localhost:${port}`, ...testCertificate(ATM) }), 'POST', '/v1/authorise', AUTHORISE_FAQ);
+      const result = await requestOnce(
+        client({ baseUrl: `https://localhost:${port}`, ...testCertificate(ATM) }),
+        'POST',
+        '/v1/authorise',
+        AUTHORISE_FAQ,
+      );
       assert.deepEqual(result.ok ? 'served' : result.failure, 'tls');
       const chain = await new Promise<string>((resolve) => {
-        const socket = tls.connect({ host: '127.0.0.1', port, ca: bank.caPem, checkServerIdentity: () => undefined, rejectUnauthorized: false }, () => {
-          resolve(socket.authorized ? 'trusted' : String(socket.authorizationError));
-          socket.destroy();
-        });
+        const socket = tls.connect(
+          { host: '127.0.0.1', port, ca: bank.caPem, checkServerIdentity: () => undefined, rejectUnauthorized: false },
+          () => {
+            resolve(socket.authorized ? 'trusted' : String(socket.authorizationError));
+            socket.destroy();
+          },
+        );
         socket.on('error', (error) => resolve(error.message));
       });
       assert.match(chain, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|self.signed|local issuer/i);
@@ -79,16 +94,29 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
 
   it('a device certificate from another CA, an expired one, or none at all is refused by the bank', async () => {
     const foreign = loadOrCreatePki(otherCaDir).issueDeviceCertificate(ATM);
-    const expired = testCertificate(ATM, { notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
-    for (const [what, device] of [['foreign', foreign], ['expired', expired], ['none', {}]] as const) {
+    const expired = testCertificate(ATM, {
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2021-01-01T00:00:00Z'),
+    });
+    for (const [what, device] of [
+      ['foreign', foreign],
+      ['expired', expired],
+      ['none', {}],
+    ] as const) {
       const result = await requestOnce(client(device), 'POST', '/v1/authorise', AUTHORISE_FAQ);
       assert.equal(result.ok, false, `${what}: must not be served`);
-      assert.ok(!result.ok && (result.failure === 'tls' || result.failure === 'io'), `${what}: ${JSON.stringify(result)}`);
+      assert.ok(
+        !result.ok && (result.failure === 'tls' || result.failure === 'io'),
+        `${what}: ${JSON.stringify(result)}`,
+      );
     }
     // The refusal is the TLS layer's: a raw handshake without a certificate gets an alert, not HTTP.
     const url = new URL(bank.url);
     const alert = await new Promise<string>((resolve) => {
-      const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: bank.caPem, servername: 'localhost' }, () => socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+      const socket = tls.connect(
+        { host: url.hostname, port: Number(url.port), ca: bank.caPem, servername: 'localhost' },
+        () => socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'),
+      );
       socket.on('data', (data) => resolve(`data ${data.toString().slice(0, 12)}`));
       socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
       socket.on('close', () => resolve('closed'));
@@ -102,10 +130,15 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
   });
 
   it('plain HTTP is refused both ways: the client will not build it, the bank will not speak it', async () => {
-    assert.throws(() => new NodeHttpsClient({ baseUrl: bank.url.replace('https:', 'http:'), caPem: bank.caPem }), /only https/);
+    assert.throws(
+      () => new NodeHttpsClient({ baseUrl: bank.url.replace('https:', 'http:'), caPem: bank.caPem }),
+      /only https/,
+    );
     const url = new URL(bank.url);
     const plain = await new Promise<string>((resolve) => {
-      const request = http.request({ host: url.hostname, port: url.port, path: '/v1/qr', method: 'POST' }, (response) => resolve(`HTTP ${response.statusCode}`));
+      const request = http.request({ host: url.hostname, port: url.port, path: '/v1/qr', method: 'POST' }, (response) =>
+        resolve(`HTTP ${response.statusCode}`),
+      );
       request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
       request.end('{}');
     });
@@ -116,7 +149,12 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const result = await requestOnce(client({ baseUrl: `https://127.0.0.1:${port}`, ...testCertificate(ATM) }), 'POST', '/v1/deposits', '{}');
+      const result = await requestOnce(
+        client({ baseUrl: `https://127.0.0.1:${port}`, ...testCertificate(ATM) }),
+        'POST',
+        '/v1/deposits',
+        '{}',
+      );
       assert.ok(!result.ok && result.failure === 'tls', JSON.stringify(result));
     } finally {
       server.closeAllConnections();
@@ -152,7 +190,10 @@ describe('bank link TLS: the CA is pinned, devices need the bank\'s certificate 
       const port = (silent.address() as AddressInfo).port;
       const stuck = client({ baseUrl: `https://127.0.0.1:${port}`, ...testCertificate(ATM) });
       const pending = requestOnce(stuck, 'GET', '/v1/qr/x', undefined, 200);
-      assert.equal(stuck.request({ method: 'GET', path: '/', body: undefined, timeoutMs: 10 }, () => undefined), false);
+      assert.equal(
+        stuck.request({ method: 'GET', path: '/', body: undefined, timeoutMs: 10 }, () => undefined),
+        false,
+      );
       const result = await pending;
       assert.deepEqual(result.ok ? 'served' : result.failure, 'timeout');
     } finally {

@@ -18,7 +18,8 @@ const FORBIDDEN: readonly [RegExp, string][] = [
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
   const pattern = /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]/g;
-  for (let match = pattern.exec(source); match !== null; match = pattern.exec(source)) specifiers.push(match[1] ?? match[2]);
+  for (let match = pattern.exec(source); match !== null; match = pattern.exec(source))
+    specifiers.push(match[1] ?? match[2]);
   return specifiers;
 }
 
@@ -27,7 +28,9 @@ export function boundaryViolations(filePath: string, source: string, srcRoot: st
   const problems: string[] = [];
   const portsPath = path.resolve(srcRoot, '../hal/ports');
   for (const specifier of importsOf(source)) {
-    const resolved = specifier.startsWith('.') ? path.resolve(path.dirname(filePath), specifier).replace(/\.ts$/, '') : undefined;
+    const resolved = specifier.startsWith('.')
+      ? path.resolve(path.dirname(filePath), specifier).replace(/\.ts$/, '')
+      : undefined;
     const inside = resolved !== undefined && (resolved === portsPath || resolved.startsWith(srcRoot + path.sep));
     if (!inside) problems.push(`${filePath}: imports '${specifier}'`);
   }
@@ -39,7 +42,8 @@ export function boundaryViolations(filePath: string, source: string, srcRoot: st
 }
 
 function sourceFiles(directory: string): string[] {
-  return fs.readdirSync(directory, { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(directory, { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.ts'))
     .map((name) => path.join(directory, name));
 }
@@ -48,7 +52,9 @@ describe('firmware boundary (src/ is pure)', () => {
   const srcRoot = path.resolve(__dirname, '../../src');
 
   it('src/ imports only hal/ports and itself, and uses no platform facility', () => {
-    const problems = sourceFiles(srcRoot).flatMap((file) => boundaryViolations(file, fs.readFileSync(file, 'utf8'), srcRoot));
+    const problems = sourceFiles(srcRoot).flatMap((file) =>
+      boundaryViolations(file, fs.readFileSync(file, 'utf8'), srcRoot),
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -75,14 +81,32 @@ describe('the repository cites itself', () => {
   // A clone of the project alone has no ../shared and no /work: code and docs cite docs/.
   // The one place that names ../shared is the build's fallback for the vendored Moddable SDK.
   const root = path.resolve(__dirname, '../..');
-  const ALLOWED = new Set(['tools/moddable/sdk.mjs', 'tools/moddable/setup.mjs', 'README.md', 'docs/board.md', '.ci/run', 'test/node/boundary.test.ts']);
+  const ALLOWED = new Set([
+    'tools/moddable/sdk.mjs',
+    'tools/moddable/setup.mjs',
+    'README.md',
+    'docs/board.md',
+    '.ci/run',
+    'test/node/boundary.test.ts',
+  ]);
   const files = ['src', 'hal', 'tools', 'test', 'docs', '.ci']
-    .flatMap((folder) => fs.readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' }).map((name) => `${folder}/${name.split(path.sep).join('/')}`))
+    .flatMap((folder) =>
+      fs
+        .readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' })
+        .map((name) => `${folder}/${name.split(path.sep).join('/')}`),
+    )
     .concat(['README.md'])
-    .filter((name) => /\.(ts|mjs|js|c|md|json)$|^\.ci\/run$/.test(name) && !name.includes('node_modules') && !ALLOWED.has(name));
+    .filter(
+      (name) =>
+        /\.(ts|mjs|js|c|md|json)$|^\.ci\/run$/.test(name) && !name.includes('node_modules') && !ALLOWED.has(name),
+    );
 
   it('no source or document cites ../shared or a machine path', () => {
-    const citing = files.filter((name) => /\.\.\/shared\/|\/work\/(shared|main)|DESIGN\.md|PRODUCT\.md/.test(fs.readFileSync(path.join(root, name), 'utf8')));
+    const citing = files.filter((name) =>
+      /\.\.\/shared\/|\/work\/(shared|main)|DESIGN\.md|PRODUCT\.md/.test(
+        fs.readFileSync(path.join(root, name), 'utf8'),
+      ),
+    );
     assert.deepEqual(citing, []);
   });
 });

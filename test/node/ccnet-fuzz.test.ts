@@ -56,7 +56,11 @@ const TENGE_OF_TYPE = new Map(TENGE_BILL_TABLE.map((entry) => [entry.billType, e
 
 function soundFrame(rng: Rng, command: number): number[] {
   const extended = rng.next() < 0.1;
-  if (command === 0x37) return response(Array.from({ length: 34 }, () => 0x41 + rng.below(26)), extended);
+  if (command === 0x37)
+    return response(
+      Array.from({ length: 34 }, () => 0x41 + rng.below(26)),
+      extended,
+    );
   if (command === 0x41) return response(TABLE_DATA, extended);
   if (command !== 0x33 || rng.next() < 0.2) return response([[0x00, 0xff, 0x30][rng.below(3)]], extended);
   const state = POLL_STATES[rng.below(POLL_STATES.length)];
@@ -116,7 +120,10 @@ describe('CCNET fuzz', function () {
       frames++;
       // Split across pushes at a random point, as reads split on a real line.
       const split = rng.below(bytes.length + 1);
-      for (const [from, to] of [[0, split], [split, bytes.length]]) {
+      for (const [from, to] of [
+        [0, split],
+        [split, bytes.length],
+      ]) {
         chunk.set(bytes.slice(from, to));
         reader.push(chunk, to - from);
         for (let scans = 0; scans < 8; scans++) {
@@ -182,9 +189,14 @@ describe('CCNET fuzz', function () {
       }
       if (driver.status() === 'idle') driver.cashInStart();
     }
-    assert.ok(events > 1000 && escrowed > 100, `the fuzz reached the note states (${events} events, ${escrowed} escrowed)`);
+    assert.ok(
+      events > 1000 && escrowed > 100,
+      `the fuzz reached the note states (${events} events, ${escrowed} escrowed)`,
+    );
     // A stacked bill of a type the table gives no tenge note for is told too, of unknown value (0).
-    const carried = stackedCarried.filter((billType) => billType < 24).map((billType) => TENGE_OF_TYPE.get(billType) ?? 0);
+    const carried = stackedCarried
+      .filter((billType) => billType < 24)
+      .map((billType) => TENGE_OF_TYPE.get(billType) ?? 0);
     assert.ok(stacked.length <= carried.length, `${stacked.length} stacked reported, ${carried.length} carried`);
     const remaining = carried.slice();
     for (const tenge of stacked) {

@@ -15,7 +15,12 @@ describe('npm run console (the technician client)', function () {
   this.timeout(20_000);
 
   it('--answer prints HMAC-SHA-256(secret, challenge) for the bench secret, and refuses bad input', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [...CONNECT, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ATM_CONSOLE_SECRET: '' } });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [...CONNECT, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ATM_CONSOLE_SECRET: '' },
+      });
     const good = run('--answer', '0001:0203:0405:0607:0809:0a0b:0c0d:0e0f', '--login', 'engineer', '--bench');
     // Computed independently (Python's hmac) for the bench engineer secret and bytes 00..0f.
     assert.equal(good.stdout, '0d7d86d7e0392172b3f8dd7b6e5bdd838790f0c3e0ab5cedc53f4e176ac2466b\n');
@@ -26,9 +31,18 @@ describe('npm run console (the technician client)', function () {
   });
 
   it('reads its options: path, baud, role, secret from the flag, the bench or the environment', () => {
-    assert.deepEqual(parseArguments(['--path', '/dev/ttyUSB0', '--login', 'collector', '--bench'], {}), { path: '/dev/ttyUSB0', baud: 115200, answer: undefined, login: 'collector', secretHex: undefined, bench: true });
+    assert.deepEqual(parseArguments(['--path', '/dev/ttyUSB0', '--login', 'collector', '--bench'], {}), {
+      path: '/dev/ttyUSB0',
+      baud: 115200,
+      answer: undefined,
+      login: 'collector',
+      secretHex: undefined,
+      bench: true,
+    });
     const fromEnvironment = parseArguments(['--baud', '9600'], { ATM_CONSOLE_SECRET: 'ab' });
-    assert.ok(typeof fromEnvironment !== 'string' && fromEnvironment.secretHex === 'ab' && fromEnvironment.baud === 9600);
+    assert.ok(
+      typeof fromEnvironment !== 'string' && fromEnvironment.secretHex === 'ab' && fromEnvironment.baud === 9600,
+    );
     const bench = parseArguments(['--login', 'collector', '--bench'], { ATM_CONSOLE_SECRET: 'ab' });
     assert.ok(typeof bench !== 'string' && secretFor(bench) === BENCH_CONSOLE_SECRETS_HEX.collector);
     assert.equal(parseArguments(['--login', 'root'], {}), "no role 'root'");
@@ -41,7 +55,11 @@ describe('npm run console (the technician client)', function () {
     const rig = new PtyConsole();
     let terminal: IPty | undefined;
     try {
-      terminal = spawn(process.execPath, [...CONNECT, '--path', rig.pair.path, '--login', 'engineer', '--bench'], { cwd: root, cols: 120, rows: 40 });
+      terminal = spawn(process.execPath, [...CONNECT, '--path', rig.pair.path, '--login', 'engineer', '--bench'], {
+        cwd: root,
+        cols: 120,
+        rows: 40,
+      });
       let screen = '';
       terminal.onData((text) => {
         scanConsoleOutput(text, 'client');

@@ -9,7 +9,14 @@ import { FAKE_CARD, FAKE_IIN, FAKE_TOKEN } from '../core/support/fake-machine-vi
 import { consoleLeakReport, plantSecret } from '../core/support/leak-scan';
 import { PtyConsole, WAIT_LIMIT_MS } from '../support/console-pty-rig';
 
-for (const value of [FAKE_IIN, FAKE_CARD, FAKE_TOKEN, BENCH_CONSOLE_SECRETS_HEX.engineer, BENCH_CONSOLE_SECRETS_HEX.collector]) plantSecret(value);
+for (const value of [
+  FAKE_IIN,
+  FAKE_CARD,
+  FAKE_TOKEN,
+  BENCH_CONSOLE_SECRETS_HEX.engineer,
+  BENCH_CONSOLE_SECRETS_HEX.collector,
+])
+  plantSecret(value);
 
 describe('technician console over a real pty', function () {
   this.timeout(20_000);
@@ -26,11 +33,17 @@ describe('technician console over a real pty', function () {
   });
 
   it('answers the login protocol byte for byte: HMAC-SHA-256(secret, 16 challenge bytes), by node:crypto', async () => {
-    assert.deepEqual(answerChallenge('000102030405060708090A0B0C0D0E0F', BENCH_CONSOLE_SECRETS_HEX.engineer), answerChallenge('0001:0203:0405:0607:0809:0a0b:0c0d:0e0f', BENCH_CONSOLE_SECRETS_HEX.engineer));
+    assert.deepEqual(
+      answerChallenge('000102030405060708090A0B0C0D0E0F', BENCH_CONSOLE_SECRETS_HEX.engineer),
+      answerChallenge('0001:0203:0405:0607:0809:0a0b:0c0d:0e0f', BENCH_CONSOLE_SECRETS_HEX.engineer),
+    );
     assert.equal(answerChallenge('0001:0203', BENCH_CONSOLE_SECRETS_HEX.engineer).ok, false);
     assert.equal(answerChallenge('000102030405060708090a0b0c0d0e0f', 'abcd').ok, false);
     // Computed independently (Python's hmac) for the bench engineer secret and bytes 00..0f.
-    assert.deepEqual(answerChallenge('0001:0203:0405:0607:0809:0a0b:0c0d:0e0f', BENCH_CONSOLE_SECRETS_HEX.engineer), { ok: true, answer: '0d7d86d7e0392172b3f8dd7b6e5bdd838790f0c3e0ab5cedc53f4e176ac2466b' });
+    assert.deepEqual(answerChallenge('0001:0203:0405:0607:0809:0a0b:0c0d:0e0f', BENCH_CONSOLE_SECRETS_HEX.engineer), {
+      ok: true,
+      answer: '0d7d86d7e0392172b3f8dd7b6e5bdd838790f0c3e0ab5cedc53f4e176ac2466b',
+    });
     // The console accepts what node:crypto computed from the challenge it printed.
     assert.equal(await rig.login('engineer'), 'logged in as engineer');
     assert.match(await rig.command('whoami'), /^engineer /);
@@ -44,7 +57,10 @@ describe('technician console over a real pty', function () {
       ['help nothing', /^error: no command 'nothing'\r\nusage: help \[command\]$/],
       ['version', /^firmware 0\.1\.0$/],
       ['version 2', /^error: unexpected argument '2'\r\nusage: version$/],
-      ['status', /^firmware 0\.1\.0 on pty-test {2}atm ATM-SIM-0001 {2}uptime 0 d 00:00:0\d[\s\S]*console\s+20\s+\d+[\s\S]*devices: validator ok, card-reader fault, palm ok$/],
+      [
+        'status',
+        /^firmware 0\.1\.0 on pty-test {2}atm ATM-SIM-0001 {2}uptime 0 d 00:00:0\d[\s\S]*console\s+20\s+\d+[\s\S]*devices: validator ok, card-reader fault, palm ok$/,
+      ],
       ['status x', /^error: unexpected argument 'x'\r\nusage: status$/],
       ['devices', /card-reader\s+fault\s+no answer for 3 polls\r\n {4}last card \*{12}5678/],
       ['devices x', /^error: unexpected argument 'x'/],
@@ -54,7 +70,10 @@ describe('technician console over a real pty', function () {
       ['ledger show', /^error: show needs a starting sequence number\r\nusage: ledger/],
       ['ledger show 1 50', /^error: count must be 1 to 20\r\n/],
       ['ledger erase', /^error: no ledger action 'erase'\r\n/],
-      ['sync', /^queued 2 records; bank acknowledged through 3\r\n.*last error tls: bad certificate for token dGhp\*{26}/],
+      [
+        'sync',
+        /^queued 2 records; bank acknowledged through 3\r\n.*last error tls: bad certificate for token dGhp\*{26}/,
+      ],
       ['sync now', /^sync started$/],
       ['sync now', /^error: sync not started: a batch is already in flight$/],
       ['sync never', /^error: no sync action 'never'\r\nusage: sync \[now\]$/],
@@ -64,7 +83,10 @@ describe('technician console over a real pty', function () {
       ['config', /^atm-id {7}ATM-SIM-0001 \(provisioned\)\r\ncity {9}almaty/],
       ['config set contactless on', /^contactless on \(was off\)$/],
       ['config get contactless', /^contactless on$/],
-      ['config set languages kk,de', /^error: languages must be a comma list of kk, ru, en without repeats\r\nusage: config/],
+      [
+        'config set languages kk,de',
+        /^error: languages must be a comma list of kk, ru, en without repeats\r\nusage: config/,
+      ],
       ['config set languages en', /^error: languages must include kk and ru\r\n/],
       ['config set bank-host Bank', /^error: bank-host must be a lower-case host name/],
       ['config get', /^error: get needs a key/],
@@ -72,7 +94,10 @@ describe('technician console over a real pty', function () {
       [`config get ${FAKE_IIN}`, /^error: no config key '90\*{8}26'/],
       ['selftest', /^selftest: 10 checks, 1 failed\r\n {2}ok {4}crypto/],
       ['selftest now', /^error: unexpected argument 'now'\r\nusage: selftest$/],
-      ['log 3', /^#\d+ .*config {3}contactless off -> on\r\n#\d+ .*selftest: 1 of 10 failed$|^#\d+ .*\r\n#\d+ .*\r\n#\d+ .*selftest: 1 of 10 failed$/],
+      [
+        'log 3',
+        /^#\d+ .*config {3}contactless off -> on\r\n#\d+ .*selftest: 1 of 10 failed$|^#\d+ .*\r\n#\d+ .*\r\n#\d+ .*selftest: 1 of 10 failed$/,
+      ],
       ['log 65', /^error: count must be 1 to 64\r\nusage: log \[count\]$/],
       ['log x', /^error: count must be 1 to 64/],
       ['reboot', /^this restarts the controller; type 'reboot confirm' to do it$/],
@@ -88,17 +113,24 @@ describe('technician console over a real pty', function () {
     assert.equal(rig.sim.system.restarts, 0);
   });
 
-  it('runs the collector\'s commands, and reboot confirm restarts once the reply is out', async () => {
+  it("runs the collector's commands, and reboot confirm restarts once the reply is out", async () => {
     await rig.login('collector');
     assert.match(await rig.command('collect'), /Type 'collect confirm'/);
-    assert.match(await rig.command('collect confirm'), /^collection closed by ledger record #6 \(period 1\.\.5\)[\s\S]*result {3}TO RECONCILE$/);
+    assert.match(
+      await rig.command('collect confirm'),
+      /^collection closed by ledger record #6 \(period 1\.\.5\)[\s\S]*result {3}TO RECONCILE$/,
+    );
     rig.view.collectFails = true;
     assert.equal(await rig.command('collect confirm'), 'error: collection not closed: ledger full of unsynced records');
-    assert.equal(await rig.command('collect later'), "error: expected 'confirm', not 'later'\r\nusage: collect [confirm]");
+    assert.equal(
+      await rig.command('collect later'),
+      "error: expected 'confirm', not 'later'\r\nusage: collect [confirm]",
+    );
     assert.equal(await rig.command('reboot'), "error: 'reboot' is for the engineer role; you are collector");
     await rig.login('engineer');
     assert.equal(await rig.command('reboot confirm'), 'rebooting');
-    for (let waitedMs = 0; rig.sim.system.restarts === 0 && waitedMs < WAIT_LIMIT_MS; waitedMs += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let waitedMs = 0; rig.sim.system.restarts === 0 && waitedMs < WAIT_LIMIT_MS; waitedMs += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(rig.sim.system.restarts, 1);
   });
 
@@ -109,11 +141,17 @@ describe('technician console over a real pty', function () {
       const reply = await rig.command('f'.repeat(64));
       const delayS = Number(/locked out for (\d+) s/.exec(reply)?.[1]);
       delaysS.push(delayS);
-      assert.match(await rig.command('login engineer'), new RegExp(`^error: locked out for ${delayS} s more after ${attempt + 1} failed login\\(s\\)$`));
+      assert.match(
+        await rig.command('login engineer'),
+        new RegExp(`^error: locked out for ${delayS} s more after ${attempt + 1} failed login\\(s\\)$`),
+      );
       rig.clock.skewMs += delayS * 1000;
     }
     assert.deepEqual(delaysS, [1, 2, 4, 8]);
-    assert.equal(await rig.login('engineer', BENCH_CONSOLE_SECRETS_HEX.collector), 'error: wrong answer; locked out for 16 s (5 failed login(s))');
+    assert.equal(
+      await rig.login('engineer', BENCH_CONSOLE_SECRETS_HEX.collector),
+      'error: wrong answer; locked out for 16 s (5 failed login(s))',
+    );
     rig.clock.skewMs += 16_000;
     assert.equal(await rig.login('engineer'), 'logged in as engineer');
     rig.clock.skewMs += IDLE_LOGOUT_MS;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { DigestCrypto } from '../../hal/moddable/digest-crypto';
 
-describe('the board\'s digest keeps no copy of a card number (hal/moddable/digest-crypto.ts)', () => {
+describe("the board's digest keeps no copy of a card number (hal/moddable/digest-crypto.ts)", () => {
   it('zeroes every copy it handed the digest once the HMAC is made, and the HMAC is still right', () => {
     const written: ArrayBuffer[] = [];
     const crypto = new DigestCrypto(() => {
@@ -24,8 +24,15 @@ describe('the board\'s digest keeps no copy of a card number (hal/moddable/diges
     crypto.hmacSha256(new Uint8Array(key), new Uint8Array(pan), pan.length, out);
     assert.equal(Buffer.from(out).toString('hex'), createHmac('sha256', key).update(pan).digest('hex'));
     assert.equal(written.length, 4, 'ipad block, the PAN, opad block, the inner hash');
-    for (const copy of written) assert.ok(new Uint8Array(copy).every((byte) => byte === 0), `a copy of ${copy.byteLength} bytes was left as it was`);
+    for (const copy of written)
+      assert.ok(
+        new Uint8Array(copy).every((byte) => byte === 0),
+        `a copy of ${copy.byteLength} bytes was left as it was`,
+      );
     crypto.sha256(new Uint8Array(pan), pan.length, out);
-    assert.ok(new Uint8Array(written[written.length - 1]).every((byte) => byte === 0), 'sha256 too');
+    assert.ok(
+      new Uint8Array(written[written.length - 1]).every((byte) => byte === 0),
+      'sha256 too',
+    );
   });
 });

@@ -56,7 +56,9 @@ describe('file-backed NOR image (the ledger across npm start restarts)', () => {
       ledger = Ledger.mount(second);
       assert.deepEqual([ledger.headSequence, ledger.tailSequence, ledger.ackedSequence], [401, 1, 300]);
       const sessions: number[] = [];
-      ledger.readFrom(399, 10, (_sequence, record) => sessions.push(record.kind === 'note-escrowed' ? record.sessionId : -1));
+      ledger.readFrom(399, 10, (_sequence, record) =>
+        sessions.push(record.kind === 'note-escrowed' ? record.sessionId : -1),
+      );
       assert.deepEqual(sessions, [399, 400, -1]);
     } finally {
       second.close();
@@ -67,7 +69,8 @@ describe('file-backed NOR image (the ledger across npm start restarts)', () => {
     const file = path.join(directory, 'torn.img');
     const flash = new FileNorFlash(file, { geometry: GEOMETRY, durable: false });
     const ledger = Ledger.mount(flash);
-    for (let sessionId = 1; sessionId <= 5; sessionId++) ledger.append({ kind: 'note-stacked', sessionId, denominationTenge: 500 });
+    for (let sessionId = 1; sessionId <= 5; sessionId++)
+      ledger.append({ kind: 'note-stacked', sessionId, denominationTenge: 500 });
     // A body whose commit mark was never programmed, where record 6 would go.
     const at = ledger.locate(5) + 13;
     flash.program(at + 1, new Uint8Array([0x03, 0x06, 0x00, 0x09]), 4);
@@ -76,7 +79,13 @@ describe('file-backed NOR image (the ledger across npm start restarts)', () => {
     const text = lines.join('\n');
     assert.match(text, /mount: head 5, tail 1, acked 0/);
     const tornAt = HEADER_BYTES + 5 * 13; // five 13-byte note records after the header
-    assert.match(text, new RegExp(`^\\s+0\\s+head\\s+valid\\s+1\\s+1\\s+1\\s+5\\s+TORN: a record body without its commit mark at ${tornAt}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(
+        `^\\s+0\\s+head\\s+valid\\s+1\\s+1\\s+1\\s+5\\s+TORN: a record body without its commit mark at ${tornAt}$`,
+        'm',
+      ),
+    );
     assert.match(text, /#5\s+note-stacked\s+sessionId=5 denominationTenge=500/);
     assert.match(text, /^\s+1\s+free\s+blank/m);
   });

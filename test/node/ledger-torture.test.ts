@@ -17,19 +17,28 @@ describe('ledger torture (CI size)', function () {
       assert.equal(result.cutsTried, result.operations);
       assert.ok(result.cutsTried > 500, `${result.cutsTried} cuts`);
       assert.ok(result.appendsFull > 0, 'the workload fills the ring while the bank is down');
-      assert.ok(Object.keys(result.damages).some((damage) => damage.startsWith('erase ')), 'erases were cut too');
+      assert.ok(
+        Object.keys(result.damages).some((damage) => damage.startsWith('erase ')),
+        'erases were cut too',
+      );
     });
 
     it(`two-deep, seed ${seed}: a cut, then a cut at every operation of the mount and the work after it, no violation`, () => {
       const result = runTorture({ seed, mode: 'two-deep', quick: true });
       assert.deepEqual(result.violations, []);
-      assert.ok(result.cutsTried > result.operations * 10, `${result.cutsTried} cuts over ${result.operations} operations`);
+      assert.ok(
+        result.cutsTried > result.operations * 10,
+        `${result.cutsTried} cuts over ${result.operations} operations`,
+      );
     });
   }
 
   it('the checker sees an acknowledged record corrupted after the cut', () => {
     const result = runTorture({ seed: 1, mode: 'sweep', quick: true, sabotage: 'corrupt-acknowledged' });
-    assert.ok(result.violationCount > result.cutsTried / 2, `${result.violationCount} violations in ${result.cutsTried} cuts`);
+    assert.ok(
+      result.violationCount > result.cutsTried / 2,
+      `${result.violationCount} violations in ${result.cutsTried} cuts`,
+    );
     assert.match(result.violations.join('\n'), /head \d+, but the last append that returned was \d+/);
   });
 

@@ -27,7 +27,11 @@ interface Manifest {
 }
 /** The board manifests and the folder their relative paths start from. */
 const MANIFESTS = ['manifest.json', 'hal/moddable/manifest_firmware.json', 'hal/moddable/lin/manifest.json'];
-const manifests = MANIFESTS.map((file) => ({ file, dir: path.dirname(path.join(root, file)), json: JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as Manifest }));
+const manifests = MANIFESTS.map((file) => ({
+  file,
+  dir: path.dirname(path.join(root, file)),
+  json: JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as Manifest,
+}));
 const firmware = manifests[1].json;
 
 function tablesOf(manifest: Manifest): ModuleTable[] {
@@ -43,7 +47,10 @@ function projectModules(): Map<string, string> {
         if (target === '*') continue; // natives compiled in, not importable modules
         for (const source of Array.isArray(sources) ? sources : [sources]) {
           if (source.includes('$(')) continue; // the SDK's own modules
-          const relative = path.relative(root, path.join(dir, source.replace(/\/\*$/, ''))).split(path.sep).join('/');
+          const relative = path
+            .relative(root, path.join(dir, source.replace(/\/\*$/, '')))
+            .split(path.sep)
+            .join('/');
           if (!source.endsWith('/*')) {
             modules.set(target, relative);
             continue;
@@ -73,19 +80,23 @@ function sourceOf(relativeNoExtension: string): string | undefined {
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
   const pattern = /\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]/g;
-  for (let match = pattern.exec(source); match !== null; match = pattern.exec(source)) specifiers.push(match[1] ?? match[2]);
+  for (let match = pattern.exec(source); match !== null; match = pattern.exec(source))
+    specifiers.push(match[1] ?? match[2]);
   return specifiers;
 }
 
 function tsFilesUnder(directory: string): string[] {
-  return fs.readdirSync(path.join(root, directory), { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(path.join(root, directory), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
     .map((name) => `${directory}/${name.split(path.sep).join('/')}`.replace(/\.ts$/, ''));
 }
 
 /** The SDK tree `npm run moddable:setup` made (tools/moddable/sdk.mjs), if it is there. */
 function sdkTree(): string | undefined {
-  const cache = process.env.ATM_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kaspi-red-atm');
+  const cache =
+    process.env.ATM_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kaspi-red-atm');
   const sdk = process.env.MODDABLE ?? path.join(cache, 'moddable-48ee02d8cfe0', 'moddable');
   return fs.existsSync(path.join(sdk, 'typings')) ? sdk : undefined;
 }
@@ -93,8 +104,13 @@ function sdkTree(): string | undefined {
 /** Every module specifier the SDK's own typings declare (`declare module "x"`). */
 function sdkModules(sdk: string): Set<string> {
   const names = new Set<string>();
-  for (const file of fs.readdirSync(path.join(sdk, 'typings'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.d.ts'))) {
-    for (const match of fs.readFileSync(path.join(sdk, 'typings', file), 'utf8').matchAll(/declare module ['"]([^'"]+)['"]/g)) names.add(match[1]);
+  for (const file of fs
+    .readdirSync(path.join(sdk, 'typings'), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.d.ts'))) {
+    for (const match of fs
+      .readFileSync(path.join(sdk, 'typings', file), 'utf8')
+      .matchAll(/declare module ['"]([^'"]+)['"]/g))
+      names.add(match[1]);
   }
   return names;
 }
@@ -127,7 +143,9 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
     const special = new Set(['main', 'atm/native', 'embedded:storage/flash']);
     const wrongName = [...modules].filter(([name, source]) => !special.has(name) && name !== source);
     assert.deepEqual(wrongName, []);
-    const unreachable = [...tsFilesUnder('src'), ...tsFilesUnder('hal/moddable')].filter((file) => !built.has(file) && !file.endsWith('/main'));
+    const unreachable = [...tsFilesUnder('src'), ...tsFilesUnder('hal/moddable')].filter(
+      (file) => !built.has(file) && !file.endsWith('/main'),
+    );
     assert.deepEqual(unreachable, [], 'add a "src/<folder>/*" line to hal/moddable/manifest_firmware.json');
   });
 
@@ -142,7 +160,11 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
       if (file === undefined) continue;
       for (const specifier of importsOf(fs.readFileSync(file, 'utf8'))) {
         const target = specifier.startsWith('.') ? path.posix.join(path.posix.dirname(source), specifier) : specifier;
-        const known = modules.has(target) || [...modules.values()].includes(target) || declared.has(target) || specifier === 'mc/config';
+        const known =
+          modules.has(target) ||
+          [...modules.values()].includes(target) ||
+          declared.has(target) ||
+          specifier === 'mc/config';
         if (!known) unresolved.push(`${name}: '${specifier}'`);
       }
     }
@@ -161,24 +183,39 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
     const preload = new Set(firmware.preload ?? []);
     const missing = ['hal/ports', ...tsFilesUnder('src')].filter((name) => !preload.has(name));
     assert.deepEqual(missing, [], 'list each module in hal/moddable/manifest_firmware.json "preload"');
-    assert.ok(!(firmware.preload ?? []).some((name) => name.includes('*')), 'preload wildcards match JavaScript modules only');
+    assert.ok(
+      !(firmware.preload ?? []).some((name) => name.includes('*')),
+      'preload wildcards match JavaScript modules only',
+    );
     // Module-level lets, and arrays, objects or typed arrays that are not frozen tables, would be read-only after preload.
-    const mutable = /^(?:export )?(?:let|var) |^(?:export )?const \w+(?:: [^=]+)? = (?:new (?!Error)\w+|\[\]|\{\s*\}|new Array)/;
+    const mutable =
+      /^(?:export )?(?:let|var) |^(?:export )?const \w+(?:: [^=]+)? = (?:new (?!Error)\w+|\[\]|\{\s*\}|new Array)/;
     const offenders: string[] = [];
     for (const file of tsFilesUnder('src')) {
-      fs.readFileSync(path.join(root, `${file}.ts`), 'utf8').split('\n').forEach((line, index) => {
-        if (mutable.test(line)) offenders.push(`${file}.ts:${index + 1}: ${line.trim()}`);
-      });
+      fs.readFileSync(path.join(root, `${file}.ts`), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (mutable.test(line)) offenders.push(`${file}.ts:${index + 1}: ${line.trim()}`);
+        });
     }
     assert.deepEqual(offenders, []);
   });
 
   it('the partition table gives the ledger its own 4 KiB-aligned data partition inside 4 MB', () => {
     const partitionsPath = path.join(root, manifests[0].json.build!.PARTITIONS_FILE.replace(/^\.\//, ''));
-    const rows = fs.readFileSync(partitionsPath, 'utf8').split('\n')
-      .map((line) => line.trim()).filter((line) => line.length > 0 && !line.startsWith('#'))
+    const rows = fs
+      .readFileSync(partitionsPath, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0 && !line.startsWith('#'))
       .map((line) => line.split(',').map((cell) => cell.trim()));
-    const parsed = rows.map(([name, type, subtype, offset, size]) => ({ name, type, subtype, offset: Number(offset), size: Number(size) }));
+    const parsed = rows.map(([name, type, subtype, offset, size]) => ({
+      name,
+      type,
+      subtype,
+      offset: Number(offset),
+      size: Number(size),
+    }));
     const ledger = parsed.find((row) => row.name === 'ledger');
     assert.ok(ledger !== undefined, 'no ledger partition');
     assert.equal(ledger.type, 'data');
@@ -187,7 +224,10 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
     assert.ok(ledger.size >= 64 * 1024, 'ledger smaller than 16 sectors');
     const sorted = [...parsed].sort((a, b) => a.offset - b.offset);
     for (let index = 1; index < sorted.length; index++) {
-      assert.ok(sorted[index - 1].offset + sorted[index - 1].size <= sorted[index].offset, `${sorted[index - 1].name} overlaps ${sorted[index].name}`);
+      assert.ok(
+        sorted[index - 1].offset + sorted[index - 1].size <= sorted[index].offset,
+        `${sorted[index - 1].name} overlaps ${sorted[index].name}`,
+      );
     }
     const last = sorted[sorted.length - 1];
     assert.ok(last.offset + last.size <= 4 * 1024 * 1024, 'partitions exceed a 4 MB flash');
@@ -197,8 +237,14 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
 
   it('the ESP-IDF task watchdog is configured with ESP-IDF v5/v6 names (the v4 CONFIG_ESP_TASK_WDT alone does nothing there)', () => {
     const sdkconfig = fs.readFileSync(path.join(root, 'hal/moddable/sdkconfig/sdkconfig.defaults'), 'utf8');
-    const settings = new Map(sdkconfig.split('\n').filter((line) => /^CONFIG_/.test(line)).map((line) => line.split('=') as [string, string]));
-    for (const name of ['CONFIG_ESP_TASK_WDT_EN', 'CONFIG_ESP_TASK_WDT_INIT', 'CONFIG_ESP_TASK_WDT_PANIC']) assert.equal(settings.get(name), 'y', name);
+    const settings = new Map(
+      sdkconfig
+        .split('\n')
+        .filter((line) => /^CONFIG_/.test(line))
+        .map((line) => line.split('=') as [string, string]),
+    );
+    for (const name of ['CONFIG_ESP_TASK_WDT_EN', 'CONFIG_ESP_TASK_WDT_INIT', 'CONFIG_ESP_TASK_WDT_PANIC'])
+      assert.equal(settings.get(name), 'y', name);
     assert.ok(Number(settings.get('CONFIG_ESP_TASK_WDT_TIMEOUT_S')) >= 5);
   });
 

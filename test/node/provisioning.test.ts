@@ -5,7 +5,7 @@ import { CertificateProvisioning, certificateCommonName } from '../../hal/node/p
 import { testCertificate } from '../../tools/bank/kit';
 
 describe('provisioning on the desk (hal/node/provisioning.ts)', () => {
-  it('takes the ATM id from the device certificate\'s CN, the name the bank checks', () => {
+  it("takes the ATM id from the device certificate's CN, the name the bank checks", () => {
     const device = testCertificate('ATM-ALA-0009');
     assert.equal(certificateCommonName(device.certPem), 'ATM-ALA-0009');
     assert.equal(new CertificateProvisioning(device.certPem).atmId(), 'ATM-ALA-0009');

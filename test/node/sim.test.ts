@@ -18,7 +18,8 @@ const ROOT = path.resolve(__dirname, '../..');
 
 function runSeeds(count: number, from: number, hours: number, breakKind?: Break): SeedResult[] {
   const results: SeedResult[] = [];
-  for (let seed = from; seed < from + count; seed += 1) results.push(runSeed(seed, { durationMs: hours * 3_600_000, break: breakKind }));
+  for (let seed = from; seed < from + count; seed += 1)
+    results.push(runSeed(seed, { durationMs: hours * 3_600_000, break: breakKind }));
   return results;
 }
 
@@ -29,7 +30,8 @@ describe('whole-machine simulation (npm run sim)', function () {
     const startedMs = performance.now();
     const results = runSeeds(CI_SEEDS, 1, CI_HOURS);
     const summary = summarise(results, performance.now() - startedMs);
-    const failures = results.filter((result) => result.violations.length > 0)
+    const failures = results
+      .filter((result) => result.violations.length > 0)
       .map((result) => `${replayCommand(result.seed, CI_HOURS, undefined)}\n    ${result.violations.join('\n    ')}`);
     assert.deepEqual(failures, []);
     // A run that injected nothing or served nobody would pass for the wrong reason.
@@ -45,7 +47,7 @@ describe('whole-machine simulation (npm run sim)', function () {
     assert.ok(money.sessionsRefusedLedgerFull + money.notesReturnedLedgerFull > 0, 'the ledger never filled');
     assert.ok(money.bankAnomaliesRefused > 0, 'no lying ack was refused');
     assert.ok(money.batchesCutAtCap > 0, 'no batch was cut at the request cap');
-    assert.equal(money.bodiesRefusedTooLarge, 0, 'a batch over the link\'s cap');
+    assert.equal(money.bodiesRefusedTooLarge, 0, "a batch over the link's cap");
     assert.equal(money.unrecordedRecords, 0, 'a promised record refused by a full ledger');
   });
 
@@ -61,12 +63,18 @@ describe('whole-machine simulation (npm run sim)', function () {
       const results = runSeeds(BREAK_SEEDS, 1, CI_HOURS, breakKind);
       // Every seed in which the break did its damage is caught; a seed where it never fired stays clean.
       for (const result of results) {
-        assert.equal(result.violations.length > 0, result.breakFired > 0, `seed ${result.seed}: fired ${result.breakFired}, violations ${result.violations}`);
+        assert.equal(
+          result.violations.length > 0,
+          result.breakFired > 0,
+          `seed ${result.seed}: fired ${result.breakFired}, violations ${result.violations}`,
+        );
       }
       const failed = results.filter((result) => result.violations.length > 0);
       assert.ok(failed.length >= 3, `the break fired in only ${failed.length} of ${BREAK_SEEDS} seeds`);
-      const expected = breakKind === 'double-credit' ? /credited 2 × |the bank holds up to sequence \d+, the ledger never wrote past/
-        : /in the cassette, neither credited nor held as a doubt/;
+      const expected =
+        breakKind === 'double-credit'
+          ? /credited 2 × |the bank holds up to sequence \d+, the ledger never wrote past/
+          : /in the cassette, neither credited nor held as a doubt/;
       for (const result of failed) assert.match(result.violations.join('\n'), expected);
       const [replayed] = runSeeds(1, failed[0].seed, CI_HOURS, breakKind);
       assert.deepEqual(replayed.violations, failed[0].violations);
@@ -84,13 +92,21 @@ describe('whole-machine simulation (npm run sim)', function () {
   });
 
   it('the command line prints the replay command of a failing seed and exits 1; a clean seed exits 0', () => {
-    const [failing] = runSeeds(BREAK_SEEDS, 1, CI_HOURS, 'drop-stacked').filter((result) => result.violations.length > 0);
-    const run = (...args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/sim/run.ts', ...args], {
-      cwd: ROOT, encoding: 'utf8', timeout: 60_000,
-    });
+    const [failing] = runSeeds(BREAK_SEEDS, 1, CI_HOURS, 'drop-stacked').filter(
+      (result) => result.violations.length > 0,
+    );
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/sim/run.ts', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     const broken = run('--seed', String(failing.seed), '--hours', String(CI_HOURS), '--break', 'drop-stacked');
     assert.equal(broken.status, 1, broken.stderr);
-    assert.ok(broken.stdout.includes(`replay: npm run sim -- --seed ${failing.seed} --hours ${CI_HOURS} --break drop-stacked`), broken.stdout);
+    assert.ok(
+      broken.stdout.includes(`replay: npm run sim -- --seed ${failing.seed} --hours ${CI_HOURS} --break drop-stacked`),
+      broken.stdout,
+    );
     assert.ok(broken.stdout.includes(failing.violations[0]), broken.stdout);
     assert.match(broken.stdout, /^violations \d+ in seeds \d+$/m);
     const clean = run('--seeds', '2', '--from', String(failing.seed), '--hours', String(CI_HOURS));

@@ -23,7 +23,8 @@ async function checkConsolePty(terminalScreen: () => string): Promise<void> {
     for (let waitedMs = 0; !/not logged in\r\natm> $/.test(received); waitedMs += 20) {
       if (waitedMs > 5000) throw new Error(`no answer on the console pty; got ${JSON.stringify(received)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      for (let count = line.read(buffer); count > 0; count = line.read(buffer)) received += Buffer.from(buffer.subarray(0, count)).toString('latin1');
+      for (let count = line.read(buffer); count > 0; count = line.read(buffer))
+        received += Buffer.from(buffer.subarray(0, count)).toString('latin1');
     }
     scanConsoleOutput(received, 'npm-start-pty');
     assert.match(terminalScreen(), /whoami\r+\nnot logged in\r+\natm> $/); // the terminal maps \n to \r\n (ONLCR)
@@ -34,7 +35,11 @@ async function checkConsolePty(terminalScreen: () => string): Promise<void> {
 
 describe('npm start (the machine on the desk, in a real terminal)', () => {
   it('is up with a prompt, answers, and exits 0 on Ctrl-C', async () => {
-    const terminal = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/bench/start.ts'], { cwd: root, cols: 120, rows: 40 });
+    const terminal = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/bench/start.ts'], {
+      cwd: root,
+      cols: 120,
+      rows: 40,
+    });
     let screen = '';
     terminal.onData((text) => {
       scanConsoleOutput(text, 'npm-start');
@@ -62,10 +67,18 @@ describe('npm start (the machine on the desk, in a real terminal)', () => {
   });
 
   it('runs on with its input closed (a service manager, nohup, a container), and stops on SIGTERM', async () => {
-    const child = spawnProcess(process.execPath, ['-r', 'ts-node/register/transpile-only', 'tools/bench/start.ts', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnProcess(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'tools/bench/start.ts', '--port', '0'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       for (let waitedMs = 0; !/Bench page: (http:\S+)/.test(output); waitedMs += 50) {
@@ -75,7 +88,14 @@ describe('npm start (the machine on the desk, in a real terminal)', () => {
       const pageUrl = /Bench page: (http:\S+)/.exec(output)![1];
       // Its input is already closed; it must still be serving, not "stopped".
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const status = await new Promise<number>((resolve, reject) => http.get(pageUrl, (response) => { response.resume(); resolve(response.statusCode ?? 0); }).on('error', reject));
+      const status = await new Promise<number>((resolve, reject) =>
+        http
+          .get(pageUrl, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          })
+          .on('error', reject),
+      );
       assert.equal(status, 200);
       assert.doesNotMatch(output, /stopped/);
       assert.match(output, /Input closed: the machine runs on/);

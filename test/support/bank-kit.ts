@@ -23,9 +23,23 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** One request over a port, as a promise. */
-export function requestOnce(client: HttpsClient, method: 'GET' | 'POST', requestPath: string, body?: unknown, timeoutMs = 5_000): Promise<HttpsResult> {
+export function requestOnce(
+  client: HttpsClient,
+  method: 'GET' | 'POST',
+  requestPath: string,
+  body?: unknown,
+  timeoutMs = 5_000,
+): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
-    const started = client.request({ method, path: requestPath, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), timeoutMs }, resolve);
+    const started = client.request(
+      {
+        method,
+        path: requestPath,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        timeoutMs,
+      },
+      resolve,
+    );
     if (!started) reject(new Error('port busy'));
   });
 }
@@ -33,8 +47,12 @@ export function requestOnce(client: HttpsClient, method: 'GET' | 'POST', request
 /** The bank's credited notes, "sequence:sessionId:denomination", to compare with MemoryLedger.stackedNotes(). */
 export async function bankNotes(app: AppEndpoint, atmId: string): Promise<string[]> {
   const notes: string[] = [];
-  for (let afterSequence = 0; ;) {
-    const page = await appRequest(app, 'GET', `/admin/notes?atmId=${encodeURIComponent(atmId)}&afterSequence=${afterSequence}`);
+  for (let afterSequence = 0; ; ) {
+    const page = await appRequest(
+      app,
+      'GET',
+      `/admin/notes?atmId=${encodeURIComponent(atmId)}&afterSequence=${afterSequence}`,
+    );
     if (page.status !== 200) throw new Error(`admin/notes: ${page.status}`);
     if (page.json.notes.length === 0) return notes;
     notes.push(...page.json.notes);
@@ -74,8 +92,14 @@ function bankMainScript(): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as typeof import('esbuild');
     esbuild.buildSync({
-      entryPoints: [path.join(ROOT, 'tools/bank/main.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-      external: ['better-sqlite3'], outfile: bundledMain, logLevel: 'silent',
+      entryPoints: [path.join(ROOT, 'tools/bank/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['better-sqlite3'],
+      outfile: bundledMain,
+      logLevel: 'silent',
     });
     process.once('exit', () => removeDir(directory));
   }
@@ -83,22 +107,44 @@ function bankMainScript(): string {
 }
 
 /** `tools/bank/main.ts` in a child process (so it can really die); resolves once it listens. */
-export function spawnBank(dataDir: string, port: number, appPort: number, env: Record<string, string> = {}): Promise<ChildBank> {
-  const child = spawn(process.execPath, [bankMainScript(), '--data', dataDir, '--port', String(port), '--app-port', String(appPort)], {
-    // The bundle lives in a temp folder: NODE_PATH lets it find better-sqlite3 here.
-    cwd: ROOT, env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnBank(
+  dataDir: string,
+  port: number,
+  appPort: number,
+  env: Record<string, string> = {},
+): Promise<ChildBank> {
+  const child = spawn(
+    process.execPath,
+    [bankMainScript(), '--data', dataDir, '--port', String(port), '--app-port', String(appPort)],
+    {
+      // The bundle lives in a temp folder: NODE_PATH lets it find better-sqlite3 here.
+      cwd: ROOT,
+      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let output = '';
     let errors = '';
-    child.stderr!.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n')[0];
       if (!output.includes('\n')) return;
       const ready = JSON.parse(line) as { url: string; appUrl: string; appToken: string };
-      resolve({ process: child, url: ready.url, appUrl: ready.appUrl, appToken: ready.appToken, exited, kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); } });
+      resolve({
+        process: child,
+        url: ready.url,
+        appUrl: ready.appUrl,
+        appToken: ready.appToken,
+        exited,
+        kill: () => {
+          if (child.exitCode === null) child.kill('SIGKILL');
+        },
+      });
     });
     void exited.then((code) => reject(new Error(`bank exited (${code}) before listening: ${errors}`)));
   });
@@ -109,7 +155,10 @@ export type FrontAction =
   /** Answers 500 without asking the bank. */
   | 'fail-500'
   /** Forwards (the bank commits), then answers 503 / garbage / a huge body / nothing. */
-  | 'forward-then-503' | 'forward-then-malformed' | 'forward-then-oversized' | 'forward-then-drop'
+  | 'forward-then-503'
+  | 'forward-then-malformed'
+  | 'forward-then-oversized'
+  | 'forward-then-drop'
   /** Forwards twice (a duplicated request), answers with the second reply. */
   | 'forward-twice';
 
@@ -129,8 +178,16 @@ export class FaultyFront {
     this.script = script;
     this.#upstream = new NodeHttpsClient({ baseUrl: bankUrl, caPem, ...device });
     const pki = loadOrCreatePki(dataDir);
-    this.#server = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem, requestCert: true, rejectUnauthorized: true },
-      (request, response) => void this.#handle(request, response));
+    this.#server = https.createServer(
+      {
+        key: pki.serverKeyPem,
+        cert: pki.serverCertPem,
+        ca: pki.deviceCaPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (request, response) => void this.#handle(request, response),
+    );
   }
 
   async listen(): Promise<void> {
@@ -142,15 +199,21 @@ export class FaultyFront {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = chunks.length === 0 ? undefined : Buffer.concat(chunks).toString('utf8');
-    const forwarded: HttpsRequest = { method: request.method as 'GET' | 'POST', path: request.url ?? '/', body, timeoutMs: 10_000 };
-    const action: FrontAction = request.url === '/v1/deposits' ? this.script.shift() ?? 'forward' : 'forward';
+    const forwarded: HttpsRequest = {
+      method: request.method as 'GET' | 'POST',
+      path: request.url ?? '/',
+      body,
+      timeoutMs: 10_000,
+    };
+    const action: FrontAction = request.url === '/v1/deposits' ? (this.script.shift() ?? 'forward') : 'forward';
     this.seen.push(action);
     if (action === 'fail-500') return this.#reply(response, 500, '{"error":"internal"}');
     let result = await this.#forward(forwarded);
     if (action === 'forward-twice') result = await this.#forward(forwarded);
     if (action === 'forward-then-503') return this.#reply(response, 503, 'Service Unavailable');
     if (action === 'forward-then-malformed') return this.#reply(response, 200, '{"ackedSequence": 12, oops');
-    if (action === 'forward-then-oversized') return this.#reply(response, 200, `{"ackedSequence":999999,"pad":"${'x'.repeat(100_000)}"}`);
+    if (action === 'forward-then-oversized')
+      return this.#reply(response, 200, `{"ackedSequence":999999,"pad":"${'x'.repeat(100_000)}"}`);
     if (action === 'forward-then-drop') {
       request.socket.destroy();
       return;

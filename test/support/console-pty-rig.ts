@@ -41,7 +41,13 @@ export class PtyConsole {
   constructor() {
     this.pair = openPtyPair();
     provisionBenchSecrets(this.sim.settings);
-    const board: Board = { ...this.sim.board, name: 'pty-test', clock: this.clock, ticker: this.ticker, consoleLine: this.pair.master };
+    const board: Board = {
+      ...this.sim.board,
+      name: 'pty-test',
+      clock: this.clock,
+      ticker: this.ticker,
+      consoleLine: this.pair.master,
+    };
     const consoleTask = new ConsoleTask(board, { view: this.view });
     const scheduler = new Scheduler(board.clock, board.watchdog, [consoleTask]);
     consoleTask.attach(scheduler);
@@ -73,7 +79,8 @@ export class PtyConsole {
         this.#received = '';
         return text;
       }
-      if (Date.now() - startMs > WAIT_LIMIT_MS) throw new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(this.#received)}`);
+      if (Date.now() - startMs > WAIT_LIMIT_MS)
+        throw new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(this.#received)}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }
@@ -96,4 +103,3 @@ export class PtyConsole {
     return this.command(answer.answer);
   }
 }
-

@@ -15,7 +15,9 @@ const entry = [
 
 async function runInXs() {
   let results = [];
-  const worker = await startXs((message) => { results = message; });
+  const worker = await startXs((message) => {
+    results = message;
+  });
   try {
     await worker.evaluate(await bundleForXs(entry));
   } finally {
@@ -25,21 +27,26 @@ async function runInXs() {
 }
 
 // Mocha's --delay: the tests are known only once XS has run them, then run() starts mocha.
-runInXs().then((results) => {
-  describe('core tests inside the XS engine', () => {
-    it('found the core tests', () => {
-      if (results.length === 0) throw new Error('no core test reported from XS');
-    });
-    for (const result of results) {
-      it(result.title, () => {
-        if (!result.ok) throw new Error(result.error);
+runInXs().then(
+  (results) => {
+    describe('core tests inside the XS engine', () => {
+      it('found the core tests', () => {
+        if (results.length === 0) throw new Error('no core test reported from XS');
       });
-    }
-  });
-  run();
-}, (error) => {
-  describe('core tests inside the XS engine', () => {
-    it('started XS and ran the bundle', () => { throw error; });
-  });
-  run();
-});
+      for (const result of results) {
+        it(result.title, () => {
+          if (!result.ok) throw new Error(result.error);
+        });
+      }
+    });
+    run();
+  },
+  (error) => {
+    describe('core tests inside the XS engine', () => {
+      it('started XS and ran the bundle', () => {
+        throw error;
+      });
+    });
+    run();
+  },
+);

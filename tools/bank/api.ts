@@ -8,7 +8,14 @@
 // Never throws: what a request can get wrong is a 4xx; anything else is a bug (or a fault a
 // test injected inside a transaction, which then rolled back) and is a 500, counted.
 import crypto from 'node:crypto';
-import { recordProblem, CREDENTIAL_CHARS_MAX, PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR, QR_SESSION_ID_CHARS_MAX } from '../../src/bank/wire';
+import {
+  recordProblem,
+  CREDENTIAL_CHARS_MAX,
+  PATH_AUTHORISE,
+  PATH_DEPOSITS,
+  PATH_QR,
+  QR_SESSION_ID_CHARS_MAX,
+} from '../../src/bank/wire';
 import { isCustomerId } from '../../src/domain';
 import { IIN_DIGITS, validateIin } from '../../src/kz/iin';
 import { maskIin } from '../../src/log/mask';
@@ -53,7 +60,10 @@ export interface BankApiOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly body: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
     super(String(body.error));
   }
 }
@@ -192,18 +202,24 @@ export class BankApi {
         customer = this.store.customerBy('iin', iin);
         break;
       }
-      case 'card': customer = this.store.customerByCardToken(atmId, text(body.cardToken, 'cardToken')); break;
-      case 'palm': customer = this.store.customerBy('palm_template', text(body.palmTemplate, 'palmTemplate')); break;
+      case 'card':
+        customer = this.store.customerByCardToken(atmId, text(body.cardToken, 'cardToken'));
+        break;
+      case 'palm':
+        customer = this.store.customerBy('palm_template', text(body.palmTemplate, 'palmTemplate'));
+        break;
       case 'qr': {
         const qr = this.store.qr(text(body.qrSessionId, 'qrSessionId', QR_SESSION_ID_CHARS_MAX));
-        if (qr === undefined || qr.atm_id !== atmId || qr.state !== 'confirmed' || qr.customer_id === null) return unknown;
+        if (qr === undefined || qr.atm_id !== atmId || qr.state !== 'confirmed' || qr.customer_id === null)
+          return unknown;
         if (this.#nowMs() >= qr.expires_ms - QR_LIFETIME_MS + QR_AUTHORISE_WINDOW_MS) return unknown;
         // One scan, one authorisation: a confirmed session is spent here, never replayed.
         if (!this.store.useQr(qr.qr_session_id, atmId)) return unknown;
         customer = this.store.customerBy('customer_id', qr.customer_id);
         break;
       }
-      default: throw invalid('method');
+      default:
+        throw invalid('method');
     }
     return customer === undefined ? unknown : { status: 200, body: this.store.account(customer) };
   }
@@ -223,7 +239,10 @@ export class BankApi {
     const qrSessionId = `q${this.#hex(QR_SESSION_ID_BYTES)}`;
     const token = this.#hex(QR_TOKEN_BYTES);
     this.store.createQr(qrSessionId, atmId, token, this.#nowMs() + QR_LIFETIME_MS);
-    return { status: 200, body: { qrSessionId, payload: `${QR_PAYLOAD_PREFIX}s=${qrSessionId}&t=${token}`, expiresInMs: QR_LIFETIME_MS } };
+    return {
+      status: 200,
+      body: { qrSessionId, payload: `${QR_PAYLOAD_PREFIX}s=${qrSessionId}&t=${token}`, expiresInMs: QR_LIFETIME_MS },
+    };
   }
 
   #hex(byteCount: number): string {
@@ -235,8 +254,10 @@ export class BankApi {
 
   #deposits(atmId: string, body: Record<string, unknown>): ApiReply {
     const { fromSequence, toSequence, records } = body;
-    if (typeof fromSequence !== 'number' || !Number.isSafeInteger(fromSequence) || fromSequence < 1) throw invalid('fromSequence');
-    if (typeof toSequence !== 'number' || !Number.isSafeInteger(toSequence) || toSequence < fromSequence) throw invalid('toSequence');
+    if (typeof fromSequence !== 'number' || !Number.isSafeInteger(fromSequence) || fromSequence < 1)
+      throw invalid('fromSequence');
+    if (typeof toSequence !== 'number' || !Number.isSafeInteger(toSequence) || toSequence < fromSequence)
+      throw invalid('toSequence');
     if (!Array.isArray(records) || records.length > RECORDS_PER_BATCH_MAX) throw invalid('records');
     let previous = fromSequence - 1;
     records.forEach((record: unknown, index) => {
@@ -249,9 +270,10 @@ export class BankApi {
     const outcome: BatchOutcome = this.store.applyBatch(atmId, fromSequence, toSequence, records as WireRecord[]);
     this.#batchNumber++;
     const drop = this.#afterCommit?.(this.#batchNumber) === 'drop';
-    const reply: ApiReply = outcome.kind === 'gap'
-      ? { status: 409, body: { error: 'gap', ackedSequence: outcome.ackedSequence } }
-      : { status: 200, body: { ackedSequence: outcome.ackedSequence } };
+    const reply: ApiReply =
+      outcome.kind === 'gap'
+        ? { status: 409, body: { error: 'gap', ackedSequence: outcome.ackedSequence } }
+        : { status: 200, body: { ackedSequence: outcome.ackedSequence } };
     return drop ? { ...reply, drop: true } : reply;
   }
 
@@ -260,12 +282,15 @@ export class BankApi {
   #app(method: string, target: string, bodyText: string | undefined): ApiReply {
     const url = parseTarget(target);
     if (url === undefined) return NO_ROUTE;
-    if (method === 'POST' && url.pathname === PATH_SCAN) return this.#scanQr(this.#body('app', method, url.pathname, bodyText));
+    if (method === 'POST' && url.pathname === PATH_SCAN)
+      return this.#scanQr(this.#body('app', method, url.pathname, bodyText));
     // The app finds a customer by IIN; the bank's own tools (the scenario runner) by customer id.
     const customerPath = /^\/app\/customers\/(\d{12})$/.exec(url.pathname);
-    if (method === 'GET' && customerPath !== null) return this.#customerView(this.store.customerBy('iin', customerPath[1]));
+    if (method === 'GET' && customerPath !== null)
+      return this.#customerView(this.store.customerBy('iin', customerPath[1]));
     const adminCustomerPath = /^\/admin\/customers\/([A-Za-z0-9._-]{1,24})$/.exec(url.pathname);
-    if (method === 'GET' && adminCustomerPath !== null) return this.#customerView(this.store.customerBy('customer_id', adminCustomerPath[1]));
+    if (method === 'GET' && adminCustomerPath !== null)
+      return this.#customerView(this.store.customerBy('customer_id', adminCustomerPath[1]));
     const atmId = url.searchParams.get('atmId') ?? '';
     if (method === 'GET' && url.pathname === '/admin/totals') {
       if (!isCustomerId(atmId)) throw invalid('atmId');
@@ -288,8 +313,11 @@ export class BankApi {
     return {
       status: 200,
       body: {
-        customerId: customer.customer_id, displayName: displayName(customer), iin: maskIin(customer.iin),
-        bill: account.bill, receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
+        customerId: customer.customer_id,
+        displayName: displayName(customer),
+        iin: maskIin(customer.iin),
+        bill: account.bill,
+        receipts: this.store.receiptsOf(customer.customer_id, RECEIPTS_IN_APP_MAX),
       },
     };
   }
@@ -307,11 +335,15 @@ export class BankApi {
     const customer = validateIin(iin).ok ? this.store.customerBy('iin', iin) : undefined;
     if (customer === undefined) return { status: 404, body: { error: 'unknown-customer' } };
     const cancel = body.action === 'cancel';
-    if (!this.store.settleQr(parameters.get('s')!, cancel ? 'cancelled' : 'confirmed', cancel ? null : customer.customer_id)) {
+    if (
+      !this.store.settleQr(
+        parameters.get('s')!,
+        cancel ? 'cancelled' : 'confirmed',
+        cancel ? null : customer.customer_id,
+      )
+    ) {
       return { status: 409, body: { error: qr.state === 'expired' ? 'expired' : 'already-used', state: qr.state } };
     }
     return { status: 200, body: { state: cancel ? 'cancelled' : 'confirmed', atmId: qr.atm_id } };
   }
 }
-
-

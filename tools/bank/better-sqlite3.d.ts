@@ -20,6 +20,9 @@ declare module 'better-sqlite3' {
       readonly open: boolean;
     }
   }
-  const Database: new (filename: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }) => Database.Database;
+  const Database: new (
+    filename: string,
+    options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number },
+  ) => Database.Database;
   export = Database;
 }

@@ -38,7 +38,10 @@ export function freshDataDir(): string {
   fs.cpSync(pkiDir, path.join(dataDir, 'pki'), { recursive: true });
   // openssl.cnf names its folder: point the copy at itself.
   const config = path.join(dataDir, 'pki/openssl.cnf');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`));
+  fs.writeFileSync(
+    config,
+    fs.readFileSync(config, 'utf8').replace(/^dir = .*$/gm, `dir = ${path.join(dataDir, 'pki')}`),
+  );
   return dataDir;
 }
 
@@ -67,19 +70,29 @@ export interface AppEndpoint {
 }
 
 /** GET/POST on the bank's app port (server TLS, bearer token), JSON in and out. */
-export function appRequest(app: AppEndpoint, method: 'GET' | 'POST', requestPath: string, body?: unknown): Promise<{ status: number; json: any }> {
+export function appRequest(
+  app: AppEndpoint,
+  method: 'GET' | 'POST',
+  requestPath: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string | number> = { authorization: `Bearer ${app.appToken}` };
-    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-    const request = https.request(new URL(requestPath, app.appUrl), { method, ca: app.caPem, agent: false, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, json: text === '' ? undefined : JSON.parse(text) });
-      });
-    });
+    if (payload !== undefined)
+      Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    const request = https.request(
+      new URL(requestPath, app.appUrl),
+      { method, ca: app.caPem, agent: false, headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, json: text === '' ? undefined : JSON.parse(text) });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(payload);
   });
@@ -107,8 +120,13 @@ export class SyncRig {
     this.https = new NodeHttpsClient({ baseUrl: options.baseUrl, caPem: options.caPem, ...options.device });
     const port = options.wrap === undefined ? this.https : options.wrap(this.https);
     this.client = new BankClient(port, nodeClock, options.atmId);
-    this.outbox = new Outbox(this.ledger, this.client, new SeededRandom(options.seed ?? 1), options.atmId,
-      options.outbox ?? { backoffBaseMs: 20, backoffMaxMs: 250 });
+    this.outbox = new Outbox(
+      this.ledger,
+      this.client,
+      new SeededRandom(options.seed ?? 1),
+      options.atmId,
+      options.outbox ?? { backoffBaseMs: 20, backoffMaxMs: 250 },
+    );
   }
 
   /** The highest sequence that must reach the bank (bank-acks never travel). */
@@ -129,7 +147,10 @@ export class SyncRig {
     const startMs = performance.now();
     while (!this.synced()) {
       const nowMs = performance.now();
-      if (nowMs - startMs > limitMs) throw new Error(`not synced in ${limitMs} ms: holds ${this.outbox.bankHoldsSequence} of ${this.lastRecordSequence()}, last error ${this.outbox.lastError}`);
+      if (nowMs - startMs > limitMs)
+        throw new Error(
+          `not synced in ${limitMs} ms: holds ${this.outbox.bankHoldsSequence} of ${this.lastRecordSequence()}, last error ${this.outbox.lastError}`,
+        );
       this.client.poll(nowMs);
       this.outbox.poll(nowMs);
       await new Promise((resolve) => setImmediate(resolve));

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const port = Number(argument('--port') ?? '8443');
   const appPort = argument('--app-port');
   const bank = await startBankServer({
-    dataDir: argument('--data'), host: argument('--host'), port, appPort: appPort === undefined ? undefined : Number(appPort),
+    dataDir: argument('--data'),
+    host: argument('--host'),
+    port,
+    appPort: appPort === undefined ? undefined : Number(appPort),
     faults: crashFaults(process.env.BANK_CRASH),
   });
   const devices: Record<string, { certPath: string; keyPath: string }> = {};
@@ -51,7 +54,13 @@ async function main(): Promise<void> {
     }
     devices[atmId] = { certPath, keyPath };
   });
-  const ready = { url: bank.url, appUrl: bank.appUrl, appToken: bank.appToken, caPath: path.join(bank.dataDir, 'pki/ca.pem'), devices };
+  const ready = {
+    url: bank.url,
+    appUrl: bank.appUrl,
+    appToken: bank.appToken,
+    caPath: path.join(bank.dataDir, 'pki/ca.pem'),
+    devices,
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   const stop = () => void bank.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

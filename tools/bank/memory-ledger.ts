@@ -35,7 +35,8 @@ export class MemoryLedger implements OutboxLedger {
 
   acknowledge(ackedSequence: number): { ok: true; sequence: number } | { ok: false; error: 'full' | 'io' | 'invalid' } {
     this.acknowledgeCalls++;
-    if (!Number.isSafeInteger(ackedSequence) || ackedSequence > this.headSequence) return { ok: false, error: 'invalid' };
+    if (!Number.isSafeInteger(ackedSequence) || ackedSequence > this.headSequence)
+      return { ok: false, error: 'invalid' };
     if (this.failAcknowledge !== undefined) return { ok: false, error: this.failAcknowledge };
     if (ackedSequence <= this.ackedSequence) return { ok: true, sequence: this.headSequence };
     return this.append({ kind: 'bank-ack', ackedSequence });
@@ -47,7 +48,11 @@ export class MemoryLedger implements OutboxLedger {
 
   readFrom(fromSequence: number, countMax: number, visit: (sequence: number, record: OutboxRecord) => void): number {
     let visited = 0;
-    for (let sequence = Math.max(fromSequence, this.tailSequence); sequence <= this.headSequence && visited < countMax; sequence++) {
+    for (
+      let sequence = Math.max(fromSequence, this.tailSequence);
+      sequence <= this.headSequence && visited < countMax;
+      sequence++
+    ) {
       visit(sequence, this.records[sequence - 1]);
       visited++;
     }
@@ -58,14 +63,22 @@ export class MemoryLedger implements OutboxLedger {
   stackedNotes(): string[] {
     const notes: string[] = [];
     this.records.forEach((record, index) => {
-      if (record.kind === 'note-stacked') notes.push(`${index + 1}:${String(record.sessionId)}:${String(record.denominationTenge)}`);
+      if (record.kind === 'note-stacked')
+        notes.push(`${index + 1}:${String(record.sessionId)}:${String(record.denominationTenge)}`);
     });
     return notes;
   }
 }
 
 /** Appends one customer session (opened, escrow+stack per note, closed) and returns its deposited tiyn. */
-export function appendSession(ledger: MemoryLedger, sessionId: number, customerId: string, billTiyn: number, notesTenge: readonly number[], wallMs = Number.NaN): number {
+export function appendSession(
+  ledger: MemoryLedger,
+  sessionId: number,
+  customerId: string,
+  billTiyn: number,
+  notesTenge: readonly number[],
+  wallMs = Number.NaN,
+): number {
   ledger.append({ kind: 'session-opened', sessionId, method: 'iin', customerId, billTiyn, wallMs });
   let depositedTiyn = 0;
   for (const denominationTenge of notesTenge) {
@@ -74,6 +87,13 @@ export function appendSession(ledger: MemoryLedger, sessionId: number, customerI
     depositedTiyn += denominationTenge * 100;
   }
   const toBillTiyn = Math.min(billTiyn, depositedTiyn);
-  ledger.append({ kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn, toBillTiyn, toNextTiyn: depositedTiyn - toBillTiyn });
+  ledger.append({
+    kind: 'session-closed',
+    sessionId,
+    outcome: 'completed',
+    depositedTiyn,
+    toBillTiyn,
+    toNextTiyn: depositedTiyn - toBillTiyn,
+  });
   return depositedTiyn;
 }

@@ -92,16 +92,59 @@ extendedKeyUsage = clientAuth
 `;
 }
 
-function sign(pkiDir: string, commonName: string, extensions: 'server_ext' | 'device_ext' | 'other_server_ext', options: IssueOptions): DeviceCertificate {
+function sign(
+  pkiDir: string,
+  commonName: string,
+  extensions: 'server_ext' | 'device_ext' | 'other_server_ext',
+  options: IssueOptions,
+): DeviceCertificate {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bank-csr-'));
   try {
-    openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${commonName}`], work);
+    openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'leaf.key',
+        '-out',
+        'leaf.csr',
+        '-subj',
+        `/CN=${commonName}`,
+      ],
+      work,
+    );
     const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
     const notAfter = options.notAfter ?? new Date(Date.now() + 2 * 365 * 86_400_000);
     const caName = extensions === 'device_ext' ? 'device_ca' : 'server_ca';
-    openssl(['ca', '-batch', '-notext', '-config', path.join(pkiDir, 'openssl.cnf'), '-name', caName, '-extensions', extensions,
-      '-startdate', opensslDate(notBefore), '-enddate', opensslDate(notAfter), '-in', 'leaf.csr', '-out', 'leaf.pem'], work);
-    return { certPem: fs.readFileSync(path.join(work, 'leaf.pem'), 'utf8'), keyPem: fs.readFileSync(path.join(work, 'leaf.key'), 'utf8') };
+    openssl(
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        path.join(pkiDir, 'openssl.cnf'),
+        '-name',
+        caName,
+        '-extensions',
+        extensions,
+        '-startdate',
+        opensslDate(notBefore),
+        '-enddate',
+        opensslDate(notAfter),
+        '-in',
+        'leaf.csr',
+        '-out',
+        'leaf.pem',
+      ],
+      work,
+    );
+    return {
+      certPem: fs.readFileSync(path.join(work, 'leaf.pem'), 'utf8'),
+      keyPem: fs.readFileSync(path.join(work, 'leaf.key'), 'utf8'),
+    };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -112,10 +155,34 @@ function createCa(pkiDir: string): void {
   fs.writeFileSync(path.join(pkiDir, 'openssl.cnf'), configText(pkiDir));
   fs.writeFileSync(path.join(pkiDir, 'index.txt'), '');
   fs.writeFileSync(path.join(pkiDir, 'serial'), '1000\n');
-  for (const [subject, name] of [[CA_SUBJECT, 'ca'], [DEVICE_CA_SUBJECT, 'device-ca']]) {
-    openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650', '-subj', subject,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout', `${name}.key`, '-out', `${name}.pem`], pkiDir);
+  for (const [subject, name] of [
+    [CA_SUBJECT, 'ca'],
+    [DEVICE_CA_SUBJECT, 'device-ca'],
+  ]) {
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '3650',
+        '-subj',
+        subject,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+      ],
+      pkiDir,
+    );
   }
   const server = sign(pkiDir, 'localhost', 'server_ext', { notAfter: new Date(Date.now() + 5 * 365 * 86_400_000) });
   fs.writeFileSync(path.join(pkiDir, 'server.key'), server.keyPem, { mode: 0o600 });
@@ -142,10 +209,14 @@ export function loadOrCreatePki(dataDir: string): BankPki {
       return sign(pkiDir, atmId, 'device_ext', options);
     },
     issueServerCertificate(dnsNames: readonly string[]): DeviceCertificate {
-      if (dnsNames.length === 0 || !dnsNames.every((name) => /^[a-z0-9.-]{1,63}$/.test(name))) throw new Error(`server names ${JSON.stringify(dnsNames)}`);
+      if (dnsNames.length === 0 || !dnsNames.every((name) => /^[a-z0-9.-]{1,63}$/.test(name)))
+        throw new Error(`server names ${JSON.stringify(dnsNames)}`);
       const config = path.join(pkiDir, 'openssl.cnf');
       const text = fs.readFileSync(config, 'utf8').replace(/\[ other_server_ext \][^[]*/, '');
-      fs.writeFileSync(config, `${text}[ other_server_ext ]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = ${dnsNames.map((name) => `DNS:${name}`).join(',')}\n`);
+      fs.writeFileSync(
+        config,
+        `${text}[ other_server_ext ]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = ${dnsNames.map((name) => `DNS:${name}`).join(',')}\n`,
+      );
       const leaf = sign(pkiDir, dnsNames[0], 'other_server_ext', {});
       return { certPem: leaf.certPem + read('ca.pem'), keyPem: leaf.keyPem };
     },

@@ -37,7 +37,12 @@ export interface Receipt {
   /** Local time in Kazakhstan, ISO 8601 with its offset, e.g. "2026-11-25T12:00:00+05:00". */
   readonly issuedAt: string;
   readonly customer: { readonly name: string; readonly iin: string };
-  readonly payment: { readonly service: string; readonly billTiyn: number; readonly dueDate: string; readonly authorisedBy: string };
+  readonly payment: {
+    readonly service: string;
+    readonly billTiyn: number;
+    readonly dueDate: string;
+    readonly authorisedBy: string;
+  };
   readonly depositedTiyn: number;
   readonly notes: readonly { readonly denominationTenge: number; readonly count: number }[];
   readonly toBillTiyn: number;
@@ -56,7 +61,9 @@ export function kazakhstanTime(utcMs: number): string {
 export function buildReceipt(input: ReceiptInput): Receipt {
   const counts = new Map<number, number>();
   for (const tenge of input.notesTenge) counts.set(tenge, (counts.get(tenge) ?? 0) + 1);
-  const notes = [...counts.entries()].sort((a, b) => b[0] - a[0]).map(([denominationTenge, count]) => ({ denominationTenge, count }));
+  const notes = [...counts.entries()]
+    .sort((a, b) => b[0] - a[0])
+    .map(([denominationTenge, count]) => ({ denominationTenge, count }));
   const depositedTiyn = input.notesTenge.reduce((sum, tenge) => sum + tenge * 100, 0);
   return {
     title: 'Электронный чек / Электрондық чек',
@@ -67,7 +74,12 @@ export function buildReceipt(input: ReceiptInput): Receipt {
     atmAddress: input.atmAddress,
     issuedAt: kazakhstanTime(input.issuedMs),
     customer: { name: input.customerName, iin: input.iinMasked },
-    payment: { service: 'Kaspi Red', billTiyn: input.billBeforeTiyn, dueDate: input.dueDate, authorisedBy: input.method },
+    payment: {
+      service: 'Kaspi Red',
+      billTiyn: input.billBeforeTiyn,
+      dueDate: input.dueDate,
+      authorisedBy: input.method,
+    },
     depositedTiyn,
     notes,
     toBillTiyn: input.toBillTiyn,

@@ -21,8 +21,14 @@ import { BankStore } from './store';
 
 // The limits and lifetimes live with the API; the server's importers still find them here.
 export {
-  DEPOSIT_BODY_BYTES_MAX, SMALL_BODY_BYTES_MAX, RECORDS_PER_BATCH_MAX, QR_LIFETIME_MS, QR_AUTHORISE_WINDOW_MS,
-  RECEIPTS_IN_APP_MAX, ADMIN_NOTES_PAGE_MAX, QR_PAYLOAD_PREFIX,
+  DEPOSIT_BODY_BYTES_MAX,
+  SMALL_BODY_BYTES_MAX,
+  RECORDS_PER_BATCH_MAX,
+  QR_LIFETIME_MS,
+  QR_AUTHORISE_WINDOW_MS,
+  RECEIPTS_IN_APP_MAX,
+  ADMIN_NOTES_PAGE_MAX,
+  QR_PAYLOAD_PREFIX,
 } from './api';
 
 export interface BankFaults {
@@ -116,7 +122,8 @@ function readBody(request: IncomingMessage, bytesMax: number): Promise<string> {
 function send(response: ServerResponse, status: number, body: unknown, close = false): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
     ...(close ? { connection: 'close' } : {}),
   });
   response.end(text);
@@ -156,23 +163,25 @@ function serve(side: ApiSide, route: Route, token?: Buffer) {
     const target = request.url ?? '/';
     const bytesMax = bodyBytesMax(side, method, pathnameOf(target));
     const body = bytesMax === undefined ? Promise.resolve(undefined) : readBody(request, bytesMax);
-    body.then((bodyText) => {
-      const reply = route(method, target, bodyText, request);
-      if (reply.drop === true) {
-        request.socket.destroy();
-        return;
-      }
-      send(response, reply.status, reply.body);
-    }).catch((error: unknown) => {
-      if (response.headersSent) return;
-      if (error instanceof TooLarge) {
-        // An oversized body is not read to its end: say so and close rather than drain it.
-        send(response, 413, { error: 'too-large', bytesMax: error.bytesMax }, true);
-        response.once('finish', () => request.socket.destroySoon());
-        return;
-      }
-      send(response, 500, { error: 'internal' });
-    });
+    body
+      .then((bodyText) => {
+        const reply = route(method, target, bodyText, request);
+        if (reply.drop === true) {
+          request.socket.destroy();
+          return;
+        }
+        send(response, reply.status, reply.body);
+      })
+      .catch((error: unknown) => {
+        if (response.headersSent) return;
+        if (error instanceof TooLarge) {
+          // An oversized body is not read to its end: say so and close rather than drain it.
+          send(response, 413, { error: 'too-large', bytesMax: error.bytesMax }, true);
+          response.once('finish', () => request.socket.destroySoon());
+          return;
+        }
+        send(response, 500, { error: 'internal' });
+      });
   };
 }
 
@@ -188,19 +197,30 @@ export async function startBankServer(options: BankServerOptions = {}): Promise<
   if (faults.beforeCommit !== undefined) store.beforeCommit = faults.beforeCommit;
   const api = new BankApi({ store, nowMs, afterCommit: faults.afterCommit });
 
-  const deviceServer = https.createServer({
-    key: pki.serverKeyPem, cert: pki.serverCertPem, ca: pki.deviceCaPem,
-    requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2',
-  }, serve('device', (method, target, bodyText, request) => api.device(atmOf(request), method, target, bodyText)));
-  const appServer = https.createServer({ key: pki.serverKeyPem, cert: pki.serverCertPem, minVersion: 'TLSv1.2' },
-    serve('app', (method, target, bodyText) => api.app(method, target, bodyText), Buffer.from(appToken)));
-  const listen = (server: https.Server, port: number, listenHost: string) => new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, listenHost, () => resolve((server.address() as AddressInfo).port));
-  });
+  const deviceServer = https.createServer(
+    {
+      key: pki.serverKeyPem,
+      cert: pki.serverCertPem,
+      ca: pki.deviceCaPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    },
+    serve('device', (method, target, bodyText, request) => api.device(atmOf(request), method, target, bodyText)),
+  );
+  const appServer = https.createServer(
+    { key: pki.serverKeyPem, cert: pki.serverCertPem, minVersion: 'TLSv1.2' },
+    serve('app', (method, target, bodyText) => api.app(method, target, bodyText), Buffer.from(appToken)),
+  );
+  const listen = (server: https.Server, port: number, listenHost: string) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, listenHost, () => resolve((server.address() as AddressInfo).port));
+    });
   const port = await listen(deviceServer, options.port ?? 8443, host);
   const appPort = await listen(appServer, options.appPort ?? (options.port === 0 ? 0 : port + 1), appHost);
-  const urlOf = (urlHost: string, urlPort: number) => `https://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${urlPort}`;
+  const urlOf = (urlHost: string, urlPort: number) =>
+    `https://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${urlPort}`;
 
   return {
     url: urlOf(host, port),
@@ -219,17 +239,18 @@ export async function startBankServer(options: BankServerOptions = {}): Promise<
       if (!ATM_ID_PATTERN.test(atmId)) throw new Error(`ATM id ${JSON.stringify(atmId)}: 1..24 of A-Z a-z 0-9 . _ -`);
       store.registerAtm(atmId, address);
     },
-    close: () => new Promise<void>((resolve) => {
-      let open = 2;
-      const done = () => {
-        if (--open > 0) return;
-        store.close();
-        resolve();
-      };
-      for (const server of [deviceServer, appServer]) {
-        server.close(done);
-        server.closeAllConnections();
-      }
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        let open = 2;
+        const done = () => {
+          if (--open > 0) return;
+          store.close();
+          resolve();
+        };
+        for (const server of [deviceServer, appServer]) {
+          server.close(done);
+          server.closeAllConnections();
+        }
+      }),
   };
 }

@@ -62,7 +62,11 @@ const CARD_TOKEN_HEX_CHARS = 32;
 
 /** The card token an ATM with `keyHex` makes of `pan` (what its card reader sends as cardToken). */
 export function cardTokenOf(keyHex: string, pan: string): string {
-  return crypto.createHmac('sha256', Buffer.from(keyHex, 'hex')).update(pan, 'ascii').digest('hex').slice(0, CARD_TOKEN_HEX_CHARS);
+  return crypto
+    .createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update(pan, 'ascii')
+    .digest('hex')
+    .slice(0, CARD_TOKEN_HEX_CHARS);
 }
 
 /** The receipts' address of an ATM provisioned without one. */
@@ -125,17 +129,29 @@ export interface AtmBooks {
 
 type Statement = Database.Statement;
 type CustomerKey = 'iin' | 'palm_template' | 'customer_id';
-type QrRow = { qr_session_id: string; atm_id: string; token: string; expires_ms: number; state: string; customer_id: string | null };
+type QrRow = {
+  qr_session_id: string;
+  atm_id: string;
+  token: string;
+  expires_ms: number;
+  state: string;
+  customer_id: string | null;
+};
 type CreditRow = { denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number };
 
 function prepareAll(db: Database.Database) {
   const customerBy = (column: CustomerKey) => db.prepare(`SELECT * FROM customers WHERE ${column} = ?`);
   return {
-    customerBy: { iin: customerBy('iin'), palm_template: customerBy('palm_template'), customer_id: customerBy('customer_id') } as Record<CustomerKey, Statement>,
+    customerBy: {
+      iin: customerBy('iin'),
+      palm_template: customerBy('palm_template'),
+      customer_id: customerBy('customer_id'),
+    } as Record<CustomerKey, Statement>,
     customerByCardToken: db.prepare(`SELECT c.* FROM card_tokens t JOIN customers c ON c.customer_id = t.customer_id
       WHERE t.atm_id = ? AND t.card_token = ?`),
     customerCount: db.prepare('SELECT COUNT(*) AS n FROM customers'),
-    insertCustomer: db.prepare(`INSERT INTO customers (customer_id, iin, palm_template, given_name, family_name, bill_tiyn,
+    insertCustomer:
+      db.prepare(`INSERT INTO customers (customer_id, iin, palm_template, given_name, family_name, bill_tiyn,
       outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date, session_max_tiyn) VALUES (@customer_id, @iin, @palm_template,
       @given_name, @family_name, @bill_tiyn, @outstanding_tiyn, @next_bill_tiyn, @carried_tiyn, @due_date, @session_max_tiyn)`),
     cardCount: db.prepare('SELECT COUNT(*) AS n FROM cards'),
@@ -146,42 +162,73 @@ function prepareAll(db: Database.Database) {
     cardKey: db.prepare('SELECT card_token_key FROM atms WHERE atm_id = ?'),
     allAtms: db.prepare('SELECT atm_id, card_token_key FROM atms ORDER BY atm_id'),
     insertCardToken: db.prepare('INSERT OR IGNORE INTO card_tokens (atm_id, card_token, customer_id) VALUES (?, ?, ?)'),
-    updateCustomerBill: db.prepare('UPDATE customers SET bill_tiyn = ?, outstanding_tiyn = ?, next_bill_tiyn = ?, carried_tiyn = ? WHERE customer_id = ?'),
-    bills: db.prepare('SELECT customer_id, bill_tiyn, outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date FROM customers ORDER BY customer_id'),
+    updateCustomerBill: db.prepare(
+      'UPDATE customers SET bill_tiyn = ?, outstanding_tiyn = ?, next_bill_tiyn = ?, carried_tiyn = ? WHERE customer_id = ?',
+    ),
+    bills: db.prepare(
+      'SELECT customer_id, bill_tiyn, outstanding_tiyn, next_bill_tiyn, carried_tiyn, due_date FROM customers ORDER BY customer_id',
+    ),
     insertAtmIfMissing: db.prepare('INSERT OR IGNORE INTO atms (atm_id, address) VALUES (?, ?)'),
-    upsertAtm: db.prepare('INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address'),
+    upsertAtm: db.prepare(
+      'INSERT INTO atms (atm_id, address) VALUES (?, ?) ON CONFLICT (atm_id) DO UPDATE SET address = excluded.address',
+    ),
     atmAddress: db.prepare('SELECT address FROM atms WHERE atm_id = ?'),
     atmKnown: db.prepare('SELECT 1 AS known FROM atms WHERE atm_id = ?'),
     storedSequence: db.prepare('SELECT stored_sequence FROM atms WHERE atm_id = ?'),
     setStoredSequence: db.prepare('UPDATE atms SET stored_sequence = ? WHERE atm_id = ?'),
     insertRecord: db.prepare('INSERT INTO records VALUES (?, ?, ?, ?, ?)'),
-    insertSession: db.prepare('INSERT INTO sessions (atm_id, session_id, opened_sequence, customer_id, method) VALUES (?, ?, ?, ?, ?)'),
+    insertSession: db.prepare(
+      'INSERT INTO sessions (atm_id, session_id, opened_sequence, customer_id, method) VALUES (?, ?, ?, ?, ?)',
+    ),
     sessionBefore: db.prepare(`SELECT * FROM sessions WHERE atm_id = ? AND session_id = ? AND opened_sequence < ?
       ORDER BY opened_sequence DESC LIMIT 1`),
-    setSessionBill: db.prepare('UPDATE sessions SET bill_before_tiyn = ?, due_date = ? WHERE atm_id = ? AND opened_sequence = ?'),
-    closeSession: db.prepare('UPDATE sessions SET closed_sequence = ?, outcome = ? WHERE atm_id = ? AND opened_sequence = ?'),
+    setSessionBill: db.prepare(
+      'UPDATE sessions SET bill_before_tiyn = ?, due_date = ? WHERE atm_id = ? AND opened_sequence = ?',
+    ),
+    closeSession: db.prepare(
+      'UPDATE sessions SET closed_sequence = ?, outcome = ? WHERE atm_id = ? AND opened_sequence = ?',
+    ),
     insertCredit: db.prepare('INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    creditsOfSession: db.prepare('SELECT denomination_tenge, to_bill_tiyn, to_next_tiyn FROM credits WHERE atm_id = ? AND opened_sequence = ? ORDER BY sequence'),
-    insertDoubt: db.prepare('INSERT INTO doubts (atm_id, sequence, session_id, customer_id, denomination_tenge, reason) VALUES (?, ?, ?, ?, ?, ?)'),
+    creditsOfSession: db.prepare(
+      'SELECT denomination_tenge, to_bill_tiyn, to_next_tiyn FROM credits WHERE atm_id = ? AND opened_sequence = ? ORDER BY sequence',
+    ),
+    insertDoubt: db.prepare(
+      'INSERT INTO doubts (atm_id, sequence, session_id, customer_id, denomination_tenge, reason) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     insertAnomaly: db.prepare('INSERT OR IGNORE INTO anomalies VALUES (?, ?, ?)'),
-    insertReceipt: db.prepare('INSERT OR IGNORE INTO receipts (atm_id, session_id, opened_sequence, customer_id, body) VALUES (?, ?, ?, ?, ?)'),
+    insertReceipt: db.prepare(
+      'INSERT OR IGNORE INTO receipts (atm_id, session_id, opened_sequence, customer_id, body) VALUES (?, ?, ?, ?, ?)',
+    ),
     setReceiptBody: db.prepare('UPDATE receipts SET body = ? WHERE receipt_number = ?'),
-    receiptOfSession: db.prepare('SELECT body FROM receipts WHERE atm_id = ? AND session_id = ? ORDER BY receipt_number DESC LIMIT 1'),
-    receiptsOfCustomer: db.prepare('SELECT body FROM receipts WHERE customer_id = ? ORDER BY receipt_number DESC LIMIT ?'),
+    receiptOfSession: db.prepare(
+      'SELECT body FROM receipts WHERE atm_id = ? AND session_id = ? ORDER BY receipt_number DESC LIMIT 1',
+    ),
+    receiptsOfCustomer: db.prepare(
+      'SELECT body FROM receipts WHERE customer_id = ? ORDER BY receipt_number DESC LIMIT ?',
+    ),
     createQr: db.prepare("INSERT INTO qr_sessions VALUES (?, ?, ?, ?, ?, 'pending', NULL)"),
     qr: db.prepare('SELECT * FROM qr_sessions WHERE qr_session_id = ?'),
-    settleQr: db.prepare("UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?"),
-    useQr: db.prepare("UPDATE qr_sessions SET state = 'used' WHERE qr_session_id = ? AND atm_id = ? AND state = 'confirmed'"),
-    notesByDenomination: db.prepare('SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d'),
+    settleQr: db.prepare(
+      "UPDATE qr_sessions SET state = ?, customer_id = ? WHERE qr_session_id = ? AND state = 'pending' AND expires_ms > ?",
+    ),
+    useQr: db.prepare(
+      "UPDATE qr_sessions SET state = 'used' WHERE qr_session_id = ? AND atm_id = ? AND state = 'confirmed'",
+    ),
+    notesByDenomination: db.prepare(
+      'SELECT denomination_tenge AS d, COUNT(*) AS n FROM credits WHERE atm_id = ? GROUP BY d ORDER BY d',
+    ),
     countRecords: db.prepare('SELECT COUNT(*) AS n FROM records WHERE atm_id = ?'),
     countDoubts: db.prepare('SELECT COUNT(*) AS n FROM doubts WHERE atm_id = ?'),
     countReceipts: db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE atm_id = ?'),
     anomalies: db.prepare('SELECT sequence, what FROM anomalies WHERE atm_id = ? ORDER BY sequence, what LIMIT ?'),
-    creditedNotes: db.prepare(`SELECT c.sequence, s.session_id, c.opened_sequence, c.customer_id, c.denomination_tenge, c.to_bill_tiyn, c.to_next_tiyn
+    creditedNotes:
+      db.prepare(`SELECT c.sequence, s.session_id, c.opened_sequence, c.customer_id, c.denomination_tenge, c.to_bill_tiyn, c.to_next_tiyn
       FROM credits c JOIN sessions s ON s.atm_id = c.atm_id AND s.opened_sequence = c.opened_sequence
       WHERE c.atm_id = ? AND c.sequence > ? ORDER BY c.sequence LIMIT ?`),
     doubts: db.prepare('SELECT * FROM doubts WHERE atm_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
-    receiptsOfAtm: db.prepare('SELECT * FROM receipts WHERE atm_id = ? AND receipt_number > ? ORDER BY receipt_number LIMIT ?'),
+    receiptsOfAtm: db.prepare(
+      'SELECT * FROM receipts WHERE atm_id = ? AND receipt_number > ? ORDER BY receipt_number LIMIT ?',
+    ),
   };
 }
 
@@ -220,14 +267,21 @@ CREATE TABLE IF NOT EXISTS qr_sessions (qr_session_id TEXT PRIMARY KEY, atm_id T
 /** Books written before per-ATM card keys: the column is added, and keys are made at open. */
 function migrate(db: Database.Database): void {
   const columns = db.prepare('PRAGMA table_info(atms)').all() as { name: string }[];
-  if (!columns.some((column) => column.name === 'card_token_key')) db.exec('ALTER TABLE atms ADD COLUMN card_token_key TEXT');
+  if (!columns.some((column) => column.name === 'card_token_key'))
+    db.exec('ALTER TABLE atms ADD COLUMN card_token_key TEXT');
 }
 
 export class BankStore {
   readonly #db: Database.Database;
   readonly #nowMs: () => number;
   readonly #sql: ReturnType<typeof prepareAll>;
-  readonly #applyBatch: (atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number) => BatchOutcome;
+  readonly #applyBatch: (
+    atmId: string,
+    fromSequence: number,
+    toSequence: number,
+    records: readonly WireRecord[],
+    batchNumber: number,
+  ) => BatchOutcome;
   #batchNumber = 0;
   beforeCommit: BeforeCommitHook | undefined = undefined;
   readonly inMemory: boolean;
@@ -288,7 +342,8 @@ export class BankStore {
     }
     const cards = this.#sql.cards.all() as { pan: string; customer_id: string }[];
     for (const atm of this.#sql.allAtms.all() as { atm_id: string; card_token_key: string }[]) {
-      for (const card of cards) this.#sql.insertCardToken.run(atm.atm_id, cardTokenOf(atm.card_token_key, card.pan), card.customer_id);
+      for (const card of cards)
+        this.#sql.insertCardToken.run(atm.atm_id, cardTokenOf(atm.card_token_key, card.pan), card.customer_id);
     }
   }
 
@@ -314,20 +369,25 @@ export class BankStore {
       customerId: customer.customer_id,
       displayName: displayName(customer),
       bill: {
-        billTiyn: customer.bill_tiyn, dueDate: customer.bill_tiyn > 0 ? customer.due_date : '',
-        nextBillTiyn: customer.next_bill_tiyn, outstandingTiyn: customer.outstanding_tiyn, carriedTiyn: customer.carried_tiyn,
+        billTiyn: customer.bill_tiyn,
+        dueDate: customer.bill_tiyn > 0 ? customer.due_date : '',
+        nextBillTiyn: customer.next_bill_tiyn,
+        outstandingTiyn: customer.outstanding_tiyn,
+        carriedTiyn: customer.carried_tiyn,
       },
       sessionMaxTiyn: customer.session_max_tiyn,
     };
   }
 
   receiptsOf(customerId: string, countMax: number): Receipt[] {
-    return (this.#sql.receiptsOfCustomer.all(customerId, countMax) as { body: string }[]).map((row) => JSON.parse(row.body) as Receipt);
+    return (this.#sql.receiptsOfCustomer.all(customerId, countMax) as { body: string }[]).map(
+      (row) => JSON.parse(row.body) as Receipt,
+    );
   }
 
   receipt(atmId: string, sessionId: number): Receipt | undefined {
     const row = this.#sql.receiptOfSession.get(atmId, sessionId) as { body: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.body) as Receipt;
+    return row === undefined ? undefined : (JSON.parse(row.body) as Receipt);
   }
 
   /**
@@ -387,11 +447,20 @@ export class BankStore {
    * and is refused whole. Returns the stored sequence after the commit.
    */
   applyBatch(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[]): BatchOutcome {
-    assert.ok(Number.isSafeInteger(fromSequence) && fromSequence >= 1 && toSequence >= fromSequence, 'applyBatch: range');
+    assert.ok(
+      Number.isSafeInteger(fromSequence) && fromSequence >= 1 && toSequence >= fromSequence,
+      'applyBatch: range',
+    );
     return this.#applyBatch(atmId, fromSequence, toSequence, records, ++this.#batchNumber);
   }
 
-  #applyInTransaction(atmId: string, fromSequence: number, toSequence: number, records: readonly WireRecord[], batchNumber: number): BatchOutcome {
+  #applyInTransaction(
+    atmId: string,
+    fromSequence: number,
+    toSequence: number,
+    records: readonly WireRecord[],
+    batchNumber: number,
+  ): BatchOutcome {
     // The API refuses an ATM the bank never provisioned; a batch for one here would be a bug.
     assert.ok(this.atmKnown(atmId), `applyBatch: unknown ATM ${atmId}`);
     const storedSequence = this.storedSequence(atmId);
@@ -400,7 +469,10 @@ export class BankStore {
     let previousSequence = fromSequence - 1;
     for (const record of records) {
       // The API validated this; a batch out of order here would credit in the wrong order.
-      assert.ok(record.sequence > previousSequence && record.sequence <= toSequence, 'applyBatch: sequences rise within the range');
+      assert.ok(
+        record.sequence > previousSequence && record.sequence <= toSequence,
+        'applyBatch: sequences rise within the range',
+      );
       previousSequence = record.sequence;
       if (record.sequence <= storedSequence) continue;
       this.#apply(atmId, record);
@@ -417,16 +489,27 @@ export class BankStore {
     switch (record.kind) {
       case 'session-opened':
         this.#sql.insertSession.run(atmId, record.sessionId, record.sequence, record.customerId, record.method);
-        if (this.customerBy('customer_id', record.customerId as string) === undefined) this.#anomaly(atmId, record.sequence, 'unknown-customer');
+        if (this.customerBy('customer_id', record.customerId as string) === undefined)
+          this.#anomaly(atmId, record.sequence, 'unknown-customer');
         return;
-      case 'note-stacked': return this.#credit(atmId, record);
-      case 'session-closed': return this.#close(atmId, record);
+      case 'note-stacked':
+        return this.#credit(atmId, record);
+      case 'session-closed':
+        return this.#close(atmId, record);
       case 'doubt': {
         const session = this.#session(atmId, record.sessionId as number, record.sequence);
-        this.#sql.insertDoubt.run(atmId, record.sequence, record.sessionId, session?.customer_id ?? null, record.denominationTenge, record.reason);
+        this.#sql.insertDoubt.run(
+          atmId,
+          record.sequence,
+          record.sessionId,
+          session?.customer_id ?? null,
+          record.denominationTenge,
+          record.reason,
+        );
         return;
       }
-      default: return; // note-escrowed, note-returned, cassette-collected: kept in records only
+      default:
+        return; // note-escrowed, note-returned, cassette-collected: kept in records only
     }
   }
 
@@ -441,22 +524,44 @@ export class BankStore {
     if (session === undefined || customer === undefined) {
       // Cash is in the cassette but nobody to credit: never drop it, never guess — reconcile.
       this.#anomaly(atmId, record.sequence, 'stacked-without-customer');
-      this.#sql.insertDoubt.run(atmId, record.sequence, record.sessionId, null, record.denominationTenge, 'no-customer');
+      this.#sql.insertDoubt.run(
+        atmId,
+        record.sequence,
+        record.sessionId,
+        null,
+        record.denominationTenge,
+        'no-customer',
+      );
       return;
     }
     const state: BillState = {
-      billTiyn: customer.bill_tiyn, outstandingTiyn: customer.outstanding_tiyn,
-      nextBillTiyn: customer.next_bill_tiyn, carriedTiyn: customer.carried_tiyn,
+      billTiyn: customer.bill_tiyn,
+      outstandingTiyn: customer.outstanding_tiyn,
+      nextBillTiyn: customer.next_bill_tiyn,
+      carriedTiyn: customer.carried_tiyn,
     };
     const paidTiyn = (record.denominationTenge as number) * 100;
     const allocation = allocatePayment(state, paidTiyn);
     // Every tiyn of the note lands somewhere, once.
     assert.equal(allocation.toBillTiyn + allocation.toNextTiyn, paidTiyn, 'credit: allocation conserves the note');
-    this.#sql.updateCustomerBill.run(allocation.after.billTiyn, allocation.after.outstandingTiyn, allocation.after.nextBillTiyn,
-      allocation.after.carriedTiyn, customer.customer_id);
-    if (session.bill_before_tiyn === null) this.#sql.setSessionBill.run(customer.bill_tiyn, customer.due_date, atmId, session.opened_sequence);
-    this.#sql.insertCredit.run(atmId, record.sequence, session.opened_sequence, customer.customer_id, record.denominationTenge,
-      allocation.toBillTiyn, allocation.toNextTiyn);
+    this.#sql.updateCustomerBill.run(
+      allocation.after.billTiyn,
+      allocation.after.outstandingTiyn,
+      allocation.after.nextBillTiyn,
+      allocation.after.carriedTiyn,
+      customer.customer_id,
+    );
+    if (session.bill_before_tiyn === null)
+      this.#sql.setSessionBill.run(customer.bill_tiyn, customer.due_date, atmId, session.opened_sequence);
+    this.#sql.insertCredit.run(
+      atmId,
+      record.sequence,
+      session.opened_sequence,
+      customer.customer_id,
+      record.denominationTenge,
+      allocation.toBillTiyn,
+      allocation.toNextTiyn,
+    );
   }
 
   /** Session closed: one receipt for what the bank credited (none when nothing was). */
@@ -470,19 +575,39 @@ export class BankStore {
     if (credits.length === 0) return;
     const customer = this.customerBy('customer_id', session.customer_id);
     const atm = this.#sql.atmAddress.get(atmId) as { address: string };
-    const insert = this.#sql.insertReceipt.run(atmId, session.session_id, session.opened_sequence, session.customer_id, '{}');
+    const insert = this.#sql.insertReceipt.run(
+      atmId,
+      session.session_id,
+      session.opened_sequence,
+      session.customer_id,
+      '{}',
+    );
     const receiptNumber = Number(insert.lastInsertRowid);
     const receipt = buildReceipt({
-      receiptNumber, atmId, atmAddress: atm.address, sessionId: session.session_id, openedSequence: session.opened_sequence,
-      issuedMs: this.#nowMs(), method: session.method, outcome: record.outcome as string,
-      customerName: customer === undefined ? '—' : displayName(customer), iinMasked: customer === undefined ? '—' : maskIin(customer.iin),
-      billBeforeTiyn: session.bill_before_tiyn ?? 0, dueDate: session.due_date ?? '',
+      receiptNumber,
+      atmId,
+      atmAddress: atm.address,
+      sessionId: session.session_id,
+      openedSequence: session.opened_sequence,
+      issuedMs: this.#nowMs(),
+      method: session.method,
+      outcome: record.outcome as string,
+      customerName: customer === undefined ? '—' : displayName(customer),
+      iinMasked: customer === undefined ? '—' : maskIin(customer.iin),
+      billBeforeTiyn: session.bill_before_tiyn ?? 0,
+      dueDate: session.due_date ?? '',
       notesTenge: credits.map((credit) => credit.denomination_tenge),
       toBillTiyn: credits.reduce((sum, credit) => sum + credit.to_bill_tiyn, 0),
       toNextTiyn: credits.reduce((sum, credit) => sum + credit.to_next_tiyn, 0),
-      after: customer === undefined ? { billTiyn: 0, outstandingTiyn: 0, nextBillTiyn: 0, carriedTiyn: 0 } : {
-        billTiyn: customer.bill_tiyn, outstandingTiyn: customer.outstanding_tiyn, nextBillTiyn: customer.next_bill_tiyn, carriedTiyn: customer.carried_tiyn,
-      },
+      after:
+        customer === undefined
+          ? { billTiyn: 0, outstandingTiyn: 0, nextBillTiyn: 0, carriedTiyn: 0 }
+          : {
+              billTiyn: customer.bill_tiyn,
+              outstandingTiyn: customer.outstanding_tiyn,
+              nextBillTiyn: customer.next_bill_tiyn,
+              carriedTiyn: customer.carried_tiyn,
+            },
     });
     this.#sql.setReceiptBody.run(JSON.stringify(receipt), receiptNumber);
   }
@@ -504,7 +629,11 @@ export class BankStore {
     }
     const count = (statement: Statement) => (statement.get(atmId) as { n: number }).n;
     return {
-      atmId, storedSequence: this.storedSequence(atmId), notes, tiyn, byDenomination,
+      atmId,
+      storedSequence: this.storedSequence(atmId),
+      notes,
+      tiyn,
+      byDenomination,
       records: count(this.#sql.countRecords),
       doubts: count(this.#sql.countDoubts),
       receipts: count(this.#sql.countReceipts),
@@ -514,65 +643,123 @@ export class BankStore {
 
   /** Credited notes as "sequence:sessionId:denomination", in sequence order (paged). */
   notes(atmId: string, afterSequence: number, countMax: number): string[] {
-    return this.creditedNotes(atmId, afterSequence, countMax).map((note) => `${note.sequence}:${note.sessionId}:${note.denominationTenge}`);
+    return this.creditedNotes(atmId, afterSequence, countMax).map(
+      (note) => `${note.sequence}:${note.sessionId}:${note.denominationTenge}`,
+    );
   }
 
   /** Credited notes after `afterSequence`, in sequence order, at most countMax (≤ BOOKS_PAGE_MAX). */
   creditedNotes(atmId: string, afterSequence: number, countMax: number = BOOKS_PAGE_MAX): CreditedNote[] {
     assertPage(afterSequence, countMax);
-    return (this.#sql.creditedNotes.all(atmId, afterSequence, countMax) as {
-      sequence: number; session_id: number; opened_sequence: number; customer_id: string; denomination_tenge: number; to_bill_tiyn: number; to_next_tiyn: number;
-    }[]).map((row) => ({
-      sequence: row.sequence, sessionId: row.session_id, openedSequence: row.opened_sequence, customerId: row.customer_id,
-      denominationTenge: row.denomination_tenge, toBillTiyn: row.to_bill_tiyn, toNextTiyn: row.to_next_tiyn,
+    return (
+      this.#sql.creditedNotes.all(atmId, afterSequence, countMax) as {
+        sequence: number;
+        session_id: number;
+        opened_sequence: number;
+        customer_id: string;
+        denomination_tenge: number;
+        to_bill_tiyn: number;
+        to_next_tiyn: number;
+      }[]
+    ).map((row) => ({
+      sequence: row.sequence,
+      sessionId: row.session_id,
+      openedSequence: row.opened_sequence,
+      customerId: row.customer_id,
+      denominationTenge: row.denomination_tenge,
+      toBillTiyn: row.to_bill_tiyn,
+      toNextTiyn: row.to_next_tiyn,
     }));
   }
 
   /** Notes stored "to reconcile" after `afterSequence`, in sequence order. */
   doubts(atmId: string, afterSequence = 0, countMax: number = BOOKS_PAGE_MAX): Doubt[] {
     assertPage(afterSequence, countMax);
-    return (this.#sql.doubts.all(atmId, afterSequence, countMax) as {
-      sequence: number; session_id: number | null; customer_id: string | null; denomination_tenge: number; reason: string; state: string;
-    }[]).map((row) => ({
-      sequence: row.sequence, sessionId: row.session_id, customerId: row.customer_id,
-      denominationTenge: row.denomination_tenge, reason: row.reason, state: row.state,
+    return (
+      this.#sql.doubts.all(atmId, afterSequence, countMax) as {
+        sequence: number;
+        session_id: number | null;
+        customer_id: string | null;
+        denomination_tenge: number;
+        reason: string;
+        state: string;
+      }[]
+    ).map((row) => ({
+      sequence: row.sequence,
+      sessionId: row.session_id,
+      customerId: row.customer_id,
+      denominationTenge: row.denomination_tenge,
+      reason: row.reason,
+      state: row.state,
     }));
   }
 
   /** This ATM's receipts after `afterReceiptNumber`, oldest first: at most one per session-opened. */
   atmReceipts(atmId: string, afterReceiptNumber = 0, countMax: number = BOOKS_PAGE_MAX): AtmReceipt[] {
     assertPage(afterReceiptNumber, countMax);
-    return (this.#sql.receiptsOfAtm.all(atmId, afterReceiptNumber, countMax) as {
-      receipt_number: number; session_id: number; opened_sequence: number; customer_id: string; body: string;
-    }[]).map((row) => ({
-      receiptNumber: row.receipt_number, sessionId: row.session_id, openedSequence: row.opened_sequence,
-      customerId: row.customer_id, receipt: JSON.parse(row.body) as Receipt,
+    return (
+      this.#sql.receiptsOfAtm.all(atmId, afterReceiptNumber, countMax) as {
+        receipt_number: number;
+        session_id: number;
+        opened_sequence: number;
+        customer_id: string;
+        body: string;
+      }[]
+    ).map((row) => ({
+      receiptNumber: row.receipt_number,
+      sessionId: row.session_id,
+      openedSequence: row.opened_sequence,
+      customerId: row.customer_id,
+      receipt: JSON.parse(row.body) as Receipt,
     }));
   }
 
   /** Anomalies as "sequence:what", in sequence order. */
   anomalies(atmId: string, countMax: number = BOOKS_PAGE_MAX): string[] {
     assertPage(0, countMax);
-    return (this.#sql.anomalies.all(atmId, countMax) as { sequence: number; what: string }[]).map((row) => `${row.sequence}:${row.what}`);
+    return (this.#sql.anomalies.all(atmId, countMax) as { sequence: number; what: string }[]).map(
+      (row) => `${row.sequence}:${row.what}`,
+    );
   }
 
   /** Every customer's bill as it stands, by customer id. */
   bills(): CustomerBillState[] {
-    return (this.#sql.bills.all() as {
-      customer_id: string; bill_tiyn: number; outstanding_tiyn: number; next_bill_tiyn: number; carried_tiyn: number; due_date: string;
-    }[]).map((row) => ({
-      customerId: row.customer_id, billTiyn: row.bill_tiyn, outstandingTiyn: row.outstanding_tiyn,
-      nextBillTiyn: row.next_bill_tiyn, carriedTiyn: row.carried_tiyn, dueDate: row.due_date,
+    return (
+      this.#sql.bills.all() as {
+        customer_id: string;
+        bill_tiyn: number;
+        outstanding_tiyn: number;
+        next_bill_tiyn: number;
+        carried_tiyn: number;
+        due_date: string;
+      }[]
+    ).map((row) => ({
+      customerId: row.customer_id,
+      billTiyn: row.bill_tiyn,
+      outstandingTiyn: row.outstanding_tiyn,
+      nextBillTiyn: row.next_bill_tiyn,
+      carriedTiyn: row.carried_tiyn,
+      dueDate: row.due_date,
     }));
   }
 
   /** All of one ATM's books at once (every page): for the end of a run, or a small one. */
   books(atmId: string): AtmBooks {
     return {
-      atmId, storedSequence: this.storedSequence(atmId),
-      notes: allPages((after) => this.creditedNotes(atmId, after), (note) => note.sequence),
-      doubts: allPages((after) => this.doubts(atmId, after), (doubt) => doubt.sequence),
-      receipts: allPages((after) => this.atmReceipts(atmId, after), (receipt) => receipt.receiptNumber),
+      atmId,
+      storedSequence: this.storedSequence(atmId),
+      notes: allPages(
+        (after) => this.creditedNotes(atmId, after),
+        (note) => note.sequence,
+      ),
+      doubts: allPages(
+        (after) => this.doubts(atmId, after),
+        (doubt) => doubt.sequence,
+      ),
+      receipts: allPages(
+        (after) => this.atmReceipts(atmId, after),
+        (receipt) => receipt.receiptNumber,
+      ),
       anomalies: this.anomalies(atmId),
       bills: this.bills(),
     };
@@ -587,7 +774,7 @@ function assertPage(after: number, countMax: number): void {
 /** Reads page after page (keyed by a rising number) until one comes back short. */
 function allPages<T>(page: (after: number) => T[], keyOf: (row: T) => number): T[] {
   const rows: T[] = [];
-  for (let after = 0; rows.length <= BOOKS_ROWS_MAX;) {
+  for (let after = 0; rows.length <= BOOKS_ROWS_MAX; ) {
     const next = page(after);
     rows.push(...next);
     if (next.length < BOOKS_PAGE_MAX) return rows;

@@ -58,7 +58,12 @@ export interface DeskOptions {
 /** `npm start`'s machine: the validator's simulator on a pty, the ledger in a file, the bank over HTTPS, wall time. */
 export const NPM_START_PARTS = Object.freeze({ validator: 'pty', flash: 'file', bank: 'https', time: 'wall' } as const);
 /** The same machine with nothing real but the wall clock: the simulated cable, the NOR emulator, the bank in process. */
-export const SIMULATED_PARTS = Object.freeze({ validator: 'cable', flash: 'emulator', bank: 'in-process', time: 'wall' } as const);
+export const SIMULATED_PARTS = Object.freeze({
+  validator: 'cable',
+  flash: 'emulator',
+  bank: 'in-process',
+  time: 'wall',
+} as const);
 
 /** One request the firmware started on the bank link, as the scenario runner attributes it to a session. */
 export interface BankRequestSeen {
@@ -73,7 +78,11 @@ export interface BankRequestSeen {
 }
 
 /** The bank's phone-app and admin side (tools/bank/API.md), whichever bank the desk has. */
-export type BankApp = (method: 'GET' | 'POST', requestPath: string, body?: unknown) => Promise<{ status: number; json: any }>;
+export type BankApp = (
+  method: 'GET' | 'POST',
+  requestPath: string,
+  body?: unknown,
+) => Promise<{ status: number; json: any }>;
 
 export interface RunningDesk {
   readonly machine: DeskMachine;
@@ -101,19 +110,46 @@ export async function startDesk(options: DeskOptions = {}): Promise<RunningDesk>
   try {
     const validator = await openValidator(choice.validator, closers);
     const bank = await openBank(choice.bank, choice.dataDir, choice.bankPort, closers);
-    const flash = choice.flash === 'file' ? new FileNorFlash(path.join(dataDirOf(choice.dataDir), 'bench', 'ledger-flash.img')) : undefined;
+    const flash =
+      choice.flash === 'file'
+        ? new FileNorFlash(path.join(dataDirOf(choice.dataDir), 'bench', 'ledger-flash.img'))
+        : undefined;
     if (flash !== undefined) closers.push(() => flash.close());
     const tap = new ConsoleTap(choice.consoleLines ?? []);
     let machine: DeskMachine | undefined;
-    const link = bank.client === undefined ? undefined : new BenchLink(bank.client, () => machine?.firmware?.ledger.headSequence ?? 0);
-    const parts: DeskParts = { validator, flash, bank: link, console: tap, provisioning: bank.provisioning, heapUsedBytes: () => process.memoryUsage().heapUsed };
-    machine = new DeskMachine({ seed: nowMs >>> 0, wallAtBootMs: nowMs, parts, bank: bank.handler, provisioning: bank.simProvisioning });
+    const link =
+      bank.client === undefined
+        ? undefined
+        : new BenchLink(bank.client, () => machine?.firmware?.ledger.headSequence ?? 0);
+    const parts: DeskParts = {
+      validator,
+      flash,
+      bank: link,
+      console: tap,
+      provisioning: bank.provisioning,
+      heapUsedBytes: () => process.memoryUsage().heapUsed,
+    };
+    machine = new DeskMachine({
+      seed: nowMs >>> 0,
+      wallAtBootMs: nowMs,
+      parts,
+      bank: bank.handler,
+      provisioning: bank.simProvisioning,
+    });
     bank.clockOf(machine);
     const paced = new Set<() => void>();
     const pacer = choice.time === 'wall' ? paceToWallClock(machine, paced) : undefined;
-    const page = new PageMachine(machine, { console: tap, bankApp: bank.app, onPaced: (listener) => subscribe(paced, listener) });
+    const page = new PageMachine(machine, {
+      console: tap,
+      bankApp: bank.app,
+      onPaced: (listener) => subscribe(paced, listener),
+    });
     return {
-      machine, page, bankApp: bank.app, bankServer: bank.server, atmId: bank.atmId,
+      machine,
+      page,
+      bankApp: bank.app,
+      bankServer: bank.server,
+      atmId: bank.atmId,
       validatorTruth: () => machine!.validator.sim?.truth,
       bankRequests: () => link?.seen ?? [],
       onPaced: (listener) => subscribe(paced, listener),
@@ -155,7 +191,10 @@ function paceToWallClock(machine: DeskMachine, listeners: ReadonlySet<() => void
 
 // ----- the validator -----
 
-async function openValidator(choice: string, closers: (() => Promise<void> | void)[]): Promise<DeskValidator | undefined> {
+async function openValidator(
+  choice: string,
+  closers: (() => Promise<void> | void)[],
+): Promise<DeskValidator | undefined> {
   if (choice === 'cable') return undefined; // the simulated board's own
   if (choice !== 'pty') {
     const line = await openSerialLine(choice, CCNET_BAUD);
@@ -170,7 +209,9 @@ async function openValidator(choice: string, closers: (() => Promise<void> | voi
   const line = await openSerialLine(pair.path, CCNET_BAUD);
   closers.push(() => line.close());
   return {
-    line, sim: bridge.sim, where: pair.path,
+    line,
+    sim: bridge.sim,
+    where: pair.path,
     powerCut: (outageMs) => bridge.sim.powerCut(outageMs),
     clear: () => bridge.link.clear(),
   };
@@ -192,14 +233,20 @@ interface OpenBank {
   clockOf(machine: DeskMachine): void;
 }
 
-async function openBank(choice: 'https' | 'in-process', dataDir: string | undefined, port: number | undefined, closers: (() => Promise<void> | void)[]): Promise<OpenBank> {
+async function openBank(
+  choice: 'https' | 'in-process',
+  dataDir: string | undefined,
+  port: number | undefined,
+  closers: (() => Promise<void> | void)[],
+): Promise<OpenBank> {
   const atmId = BENCH_ATM.atmId;
   if (choice === 'in-process') {
     let clockMs = () => Date.now();
     const bank = inProcessBank({ atmId, nowMs: () => clockMs(), seed: Date.now() >>> 0 });
     closers.push(() => bank.close());
     return {
-      atmId, server: undefined,
+      atmId,
+      server: undefined,
       handler: bank.handler,
       simProvisioning: { atmId, cardTokenKeyHex: bank.cardTokenKeyHex },
       app: async (method, requestPath, body) => {
@@ -218,7 +265,8 @@ async function openBank(choice: 'https' | 'in-process', dataDir: string | undefi
   const https = new NodeHttpsClient({ baseUrl: server.url, caPem: server.caPem, ...device });
   closers.push(() => https.close());
   return {
-    atmId, server,
+    atmId,
+    server,
     provisioning: new CertificateProvisioning(device.certPem, device.cardTokenKeyHex),
     app: (method, requestPath, body) => appRequest(server, method, requestPath, body),
     client: https,
@@ -252,7 +300,8 @@ class BenchLink implements DeskBank {
       if (connection === this.#connection) onDone(result);
     };
     if (this.networkUp && !this.#inner.request(request, deliver)) return false;
-    if (!this.networkUp) setImmediate(() => deliver({ ok: false, failure: 'connect', detail: 'network cable pulled on the bench' }));
+    if (!this.networkUp)
+      setImmediate(() => deliver({ ok: false, failure: 'connect', detail: 'network cable pulled on the bench' }));
     if (this.seen.length < REQUESTS_SEEN_MAX) this.seen.push(seenRequest(request, this.#ledgerHead(), this.networkUp));
     return true;
   }
@@ -263,8 +312,16 @@ class BenchLink implements DeskBank {
 }
 
 function seenRequest(request: HttpsRequest, ledgerHead: number, networkUp: boolean): BankRequestSeen {
-  const kind = request.path === PATH_AUTHORISE ? 'authorise' : request.path === PATH_DEPOSITS ? 'deposits'
-    : request.path === PATH_QR ? 'qr-start' : request.path.startsWith(`${PATH_QR}/`) ? 'qr-poll' : 'other';
+  const kind =
+    request.path === PATH_AUTHORISE
+      ? 'authorise'
+      : request.path === PATH_DEPOSITS
+        ? 'deposits'
+        : request.path === PATH_QR
+          ? 'qr-start'
+          : request.path.startsWith(`${PATH_QR}/`)
+            ? 'qr-poll'
+            : 'other';
   if (kind !== 'deposits') return { kind, ledgerHead, fromSequence: 0, toSequence: 0, networkUp };
   const batch = JSON.parse(request.body ?? '{}') as { fromSequence?: number; toSequence?: number };
   return { kind, ledgerHead, fromSequence: batch.fromSequence ?? 0, toSequence: batch.toSequence ?? 0, networkUp };

@@ -30,9 +30,9 @@ export interface BenchSnapshot {
   readonly screen: Screen | undefined;
   readonly power: 'on' | 'off';
   readonly network: 'up' | 'down';
-  readonly validator: string;   // e.g. "idle", "escrow 5000", "jammed", "cassette removed"
+  readonly validator: string; // e.g. "idle", "escrow 5000", "jammed", "cassette removed"
   readonly cassette: { readonly notes: number; readonly amountTiyn: number; readonly capacityNotes: number };
-  readonly ledger: readonly BenchLedgerRow[];   // the newest rows, at most 50
+  readonly ledger: readonly BenchLedgerRow[]; // the newest rows, at most 50
   readonly ledgerStats: { readonly head: number; readonly acked: number; readonly usedPercent: number };
   readonly bank: BenchBankView;
   /** The demo cards and customers the page offers as buttons. */

@@ -125,7 +125,12 @@ export class DeskMachine {
     // the engineer reads "rebooting"; a crash or the reset line (restartController) does not wait.
     this.sim.system.onRestart = () => {
       const sim = this.sim;
-      this.#restartAtMs = Math.max(sim.clock.nowMs, sim.consoleLink.boardOutputArrivesMs, sim.cardReaderLink.boardOutputArrivesMs, sim.validatorLink.boardOutputArrivesMs);
+      this.#restartAtMs = Math.max(
+        sim.clock.nowMs,
+        sim.consoleLink.boardOutputArrivesMs,
+        sim.cardReaderLink.boardOutputArrivesMs,
+        sim.validatorLink.boardOutputArrivesMs,
+      );
     };
     provisionDesk(this.sim.settings);
     options.settings?.(this.sim.settings);
@@ -269,7 +274,9 @@ export class DeskMachine {
 /** The simulated board's own validator: the simulator on its simulated cable. */
 function cableValidator(sim: SimBoard): DeskValidator {
   return {
-    line: sim.validatorLink.boardEnd, sim: sim.validator, where: 'simulated cable',
+    line: sim.validatorLink.boardEnd,
+    sim: sim.validator,
+    where: 'simulated cable',
     powerCut: (outageMs) => sim.validator.powerCut(outageMs),
     clear: () => sim.validatorLink.clear(),
   };

@@ -105,18 +105,25 @@ export class PageMachine implements BenchMachine {
         capacityNotes: this.#machine.validator.sim?.cassetteCapacity ?? 0,
       },
       ledger: firmware === undefined ? [] : ledgerRows(firmware),
-      ledgerStats: firmware === undefined ? { head: 0, acked: 0, usedPercent: 0 } : {
-        head: firmware.ledger.headSequence,
-        // What the bank view below already shows the bank holding: a page that sees head = acked
-        // reads a bank panel with those credits in it.
-        acked: Math.min(syncedThrough(firmware), this.#bankViewSyncedThrough),
-        usedPercent: Math.round((100 * firmware.ledger.stats().usedBytes) / firmware.ledger.stats().capacityBytes),
-      },
+      ledgerStats:
+        firmware === undefined
+          ? { head: 0, acked: 0, usedPercent: 0 }
+          : {
+              head: firmware.ledger.headSequence,
+              // What the bank view below already shows the bank holding: a page that sees head = acked
+              // reads a bank panel with those credits in it.
+              acked: Math.min(syncedThrough(firmware), this.#bankViewSyncedThrough),
+              usedPercent: Math.round(
+                (100 * firmware.ledger.stats().usedBytes) / firmware.ledger.stats().capacityBytes,
+              ),
+            },
       bank: this.#bankView,
       demo: {
         cards: Object.entries(DEMO_CARDS).map(([id, card]) => ({ id, label: card.name })),
         customers: DEMO_CUSTOMERS.map((customer) => ({
-          iin: customer.iin, label: `${customer.given_name} ${customer.family_name[0]}.`, palm: customer.palm_template,
+          iin: customer.iin,
+          label: `${customer.given_name} ${customer.family_name[0]}.`,
+          palm: customer.palm_template,
         })),
       },
     };
@@ -125,7 +132,8 @@ export class PageMachine implements BenchMachine {
   async act(action: BenchAction): Promise<string | undefined> {
     const error = await this.#apply(action);
     this.#changed();
-    if (action.kind === 'phone-scan-qr' || action.kind === 'notes') this.#later(BANK_VIEW_AFTER_ACTION_MS, () => void this.#refreshBankView());
+    if (action.kind === 'phone-scan-qr' || action.kind === 'notes')
+      this.#later(BANK_VIEW_AFTER_ACTION_MS, () => void this.#refreshBankView());
     return error;
   }
 
@@ -150,35 +158,52 @@ export class PageMachine implements BenchMachine {
   /** The customer's hands need the machine on; the world's (plug, cable, validator, cassette) do not. */
   async #apply(action: BenchAction): Promise<string | undefined> {
     switch (action.kind) {
-      case 'power': action.on ? this.#machine.powerOn() : this.#machine.powerCut(Infinity); return undefined;
-      case 'network': this.#machine.bank.networkUp = action.up; return undefined;
-      case 'jam': case 'cassette': return this.#validatorHands(action);
+      case 'power':
+        action.on ? this.#machine.powerOn() : this.#machine.powerCut(Infinity);
+        return undefined;
+      case 'network':
+        this.#machine.bank.networkUp = action.up;
+        return undefined;
+      case 'jam':
+      case 'cassette':
+        return this.#validatorHands(action);
       default:
         if (!this.#machine.poweredOn) return 'the machine is off';
         return this.#customerHands(action);
     }
   }
 
-  async #customerHands(action: Exclude<BenchAction, { kind: 'power' | 'network' | 'jam' | 'cassette' }>): Promise<string | undefined> {
+  async #customerHands(
+    action: Exclude<BenchAction, { kind: 'power' | 'network' | 'jam' | 'cassette' }>,
+  ): Promise<string | undefined> {
     const sim = this.#machine.sim;
     switch (action.kind) {
-      case 'key': sim.keypad.press(action.key as Key); return undefined;
-      case 'insert-card': return this.#card(action.cardId, (card) => (sim.cardReader.insertCard(card) ? undefined : 'a card is already in the reader'));
-      case 'tap-card': return this.#card(action.cardId, (card) => void sim.cardReader.tap(card));
-      case 'take-card': return sim.cardReader.takeCard() === undefined ? 'no card at the gate' : undefined;
+      case 'key':
+        sim.keypad.press(action.key as Key);
+        return undefined;
+      case 'insert-card':
+        return this.#card(action.cardId, (card) =>
+          sim.cardReader.insertCard(card) ? undefined : 'a card is already in the reader',
+        );
+      case 'tap-card':
+        return this.#card(action.cardId, (card) => void sim.cardReader.tap(card));
+      case 'take-card':
+        return sim.cardReader.takeCard() === undefined ? 'no card at the gate' : undefined;
       case 'palm': {
         const customer = DEMO_CUSTOMERS.find((candidate) => candidate.iin === action.iin);
-        sim.palm.present(action.iin === 'poor-image' ? 'poor-image' : customer?.palm_template ?? 'palm-nobody-knows');
+        sim.palm.present(action.iin === 'poor-image' ? 'poor-image' : (customer?.palm_template ?? 'palm-nobody-knows'));
         return undefined;
       }
-      case 'phone-scan-qr': return this.#scanQr(action.iin);
+      case 'phone-scan-qr':
+        return this.#scanQr(action.iin);
       case 'notes': {
         const validator = this.#machine.validator.sim;
         if (validator === undefined) return 'a real validator is connected: put real notes in';
         for (const note of action.notes) validator.insert(note);
         return undefined;
       }
-      case 'console': return this.#console.type(action.line) ? undefined : 'the console has not read the last lines yet';
+      case 'console':
+        return this.#console.type(action.line) ? undefined : 'the console has not read the last lines yet';
     }
   }
 
@@ -236,9 +261,14 @@ export class PageMachine implements BenchMachine {
         if (reply.status !== 200) continue;
         const bill = reply.json.bill;
         customers.push({
-          iinMasked: maskIin(customer.iin), name: reply.json.displayName, billTiyn: bill.billTiyn, nextBillTiyn: bill.nextBillTiyn, carriedTiyn: bill.carriedTiyn,
+          iinMasked: maskIin(customer.iin),
+          name: reply.json.displayName,
+          billTiyn: bill.billTiyn,
+          nextBillTiyn: bill.nextBillTiyn,
+          carriedTiyn: bill.carriedTiyn,
         });
-        for (const receipt of reply.json.receipts ?? []) receipts.push({ receiptId: String(receipt.transactionId), text: receiptText(receipt) });
+        for (const receipt of reply.json.receipts ?? [])
+          receipts.push({ receiptId: String(receipt.transactionId), text: receiptText(receipt) });
       }
       this.#bankView = { customers, receipts };
       this.#bankViewSyncedThrough = syncedAtStart;
@@ -271,29 +301,46 @@ function syncedThrough(firmware: Firmware): number {
 function ledgerRows(firmware: Firmware): BenchLedgerRow[] {
   const ledger = firmware.ledger;
   const rows: BenchLedgerRow[] = [];
-  ledger.readFrom(Math.max(ledger.tailSequence, ledger.headSequence - LEDGER_ROWS_MAX + 1), LEDGER_ROWS_MAX, (sequence, record) => {
-    rows.push({ sequence, kind: record.kind, text: recordText(record), synced: sequence <= ledger.ackedSequence || record.kind === 'bank-ack' });
-  });
+  ledger.readFrom(
+    Math.max(ledger.tailSequence, ledger.headSequence - LEDGER_ROWS_MAX + 1),
+    LEDGER_ROWS_MAX,
+    (sequence, record) => {
+      rows.push({
+        sequence,
+        kind: record.kind,
+        text: recordText(record),
+        synced: sequence <= ledger.ackedSequence || record.kind === 'bank-ack',
+      });
+    },
+  );
   return rows.reverse();
 }
 
 function recordText(record: LedgerRecord): string {
   switch (record.kind) {
-    case 'session-opened': return `session ${record.sessionId} by ${record.method}, bill ${formatTiyn(record.billTiyn)}`;
-    case 'note-escrowed': return `session ${record.sessionId}: ${record.denominationTenge} ₸ about to be stacked`;
-    case 'note-stacked': return `session ${record.sessionId}: ${record.denominationTenge} ₸ stacked`;
-    case 'note-returned': return `session ${record.sessionId}: ${record.denominationTenge} ₸ returned`;
+    case 'session-opened':
+      return `session ${record.sessionId} by ${record.method}, bill ${formatTiyn(record.billTiyn)}`;
+    case 'note-escrowed':
+      return `session ${record.sessionId}: ${record.denominationTenge} ₸ about to be stacked`;
+    case 'note-stacked':
+      return `session ${record.sessionId}: ${record.denominationTenge} ₸ stacked`;
+    case 'note-returned':
+      return `session ${record.sessionId}: ${record.denominationTenge} ₸ returned`;
     case 'session-closed':
       return `session ${record.sessionId} ${record.outcome}: ${formatTiyn(record.depositedTiyn)} (bill ${formatTiyn(record.toBillTiyn)}, next month ${formatTiyn(record.toNextTiyn)})`;
-    case 'doubt': return `session ${record.sessionId}: ${record.denominationTenge} ₸ to reconcile (${record.reason})`;
-    case 'cassette-collected': return `cassette collected: ${record.notes} notes, ${formatTiyn(record.amountTiyn)}`;
-    case 'bank-ack': return `bank holds everything up to ${record.ackedSequence}`;
+    case 'doubt':
+      return `session ${record.sessionId}: ${record.denominationTenge} ₸ to reconcile (${record.reason})`;
+    case 'cassette-collected':
+      return `cassette collected: ${record.notes} notes, ${formatTiyn(record.amountTiyn)}`;
+    case 'bank-ack':
+      return `bank holds everything up to ${record.ackedSequence}`;
   }
 }
 
 function receiptText(receipt: Record<string, any>): string {
   return [
-    `${receipt.transactionId} ${receipt.issuedAt}`, `${receipt.customer?.name} ${receipt.customer?.iin}`,
+    `${receipt.transactionId} ${receipt.issuedAt}`,
+    `${receipt.customer?.name} ${receipt.customer?.iin}`,
     `deposited ${formatTiyn(receipt.depositedTiyn)}: to the bill ${formatTiyn(receipt.toBillTiyn)}, to next month ${formatTiyn(receipt.toNextTiyn)}`,
     `next bill ${formatTiyn(receipt.nextBillTiyn)}`,
   ].join(' · ');

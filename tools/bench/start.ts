@@ -25,12 +25,15 @@ async function main(): Promise<void> {
     consoleLines: [terminalLine, consolePty.master],
   });
   const web = await startBenchWeb(desk.page, { port: Number(option('--port') ?? BENCH_PAGE_PORT) }).catch(() =>
-    startBenchWeb(desk.page, { port: 0 })); // 8080 taken: any free port
+    startBenchWeb(desk.page, { port: 0 }),
+  ); // 8080 taken: any free port
   process.stdout.write('Kaspi Red cash-in ATM: the machine on the desk. Type "help"; Ctrl-C stops.\n');
   process.stdout.write(`Bench page: ${web.url}\n`);
   process.stdout.write(`Bank (mutual TLS): ${desk.bankServer!.url}; phone app side: ${desk.bankServer!.appUrl}\n`);
   process.stdout.write(`Validator on ${desk.machine.validator.where}\n`);
-  process.stdout.write(`Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`);
+  process.stdout.write(
+    `Console also on ${consolePty.path} (npm run console); bench login: npm run console -- --login engineer --bench\n`,
+  );
   await desk.page.act({ kind: 'console', line: '' }); // the firmware's own prompt again, below these lines
 
   let stopping = false;
@@ -45,7 +48,11 @@ async function main(): Promise<void> {
     });
   };
   terminalLine.onInterrupt = shutdown;
-  terminalLine.whenInputEnds(() => process.stdout.write(`Input closed: the machine runs on; the console is on ${consolePty.path}. Stop it with SIGINT or SIGTERM.\n`));
+  terminalLine.whenInputEnds(() =>
+    process.stdout.write(
+      `Input closed: the machine runs on; the console is on ${consolePty.path}. Stop it with SIGINT or SIGTERM.\n`,
+    ),
+  );
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }

@@ -27,14 +27,19 @@ export interface BankLinkNumbers {
 }
 
 function authorise(rig: SyncRig, request: AuthoriseRequest): Promise<void> {
-  return new Promise((resolve, reject) => rig.client.authorise(request, (result) => (result.ok ? resolve() : reject(new Error(result.error)))));
+  return new Promise((resolve, reject) =>
+    rig.client.authorise(request, (result) => (result.ok ? resolve() : reject(new Error(result.error)))),
+  );
 }
 
 /** Polls the client while a request is out (the firmware's scheduler would). */
 async function drive<T>(rig: SyncRig, start: (done: (value: T) => void) => void): Promise<T> {
   let value: T | undefined;
   let finished = false;
-  start((result) => { value = result; finished = true; });
+  start((result) => {
+    value = result;
+    finished = true;
+  });
   while (!finished) {
     rig.client.poll(performance.now());
     await new Promise((resolve) => setImmediate(resolve));
@@ -53,7 +58,13 @@ export async function measureBankLink(options: { sessions?: number } = {}): Prom
     // Throughput: a backlog of sessions, 1..7 notes each, drained by the outbox.
     const backlog = new SyncRig({ baseUrl: bank.url, caPem: bank.caPem, device, atmId: ATM });
     for (let session = 1; session <= sessions; session++) {
-      appendSession(backlog.ledger, session, 'c-aigerim', 1_500_000, Array.from({ length: 1 + (session % 7) }, () => 1000));
+      appendSession(
+        backlog.ledger,
+        session,
+        'c-aigerim',
+        1_500_000,
+        Array.from({ length: 1 + (session % 7) }, () => 1000),
+      );
     }
     const recordsSynced = backlog.lastRecordSequence();
     const startMs = performance.now();
@@ -62,25 +73,41 @@ export async function measureBankLink(options: { sessions?: number } = {}): Prom
     backlog.close();
 
     // Round trips: one IIN session, then one QR session, each its own ATM (a fresh ledger).
-    const iin = new SyncRig({ baseUrl: bank.url, caPem: bank.caPem, device: testCertificate('ATM-BENCH-IIN'), atmId: 'ATM-BENCH-IIN' });
+    const iin = new SyncRig({
+      baseUrl: bank.url,
+      caPem: bank.caPem,
+      device: testCertificate('ATM-BENCH-IIN'),
+      atmId: 'ATM-BENCH-IIN',
+    });
     await authorise(iin, { method: 'iin', iin: '950614400011' });
     const iinTrips = await sessionTrips(iin);
     iin.close();
 
-    const qr = new SyncRig({ baseUrl: bank.url, caPem: bank.caPem, device: testCertificate('ATM-BENCH-QR'), atmId: 'ATM-BENCH-QR' });
+    const qr = new SyncRig({
+      baseUrl: bank.url,
+      caPem: bank.caPem,
+      device: testCertificate('ATM-BENCH-QR'),
+      atmId: 'ATM-BENCH-QR',
+    });
     const started = await drive(qr, (done: (value: QrStartResult) => void) => qr.client.startQr(done));
     if (!started.ok) throw new Error(`QR start: ${started.error}`);
     await drive(qr, (done: (value: QrPollResult) => void) => qr.client.pollQr(started.qrSessionId, done));
     await appRequest(bank, 'POST', '/app/qr/scan', { payload: started.payload, iin: '950614400011' });
-    const confirmed = await drive(qr, (done: (value: QrPollResult) => void) => qr.client.pollQr(started.qrSessionId, done));
+    const confirmed = await drive(qr, (done: (value: QrPollResult) => void) =>
+      qr.client.pollQr(started.qrSessionId, done),
+    );
     if (!confirmed.ok || confirmed.state !== 'confirmed') throw new Error('QR not confirmed');
     await authorise(qr, { method: 'qr', qrSessionId: started.qrSessionId });
     const qrTrips = await sessionTrips(qr);
     qr.close();
 
     return {
-      recordsSynced, recordsPerSecond: Math.round(recordsSynced / seconds), batchRecordsMax: BATCH_RECORDS_MAX,
-      roundTripsIinSession: iinTrips, roundTripsQrSession: qrTrips, qrPolls: qr.client.stats.qrPoll,
+      recordsSynced,
+      recordsPerSecond: Math.round(recordsSynced / seconds),
+      batchRecordsMax: BATCH_RECORDS_MAX,
+      roundTripsIinSession: iinTrips,
+      roundTripsQrSession: qrTrips,
+      qrPolls: qr.client.stats.qrPoll,
     };
   } finally {
     await bank.close();

@@ -8,7 +8,13 @@ function hostCall(): number {
 }
 
 export class CRC16 {
-  constructor(_polynomial: number, _initial?: number, _reflectInput?: boolean, _reflectOutput?: boolean, _xorOutput?: number) {
+  constructor(
+    _polynomial: number,
+    _initial?: number,
+    _reflectInput?: boolean,
+    _reflectOutput?: boolean,
+    _xorOutput?: number,
+  ) {
     hostCall();
   }
 

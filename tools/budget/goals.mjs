@@ -22,7 +22,9 @@ export function atMost(row, limit) {
 
 /** The rows whose value is above their enforced limit. */
 export function goalsMissed(report) {
-  return report.sections.flatMap((section) => section.rows).filter((row) => row.limit !== undefined && !(Number(row.value) <= row.limit));
+  return report.sections
+    .flatMap((section) => section.rows)
+    .filter((row) => row.limit !== undefined && !(Number(row.value) <= row.limit));
 }
 
 /** npm run budget's exit status: 1 when a section could not be measured or a figure misses its enforced goal. */

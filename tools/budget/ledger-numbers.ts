@@ -13,7 +13,12 @@ export const BOARD_GEOMETRY = Object.freeze({ sizeBytes: 128 * 1024, sectorSizeB
 export const BOARD_FLASH_READ_BYTES_PER_MS = 40_000;
 /** Workload rounds to fill the board's partition (one does: 2 000 sessions are about twice its size). */
 const FILL_ROUNDS_MAX = 4;
-export const NUMBERS_WORKLOAD: WorkloadOptions = Object.freeze({ seed: 2026, sessions: 2000, notesPerSessionMax: 8, ackEverySessions: 1 });
+export const NUMBERS_WORKLOAD: WorkloadOptions = Object.freeze({
+  seed: 2026,
+  sessions: 2000,
+  notesPerSessionMax: 8,
+  ackEverySessions: 1,
+});
 
 export interface LedgerNumbers {
   readonly workload: string;
@@ -73,7 +78,8 @@ export function ledgerNumbers(workload: WorkloadOptions = NUMBERS_WORKLOAD): Led
   const erases = flash.totalErases - start.erases;
   const full = fullMount();
   return {
-    workload: `${workload.sessions} sessions, 1..${workload.notesPerSessionMax} notes each (1 in 40 returned, 1 in 40 in doubt), ` +
+    workload:
+      `${workload.sessions} sessions, 1..${workload.notesPerSessionMax} notes each (1 in 40 returned, 1 in 40 in doubt), ` +
       `bank ack after every session, ${NUMBERS_GEOMETRY.sizeBytes / 1024} KiB partition of 4 KiB sectors`,
     sessions: workload.sessions,
     acceptedNotes,
@@ -85,7 +91,7 @@ export function ledgerNumbers(workload: WorkloadOptions = NUMBERS_WORKLOAD): Led
     bytesPerSession: programmed / workload.sessions,
     payloadPerSession: payload / workload.sessions,
     erasesPer1000Notes: (erases * 1000) / acceptedNotes,
-    minimumErasesPer1000Notes: (programmed / NUMBERS_GEOMETRY.sectorSizeBytes) * 1000 / acceptedNotes,
+    minimumErasesPer1000Notes: ((programmed / NUMBERS_GEOMETRY.sectorSizeBytes) * 1000) / acceptedNotes,
     erasesOnAppend: ledger.erasesOnAppend,
     flashBusyMsPerNote: (flash.busyMs - start.busyMs) / acceptedNotes,
     ...full,
@@ -97,7 +103,11 @@ export function fullBoardPartition(): NorFlashEmulator {
   const flash = new NorFlashEmulator(BOARD_GEOMETRY);
   const ledger = Ledger.mount(flash);
   for (let round = 0; round < FILL_ROUNDS_MAX; round++) {
-    for (const step of makeWorkload({ ...NUMBERS_WORKLOAD, seed: NUMBERS_WORKLOAD.seed + round, ackEverySessions: 0 })) {
+    for (const step of makeWorkload({
+      ...NUMBERS_WORKLOAD,
+      seed: NUMBERS_WORKLOAD.seed + round,
+      ackEverySessions: 0,
+    })) {
       if (step.kind === 'maintain') ledger.maintain();
       if (step.kind === 'append' && !ledger.append(step.record).ok) return flash;
     }
@@ -106,7 +116,13 @@ export function fullBoardPartition(): NorFlashEmulator {
 }
 
 /** Mounts the board's partition filled to the last byte. */
-function fullMount(): { fullMountBytesRead: number; fullMountReads: number; partitionBytes: number; fullMountRecords: number; mountBytesProgrammed: number } {
+function fullMount(): {
+  fullMountBytesRead: number;
+  fullMountReads: number;
+  partitionBytes: number;
+  fullMountRecords: number;
+  mountBytesProgrammed: number;
+} {
   const flash = fullBoardPartition();
   const readBefore = flash.bytesRead;
   const readsBefore = flash.readOperations;
@@ -123,18 +139,30 @@ function fullMount(): { fullMountBytesRead: number; fullMountReads: number; part
 
 /** The numbers as rows for `npm run budget`. */
 export function formatLedgerNumbers(numbers: LedgerNumbers): [string, string][] {
-  const ratio = (value: number, of: number) => `${value.toFixed(1)} B vs ${of.toFixed(1)} B payload (${(value / of).toFixed(2)}x)`;
+  const ratio = (value: number, of: number) =>
+    `${value.toFixed(1)} B vs ${of.toFixed(1)} B payload (${(value / of).toFixed(2)}x)`;
   return [
     ['ledger workload', numbers.workload],
     ['accepted notes / records', `${numbers.acceptedNotes} / ${numbers.records}`],
     ['flash bytes programmed per accepted note', ratio(numbers.bytesPerNote, numbers.payloadPerNote)],
     ['flash bytes programmed per session', ratio(numbers.bytesPerSession, numbers.payloadPerSession)],
-    ['erases per 1 000 notes', `${numbers.erasesPer1000Notes.toFixed(2)} (minimum for the bytes: ${numbers.minimumErasesPer1000Notes.toFixed(2)})`],
+    [
+      'erases per 1 000 notes',
+      `${numbers.erasesPer1000Notes.toFixed(2)} (minimum for the bytes: ${numbers.minimumErasesPer1000Notes.toFixed(2)})`,
+    ],
     ['erases on an append (critical path)', String(numbers.erasesOnAppend)],
-    ['flash busy time per note', `${numbers.flashBusyMsPerNote.toFixed(2)} ms (${TYPICAL_TIMINGS.pageProgramMs} ms/page program, ${TYPICAL_TIMINGS.sectorEraseMs} ms/erase)`],
-    [`mount of the board's full ${numbers.partitionBytes / 1024} KiB partition: flash read`,
+    [
+      'flash busy time per note',
+      `${numbers.flashBusyMsPerNote.toFixed(2)} ms (${TYPICAL_TIMINGS.pageProgramMs} ms/page program, ${TYPICAL_TIMINGS.sectorEraseMs} ms/erase)`,
+    ],
+    [
+      `mount of the board's full ${numbers.partitionBytes / 1024} KiB partition: flash read`,
       `${numbers.fullMountBytesRead} of ${numbers.partitionBytes} B, ${numbers.fullMountReads} reads, ${numbers.fullMountRecords} records; ` +
-      `${(numbers.fullMountBytesRead / BOARD_FLASH_READ_BYTES_PER_MS).toFixed(2)} ms at ${BOARD_FLASH_READ_BYTES_PER_MS / 1000} MB/s`],
-    ['mount: bytes programmed (pin head; the tail is zapped by the first append)', String(numbers.mountBytesProgrammed)],
+        `${(numbers.fullMountBytesRead / BOARD_FLASH_READ_BYTES_PER_MS).toFixed(2)} ms at ${BOARD_FLASH_READ_BYTES_PER_MS / 1000} MB/s`,
+    ],
+    [
+      'mount: bytes programmed (pin head; the tail is zapped by the first append)',
+      String(numbers.mountBytesProgrammed),
+    ],
   ];
 }

@@ -11,7 +11,9 @@ const APPENDS_METERED = 100;
 /** Runs the ledger's measurements in XS; returns [what, value] rows (also printed unless quiet). */
 export async function measureLedgerRows({ quiet = false } = {}) {
   let message;
-  const worker = await startXs((received) => { message = received; });
+  const worker = await startXs((received) => {
+    message = received;
+  });
   try {
     await worker.evaluate(await bundleForXs("import './tools/budget/xs-ledger-entry';"));
     const measure = async (code) => (await worker.evaluate(code)).meterUsage.compute;
@@ -28,8 +30,8 @@ export async function measureLedgerRows({ quiet = false } = {}) {
     await measure('ledgerBench.fill()'); // the mounts above pinned the head: each mount metered on the same bytes
     const mountBoard = await measure('ledgerBench.mountBoard()');
     rows.push(['XS compute per append (a 13-byte note record)', ((appends - control) / APPENDS_METERED).toFixed(0)]);
-    rows.push(['XS compute per mount of the board\'s full 128 KiB partition, TypeScript CRC (desk)', mount - control]);
-    rows.push(['XS compute per mount of the board\'s full 128 KiB partition, native CRC (board)', mountBoard - control]);
+    rows.push(["XS compute per mount of the board's full 128 KiB partition, TypeScript CRC (desk)", mount - control]);
+    rows.push(["XS compute per mount of the board's full 128 KiB partition, native CRC (board)", mountBoard - control]);
     if (!quiet) {
       console.log('Deposit ledger (NOR emulator inside XS; compute in XS metering units)');
       for (const [what, value] of rows) console.log(`${what.padEnd(48)} ${value}`);

@@ -35,8 +35,8 @@ const GARBAGE_TICKS = 100;
 const CASH_IN_IDLE_MS = 2_000;
 /** One customer: 15 000 ₸ bill, 26 notes of every denomination (59 800 ₸), the rest to next month. */
 export const SESSION_NOTES = Object.freeze([
-  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000,
-  1000, 1000, 1000, 1000, 1000, 1000, 1000, 500, 500, 500, 200, 200, 200,
+  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000, 1000, 1000, 1000, 1000, 1000, 1000,
+  1000, 500, 500, 500, 200, 200, 200,
 ]);
 const CUSTOMER_IIN = '950614400011';
 /** Slots xsnap itself keeps per evaluate (0.15.0); calibrated and checked at start. */
@@ -71,7 +71,9 @@ class XsRun {
     for (let index = 0; index < CALIBRATION_EVALUATES; index++) last = (await this.evaluate('gc()')).currentHeapCount;
     const perEvaluate = (last - first) / CALIBRATION_EVALUATES;
     if (perEvaluate !== XSNAP_SLOTS_PER_EVALUATE) {
-      throw new Error(`xsnap keeps ${perEvaluate} slots per evaluate, not ${XSNAP_SLOTS_PER_EVALUATE}: the slot subtraction must be redone`);
+      throw new Error(
+        `xsnap keeps ${perEvaluate} slots per evaluate, not ${XSNAP_SLOTS_PER_EVALUATE}: the slot subtraction must be redone`,
+      );
     }
     return perEvaluate;
   }
@@ -117,7 +119,8 @@ async function machineRun({ metered }) {
     const board = (await run.liveSlots()) - engine - bundle;
     await run.evaluate('machineBudget.dropBoard()');
     const boardLeft = (await run.liveSlots()) - engine - bundle;
-    if (boardLeft !== 0) throw new Error(`the simulated board left ${boardLeft} slots behind: its subtraction would be wrong`);
+    if (boardLeft !== 0)
+      throw new Error(`the simulated board left ${boardLeft} slots behind: its subtraction would be wrong`);
     const control = (await run.evaluate('machineBudget.control("never", 20)')).compute;
     const rest = engine + bundle + board;
 
@@ -138,7 +141,8 @@ async function machineRun({ metered }) {
     const firmwareIdle = tracker.state.firmwareCompute - firmwareBeforeIdle;
     const boardIdle = tracker.state.firmwareComputeBoard - boardBeforeIdle;
     const afterShort = await run.liveSlots();
-    for (let done = IDLE_TICKS_SHORT; done < IDLE_TICKS_LONG; done += IDLE_TICKS_SHORT) await idleTicks(IDLE_TICKS_SHORT);
+    for (let done = IDLE_TICKS_SHORT; done < IDLE_TICKS_LONG; done += IDLE_TICKS_SHORT)
+      await idleTicks(IDLE_TICKS_SHORT);
     const afterLong = await run.liveSlots();
     // Garbage: the count right after gc(), then after ticks with no gc. XS collects only when
     // its free slots run out, far off here; a collection in between would make this an
@@ -156,13 +160,22 @@ async function machineRun({ metered }) {
     }
     return {
       criticalPathSettingsWrites: tracker.state.criticalPathSettingsWrites,
-      engine, bundle, board, rest, afterBoot, afterShort, afterLong, afterSessions,
+      engine,
+      bundle,
+      board,
+      rest,
+      afterBoot,
+      afterShort,
+      afterLong,
+      afterSessions,
       idleComputePerTick: (idle.compute - control) / IDLE_TICKS_SHORT,
       firmwareIdleComputePerTick: firmwareIdle / IDLE_TICKS_SHORT,
       boardIdleComputePerTick: boardIdle / IDLE_TICKS_SHORT,
       calibration: tracker.state.calibration,
       garbageSlotsPerIdleTick: garbageSlots / GARBAGE_TICKS,
-      peak: tracker.peak, peakAt: tracker.peakAt, sessions,
+      peak: tracker.peak,
+      peakAt: tracker.peakAt,
+      sessions,
     };
   });
 }
@@ -191,14 +204,20 @@ class SliceTracker {
       reached = this.state.reached;
     }
     return {
-      reached, compute, firmware: this.state.firmwareCompute - firmwareBefore, board: this.state.firmwareComputeBoard - boardBefore,
+      reached,
+      compute,
+      firmware: this.state.firmwareCompute - firmwareBefore,
+      board: this.state.firmwareComputeBoard - boardBefore,
       durationMs: this.state.nowMs - startMs,
     };
   }
 
   async runTo(condition, limitMs) {
     const result = await this.runSlices(condition, limitMs);
-    if (!result.reached) throw new Error(`machine: "${condition}" not reached in ${limitMs} ms (screen ${this.state.screen}, session ${this.state.session})`);
+    if (!result.reached)
+      throw new Error(
+        `machine: "${condition}" not reached in ${limitMs} ms (screen ${this.state.screen}, session ${this.state.session})`,
+      );
     return result;
   }
 
@@ -219,7 +238,8 @@ async function customerSession(run, tracker) {
   const press = (keys) => run.evaluate(`machineBudget.press(${JSON.stringify(keys)})`);
   const total = { compute: 0, firmware: 0, board: 0 };
   const step = async (condition, limitMs) => {
-    const result = condition === 'never' ? await tracker.runSlices(condition, limitMs) : await tracker.runTo(condition, limitMs);
+    const result =
+      condition === 'never' ? await tracker.runSlices(condition, limitMs) : await tracker.runTo(condition, limitMs);
     total.compute += result.compute;
     total.firmware += result.firmware;
     total.board += result.board;
@@ -236,7 +256,8 @@ async function customerSession(run, tracker) {
   await step('insert-notes', 30_000);
   // The machine waiting for a note: the baseline a note's compute is compared with.
   const waiting = await step('never', CASH_IN_IDLE_MS);
-  if (tracker.state.screen !== 'insert-notes') throw new Error(`cash-in did not wait for a note (screen ${tracker.state.screen})`);
+  if (tracker.state.screen !== 'insert-notes')
+    throw new Error(`cash-in did not wait for a note (screen ${tracker.state.screen})`);
   const waitingMs = waiting.durationMs;
   const waitingCompute = waiting.compute;
   const waitingFirmware = waiting.firmware;
@@ -249,7 +270,10 @@ async function customerSession(run, tracker) {
     await step('escrow-polled', 10_000);
     const stacked = await step('stacked', 10_000);
     notes.push({
-      tenge, compute: stacked.compute, firmware: stacked.firmware, durationMs: stacked.durationMs,
+      tenge,
+      compute: stacked.compute,
+      firmware: stacked.firmware,
+      durationMs: stacked.durationMs,
       aboveWaiting: stacked.compute - (waitingCompute / waitingMs) * stacked.durationMs,
       firmwareAboveWaiting: stacked.firmware - (waitingFirmware / waitingMs) * stacked.durationMs,
       boardAboveWaiting: stacked.board - (waitingBoard / waitingMs) * stacked.durationMs,
@@ -260,11 +284,19 @@ async function customerSession(run, tracker) {
   await press('enter');
   await step('credited', 60_000);
   await step('settled', 60_000);
-  if (tracker.state.notes - notesBefore !== SESSION_NOTES.length) throw new Error(`${tracker.state.notes - notesBefore} notes stacked, not ${SESSION_NOTES.length}`);
+  if (tracker.state.notes - notesBefore !== SESSION_NOTES.length)
+    throw new Error(`${tracker.state.notes - notesBefore} notes stacked, not ${SESSION_NOTES.length}`);
   return {
-    notes, compute: total.compute, firmware: total.firmware, board: total.board, slotsAfterSecondNote, slotsAfterLastNote,
-    waitingComputePerTick: waitingCompute / waitingMs * LOOP_TICK_MS, waitingFirmwarePerTick: waitingFirmware / waitingMs * LOOP_TICK_MS,
-    durationMs: tracker.state.nowMs - startMs, depositedTenge: SESSION_NOTES.reduce((sum, tenge) => sum + tenge, 0),
+    notes,
+    compute: total.compute,
+    firmware: total.firmware,
+    board: total.board,
+    slotsAfterSecondNote,
+    slotsAfterLastNote,
+    waitingComputePerTick: (waitingCompute / waitingMs) * LOOP_TICK_MS,
+    waitingFirmwarePerTick: (waitingFirmware / waitingMs) * LOOP_TICK_MS,
+    durationMs: tracker.state.nowMs - startMs,
+    depositedTenge: SESSION_NOTES.reduce((sum, tenge) => sum + tenge, 0),
   };
 }
 
@@ -275,7 +307,11 @@ const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.
 
 /** Runs the three XS machines; returns the section (see report.mjs for the shape). */
 export async function measureMachineBudget() {
-  const [firmware, plain, metered] = await Promise.all([firmwareModuleSlots(), machineRun({ metered: false }), machineRun({ metered: true })]);
+  const [firmware, plain, metered] = await Promise.all([
+    firmwareModuleSlots(),
+    machineRun({ metered: false }),
+    machineRun({ metered: true }),
+  ]);
   const session = plain.sessions[0];
   const firmwareSession = metered.sessions[0];
   const firmwareAt = (slots) => slots - plain.rest;
@@ -288,53 +324,203 @@ export async function measureMachineBudget() {
   return {
     id: 'machine',
     title: 'Whole firmware on the simulated machine, in XS',
-    workload: `the unchanged firmware (startFirmware) on the desk machine (tools/bench/machine.ts) on virtual time — simulated CCNET validator and card reader on timed cables, ` +
+    workload:
+      `the unchanged firmware (startFirmware) on the desk machine (tools/bench/machine.ts) on virtual time — simulated CCNET validator and card reader on timed cables, ` +
       `NOR ledger, a bank in the same engine; boot to the attract screen with the validator started; ${group(IDLE_TICKS_LONG)} idle ticks; then ${SESSIONS} IIN customers, ` +
       `each: bill 15 000 ₸, ${SESSION_NOTES.length} notes (${group(session.depositedTenge)} ₸) fed one at a time, confirm, credited, synced. ` +
       `"firmware" compute = the loop's ticks and the bank-reply callbacks, less the simulated ports (serial, NOR, SHA-256, bank link) ` +
       `they call; "machine" = everything in the engine. Heap sampled after gc() every ${SLICE_MS} ms of virtual time`,
     rows: [
-      atMost(row('compute.idleTick.firmware', 'compute per idle tick, firmware (attract screen), TypeScript CRC (desk)', round(metered.firmwareIdleComputePerTick, 1), 'XS compute',
-        undefined, `the meters' own cost taken off: ${round(metered.calibration.portWrapper)} a port call, ${round(metered.calibration.crcWrapper)} a CRC call`),
-      GOALS.idleTickCompute),
-      atMost(row('compute.idleTick.firmware.board', 'compute per idle tick, firmware, native CRC (board)', round(metered.boardIdleComputePerTick, 1), 'XS compute',
-        undefined, `the CRCs' TypeScript replaced by hal/moddable/crc.ts around its natives: ${round(metered.calibration.boardCrc16)} a CRC-16, ${round(metered.calibration.boardCrc32)} a CRC-32`),
-      GOALS.idleTickCompute),
-      row('compute.idleTick.machine', 'compute per idle tick, whole machine', round(plain.idleComputePerTick, 1), 'XS compute'),
-      row('compute.note.firmware.first', 'compute per note, firmware, first note of a fresh ledger', round(firstNote.firmware), 'XS compute',
-        undefined, `from the validator's ESCROW answer to the note-stacked record: ${noteMs} ms virtual`),
-      row('compute.note.firmware.last', `compute per note, firmware, note ${noteCount} of the ledger (session ${SESSIONS}, last note)`, round(lastNote.firmware), 'XS compute'),
-      row('compute.note.firmware.growth', 'growth of a note\'s firmware compute per note already in the ledger', round((lastNote.firmware - firstNote.firmware) / (noteCount - 1)), 'XS compute', '0'),
-      atMost(row('compute.note.firmware.aboveWaiting', 'first note, firmware, above the machine waiting for a note, TypeScript CRC (desk)', round(firstNote.firmwareAboveWaiting), 'XS compute',
-        undefined, `waiting on insert-notes: ${round(firmwareSession.waitingFirmwarePerTick, 1)} per tick`), GOALS.noteAboveWaitingCompute),
-      atMost(row('compute.note.firmware.aboveWaiting.board', 'first note, firmware, above the machine waiting for a note, native CRC (board)', round(firstNote.boardAboveWaiting), 'XS compute'),
-        GOALS.noteAboveWaitingCompute),
-      row('compute.note.machine.first', 'compute per note, whole machine, first note', session.notes[0].compute, 'XS compute',
-        undefined, `above waiting: ${group(round(session.notes[0].aboveWaiting))}; note ${noteCount}: ${group(plain.sessions[SESSIONS - 1].notes[SESSION_NOTES.length - 1].compute)}`),
-      atMost(row('settings.note.criticalPath', 'Settings writes per note on the critical path (while in escrow or stacking)',
-        round(plain.criticalPathSettingsWrites / noteCount, 2), 'writes', undefined,
-        `${plain.criticalPathSettingsWrites} in ${noteCount} notes; NVS on the board: a write may erase a page and stall the flash cache`), GOALS.settingsWritesPerNote),
-      row('compute.session.firmware', 'compute per customer session, firmware (first session)', round(firmwareSession.firmware), 'XS compute',
-        undefined, `language key → back at attract, bank synced: ${round(session.durationMs / 1000, 1)} s virtual`),
-      row('compute.session.machine', 'compute per customer session, whole machine', round(session.compute), 'XS compute'),
-      row('heap.engine', 'slots of an empty xsnap machine after gc()', plain.engine, 'slots', undefined, 'XS built-ins and xsnap globals (in flash on the board): subtracted'),
-      row('heap.firmwareModules', 'slots of the firmware\'s modules alone (src/ evaluated in a fresh machine)', firmware.modules, 'slots',
-        undefined, 'RAM on the board unless the manifest preloads them into flash'),
-      row('heap.budgetModules', 'slots of the budget bundle\'s modules (firmware + simulators + tools)', plain.bundle, 'slots', undefined, 'subtracted'),
-      row('heap.simBoard', 'slots of the simulated board alone, at rest', plain.board, 'slots', undefined, 'subtracted'),
+      atMost(
+        row(
+          'compute.idleTick.firmware',
+          'compute per idle tick, firmware (attract screen), TypeScript CRC (desk)',
+          round(metered.firmwareIdleComputePerTick, 1),
+          'XS compute',
+          undefined,
+          `the meters' own cost taken off: ${round(metered.calibration.portWrapper)} a port call, ${round(metered.calibration.crcWrapper)} a CRC call`,
+        ),
+        GOALS.idleTickCompute,
+      ),
+      atMost(
+        row(
+          'compute.idleTick.firmware.board',
+          'compute per idle tick, firmware, native CRC (board)',
+          round(metered.boardIdleComputePerTick, 1),
+          'XS compute',
+          undefined,
+          `the CRCs' TypeScript replaced by hal/moddable/crc.ts around its natives: ${round(metered.calibration.boardCrc16)} a CRC-16, ${round(metered.calibration.boardCrc32)} a CRC-32`,
+        ),
+        GOALS.idleTickCompute,
+      ),
+      row(
+        'compute.idleTick.machine',
+        'compute per idle tick, whole machine',
+        round(plain.idleComputePerTick, 1),
+        'XS compute',
+      ),
+      row(
+        'compute.note.firmware.first',
+        'compute per note, firmware, first note of a fresh ledger',
+        round(firstNote.firmware),
+        'XS compute',
+        undefined,
+        `from the validator's ESCROW answer to the note-stacked record: ${noteMs} ms virtual`,
+      ),
+      row(
+        'compute.note.firmware.last',
+        `compute per note, firmware, note ${noteCount} of the ledger (session ${SESSIONS}, last note)`,
+        round(lastNote.firmware),
+        'XS compute',
+      ),
+      row(
+        'compute.note.firmware.growth',
+        "growth of a note's firmware compute per note already in the ledger",
+        round((lastNote.firmware - firstNote.firmware) / (noteCount - 1)),
+        'XS compute',
+        '0',
+      ),
+      atMost(
+        row(
+          'compute.note.firmware.aboveWaiting',
+          'first note, firmware, above the machine waiting for a note, TypeScript CRC (desk)',
+          round(firstNote.firmwareAboveWaiting),
+          'XS compute',
+          undefined,
+          `waiting on insert-notes: ${round(firmwareSession.waitingFirmwarePerTick, 1)} per tick`,
+        ),
+        GOALS.noteAboveWaitingCompute,
+      ),
+      atMost(
+        row(
+          'compute.note.firmware.aboveWaiting.board',
+          'first note, firmware, above the machine waiting for a note, native CRC (board)',
+          round(firstNote.boardAboveWaiting),
+          'XS compute',
+        ),
+        GOALS.noteAboveWaitingCompute,
+      ),
+      row(
+        'compute.note.machine.first',
+        'compute per note, whole machine, first note',
+        session.notes[0].compute,
+        'XS compute',
+        undefined,
+        `above waiting: ${group(round(session.notes[0].aboveWaiting))}; note ${noteCount}: ${group(plain.sessions[SESSIONS - 1].notes[SESSION_NOTES.length - 1].compute)}`,
+      ),
+      atMost(
+        row(
+          'settings.note.criticalPath',
+          'Settings writes per note on the critical path (while in escrow or stacking)',
+          round(plain.criticalPathSettingsWrites / noteCount, 2),
+          'writes',
+          undefined,
+          `${plain.criticalPathSettingsWrites} in ${noteCount} notes; NVS on the board: a write may erase a page and stall the flash cache`,
+        ),
+        GOALS.settingsWritesPerNote,
+      ),
+      row(
+        'compute.session.firmware',
+        'compute per customer session, firmware (first session)',
+        round(firmwareSession.firmware),
+        'XS compute',
+        undefined,
+        `language key → back at attract, bank synced: ${round(session.durationMs / 1000, 1)} s virtual`,
+      ),
+      row(
+        'compute.session.machine',
+        'compute per customer session, whole machine',
+        round(session.compute),
+        'XS compute',
+      ),
+      row(
+        'heap.engine',
+        'slots of an empty xsnap machine after gc()',
+        plain.engine,
+        'slots',
+        undefined,
+        'XS built-ins and xsnap globals (in flash on the board): subtracted',
+      ),
+      row(
+        'heap.firmwareModules',
+        "slots of the firmware's modules alone (src/ evaluated in a fresh machine)",
+        firmware.modules,
+        'slots',
+        undefined,
+        'RAM on the board unless the manifest preloads them into flash',
+      ),
+      row(
+        'heap.budgetModules',
+        "slots of the budget bundle's modules (firmware + simulators + tools)",
+        plain.bundle,
+        'slots',
+        undefined,
+        'subtracted',
+      ),
+      row(
+        'heap.simBoard',
+        'slots of the simulated board alone, at rest',
+        plain.board,
+        'slots',
+        undefined,
+        'subtracted',
+      ),
       row('heap.boot.total', 'slots after boot, everything live in the engine', plain.afterBoot, 'slots'),
-      row('heap.boot.firmware', 'firmware slots after boot (less engine, modules, board)', firmwareAt(plain.afterBoot), 'slots'),
-      row('heap.peak.firmware', 'firmware slots at the peak of a customer session', firmwarePeak, 'slots', undefined, `at ${plain.peakAt}`),
-      row('heap.peak.withModules', 'firmware modules + firmware slots at the peak', onDevice, 'slots', '≤ 4 928 (classic ESP32)',
-        onDevice <= ESP32_SLOTS ? `${group(ESP32_SLOTS - onDevice)} to spare` : `${group(onDevice - ESP32_SLOTS)} over; with the modules preloaded into flash: ${group(ESP32_SLOTS - firmwarePeak)} to spare`),
-      row('heap.idleTick.gained', `slots gained per idle tick (after ${IDLE_TICKS_SHORT} → ${IDLE_TICKS_LONG} ticks)`,
-        round((plain.afterLong - plain.afterShort) / (IDLE_TICKS_LONG - IDLE_TICKS_SHORT), 4), 'slots', '0'),
-      row('heap.idleTick.garbage', `slots allocated per idle tick, whole machine (garbage, ${GARBAGE_TICKS} ticks without gc)`, round(plain.garbageSlotsPerIdleTick, 2), 'slots', '0',
-        'the simulators\' garbage included: xsnap cannot tell whose'),
-      row('heap.note.kept', `slots kept per note (after note 2 → note ${SESSION_NOTES.length}, one session)`,
-        round((session.slotsAfterLastNote - session.slotsAfterSecondNote) / (SESSION_NOTES.length - 2), 2), 'slots', '0'),
-      row('heap.session.kept', 'slots kept after each session, settled (vs boot; vs the session before)',
-        plain.afterSessions.map((slots, index) => slots - (index === 0 ? plain.afterBoot : plain.afterSessions[index - 1])).join(' / '), 'slots', '0'),
+      row(
+        'heap.boot.firmware',
+        'firmware slots after boot (less engine, modules, board)',
+        firmwareAt(plain.afterBoot),
+        'slots',
+      ),
+      row(
+        'heap.peak.firmware',
+        'firmware slots at the peak of a customer session',
+        firmwarePeak,
+        'slots',
+        undefined,
+        `at ${plain.peakAt}`,
+      ),
+      row(
+        'heap.peak.withModules',
+        'firmware modules + firmware slots at the peak',
+        onDevice,
+        'slots',
+        '≤ 4 928 (classic ESP32)',
+        onDevice <= ESP32_SLOTS
+          ? `${group(ESP32_SLOTS - onDevice)} to spare`
+          : `${group(onDevice - ESP32_SLOTS)} over; with the modules preloaded into flash: ${group(ESP32_SLOTS - firmwarePeak)} to spare`,
+      ),
+      row(
+        'heap.idleTick.gained',
+        `slots gained per idle tick (after ${IDLE_TICKS_SHORT} → ${IDLE_TICKS_LONG} ticks)`,
+        round((plain.afterLong - plain.afterShort) / (IDLE_TICKS_LONG - IDLE_TICKS_SHORT), 4),
+        'slots',
+        '0',
+      ),
+      row(
+        'heap.idleTick.garbage',
+        `slots allocated per idle tick, whole machine (garbage, ${GARBAGE_TICKS} ticks without gc)`,
+        round(plain.garbageSlotsPerIdleTick, 2),
+        'slots',
+        '0',
+        "the simulators' garbage included: xsnap cannot tell whose",
+      ),
+      row(
+        'heap.note.kept',
+        `slots kept per note (after note 2 → note ${SESSION_NOTES.length}, one session)`,
+        round((session.slotsAfterLastNote - session.slotsAfterSecondNote) / (SESSION_NOTES.length - 2), 2),
+        'slots',
+        '0',
+      ),
+      row(
+        'heap.session.kept',
+        'slots kept after each session, settled (vs boot; vs the session before)',
+        plain.afterSessions
+          .map((slots, index) => slots - (index === 0 ? plain.afterBoot : plain.afterSessions[index - 1]))
+          .join(' / '),
+        'slots',
+        '0',
+      ),
     ],
   };
 }

@@ -65,4 +65,3 @@ export const overhead = { inside: 0, perChild: 0 };
     }
   },
 };
-

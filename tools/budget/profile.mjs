@@ -39,7 +39,12 @@ function parseArguments(argv) {
 async function bundle(names) {
   const result = await build({
     stdin: { contents: "import './tools/budget/xs-profile-entry';", resolveDir: root, loader: 'ts' },
-    bundle: true, write: false, format: 'iife', target: 'es2022', platform: 'neutral', logLevel: 'silent',
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'neutral',
+    logLevel: 'silent',
     alias: { 'node:assert/strict': path.join(root, 'test/xs/assert-shim.ts') },
     plugins: [profilePlugin(root, names, ['src/', 'hal/sim/', 'tools/budget/profile-calibration'])],
   });
@@ -50,7 +55,9 @@ async function bundle(names) {
 /** Evaluates `code` in XS; an exception comes back as an Error here instead of killing the worker. */
 async function evaluate(worker, messages, code) {
   const before = messages.length;
-  await worker.evaluate(`try { ${code}\n} catch (error) { issueCommand(new TextEncoder().encode(JSON.stringify({ thrown: String(error), stack: String(error?.stack ?? '') })).buffer); }`);
+  await worker.evaluate(
+    `try { ${code}\n} catch (error) { issueCommand(new TextEncoder().encode(JSON.stringify({ thrown: String(error), stack: String(error?.stack ?? '') })).buffer); }`,
+  );
   const thrown = messages.slice(before).find((message) => message?.thrown !== undefined);
   if (thrown !== undefined) throw new Error(`in XS: ${thrown.thrown}\n${thrown.stack}`);
 }
@@ -92,7 +99,11 @@ function window(before, after) {
   for (let id = 0; id < after.self.length; id++) {
     const calls = after.calls[id] - before.calls[id];
     if (calls === 0) continue;
-    const self = after.self[id] - before.self[id] - calls * after.overheadInside - (after.childCalls[id] - before.childCalls[id]) * after.overheadPerChild;
+    const self =
+      after.self[id] -
+      before.self[id] -
+      calls * after.overheadInside -
+      (after.childCalls[id] - before.childCalls[id]) * after.overheadPerChild;
     out.set(id, { calls, self });
   }
   return out;
@@ -107,12 +118,17 @@ function label(names, id) {
 }
 
 function report(names, title, rows, scale, top) {
-  const list = [...rows.entries()].map(([id, row]) => ({ name: label(names, id), calls: row.calls * scale, self: row.self * scale }));
+  const list = [...rows.entries()].map(([id, row]) => ({
+    name: label(names, id),
+    calls: row.calls * scale,
+    self: row.self * scale,
+  }));
   const firmware = list.filter((row) => row.name.startsWith('fw')).reduce((sum, row) => sum + row.self, 0);
   const ports = list.filter((row) => row.name.startsWith('port')).reduce((sum, row) => sum + row.self, 0);
   list.sort((a, b) => Math.abs(b.self) - Math.abs(a.self));
   console.log(`\n${title}: firmware ${firmware.toFixed(0)}, ports called by it ${ports.toFixed(0)}`);
-  for (const row of list.slice(0, top)) console.log(`${row.self.toFixed(0).padStart(10)} ${row.calls.toFixed(1).padStart(9)}  ${row.name}`);
+  for (const row of list.slice(0, top))
+    console.log(`${row.self.toFixed(0).padStart(10)} ${row.calls.toFixed(1).padStart(9)}  ${row.name}`);
   return { title, firmware, ports, rows: list };
 }
 
@@ -136,7 +152,11 @@ async function main() {
   try {
     const run = new Run(worker, messages);
     // The names first: module code runs probes as the bundle is evaluated.
-    await evaluate(worker, messages, `globalThis.__profileNames = ${JSON.stringify(names)}; globalThis.__profileKinds = ${JSON.stringify(kinds)};`);
+    await evaluate(
+      worker,
+      messages,
+      `globalThis.__profileNames = ${JSON.stringify(names)}; globalThis.__profileKinds = ${JSON.stringify(kinds)};`,
+    );
     await evaluate(worker, messages, code);
     await evaluate(worker, messages, 'profileBench.calibrate()');
     await evaluate(worker, messages, 'machineBudget.boot()');
@@ -148,7 +168,11 @@ async function main() {
 
     await evaluate(worker, messages, 'machineBudget.press("F2")');
     await run.runTo('method', 5_000);
-    await evaluate(worker, messages, `machineBudget.press(${JSON.stringify(['F4', ...CUSTOMER_IIN.split(''), 'enter'].join(' '))})`);
+    await evaluate(
+      worker,
+      messages,
+      `machineBudget.press(${JSON.stringify(['F4', ...CUSTOMER_IIN.split(''), 'enter'].join(' '))})`,
+    );
     await run.runTo('bill', 30_000);
     await evaluate(worker, messages, 'machineBudget.press("enter")');
     await run.runTo('insert-notes', 30_000);
@@ -168,12 +192,26 @@ async function main() {
     const noteMs = noteEnd.nowMs - noteStart.nowMs;
 
     const calibration = messages.find((message) => message.overheadInside !== undefined);
-    console.log(`probe cost: ${calibration.overheadInside.toFixed(1)} inside a function, ${calibration.overheadPerChild.toFixed(1)} per call it makes`);
+    console.log(
+      `probe cost: ${calibration.overheadInside.toFixed(1)} inside a function, ${calibration.overheadPerChild.toFixed(1)} per call it makes`,
+    );
     const reports = [
       report(names, `idle tick on attract (per tick, over ${IDLE_TICKS})`, idle, 1 / IDLE_TICKS, options.top),
-      report(names, `waiting on insert-notes (per tick, over ${waitingMs} ms)`, waiting, LOOP_TICK_MS / waitingMs, options.top),
+      report(
+        names,
+        `waiting on insert-notes (per tick, over ${waitingMs} ms)`,
+        waiting,
+        LOOP_TICK_MS / waitingMs,
+        options.top,
+      ),
       report(names, `first note, ESCROW polled → note-stacked (${noteMs} ms)`, note, 1, options.top),
-      report(names, 'first note above the waiting machine', subtract(note, waiting, noteMs / waitingMs), 1, options.top),
+      report(
+        names,
+        'first note above the waiting machine',
+        subtract(note, waiting, noteMs / waitingMs),
+        1,
+        options.top,
+      ),
     ];
     if (options.json !== undefined) fs.writeFileSync(options.json, `${JSON.stringify(reports, null, 2)}\n`);
   } finally {

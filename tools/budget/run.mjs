@@ -16,7 +16,12 @@ import { exitStatus, goalsMissed } from './goals.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const SECTIONS = Object.freeze([
-  { id: 'machine', title: 'Whole firmware on the simulated machine, in XS', measure: measureMachineBudget, alone: false },
+  {
+    id: 'machine',
+    title: 'Whole firmware on the simulated machine, in XS',
+    measure: measureMachineBudget,
+    alone: false,
+  },
   { id: 'bundle', title: 'Firmware bundle', measure: measureBundle, alone: false },
   { id: 'ledger', title: 'Deposit ledger (NOR emulator inside XS)', measure: measureLedger, alone: false },
   { id: 'ccnet', title: 'CCNET bill validator driver', measure: measureCcnet, alone: false },
@@ -43,7 +48,13 @@ async function measureSection(section) {
   try {
     return await section.measure();
   } catch (error) {
-    return { id: section.id, title: section.title, workload: '(not run to the end)', rows: [], error: error instanceof Error ? error.message : String(error) };
+    return {
+      id: section.id,
+      title: section.title,
+      workload: '(not run to the end)',
+      rows: [],
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -71,9 +82,11 @@ async function main() {
   if (options.docs) fs.writeFileSync(path.join(root, 'docs/budget.md'), markdown);
   console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/budget.md' : ''}`);
   const failed = report.sections.filter((section) => section.error !== undefined);
-  if (failed.length > 0) console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
+  if (failed.length > 0)
+    console.error(`not measured: ${failed.map((section) => `${section.id} (${section.error})`).join('; ')}`);
   const missed = goalsMissed(report);
-  if (missed.length > 0) console.error(`goals missed: ${missed.map((row) => `${row.what}: ${row.value} > ${row.limit}`).join('; ')}`);
+  if (missed.length > 0)
+    console.error(`goals missed: ${missed.map((row) => `${row.what}: ${row.value} > ${row.limit}`).join('; ')}`);
   process.exitCode = exitStatus(report);
 }
 

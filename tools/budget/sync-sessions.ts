@@ -25,8 +25,8 @@ const PERSON_NOTE_PERIOD_MS = 1_000;
 /** The FAQ's two notes, and the machine section's stack of 26 (every denomination, 59 800 ₸). */
 export const FAQ_NOTES: readonly number[] = Object.freeze([10000, 10000]);
 export const STACK_NOTES: readonly number[] = Object.freeze([
-  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000,
-  1000, 1000, 1000, 1000, 1000, 1000, 1000, 500, 500, 500, 200, 200, 200,
+  20000, 10000, 5000, 2000, 1000, 500, 200, 1000, 1000, 1000, 2000, 2000, 5000, 1000, 1000, 1000, 1000, 1000, 1000,
+  1000, 500, 500, 500, 200, 200, 200,
 ]);
 const STEP_LIMIT_MS = 60_000;
 /** After the session, the machine idles this long: a late batch or acknowledgement still counts. */
@@ -56,7 +56,9 @@ class Customer {
     let nowMs = () => 0;
     this.bank = inProcessBank({ atmId: ATM_ID, nowMs: () => BANK_EPOCH_MS + nowMs(), seed: 1 });
     this.machine = new DeskMachine({
-      seed: 1, provisioning: { atmId: ATM_ID, cardTokenKeyHex: this.bank.cardTokenKeyHex }, bank: this.bank.handler,
+      seed: 1,
+      provisioning: { atmId: ATM_ID, cardTokenKeyHex: this.bank.cardTokenKeyHex },
+      bank: this.bank.handler,
     });
     nowMs = () => this.machine.sim.clock.nowMs;
   }
@@ -72,7 +74,8 @@ class Customer {
   }
 
   waitFor(what: string, done: () => boolean): void {
-    if (!this.machine.runUntil(done, STEP_LIMIT_MS)) throw new Error(`sync budget: ${what} not reached; the screen is "${this.screen()}"`);
+    if (!this.machine.runUntil(done, STEP_LIMIT_MS))
+      throw new Error(`sync budget: ${what} not reached; the screen is "${this.screen()}"`);
   }
 
   press(...keys: Key[]): void {
@@ -89,7 +92,10 @@ class Customer {
     if (method === 'iin') this.press('F4', ...(IIN.split('') as Key[]), 'enter');
     if (method === 'card') {
       this.press('F3');
-      this.waitFor('card screen', () => this.screen() === 'card' && sim.cardReader.insertCard(DEMO_CARDS.kaspiGoldVisa));
+      this.waitFor(
+        'card screen',
+        () => this.screen() === 'card' && sim.cardReader.insertCard(DEMO_CARDS.kaspiGoldVisa),
+      );
     }
     if (method === 'palm') {
       this.press('F1');
@@ -134,7 +140,7 @@ class Customer {
   bankAckRecordsAfter(sequence: number): number {
     const ledger = this.firmware.ledger;
     let count = 0;
-    for (let from = sequence + 1; from <= ledger.headSequence;) {
+    for (let from = sequence + 1; from <= ledger.headSequence; ) {
       let last = 0;
       ledger.readFrom(from, LEDGER_PAGE, (found, record) => {
         if (record.kind === 'bank-ack') count += 1;
@@ -167,8 +173,16 @@ export function measureSession(method: SyncMethod, pace: NotePace, notes: readon
     const qrPoll = stats.qrPoll - before.qrPoll;
     const deposits = stats.deposits - before.deposits;
     return {
-      method, pace, notes: notes.length, authorise, qrStart, qrPoll, deposits, roundTrips: authorise + qrStart + qrPoll + deposits,
-      bankAckRecords: customer.bankAckRecordsAfter(headBefore), enterToCreditedMs,
+      method,
+      pace,
+      notes: notes.length,
+      authorise,
+      qrStart,
+      qrPoll,
+      deposits,
+      roundTrips: authorise + qrStart + qrPoll + deposits,
+      bankAckRecords: customer.bankAckRecordsAfter(headBefore),
+      enterToCreditedMs,
     };
   } finally {
     customer.bank.close();

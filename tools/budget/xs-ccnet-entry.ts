@@ -2,7 +2,14 @@
 // line that answers every POLL with "idling" at once, so no simulator is metered), and the
 // poll period held with a heavy task sharing the loop (virtual time, the full simulator).
 import { CcnetDriver, POLL_PERIOD_MS, TASK_PERIOD_MS } from '../../src/cash/ccnet-driver';
-import { ADDRESS_BILL_VALIDATOR, CMD_GET_BILL_TABLE, CMD_IDENTIFICATION, CMD_POLL, CMD_RESET, encodeFrame } from '../../src/cash/ccnet-codec';
+import {
+  ADDRESS_BILL_VALIDATOR,
+  CMD_GET_BILL_TABLE,
+  CMD_IDENTIFICATION,
+  CMD_POLL,
+  CMD_RESET,
+  encodeFrame,
+} from '../../src/cash/ccnet-codec';
 import type { SerialLine } from '../../hal/ports';
 import type { Task } from '../../src/loop/scheduler';
 import { VirtualClock } from '../../hal/sim/world';
@@ -21,12 +28,22 @@ class CannedLine implements SerialLine {
 
   constructor() {
     const table = new Uint8Array(120);
-    [[0, 2, 2], [1, 5, 2], [2, 1, 3], [3, 2, 3], [4, 5, 3], [5, 1, 4], [6, 2, 4]].forEach(([type, digits, exponent]) => {
+    [
+      [0, 2, 2],
+      [1, 5, 2],
+      [2, 1, 3],
+      [3, 2, 3],
+      [4, 5, 3],
+      [5, 1, 4],
+      [6, 2, 4],
+    ].forEach(([type, digits, exponent]) => {
       table.set([digits, 0x4b, 0x5a, 0x54, exponent], type * 5);
     });
     this.#lengths.push(encodeFrame(this.#ack, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(0x00), 1));
     this.#lengths.push(encodeFrame(this.#disabled, ADDRESS_BILL_VALIDATOR, -1, Uint8Array.of(0x19), 1));
-    this.#lengths.push(encodeFrame(this.#identification, ADDRESS_BILL_VALIDATOR, -1, new Uint8Array(34).fill(0x41), 34));
+    this.#lengths.push(
+      encodeFrame(this.#identification, ADDRESS_BILL_VALIDATOR, -1, new Uint8Array(34).fill(0x41), 34),
+    );
     this.#lengths.push(encodeFrame(this.#table, ADDRESS_BILL_VALIDATOR, -1, table, 120));
   }
 
@@ -71,7 +88,9 @@ function deviationUnderLoad(): { mean: number; worst: number; polls: number; ove
   let beats = 0;
   let clockOfRig: VirtualClock | undefined;
   const load: Task = {
-    name: 'load', periodMs: 10, deadlineMs: 1000,
+    name: 'load',
+    periodMs: 10,
+    deadlineMs: 1000,
     poll() {
       beats++;
       clockOfRig!.nowMs += beats % 100 === 0 ? 40 : 3;
@@ -82,7 +101,12 @@ function deviationUnderLoad(): { mean: number; worst: number; polls: number; ove
   for (let index = 0; index < 50; index++) rig.sim.insert([1000, 5000, 200][index % 3]);
   rig.world.runFor(60_000);
   const stats = rig.driver.stats;
-  return { mean: stats.pollDeviationSumMs / stats.pollIntervals, worst: stats.pollDeviationWorstMs, polls: stats.pollIntervals, overruns: rig.scheduler.stats[0].overruns };
+  return {
+    mean: stats.pollDeviationSumMs / stats.pollIntervals,
+    worst: stats.pollDeviationWorstMs,
+    polls: stats.pollIntervals,
+    overruns: rig.scheduler.stats[0].overruns,
+  };
 }
 
 (globalThis as Record<string, unknown>).ccnetBudget = {
@@ -93,6 +117,9 @@ function deviationUnderLoad(): { mean: number; worst: number; polls: number; ove
   report(): void {
     const result = deviationUnderLoad();
     const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;
-    send(new TextEncoder().encode(JSON.stringify({ ...result, idleCommands: driver.stats.commandsSent })).buffer as ArrayBuffer);
+    send(
+      new TextEncoder().encode(JSON.stringify({ ...result, idleCommands: driver.stats.commandsSent }))
+        .buffer as ArrayBuffer,
+    );
   },
 };

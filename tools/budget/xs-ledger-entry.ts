@@ -95,7 +95,8 @@ let replayHead = 0;
     if (replay === undefined) throw new Error('fill() first');
     ledger = Ledger.mount(flash, { crc: replay });
     replay = undefined;
-    if (ledger.headSequence !== replayHead) throw new Error(`the replayed mount found head ${ledger.headSequence}, not ${replayHead}`);
+    if (ledger.headSequence !== replayHead)
+      throw new Error(`the replayed mount found head ${ledger.headSequence}, not ${replayHead}`);
     return ledger.headSequence;
   },
 };

@@ -27,11 +27,13 @@ const SEED = 1;
  */
 let storedSequence = 0;
 function bankHandler(request: HttpsRequest): BankReply {
-  const body = request.body === undefined ? {} : JSON.parse(request.body) as Record<string, unknown>;
+  const body = request.body === undefined ? {} : (JSON.parse(request.body) as Record<string, unknown>);
   if (request.path === '/v1/authorise') {
     if (body.method !== 'iin' || body.iin !== CUSTOMER_IIN) return reply(404, { error: 'unknown-customer' });
     return reply(200, {
-      customerId: 'c-budget', displayName: 'Айгерим Б.', sessionMaxTiyn: SESSION_MAX_TIYN,
+      customerId: 'c-budget',
+      displayName: 'Айгерим Б.',
+      sessionMaxTiyn: SESSION_MAX_TIYN,
       bill: { billTiyn: BILL_TIYN, dueDate: '2026-12-05', nextBillTiyn: BILL_TIYN, outstandingTiyn: 0, carriedTiyn: 0 },
     });
   }
@@ -85,7 +87,11 @@ const CONDITIONS: Readonly<Record<string, () => boolean>> = Object.freeze({
   /** Back at attract with every record acknowledged but the newest bank-ack record itself (it is local bookkeeping). */
   settled: () => {
     const firmware = live().firmware!;
-    return firmware.session.idle && firmware.ledger.headSequence - firmware.ledger.ackedSequence <= 1 && live().sim.display.current?.id === 'attract';
+    return (
+      firmware.session.idle &&
+      firmware.ledger.headSequence - firmware.ledger.ackedSequence <= 1 &&
+      live().sim.display.current?.id === 'attract'
+    );
   },
   never: () => false,
 });
@@ -109,9 +115,14 @@ function readMeter(): number {
 }
 
 const meter = {
-  firmware: 0, ports: 0, readCost: 0, portCalls: 0,
+  firmware: 0,
+  ports: 0,
+  readCost: 0,
+  portCalls: 0,
   /** The TypeScript CRC's compute inside firmware turns, and its calls by kind. */
-  crc: 0, crc16Calls: 0, crc32Calls: 0,
+  crc: 0,
+  crc16Calls: 0,
+  crc32Calls: 0,
 };
 /** Calibrated at meterFirmware(): per call, in XS compute. */
 const calibration = { portWrapper: 0, crcWrapper: 0, crcWindowNoop: 0, boardCrc16: 0, boardCrc32: 0 };
@@ -187,7 +198,10 @@ function perCall(call: () => void): { firmware: number; crc: number } {
   firmwareTurn(() => {
     for (let index = 0; index < CALIBRATION_CALLS; index++) call();
   });
-  return { firmware: (meter.firmware - meter.ports - before.firmware) / CALIBRATION_CALLS, crc: (meter.crc - before.crc) / CALIBRATION_CALLS };
+  return {
+    firmware: (meter.firmware - meter.ports - before.firmware) / CALIBRATION_CALLS,
+    crc: (meter.crc - before.crc) / CALIBRATION_CALLS,
+  };
 }
 
 /**
@@ -241,9 +255,13 @@ function meterFirmware(): void {
 /** The firmware's compute so far: with the TypeScript CRC (the desk's), and with the board's adapter around native CRCs. */
 function firmwareCompute(): { desk: number; board: number } {
   const crcCalls = meter.crc16Calls + meter.crc32Calls;
-  const desk = meter.firmware - meter.ports - meter.portCalls * calibration.portWrapper - crcCalls * calibration.crcWrapper;
-  const board = desk - (meter.crc - crcCalls * calibration.crcWindowNoop) +
-    meter.crc16Calls * calibration.boardCrc16 + meter.crc32Calls * calibration.boardCrc32;
+  const desk =
+    meter.firmware - meter.ports - meter.portCalls * calibration.portWrapper - crcCalls * calibration.crcWrapper;
+  const board =
+    desk -
+    (meter.crc - crcCalls * calibration.crcWindowNoop) +
+    meter.crc16Calls * calibration.boardCrc16 +
+    meter.crc32Calls * calibration.boardCrc32;
   return { desk, board };
 }
 
@@ -290,12 +308,20 @@ function firmwareCompute(): { desk: number; board: number } {
     const sim = live().sim;
     const firmware = live().firmware;
     const state = {
-      reached, nowMs: sim.clock.nowMs, screen: sim.display.current?.id ?? '', message: sim.display.current?.fields.message ?? '',
-      session: firmware?.session.state ?? 'off', notes: firmware?.session.cassette.notes ?? 0,
-      ledgerHead: firmware?.ledger.headSequence ?? 0, bankStored: storedSequence,
+      reached,
+      nowMs: sim.clock.nowMs,
+      screen: sim.display.current?.id ?? '',
+      message: sim.display.current?.fields.message ?? '',
+      session: firmware?.session.state ?? 'off',
+      notes: firmware?.session.cassette.notes ?? 0,
+      ledgerHead: firmware?.ledger.headSequence ?? 0,
+      bankStored: storedSequence,
       halt: firmware?.scheduler.halt?.message ?? '',
-      firmwareCompute: firmwareCompute().desk, firmwareComputeBoard: firmwareCompute().board, portCompute: meter.ports,
-      crcCalls: meter.crc16Calls + meter.crc32Calls, calibration,
+      firmwareCompute: firmwareCompute().desk,
+      firmwareComputeBoard: firmwareCompute().board,
+      portCompute: meter.ports,
+      crcCalls: meter.crc16Calls + meter.crc32Calls,
+      calibration,
       criticalPathSettingsWrites: criticalPath?.settingsWrites ?? 0,
     };
     const send = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;

@@ -32,7 +32,13 @@ function snapshot(): { self: number[]; calls: number[]; childCalls: number[] } {
   },
   /** Sends the counters so far to the parent: it subtracts two sends to get a window. */
   send(): void {
-    const message = JSON.stringify({ self: Array.from(self), calls: Array.from(calls), childCalls: Array.from(childCalls), overheadInside: overhead.inside, overheadPerChild: overhead.perChild });
+    const message = JSON.stringify({
+      self: Array.from(self),
+      calls: Array.from(calls),
+      childCalls: Array.from(childCalls),
+      overheadInside: overhead.inside,
+      overheadPerChild: overhead.perChild,
+    });
     const sendCommand = (globalThis as unknown as { issueCommand(buffer: ArrayBuffer): void }).issueCommand;
     sendCommand(new TextEncoder().encode(message).buffer as ArrayBuffer);
   },

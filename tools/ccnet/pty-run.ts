@@ -39,7 +39,13 @@ const LOOP_TICK_MS = 5;
 export async function runCcnetOverPty(options: PtyRunOptions): Promise<PtyRunResult> {
   const pair = openPtyPair();
   // Fast mechanics so that a note takes about three polls; the protocol timing stays the spec's.
-  const bridge = runValidatorOnPty(pair.master, { acceptMs: 50, stackMs: 60, returnMs: 60, rejectMs: 60, initializeMs: 300 });
+  const bridge = runValidatorOnPty(pair.master, {
+    acceptMs: 50,
+    stackMs: 60,
+    returnMs: 60,
+    rejectMs: 60,
+    initializeMs: 300,
+  });
   const toDevice = wireNoise(options.seed, options.flipPerByte, options.dropPerByte);
   const toBoard = wireNoise(options.seed * 7 + 1, options.flipPerByte, options.dropPerByte);
   bridge.link.boardEnd.fault = toDevice.fault;
@@ -64,8 +70,10 @@ export async function runCcnetOverPty(options: PtyRunOptions): Promise<PtyRunRes
       let reported = 0;
       const check = setInterval(() => {
         const truth = bridge.sim.truth;
-        const settled = truth.cassetteTenge.length + truth.returnedTenge.length === options.notes &&
-          session.stackedTenge.length >= truth.cassetteTenge.length && bridge.sim.state === 0x14;
+        const settled =
+          truth.cassetteTenge.length + truth.returnedTenge.length === options.notes &&
+          session.stackedTenge.length >= truth.cassetteTenge.length &&
+          bridge.sim.state === 0x14;
         if (options.onProgress !== undefined && truth.cassetteTenge.length >= reported + 100) {
           reported = truth.cassetteTenge.length;
           options.onProgress(reported);

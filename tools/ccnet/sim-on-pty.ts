@@ -7,7 +7,9 @@ import { DENOMINATIONS_TENGE } from '../../src/domain';
 
 const pair = openPtyPair();
 const bridge = runValidatorOnPty(pair.master);
-console.log(`CCNET validator simulator on ${pair.path} (9600 8N1). Notes: ${DENOMINATIONS_TENGE.join(' ')}, "s" suffix = Saka design.`);
+console.log(
+  `CCNET validator simulator on ${pair.path} (9600 8N1). Notes: ${DENOMINATIONS_TENGE.join(' ')}, "s" suffix = Saka design.`,
+);
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text: string) => {
   for (const word of text.split(/\s+/).filter((part) => part !== '')) {

@@ -12,9 +12,13 @@ export function challengeBytes(challenge: string): Uint8Array | undefined {
 }
 
 /** The answer to type after `login <role>`, or an error text. */
-export function answerChallenge(challenge: string, secretHex: string): { ok: true; answer: string } | { ok: false; error: string } {
+export function answerChallenge(
+  challenge: string,
+  secretHex: string,
+): { ok: true; answer: string } | { ok: false; error: string } {
   const nonce = challengeBytes(challenge);
   if (nonce === undefined) return { ok: false, error: 'the challenge must be 32 hex digits (colons allowed)' };
-  if (secretHex.length !== SECRET_HEX_CHARS || !/^[0-9a-fA-F]+$/.test(secretHex)) return { ok: false, error: `the secret must be ${SECRET_HEX_CHARS} hex digits` };
+  if (secretHex.length !== SECRET_HEX_CHARS || !/^[0-9a-fA-F]+$/.test(secretHex))
+    return { ok: false, error: `the secret must be ${SECRET_HEX_CHARS} hex digits` };
   return { ok: true, answer: createHmac('sha256', Buffer.from(secretHex, 'hex')).update(nonce).digest('hex') };
 }

@@ -14,6 +14,7 @@ export const BENCH_CONSOLE_SECRETS_HEX: Readonly<Record<Role, string>> = Object.
 /** Writes the bench secrets into a bench or simulated board's settings, where none is provisioned yet. */
 export function provisionBenchSecrets(settings: Settings): void {
   for (const role of ['engineer', 'collector'] as const) {
-    if (settings.get(CONSOLE_SETTINGS_KEYS[role]) === undefined) settings.set(CONSOLE_SETTINGS_KEYS[role], BENCH_CONSOLE_SECRETS_HEX[role]);
+    if (settings.get(CONSOLE_SETTINGS_KEYS[role]) === undefined)
+      settings.set(CONSOLE_SETTINGS_KEYS[role], BENCH_CONSOLE_SECRETS_HEX[role]);
   }
 }

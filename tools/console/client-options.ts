@@ -21,8 +21,18 @@ export const USAGE = [
   `The secret may also come from the environment variable ATM_CONSOLE_SECRET. Without --path: the pty named in ${BENCH_CONSOLE_PATH_FILE}.`,
 ].join('\n');
 
-export function parseArguments(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>): Options | string {
-  const options: Options = { path: undefined, baud: CONSOLE_BAUD, answer: undefined, login: undefined, secretHex: environment.ATM_CONSOLE_SECRET || undefined, bench: false };
+export function parseArguments(
+  argv: readonly string[],
+  environment: Readonly<Record<string, string | undefined>>,
+): Options | string {
+  const options: Options = {
+    path: undefined,
+    baud: CONSOLE_BAUD,
+    answer: undefined,
+    login: undefined,
+    secretHex: environment.ATM_CONSOLE_SECRET || undefined,
+    bench: false,
+  };
   for (let index = 0; index < argv.length; index++) {
     const name = argv[index];
     const value = argv[index + 1];
@@ -51,4 +61,3 @@ export function secretFor(options: Options): string | undefined {
   if (options.bench) return options.login === undefined ? undefined : BENCH_CONSOLE_SECRETS_HEX[options.login];
   return options.secretHex;
 }
-

@@ -16,7 +16,8 @@ const LOGIN_WAIT_MS = 5000;
 
 function printAnswer(options: Options): number {
   const secret = secretFor(options);
-  if (secret === undefined) return fail('--answer needs a secret (--secret-hex, --secret-file, ATM_CONSOLE_SECRET, or --bench with --login)');
+  if (secret === undefined)
+    return fail('--answer needs a secret (--secret-hex, --secret-file, ATM_CONSOLE_SECRET, or --bench with --login)');
   const result = answerChallenge(options.answer ?? '', secret);
   if (!result.ok) return fail(result.error);
   process.stdout.write(`${result.answer}\n`);
@@ -31,7 +32,12 @@ function fail(message: string): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Logs in by answering the challenge the console prints; returns what the console wrote meanwhile. */
-async function autoLogin(line: NodeSerialLine, role: Role, secretHex: string, show: (text: string) => void): Promise<boolean> {
+async function autoLogin(
+  line: NodeSerialLine,
+  role: Role,
+  secretHex: string,
+  show: (text: string) => void,
+): Promise<boolean> {
   const request = Buffer.from(`login ${role}\r`);
   line.write(request, request.length);
   const buffer = new Uint8Array(512);
@@ -59,7 +65,8 @@ async function autoLogin(line: NodeSerialLine, role: Role, secretHex: string, sh
 
 async function bridge(options: Options): Promise<number> {
   const path = options.path ?? readBenchConsolePath();
-  if (path === undefined) return fail(`no --path, and no bench running (${BENCH_CONSOLE_PATH_FILE} is missing): start one with npm start`);
+  if (path === undefined)
+    return fail(`no --path, and no bench running (${BENCH_CONSOLE_PATH_FILE} is missing): start one with npm start`);
   let line: NodeSerialLine;
   try {
     line = await openSerialLine(path, options.baud);
@@ -76,8 +83,10 @@ async function bridge(options: Options): Promise<number> {
   const show = (text: string) => process.stdout.write(text);
   const secret = secretFor(options);
   if (options.login !== undefined) {
-    if (secret === undefined) return fail('--login needs a secret (--secret-hex, --secret-file, ATM_CONSOLE_SECRET or --bench)');
-    if (!(await autoLogin(line, options.login, secret, show))) process.stdout.write('\r\n(console: automatic login did not complete)\r\n');
+    if (secret === undefined)
+      return fail('--login needs a secret (--secret-hex, --secret-file, ATM_CONSOLE_SECRET or --bench)');
+    if (!(await autoLogin(line, options.login, secret, show)))
+      process.stdout.write('\r\n(console: automatic login did not complete)\r\n');
   } else {
     line.write(Uint8Array.of(13), 1); // a fresh prompt
   }
@@ -93,7 +102,8 @@ async function bridge(options: Options): Promise<number> {
       resolve(code);
     };
     const timer = setInterval(() => {
-      for (let count = line.read(buffer); count > 0; count = line.read(buffer)) process.stdout.write(buffer.subarray(0, count));
+      for (let count = line.read(buffer); count > 0; count = line.read(buffer))
+        process.stdout.write(buffer.subarray(0, count));
     }, POLL_MS);
     if (process.stdin.isTTY) process.stdin.setRawMode(true);
     process.stdin.on('data', (chunk: Buffer) => {
@@ -120,7 +130,10 @@ async function main(): Promise<number> {
   return bridge(options);
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`console: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`console: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

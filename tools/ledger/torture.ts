@@ -144,7 +144,8 @@ class Driver implements CutContext {
     }
     if (result.ok) {
       this.inProgress = undefined;
-      if (result.sequence !== this.lastReturned + 1) this.problems.push(`append returned sequence ${result.sequence}, expected ${this.lastReturned + 1}`);
+      if (result.sequence !== this.lastReturned + 1)
+        this.problems.push(`append returned sequence ${result.sequence}, expected ${this.lastReturned + 1}`);
       this.#returned(result.sequence, record);
       return true;
     }
@@ -180,7 +181,8 @@ function viewOf(ledger: Ledger, problems: string[], label: string): View {
   let expectedSequence = ledger.tailSequence;
   const records: LedgerRecord[] = [];
   const count = ledger.readFrom(ledger.tailSequence, Number.MAX_SAFE_INTEGER, (sequence, record) => {
-    if (sequence !== expectedSequence) problems.push(`${label}: sequence ${sequence} after ${expectedSequence - 1} (not contiguous)`);
+    if (sequence !== expectedSequence)
+      problems.push(`${label}: sequence ${sequence} after ${expectedSequence - 1} (not contiguous)`);
     expectedSequence = sequence + 1;
     records.push(record);
   });
@@ -191,7 +193,8 @@ function viewOf(ledger: Ledger, problems: string[], label: string): View {
 }
 
 function sameView(a: View, b: View): boolean {
-  if (a.head !== b.head || a.tail !== b.tail || a.acked !== b.acked || a.records.length !== b.records.length) return false;
+  if (a.head !== b.head || a.tail !== b.tail || a.acked !== b.acked || a.records.length !== b.records.length)
+    return false;
   return a.records.every((record, index) => sameRecord(record, b.records[index]));
 }
 
@@ -210,26 +213,34 @@ export function checkAfterCut(flash: NorFlashEmulator, context: CutContext): str
   const { lastReturned, inProgress } = context;
   if (view.acked > view.head) problems.push(`ack cursor ${view.acked} above head ${view.head}`);
   if (view.head !== lastReturned && !(inProgress !== undefined && view.head === lastReturned + 1)) {
-    problems.push(`head ${view.head}, but the last append that returned was ${lastReturned}${inProgress ? ' (one was in progress)' : ''}`);
+    problems.push(
+      `head ${view.head}, but the last append that returned was ${lastReturned}${inProgress ? ' (one was in progress)' : ''}`,
+    );
   }
   const recordAt = (sequence: number): LedgerRecord | undefined => view.records[sequence - view.tail];
   if (inProgress !== undefined && view.head === lastReturned + 1) {
     const found = recordAt(view.head);
-    if (found === undefined || !sameRecord(found, inProgress)) problems.push(`interrupted append ${view.head} is not whole: ${JSON.stringify(found)}`);
+    if (found === undefined || !sameRecord(found, inProgress))
+      problems.push(`interrupted append ${view.head} is not whole: ${JSON.stringify(found)}`);
   }
   // An interrupted ack that came out whole counts: the ring may then reclaim under it.
-  const ackBeingWritten = inProgress?.kind === 'bank-ack' && view.head === lastReturned + 1 ? inProgress.ackedSequence : -1;
+  const ackBeingWritten =
+    inProgress?.kind === 'bank-ack' && view.head === lastReturned + 1 ? inProgress.ackedSequence : -1;
   const ackedDurably = Math.max(context.ackedReturned, ackBeingWritten);
-  if (view.tail > ackedDurably + 1) problems.push(`tail ${view.tail}: records above the bank's ack ${ackedDurably} were erased`);
+  if (view.tail > ackedDurably + 1)
+    problems.push(`tail ${view.tail}: records above the bank's ack ${ackedDurably} were erased`);
   for (let sequence = Math.max(1, view.tail); sequence <= Math.min(lastReturned, view.head); sequence++) {
     const want = context.expected[sequence];
     const found = recordAt(sequence);
     if (want === undefined || found === undefined || !sameRecord(found, want)) {
-      problems.push(`record ${sequence} ${found === undefined ? 'missing' : 'differs'}: want ${JSON.stringify(want)}, found ${JSON.stringify(found)}`);
+      problems.push(
+        `record ${sequence} ${found === undefined ? 'missing' : 'differs'}: want ${JSON.stringify(want)}, found ${JSON.stringify(found)}`,
+      );
       break;
     }
   }
-  if (view.acked !== context.ackedReturned && view.acked !== ackBeingWritten) problems.push(`ack cursor ${view.acked}, acknowledged ${context.ackedReturned}`);
+  if (view.acked !== context.ackedReturned && view.acked !== ackBeingWritten)
+    problems.push(`ack cursor ${view.acked}, acknowledged ${context.ackedReturned}`);
   try {
     second = Ledger.mount(flash);
   } catch (error) {
@@ -237,7 +248,9 @@ export function checkAfterCut(flash: NorFlashEmulator, context: CutContext): str
   }
   const again = viewOf(second, problems, 'second mount');
   if (!sameView(view, again)) {
-    problems.push(`mounting twice differs: head ${view.head}/${again.head}, tail ${view.tail}/${again.tail}, acked ${view.acked}/${again.acked}`);
+    problems.push(
+      `mounting twice differs: head ${view.head}/${again.head}, tail ${view.tail}/${again.tail}, acked ${view.acked}/${again.acked}`,
+    );
   }
   if (flash.illegalPrograms > 0) problems.push(`${flash.illegalPrograms} program(s) tried to set a bit (0 -> 1)`);
   return problems;
@@ -272,7 +285,12 @@ function commitFirst(flash: NorFlashEmulator): NorFlashEmulator {
   const program = flash.program.bind(flash);
   let pending: { offset: number; bytes: Uint8Array; length: number } | undefined;
   flash.program = (offset, from, length) => {
-    if (pending === undefined && length > 1 && flash.bytes[offset - 1] === 0xff && offset % flash.geometry.sectorSizeBytes > HEADER_BYTES) {
+    if (
+      pending === undefined &&
+      length > 1 &&
+      flash.bytes[offset - 1] === 0xff &&
+      offset % flash.geometry.sectorSizeBytes > HEADER_BYTES
+    ) {
       pending = { offset, bytes: from.slice(0, length), length };
       return 'ok';
     }
@@ -299,8 +317,14 @@ function planFor(options: TortureOptions): Plan {
     };
   }
   return quick
-    ? { geometry: TORTURE_GEOMETRY_SMALL, workload: { seed, sessions: 45, notesPerSessionMax: 5, ackEverySessions: 2, bankDown: [12, 40] } }
-    : { geometry: TORTURE_GEOMETRY, workload: { seed, sessions: 400, notesPerSessionMax: 8, ackEverySessions: 3, bankDown: [150, 300] } };
+    ? {
+        geometry: TORTURE_GEOMETRY_SMALL,
+        workload: { seed, sessions: 45, notesPerSessionMax: 5, ackEverySessions: 2, bankDown: [12, 40] },
+      }
+    : {
+        geometry: TORTURE_GEOMETRY,
+        workload: { seed, sessions: 400, notesPerSessionMax: 8, ackEverySessions: 3, bankDown: [150, 300] },
+      };
 }
 
 export function runTorture(options: TortureOptions): TortureResult {
@@ -325,7 +349,8 @@ export function runTorture(options: TortureOptions): TortureResult {
     const problems = checkAfterCut(checked, driver);
     violationCount += problems.length;
     for (const problem of problems) {
-      if (violations.length < keptMax) violations.push(`${trail}cut at op ${operation.index} (${operation.kind} ${damage}): ${problem}`);
+      if (violations.length < keptMax)
+        violations.push(`${trail}cut at op ${operation.index} (${operation.kind} ${damage}): ${problem}`);
     }
     return forked;
   };
@@ -357,7 +382,11 @@ export function runTorture(options: TortureOptions): TortureResult {
   }
   const final = checkAfterCut(base.flash.snapshot(), base);
   violationCount += final.length;
-  violations.push(...final.map((problem) => `after the whole workload: ${problem}`).slice(0, Math.max(0, keptMax - violations.length)));
+  violations.push(
+    ...final
+      .map((problem) => `after the whole workload: ${problem}`)
+      .slice(0, Math.max(0, keptMax - violations.length)),
+  );
   return {
     mode: options.mode,
     seed: options.seed,
@@ -393,9 +422,17 @@ function parseArguments(argv: readonly string[]): TortureOptions {
 if (require.main === module) {
   const options = parseArguments(process.argv.slice(2));
   const result = runTorture(options);
-  console.log(`ledger torture: mode ${result.mode}${options.quick ? ' (quick)' : ''}, seed ${result.seed}${options.sabotage !== 'none' ? `, sabotage ${options.sabotage}` : ''}`);
-  console.log(`workload: ${result.recordsWritten} records written, ${result.appendsFull} appends refused as full, ${result.operations} flash operations`);
-  console.log(`cuts tried: ${result.cutsTried}  (${Object.entries(result.damages).map(([what, count]) => `${what} ${count}`).join(', ')})`);
+  console.log(
+    `ledger torture: mode ${result.mode}${options.quick ? ' (quick)' : ''}, seed ${result.seed}${options.sabotage !== 'none' ? `, sabotage ${options.sabotage}` : ''}`,
+  );
+  console.log(
+    `workload: ${result.recordsWritten} records written, ${result.appendsFull} appends refused as full, ${result.operations} flash operations`,
+  );
+  console.log(
+    `cuts tried: ${result.cutsTried}  (${Object.entries(result.damages)
+      .map(([what, count]) => `${what} ${count}`)
+      .join(', ')})`,
+  );
   console.log(`violations: ${result.violationCount}`);
   for (const violation of result.violations) console.log(`  ${violation}`);
   console.log(`took ${(result.elapsedMs / 1000).toFixed(1)} s`);

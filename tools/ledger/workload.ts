@@ -35,7 +35,17 @@ export function makeWorkload(options: WorkloadOptions): WorkloadStep[] {
     const billTiyn = (5000 + pick(40000)) * 100;
     wallMs += 60_000 + pick(600_000);
     const customerId = `KR${(random.nextUint32() % 1e9).toString().padStart(9, '0')}`;
-    steps.push({ kind: 'append', record: { kind: 'session-opened', sessionId, method: AUTH_METHODS[pick(AUTH_METHODS.length)], customerId, billTiyn, wallMs: pick(20) === 0 ? Number.NaN : wallMs } });
+    steps.push({
+      kind: 'append',
+      record: {
+        kind: 'session-opened',
+        sessionId,
+        method: AUTH_METHODS[pick(AUTH_METHODS.length)],
+        customerId,
+        billTiyn,
+        wallMs: pick(20) === 0 ? Number.NaN : wallMs,
+      },
+    });
     let depositedTiyn = 0;
     const notes = 1 + pick(options.notesPerSessionMax);
     for (let note = 0; note < notes; note++) {
@@ -57,12 +67,26 @@ export function makeWorkload(options: WorkloadOptions): WorkloadStep[] {
       cassetteTiyn += denominationTenge * 100;
     }
     const toBillTiyn = Math.min(depositedTiyn, billTiyn);
-    steps.push({ kind: 'append', record: { kind: 'session-closed', sessionId, outcome: 'completed', depositedTiyn, toBillTiyn, toNextTiyn: depositedTiyn - toBillTiyn } });
+    steps.push({
+      kind: 'append',
+      record: {
+        kind: 'session-closed',
+        sessionId,
+        outcome: 'completed',
+        depositedTiyn,
+        toBillTiyn,
+        toNextTiyn: depositedTiyn - toBillTiyn,
+      },
+    });
     steps.push({ kind: 'maintain' });
     const bankDown = options.bankDown !== undefined && session >= options.bankDown[0] && session < options.bankDown[1];
-    if (!bankDown && options.ackEverySessions > 0 && session % options.ackEverySessions === 0) steps.push({ kind: 'ack', lag: pick(3) });
+    if (!bankDown && options.ackEverySessions > 0 && session % options.ackEverySessions === 0)
+      steps.push({ kind: 'ack', lag: pick(3) });
     if (session % 50 === 0) {
-      steps.push({ kind: 'append', record: { kind: 'cassette-collected', notes: cassetteNotes, amountTiyn: cassetteTiyn, wallMs } });
+      steps.push({
+        kind: 'append',
+        record: { kind: 'cassette-collected', notes: cassetteNotes, amountTiyn: cassetteTiyn, wallMs },
+      });
       cassetteNotes = 0;
       cassetteTiyn = 0;
     }
@@ -71,6 +95,18 @@ export function makeWorkload(options: WorkloadOptions): WorkloadStep[] {
 }
 
 /** Sectors of one page: the two-deep runs wrap their ring within a few sessions. */
-export const TORTURE_GEOMETRY_TINY: FlashGeometry = Object.freeze({ sizeBytes: 6 * 256, sectorSizeBytes: 256, pageSizeBytes: 256 });
-export const TORTURE_GEOMETRY_SMALL: FlashGeometry = Object.freeze({ sizeBytes: 4 * 1024, sectorSizeBytes: 1024, pageSizeBytes: 256 });
-export const TORTURE_GEOMETRY: FlashGeometry = Object.freeze({ sizeBytes: 4 * 4096, sectorSizeBytes: 4096, pageSizeBytes: 256 });
+export const TORTURE_GEOMETRY_TINY: FlashGeometry = Object.freeze({
+  sizeBytes: 6 * 256,
+  sectorSizeBytes: 256,
+  pageSizeBytes: 256,
+});
+export const TORTURE_GEOMETRY_SMALL: FlashGeometry = Object.freeze({
+  sizeBytes: 4 * 1024,
+  sectorSizeBytes: 1024,
+  pageSizeBytes: 256,
+});
+export const TORTURE_GEOMETRY: FlashGeometry = Object.freeze({
+  sizeBytes: 4 * 4096,
+  sectorSizeBytes: 4096,
+  pageSizeBytes: 256,
+});

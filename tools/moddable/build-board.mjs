@@ -30,16 +30,54 @@ export function makeTestProvisioning(directory, atmId) {
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
   for (const ca of ['server-ca', 'device-ca']) {
-    openssl(['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650', '-subj', `/CN=test ${ca}`,
-      '-keyout', `${ca}.key`, '-out', `${ca}.pem`], directory);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '3650',
+        '-subj',
+        `/CN=test ${ca}`,
+        '-keyout',
+        `${ca}.key`,
+        '-out',
+        `${ca}.pem`,
+      ],
+      directory,
+    );
   }
   openssl(['genrsa', '-out', 'device-key.pem', '2048'], directory);
   openssl(['req', '-new', '-key', 'device-key.pem', '-subj', `/CN=${atmId}`, '-out', 'device.csr'], directory);
-  openssl(['x509', '-req', '-in', 'device.csr', '-CA', 'device-ca.pem', '-CAkey', 'device-ca.key', '-CAcreateserial',
-    '-days', '730', '-sha256', '-out', 'device-cert.pem'], directory);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'device.csr',
+      '-CA',
+      'device-ca.pem',
+      '-CAkey',
+      'device-ca.key',
+      '-CAcreateserial',
+      '-days',
+      '730',
+      '-sha256',
+      '-out',
+      'device-cert.pem',
+    ],
+    directory,
+  );
   openssl(['x509', '-in', 'server-ca.pem', '-outform', 'der', '-out', 'bank-server-ca.der'], directory);
   openssl(['x509', '-in', 'device-cert.pem', '-outform', 'der', '-out', 'device-cert.der'], directory);
-  openssl(['pkcs8', '-topk8', '-nocrypt', '-in', 'device-key.pem', '-outform', 'der', '-out', 'device-key.der'], directory);
+  openssl(
+    ['pkcs8', '-topk8', '-nocrypt', '-in', 'device-key.pem', '-outform', 'der', '-out', 'device-key.der'],
+    directory,
+  );
   return directory;
 }
 
@@ -65,12 +103,17 @@ export function preloadedModules(makefile) {
 
 async function main() {
   const started = Date.now();
-  const provision = process.env.ATM_PROVISION ?? makeTestProvisioning(path.join(cacheRoot(), 'provision-test', ATM_ID), ATM_ID);
+  const provision =
+    process.env.ATM_PROVISION ?? makeTestProvisioning(path.join(cacheRoot(), 'provision-test', ATM_ID), ATM_ID);
   const outputDir = path.join(buildRoot(), 'board-esp32');
   console.log(`build:board: mcconfig -d -p esp32 manifest.json (ATM_PROVISION=${provision}; output ${outputDir})`);
   const { makefile, tmpDir } = mcconfig({
-    manifest: path.join(projectRoot, 'manifest.json'), platform: 'esp32', outputDir, debug: true,
-    config: { atmId: process.env.ATM_ID ?? ATM_ID }, env: { ATM_PROVISION: provision },
+    manifest: path.join(projectRoot, 'manifest.json'),
+    platform: 'esp32',
+    outputDir,
+    debug: true,
+    config: { atmId: process.env.ATM_ID ?? ATM_ID },
+    env: { ATM_PROVISION: provision },
   });
   const expected = firmwareModuleNames();
   const preloaded = preloadedModules(makefile);
@@ -79,7 +122,9 @@ async function main() {
   // there. xsl runs every time (its figures are the report); compiled modules are reused.
   rmSync(path.join(tmpDir, 'mc.xs.c'), { force: true });
   const result = await make({
-    makefile, env: { ATM_PROVISION: provision }, variables: { SDKCONFIG_H: '' },
+    makefile,
+    env: { ATM_PROVISION: provision },
+    variables: { SDKCONFIG_H: '' },
     targets: [path.join(tmpDir, 'mc.xs.c'), path.join(tmpDir, 'mc.resources.c')],
   });
   const typeErrors = result.output.split('\n').filter((line) => /error TS\d+/.test(line));
@@ -91,13 +136,22 @@ async function main() {
   if (figures.length === 0) failures.push('xsl did not link (no "### N instances" line)');
   for (const line of typeErrors) console.log(line.replace(/^(\.\.\/)+/, '/'));
   if (result.status !== 0 && typeErrors.length === 0) {
-    for (const line of result.output.split('\n').filter((text) => /error|Error|###/.test(text) && !/warning/.test(text))) console.log(line);
+    for (const line of result.output
+      .split('\n')
+      .filter((text) => /error|Error|###/.test(text) && !/warning/.test(text)))
+      console.log(line);
   }
-  const warnings = result.output.split('\n').filter((line) => /warning/.test(line) && !/not frozen|no const/.test(line));
+  const warnings = result.output
+    .split('\n')
+    .filter((line) => /warning/.test(line) && !/not frozen|no const/.test(line));
   for (const line of warnings) console.log(line);
-  console.log(`build:board: ${preloaded.size} modules preloaded, of them ${expected.length - notPreloaded.length} of the ${expected.length} firmware modules (hal/ports and src/)`);
+  console.log(
+    `build:board: ${preloaded.size} modules preloaded, of them ${expected.length - notPreloaded.length} of the ${expected.length} firmware modules (hal/ports and src/)`,
+  );
   for (const line of figures) console.log(`build:board: xsl ${line.replace(/^### /, '')}`);
-  console.log(`build:board: ${failures.length === 0 ? 'ok' : `FAILED: ${failures.join('; ')}`} in ${((Date.now() - started) / 1000).toFixed(0)} s; stops before the C compile (no ESP-IDF / Xtensa toolchain here)`);
+  console.log(
+    `build:board: ${failures.length === 0 ? 'ok' : `FAILED: ${failures.join('; ')}`} in ${((Date.now() - started) / 1000).toFixed(0)} s; stops before the C compile (no ESP-IDF / Xtensa toolchain here)`,
+  );
   process.exit(failures.length === 0 ? 0 : 1);
 }
 

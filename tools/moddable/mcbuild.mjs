@@ -59,11 +59,22 @@ export function mcconfig({ manifest, platform, outputDir, debug = false, instrum
 
 /** make on an mcconfig makefile; resolves with its exit status and everything it printed. */
 export function make({ makefile, targets = [], variables = {}, env = {}, echo = false }) {
-  const args = ['-f', makefile, `-j${MAKE_JOBS}`, ...Object.entries(variables).map(([key, value]) => `${key}=${value}`), ...targets];
+  const args = [
+    '-f',
+    makefile,
+    `-j${MAKE_JOBS}`,
+    ...Object.entries(variables).map(([key, value]) => `${key}=${value}`),
+    ...targets,
+  ];
   return new Promise((resolve) => {
     const child = spawn('make', args, {
       cwd: path.dirname(makefile),
-      env: toolEnv({ IDF_PATH: process.env.IDF_PATH ?? idfStubDir(), MAKEFLAGS_JOBS: `--jobs=${MAKE_JOBS}`, ATM_TSC: TRANSPILE_COMMAND, ...env }),
+      env: toolEnv({
+        IDF_PATH: process.env.IDF_PATH ?? idfStubDir(),
+        MAKEFLAGS_JOBS: `--jobs=${MAKE_JOBS}`,
+        ATM_TSC: TRANSPILE_COMMAND,
+        ...env,
+      }),
     });
     let output = '';
     const take = (chunk) => {

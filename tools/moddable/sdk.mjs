@@ -22,8 +22,9 @@ export const VENDORED_ARCHIVE = path.resolve(projectRoot, '../shared/vendor/modd
 export const ESP_IDF_VERSION = 'v6.0';
 
 export function cacheRoot() {
-  const base = process.env.ATM_CACHE_DIR
-    ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kaspi-red-atm');
+  const base =
+    process.env.ATM_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'kaspi-red-atm');
   return path.resolve(base);
 }
 

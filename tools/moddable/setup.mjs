@@ -11,8 +11,20 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import {
-  cacheRoot, HOST_TOOLS, hostToolsDir, idfStubDir, projectRoot, SDK_COMMIT, SDK_REPOSITORY, hostToolsBuilt, sdkCommitOf, sdkRoot,
-  SDK_VERSION, typescript6BinDir, TYPESCRIPT_FOR_MCCONFIG, VENDORED_ARCHIVE,
+  cacheRoot,
+  HOST_TOOLS,
+  hostToolsDir,
+  idfStubDir,
+  projectRoot,
+  SDK_COMMIT,
+  SDK_REPOSITORY,
+  hostToolsBuilt,
+  sdkCommitOf,
+  sdkRoot,
+  SDK_VERSION,
+  typescript6BinDir,
+  TYPESCRIPT_FOR_MCCONFIG,
+  VENDORED_ARCHIVE,
 } from './sdk.mjs';
 
 const JOBS = String(Math.max(1, Math.min(os.cpus().length, 4)));
@@ -23,7 +35,8 @@ function say(line) {
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
 }
 
 function have(command) {
@@ -35,11 +48,15 @@ function ensureGio() {
   if (spawnSync('pkg-config', ['--exists', 'gio-2.0']).status === 0) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !have('apt-get')) {
-    throw new Error('the SDK\'s Linux tools need GLib (pkg-config gio-2.0): install Debian\'s libglib2.0-dev and pkg-config');
+    throw new Error(
+      "the SDK's Linux tools need GLib (pkg-config gio-2.0): install Debian's libglib2.0-dev and pkg-config",
+    );
   }
-  say('installing libglib2.0-dev and pkg-config (Debian) for the SDK\'s Linux tools');
+  say("installing libglib2.0-dev and pkg-config (Debian) for the SDK's Linux tools");
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', 'libglib2.0-dev', 'pkg-config'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', 'libglib2.0-dev', 'pkg-config'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 function fetchSdk(sdk) {
@@ -65,15 +82,19 @@ function fetchSdk(sdk) {
 }
 
 function checkCommit(sdk) {
-  const commit = sdkCommitOf(sdk) ?? (() => {
-    try {
-      return execFileSync('git', ['-C', sdk, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    } catch {
-      return undefined;
-    }
-  })();
+  const commit =
+    sdkCommitOf(sdk) ??
+    (() => {
+      try {
+        return execFileSync('git', ['-C', sdk, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+      } catch {
+        return undefined;
+      }
+    })();
   if (commit === SDK_COMMIT) return;
-  say(`warning: ${sdk} is at ${commit ?? 'an unknown commit'}, the project is tested with ${SDK_VERSION} (${SDK_COMMIT})`);
+  say(
+    `warning: ${sdk} is at ${commit ?? 'an unknown commit'}, the project is tested with ${SDK_VERSION} (${SDK_COMMIT})`,
+  );
 }
 
 function buildHostTools(sdk) {
@@ -82,10 +103,18 @@ function buildHostTools(sdk) {
   const started = Date.now();
   for (const tool of ['xsc', 'xsid', 'xsl']) {
     say(`building ${tool}`);
-    run('make', [`-j${JOBS}`, 'GOAL=release', '-f', path.join(sdk, 'xs', 'makefiles', 'lin', `${tool}.mk`)], { cwd: makefiles, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    run('make', [`-j${JOBS}`, 'GOAL=release', '-f', path.join(sdk, 'xs', 'makefiles', 'lin', `${tool}.mk`)], {
+      cwd: makefiles,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   say('building mcconfig, mcrez and the other host tools');
-  run('make', [`-j${JOBS}`, 'GOAL=release', '-f', 'tools.mk'], { cwd: makefiles, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  run('make', [`-j${JOBS}`, 'GOAL=release', '-f', 'tools.mk'], {
+    cwd: makefiles,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   say(`host tools built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -94,9 +123,13 @@ function ensureIdfStub() {
   const stub = idfStubDir();
   if (existsSync(path.join(stub, '.git'))) return;
   mkdirSync(stub, { recursive: true });
-  const git = (...args) => run('git', ['-C', stub, '-c', 'user.name=atm', '-c', 'user.email=atm@localhost', ...args], { stdio: 'ignore' });
+  const git = (...args) =>
+    run('git', ['-C', stub, '-c', 'user.name=atm', '-c', 'user.email=atm@localhost', ...args], { stdio: 'ignore' });
   git('init', '-q');
-  writeFileSync(path.join(stub, 'README'), 'Stands in for ESP-IDF so mcconfig can write an esp32 makefile; no C is compiled with it.\n');
+  writeFileSync(
+    path.join(stub, 'README'),
+    'Stands in for ESP-IDF so mcconfig can write an esp32 makefile; no C is compiled with it.\n',
+  );
   git('add', 'README');
   git('commit', '-q', '-m', 'ESP-IDF stand-in');
 }
@@ -107,7 +140,11 @@ function ensureTypescript6() {
   say(`installing TypeScript ${TYPESCRIPT_FOR_MCCONFIG} for mcconfig into ${prefix}`);
   mkdirSync(prefix, { recursive: true });
   writeFileSync(path.join(prefix, 'package.json'), '{"private": true}\n');
-  run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--save-exact', `typescript@${TYPESCRIPT_FOR_MCCONFIG}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  run(
+    'npm',
+    ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--save-exact', `typescript@${TYPESCRIPT_FOR_MCCONFIG}`],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /**
@@ -121,7 +158,9 @@ function installLinuxTimer(sdk) {
   if (existsSync(target) && readFileSync(target).equals(ours)) return;
   if (!existsSync(`${target}.sdk`)) copyFileSync(target, `${target}.sdk`);
   writeFileSync(target, ours);
-  say(`Linux runtime: ${target} replaced by tools/moddable/lin-host/timer.c (a Worker's timers fire on its own thread); the SDK's is kept as timer.c.sdk`);
+  say(
+    `Linux runtime: ${target} replaced by tools/moddable/lin-host/timer.c (a Worker's timers fire on its own thread); the SDK's is kept as timer.c.sdk`,
+  );
 }
 
 function main() {
@@ -135,7 +174,8 @@ function main() {
   } else {
     buildHostTools(sdk);
   }
-  for (const tool of HOST_TOOLS) if (!existsSync(path.join(hostToolsDir(sdk), tool))) throw new Error(`${tool} was not built`);
+  for (const tool of HOST_TOOLS)
+    if (!existsSync(path.join(hostToolsDir(sdk), tool))) throw new Error(`${tool} was not built`);
   ensureIdfStub();
   ensureTypescript6();
   installLinuxTimer(sdk);

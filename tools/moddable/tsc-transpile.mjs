@@ -26,15 +26,22 @@ const tsconfigPath = path.resolve(process.argv[projectFlag + 1]);
 const tsconfig = JSON.parse(readFileSync(tsconfigPath, 'utf8'));
 const { rootDir, outDir } = tsconfig.compilerOptions ?? {};
 const [source] = tsconfig.files ?? [];
-if (rootDir === undefined || outDir === undefined || source === undefined) fail(`${tsconfigPath}: expected rootDir, outDir and one file`);
+if (rootDir === undefined || outDir === undefined || source === undefined)
+  fail(`${tsconfigPath}: expected rootDir, outDir and one file`);
 
 const output = ts.transpileModule(readFileSync(source, 'utf8'), {
   fileName: source,
   reportDiagnostics: true,
-  compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false, sourceMap: false },
+  compilerOptions: {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    verbatimModuleSyntax: false,
+    sourceMap: false,
+  },
 });
 const errors = (output.diagnostics ?? []).filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
-for (const diagnostic of errors) process.stderr.write(`${source}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n`);
+for (const diagnostic of errors)
+  process.stderr.write(`${source}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n`);
 if (errors.length > 0) process.exit(1);
 const target = path.join(outDir, path.relative(rootDir, source)).replace(/\.ts$/, '.js');
 mkdirSync(path.dirname(target), { recursive: true });

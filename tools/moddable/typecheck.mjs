@@ -15,22 +15,45 @@ import { buildRoot, projectRoot, toolEnv } from './sdk.mjs';
 
 const BOARDS = [
   { platform: 'esp32', manifest: 'manifest.json', exclude: ['hal/moddable/lin/**'] },
-  { platform: 'lin', manifest: 'hal/moddable/lin/manifest.json', exclude: ['hal/moddable/main.ts', 'hal/moddable/keypad.ts', 'hal/moddable/network.ts', 'hal/moddable/reconnect.ts'] },
+  {
+    platform: 'lin',
+    manifest: 'hal/moddable/lin/manifest.json',
+    exclude: ['hal/moddable/main.ts', 'hal/moddable/keypad.ts', 'hal/moddable/network.ts', 'hal/moddable/reconnect.ts'],
+  },
 ];
 
 function typecheck({ platform, manifest, exclude }) {
   const outputDir = path.join(buildRoot(), `typecheck-${platform}`);
-  const { tmpDir } = mcconfig({ manifest: path.join(projectRoot, manifest), platform, outputDir, env: { ATM_PROVISION: outputDir } });
+  const { tmpDir } = mcconfig({
+    manifest: path.join(projectRoot, manifest),
+    platform,
+    outputDir,
+    env: { ATM_PROVISION: outputDir },
+  });
   const tsconfig = path.join(tmpDir, 'modules', 'typecheck.json');
-  writeFileSync(tsconfig, JSON.stringify({
-    extends: path.join(tmpDir, 'modules', 'tsconfig-base.json'),
-    compilerOptions: { noEmit: true, strict: true, noImplicitOverride: true, noFallthroughCasesInSwitch: true },
-    files: [],
-    include: [path.join(projectRoot, 'hal/moddable/**/*.ts'), path.join(projectRoot, 'hal/ports.ts'), path.join(projectRoot, 'src/**/*.ts')],
-    exclude: exclude.map((pattern) => path.join(projectRoot, pattern)),
-  }, null, 2));
+  writeFileSync(
+    tsconfig,
+    JSON.stringify(
+      {
+        extends: path.join(tmpDir, 'modules', 'tsconfig-base.json'),
+        compilerOptions: { noEmit: true, strict: true, noImplicitOverride: true, noFallthroughCasesInSwitch: true },
+        files: [],
+        include: [
+          path.join(projectRoot, 'hal/moddable/**/*.ts'),
+          path.join(projectRoot, 'hal/ports.ts'),
+          path.join(projectRoot, 'src/**/*.ts'),
+        ],
+        exclude: exclude.map((pattern) => path.join(projectRoot, pattern)),
+      },
+      null,
+      2,
+    ),
+  );
   const result = spawnSync('tsc', ['-p', tsconfig], { env: toolEnv(), encoding: 'utf8' });
-  const errors = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.length > 0).map((line) => line.replace(/^(\.\.\/)+/, '/'));
+  const errors = `${result.stdout}${result.stderr}`
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => line.replace(/^(\.\.\/)+/, '/'));
   for (const line of errors) console.log(line);
   const count = errors.filter((line) => /error TS\d+/.test(line)).length;
   console.log(`typecheck:moddable: ${platform}: ${count} errors against the SDK's typings (${manifest})`);

@@ -27,7 +27,23 @@ export const FORMAT_ERRORS_MAX = 20;
 export const WAIT_TIMEOUT_MS_DEFAULT = 10_000;
 
 export const KEYS: readonly Key[] = Object.freeze([
-  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'enter', 'cancel', 'clear', 'F1', 'F2', 'F3', 'F4',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  'enter',
+  'cancel',
+  'clear',
+  'F1',
+  'F2',
+  'F3',
+  'F4',
 ] as Key[]);
 export const NOTE_TENGE: readonly number[] = DENOMINATIONS_TENGE;
 export const CASSETTE_STATES = Object.freeze(['removed', 'inserted', 'full'] as const);
@@ -128,29 +144,37 @@ class Problems {
   }
 }
 
-const STEP_PARSERS: Readonly<Record<string, (value: Json, path: string, problems: Problems) => StepAction | undefined>> = Object.freeze({
+const STEP_PARSERS: Readonly<
+  Record<string, (value: Json, path: string, problems: Problems) => StepAction | undefined>
+> = Object.freeze({
   press: (value, path, problems) => {
     const keys = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(keys) || keys.length === 0 || keys.length > KEYS_PER_STEP_MAX) {
-      return void problems.add(path, `"press" takes a key or a list of 1..${KEYS_PER_STEP_MAX} keys (${KEYS.join(' ')})`);
+      return void problems.add(
+        path,
+        `"press" takes a key or a list of 1..${KEYS_PER_STEP_MAX} keys (${KEYS.join(' ')})`,
+      );
     }
     const bad = keys.find((key) => !KEYS.includes(key as Key));
     if (bad !== undefined) return void problems.add(path, `no key ${JSON.stringify(bad)}; keys are ${KEYS.join(' ')}`);
     return { kind: 'press', keys: keys as Key[] };
   },
   type: (value, path, problems) => {
-    if (typeof value !== 'string' || !/^[0-9]{1,24}$/.test(value)) return void problems.add(path, '"type" takes a string of 1..24 digits');
+    if (typeof value !== 'string' || !/^[0-9]{1,24}$/.test(value))
+      return void problems.add(path, '"type" takes a string of 1..24 digits');
     return { kind: 'type', digits: value };
   },
   waitScreen: (value, path, problems) => {
-    if (typeof value !== 'string' || value.length > NAME_CHARS_MAX) return void problems.add(path, '"waitScreen" takes a screen id ("" for a dark screen)');
+    if (typeof value !== 'string' || value.length > NAME_CHARS_MAX)
+      return void problems.add(path, '"waitScreen" takes a screen id ("" for a dark screen)');
     return { kind: 'waitScreen', screenId: value };
   },
   waitField: (value, path, problems) => fieldsAction('waitField', value, path, problems),
   expectField: (value, path, problems) => fieldsAction('expectField', value, path, problems),
   insertCard: (value, path, problems) => cardAction('insertCard', value, path, problems),
   tapCard: (value, path, problems) => cardAction('tapCard', value, path, problems),
-  takeCard: (value, path, problems) => (value === true ? { kind: 'takeCard' } : void problems.add(path, '"takeCard" takes true')),
+  takeCard: (value, path, problems) =>
+    value === true ? { kind: 'takeCard' } : void problems.add(path, '"takeCard" takes true'),
   palm: (value, path, problems) => {
     if (typeof value !== 'string' || !(/^[0-9]{12}$/.test(value) || value === 'unknown' || value === 'poor-image')) {
       return void problems.add(path, '"palm" takes a demo customer\'s 12-digit IIN, "unknown" or "poor-image"');
@@ -163,15 +187,29 @@ const STEP_PARSERS: Readonly<Record<string, (value: Json, path: string, problems
     if (!Array.isArray(value) || value.length === 0 || value.length > NOTES_PER_STEP_MAX) {
       return void problems.add(path, `"notes" takes a list of 1..${NOTES_PER_STEP_MAX} notes`);
     }
-    const bad = value.find((note) => !(NOTE_TENGE.includes(note as number) || note === 'clipped' || note === 'foreign'));
-    if (bad !== undefined) return void problems.add(path, `no note ${JSON.stringify(bad)}; notes are ${NOTE_TENGE.join(' ')} (tenge), "clipped", "foreign"`);
+    const bad = value.find(
+      (note) => !(NOTE_TENGE.includes(note as number) || note === 'clipped' || note === 'foreign'),
+    );
+    if (bad !== undefined)
+      return void problems.add(
+        path,
+        `no note ${JSON.stringify(bad)}; notes are ${NOTE_TENGE.join(' ')} (tenge), "clipped", "foreign"`,
+      );
     return { kind: 'notes', notes: value as BenchNote[] };
   },
-  power: (value, path, problems) => (value === 'on' || value === 'off' ? { kind: 'power', on: value === 'on' } : void problems.add(path, '"power" takes "on" or "off"')),
-  network: (value, path, problems) => (value === 'up' || value === 'down' ? { kind: 'network', up: value === 'up' } : void problems.add(path, '"network" takes "up" or "down"')),
-  jam: (value, path, problems) => (value === true ? { kind: 'jam' } : void problems.add(path, '"jam" takes true (the next note jams in the stacker)')),
+  power: (value, path, problems) =>
+    value === 'on' || value === 'off'
+      ? { kind: 'power', on: value === 'on' }
+      : void problems.add(path, '"power" takes "on" or "off"'),
+  network: (value, path, problems) =>
+    value === 'up' || value === 'down'
+      ? { kind: 'network', up: value === 'up' }
+      : void problems.add(path, '"network" takes "up" or "down"'),
+  jam: (value, path, problems) =>
+    value === true ? { kind: 'jam' } : void problems.add(path, '"jam" takes true (the next note jams in the stacker)'),
   cassette: (value, path, problems) => {
-    if (!CASSETTE_STATES.includes(value as never)) return void problems.add(path, `"cassette" takes ${CASSETTE_STATES.map((state) => `"${state}"`).join(', ')}`);
+    if (!CASSETTE_STATES.includes(value as never))
+      return void problems.add(path, `"cassette" takes ${CASSETTE_STATES.map((state) => `"${state}"`).join(', ')}`);
     return { kind: 'cassette', state: value as (typeof CASSETTE_STATES)[number] };
   },
   console: (value, path, problems) => {
@@ -181,28 +219,49 @@ const STEP_PARSERS: Readonly<Record<string, (value: Json, path: string, problems
     return { kind: 'console', line: value };
   },
   login: (value, path, problems) => {
-    if (!CONSOLE_ROLES.includes(value as never)) return void problems.add(path, '"login" takes "engineer" or "collector" (the bench secrets)');
+    if (!CONSOLE_ROLES.includes(value as never))
+      return void problems.add(path, '"login" takes "engineer" or "collector" (the bench secrets)');
     return { kind: 'login', role: value as (typeof CONSOLE_ROLES)[number] };
   },
   waitConsole: (value, path, problems) => {
-    if (typeof value !== 'string' || value.length === 0 || value.length > CONSOLE_LINE_CHARS_MAX) return void problems.add(path, '"waitConsole" takes the text to wait for');
+    if (typeof value !== 'string' || value.length === 0 || value.length > CONSOLE_LINE_CHARS_MAX)
+      return void problems.add(path, '"waitConsole" takes the text to wait for');
     return { kind: 'waitConsole', text: value };
   },
   waitMs: (value, path, problems) => {
-    if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > WAIT_MS_MAX) return void problems.add(path, `"waitMs" takes 0..${WAIT_MS_MAX} ms`);
+    if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > WAIT_MS_MAX)
+      return void problems.add(path, `"waitMs" takes 0..${WAIT_MS_MAX} ms`);
     return { kind: 'waitMs', ms: value as number };
   },
-  waitSynced: (value, path, problems) => (value === true ? { kind: 'waitSynced' } : void problems.add(path, '"waitSynced" takes true')),
+  waitSynced: (value, path, problems) =>
+    value === true ? { kind: 'waitSynced' } : void problems.add(path, '"waitSynced" takes true'),
 });
 
 export const STEP_KINDS: readonly string[] = Object.freeze(Object.keys(STEP_PARSERS));
 const STEP_EXTRAS = Object.freeze(['name', 'timeoutMs']);
 const SESSION_KEYS = Object.freeze([
-  'method', 'outcome', 'countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'receipt', 'notes', 'doubts', 'roundTrips', 'deposits', 'bankAcks',
+  'method',
+  'outcome',
+  'countedTiyn',
+  'toBillTiyn',
+  'toNextTiyn',
+  'bankNextBillTiyn',
+  'receipt',
+  'notes',
+  'doubts',
+  'roundTrips',
+  'deposits',
+  'bankAcks',
 ]);
 
-function fieldsAction(kind: 'waitField' | 'expectField', value: Json, path: string, problems: Problems): StepAction | undefined {
-  if (!isObject(value) || Object.keys(value).length === 0) return void problems.add(path, `"${kind}" takes an object of field: value`);
+function fieldsAction(
+  kind: 'waitField' | 'expectField',
+  value: Json,
+  path: string,
+  problems: Problems,
+): StepAction | undefined {
+  if (!isObject(value) || Object.keys(value).length === 0)
+    return void problems.add(path, `"${kind}" takes an object of field: value`);
   const fields: Record<string, FieldMatch> = {};
   for (const [field, match] of Object.entries(value)) {
     const parsed = parseMatch(match, `${path}.${kind}.${field}`, problems);
@@ -211,13 +270,20 @@ function fieldsAction(kind: 'waitField' | 'expectField', value: Json, path: stri
   return { kind, fields };
 }
 
-function cardAction(kind: 'insertCard' | 'tapCard', value: Json, path: string, problems: Problems): StepAction | undefined {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9]{1,40}$/.test(value)) return void problems.add(path, `"${kind}" takes a demo card id (hal/sim/card-reader.ts DEMO_CARDS)`);
+function cardAction(
+  kind: 'insertCard' | 'tapCard',
+  value: Json,
+  path: string,
+  problems: Problems,
+): StepAction | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9]{1,40}$/.test(value))
+    return void problems.add(path, `"${kind}" takes a demo card id (hal/sim/card-reader.ts DEMO_CARDS)`);
   return { kind, cardId: value };
 }
 
 function iinAction(kind: 'scanQr' | 'cancelQr', value: Json, path: string, problems: Problems): StepAction | undefined {
-  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value)) return void problems.add(path, `"${kind}" takes the phone owner's 12-digit IIN`);
+  if (typeof value !== 'string' || !/^[0-9]{12}$/.test(value))
+    return void problems.add(path, `"${kind}" takes the phone owner's 12-digit IIN`);
   return { kind, iin: value };
 }
 
@@ -244,11 +310,15 @@ function parseStep(value: Json, index: number, defaultTimeoutMs: number, problem
   if (actionKeys.length !== 1) {
     const unknown = actionKeys.filter((key) => !STEP_KINDS.includes(key));
     const hint = unknown.length > 0 ? `unknown ${unknown.map((key) => `"${key}"`).join(', ')}; ` : '';
-    return void problems.add(path, `${hint}a step has exactly one of: ${STEP_KINDS.join(', ')} (plus optional name, timeoutMs)`);
+    return void problems.add(
+      path,
+      `${hint}a step has exactly one of: ${STEP_KINDS.join(', ')} (plus optional name, timeoutMs)`,
+    );
   }
   const kind = actionKeys[0];
   const parser = STEP_PARSERS[kind];
-  if (parser === undefined) return void problems.add(path, `unknown step "${kind}"; a step is one of: ${STEP_KINDS.join(', ')}`);
+  if (parser === undefined)
+    return void problems.add(path, `unknown step "${kind}"; a step is one of: ${STEP_KINDS.join(', ')}`);
   const name = value.name;
   if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > NAME_CHARS_MAX)) {
     problems.add(`${path}.name`, `a name is 1..${NAME_CHARS_MAX} characters`);
@@ -270,20 +340,27 @@ function parseExpect(value: Json, problems: Problems): ScenarioExpectations {
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (!['sessions', 'screensSeen', 'validator'].includes(key)) problems.add(`expect.${key}`, 'unknown; expect has "sessions", "screensSeen" and "validator"');
+    if (!['sessions', 'screensSeen', 'validator'].includes(key))
+      problems.add(`expect.${key}`, 'unknown; expect has "sessions", "screensSeen" and "validator"');
   }
   const validator = value.validator;
   if (validator !== undefined) {
     if (!isObject(validator)) problems.add('expect.validator', 'takes { "rejectedNotes": n, "cassetteNotes": n }');
     else {
       for (const [key, match] of Object.entries(validator)) {
-        if (key !== 'rejectedNotes' && key !== 'cassetteNotes') problems.add(`expect.validator.${key}`, 'unknown; the validator has "rejectedNotes" and "cassetteNotes"');
+        if (key !== 'rejectedNotes' && key !== 'cassetteNotes')
+          problems.add(`expect.validator.${key}`, 'unknown; the validator has "rejectedNotes" and "cassetteNotes"');
         else parseMatch(match, `expect.validator.${key}`, problems);
       }
     }
   }
   const screensSeen = value.screensSeen;
-  if (screensSeen !== undefined && (!Array.isArray(screensSeen) || !screensSeen.every((id) => typeof id === 'string') || screensSeen.length > STEPS_MAX)) {
+  if (
+    screensSeen !== undefined &&
+    (!Array.isArray(screensSeen) ||
+      !screensSeen.every((id) => typeof id === 'string') ||
+      screensSeen.length > STEPS_MAX)
+  ) {
     problems.add('expect.screensSeen', 'takes a list of screen ids');
   }
   const sessions = value.sessions;
@@ -294,7 +371,10 @@ function parseExpect(value: Json, problems: Problems): ScenarioExpectations {
   return {
     screensSeen: screensSeen as string[] | undefined,
     validator: validator as ScenarioExpectations['validator'],
-    sessions: sessions === undefined ? undefined : sessions.map((session, index) => parseSessionExpectation(session, `expect.sessions[${index}]`, problems)),
+    sessions:
+      sessions === undefined
+        ? undefined
+        : sessions.map((session, index) => parseSessionExpectation(session, `expect.sessions[${index}]`, problems)),
   };
 }
 
@@ -304,17 +384,34 @@ function parseSessionExpectation(value: Json, path: string, problems: Problems):
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (!SESSION_KEYS.includes(key)) problems.add(`${path}.${key}`, `unknown; a session has ${SESSION_KEYS.join(', ')}`);
+    if (!SESSION_KEYS.includes(key))
+      problems.add(`${path}.${key}`, `unknown; a session has ${SESSION_KEYS.join(', ')}`);
   }
-  if (value.method !== undefined && !METHODS.includes(value.method as never)) problems.add(`${path}.method`, `one of ${METHODS.join(', ')}`);
-  if (value.outcome !== undefined && !OUTCOMES.includes(value.outcome as never)) problems.add(`${path}.outcome`, `one of ${OUTCOMES.join(', ')}`);
-  if (value.receipt !== undefined && typeof value.receipt !== 'boolean') problems.add(`${path}.receipt`, 'true or false');
-  for (const key of ['countedTiyn', 'toBillTiyn', 'toNextTiyn', 'bankNextBillTiyn', 'doubts', 'roundTrips', 'deposits', 'bankAcks']) {
+  if (value.method !== undefined && !METHODS.includes(value.method as never))
+    problems.add(`${path}.method`, `one of ${METHODS.join(', ')}`);
+  if (value.outcome !== undefined && !OUTCOMES.includes(value.outcome as never))
+    problems.add(`${path}.outcome`, `one of ${OUTCOMES.join(', ')}`);
+  if (value.receipt !== undefined && typeof value.receipt !== 'boolean')
+    problems.add(`${path}.receipt`, 'true or false');
+  for (const key of [
+    'countedTiyn',
+    'toBillTiyn',
+    'toNextTiyn',
+    'bankNextBillTiyn',
+    'doubts',
+    'roundTrips',
+    'deposits',
+    'bankAcks',
+  ]) {
     if (value[key] !== undefined) parseMatch(value[key], `${path}.${key}`, problems);
   }
   const notes = value.notes;
   if (notes !== undefined) {
-    const good = isObject(notes) && Object.entries(notes).every(([tenge, count]) => NOTE_TENGE.includes(Number(tenge)) && Number.isSafeInteger(count) && (count as number) >= 0);
+    const good =
+      isObject(notes) &&
+      Object.entries(notes).every(
+        ([tenge, count]) => NOTE_TENGE.includes(Number(tenge)) && Number.isSafeInteger(count) && (count as number) >= 0,
+      );
     if (!good) problems.add(`${path}.notes`, `takes { "<tenge>": count } with tenge one of ${NOTE_TENGE.join(' ')}`);
   }
   return value as SessionExpectation;
@@ -323,18 +420,25 @@ function parseSessionExpectation(value: Json, path: string, problems: Problems):
 /** Checks a parsed JSON value; throws ScenarioFormatError listing every problem found. */
 export function parseScenario(value: Json, source: string): Scenario {
   const problems = new Problems();
-  if (!isObject(value)) throw new ScenarioFormatError(source, ['the file must hold one JSON object { "scenario", "steps", "expect" }']);
+  if (!isObject(value))
+    throw new ScenarioFormatError(source, ['the file must hold one JSON object { "scenario", "steps", "expect" }']);
   for (const key of Object.keys(value)) {
     if (!['scenario', 'description', 'waitTimeoutMs', 'steps', 'expect'].includes(key)) {
       problems.add(key, 'unknown; a scenario has scenario, description, waitTimeoutMs, steps, expect');
     }
   }
   const name = value.scenario;
-  if (typeof name !== 'string' || !/^[a-z0-9-]{1,60}$/.test(name)) problems.add('scenario', 'the name: 1..60 of a-z 0-9 -');
+  if (typeof name !== 'string' || !/^[a-z0-9-]{1,60}$/.test(name))
+    problems.add('scenario', 'the name: 1..60 of a-z 0-9 -');
   const description = value.description ?? '';
-  if (typeof description !== 'string' || description.length > TEXT_CHARS_MAX) problems.add('description', `text of at most ${TEXT_CHARS_MAX} characters`);
+  if (typeof description !== 'string' || description.length > TEXT_CHARS_MAX)
+    problems.add('description', `text of at most ${TEXT_CHARS_MAX} characters`);
   const waitTimeoutMs = value.waitTimeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT;
-  if (!Number.isSafeInteger(waitTimeoutMs) || (waitTimeoutMs as number) < 1 || (waitTimeoutMs as number) > WAIT_MS_MAX) {
+  if (
+    !Number.isSafeInteger(waitTimeoutMs) ||
+    (waitTimeoutMs as number) < 1 ||
+    (waitTimeoutMs as number) > WAIT_MS_MAX
+  ) {
     problems.add('waitTimeoutMs', `takes 1..${WAIT_MS_MAX} ms`);
   }
   const rawSteps = value.steps;
@@ -343,7 +447,12 @@ export function parseScenario(value: Json, source: string): Scenario {
     problems.add('steps', `a list of 1..${STEPS_MAX} steps`);
   } else {
     rawSteps.forEach((raw, index) => {
-      const step = parseStep(raw, index, Number.isSafeInteger(waitTimeoutMs) ? (waitTimeoutMs as number) : WAIT_TIMEOUT_MS_DEFAULT, problems);
+      const step = parseStep(
+        raw,
+        index,
+        Number.isSafeInteger(waitTimeoutMs) ? (waitTimeoutMs as number) : WAIT_TIMEOUT_MS_DEFAULT,
+        problems,
+      );
       if (step !== undefined) steps.push(step);
     });
   }
@@ -370,7 +479,10 @@ export function matches(actual: string | number | undefined | null, expected: Fi
   const number = typeof actual === 'number' ? actual : Number(actual);
   if (typeof expected === 'number') return number === expected;
   if (!Number.isFinite(number)) return false;
-  return (expected.atLeast === undefined || number >= expected.atLeast) && (expected.atMost === undefined || number <= expected.atMost);
+  return (
+    (expected.atLeast === undefined || number >= expected.atLeast) &&
+    (expected.atMost === undefined || number <= expected.atMost)
+  );
 }
 
 export function describeMatch(expected: FieldMatch): string {

@@ -17,7 +17,8 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 const FILES_MAX = 100;
 
-const USAGE = 'usage: npm run scenario -- [--data DIR] [--quiet] FILE...   (scenarios: tools/scenario/scenarios/*.json)';
+const USAGE =
+  'usage: npm run scenario -- [--data DIR] [--quiet] FILE...   (scenarios: tools/scenario/scenarios/*.json)';
 
 interface CommandLine {
   readonly files: readonly string[];
@@ -83,21 +84,27 @@ async function main(args: readonly string[]): Promise<number> {
     const dataDir = commandLine.dataDir === undefined ? undefined : path.resolve(commandLine.dataDir);
     const result = await runScenario(scenario, { dataDir, log });
     results.push(result);
-    process.stderr.write(`${scenario.name}: ${result.ok ? 'ok' : 'FAILED'} in ${(result.wallMs / 1000).toFixed(1)} s${result.ok ? '' : `: ${describeFailure(result)}`}\n`);
+    process.stderr.write(
+      `${scenario.name}: ${result.ok ? 'ok' : 'FAILED'} in ${(result.wallMs / 1000).toFixed(1)} s${result.ok ? '' : `: ${describeFailure(result)}`}\n`,
+    );
   }
   process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
   return results.every((result) => result.ok) ? EXIT_OK : EXIT_FAILED;
 }
 
 function describeFailure(result: ScenarioResult): string {
-  const broken = result.invariants.filter((invariant) => !invariant.ok).map((invariant) => `invariant ${invariant.name}: ${invariant.detail}`);
+  const broken = result.invariants
+    .filter((invariant) => !invariant.ok)
+    .map((invariant) => `invariant ${invariant.name}: ${invariant.detail}`);
   return [...result.failures, ...broken].join('; ');
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     // Exit once stdout is flushed: a socket the machine left half-closed must not hold the result back.
-    (code) => { process.stdout.write('', () => process.exit(code)); },
+    (code) => {
+      process.stdout.write('', () => process.exit(code));
+    },
     (error) => {
       process.stderr.write(`scenario runner crashed: ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exitCode = EXIT_FAILED;

@@ -19,7 +19,15 @@ import type { BenchAction } from '../bench/machine-api';
 import { BENCH_CONSOLE_SECRETS_HEX } from '../console/bench-secrets';
 import { answerChallenge } from '../console/answer';
 import { describeMatch, matches, type FieldMatch, type Scenario, type SessionExpectation, type Step } from './format';
-import { checkInvariants, readLedgerEntries, type BankReceipt, type CreditedNote, type InvariantResult, type LedgerEntry, type MoneyEvidence } from '../invariants/money';
+import {
+  checkInvariants,
+  readLedgerEntries,
+  type BankReceipt,
+  type CreditedNote,
+  type InvariantResult,
+  type LedgerEntry,
+  type MoneyEvidence,
+} from '../invariants/money';
 
 /** How often a wait looks again (ms of real time). */
 const WAIT_POLL_MS = 10;
@@ -89,7 +97,11 @@ export interface ScenarioResult {
   readonly invariants: readonly InvariantResult[];
   /** Screen ids in the order shown (repeats of the same id in a row folded). */
   readonly screensSeen: readonly string[];
-  readonly validator: { readonly cassetteNotes: number | null; readonly rejectedNotes: number | null; readonly returnedTenge: readonly number[] | null };
+  readonly validator: {
+    readonly cassetteNotes: number | null;
+    readonly rejectedNotes: number | null;
+    readonly returnedTenge: readonly number[] | null;
+  };
   /** The whole run's requests and bank-acks, sessions or not (a sign-in that opened no session, idle records). */
   readonly bankLink: BankLinkCost;
 }
@@ -154,7 +166,8 @@ class Watcher {
     }
     this.history.push(seen);
     this.#log(`  screen ${seen.id === '' ? '(dark)' : seen.id} ${JSON.stringify(seen.fields)}`);
-    if (this.screensSeen[this.screensSeen.length - 1] !== seen.id && this.screensSeen.length < SCREENS_SEEN_MAX) this.screensSeen.push(seen.id);
+    if (this.screensSeen[this.screensSeen.length - 1] !== seen.id && this.screensSeen.length < SCREENS_SEEN_MAX)
+      this.screensSeen.push(seen.id);
   }
 
   current(): SeenScreen {
@@ -210,11 +223,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       try {
         await runStep(bench, watcher, step);
         stepsRun += 1;
-        log(`[${((performance.now() - startMs) / 1000).toFixed(1)} s] ${step.label} ok (${Math.round(performance.now() - stepStartMs)} ms)`);
+        log(
+          `[${((performance.now() - startMs) / 1000).toFixed(1)} s] ${step.label} ok (${Math.round(performance.now() - stepStartMs)} ms)`,
+        );
       } catch (error) {
         // A StepFailure is the machine not doing what the story says; anything else (the bank's
         // app port refusing a request) is reported the same way, so the checks still run.
-        const message = error instanceof StepFailure ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+        const message =
+          error instanceof StepFailure ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
         failures.push(`${step.label}: ${message}`);
         log(`${step.label} FAILED: ${message}`);
         break;
@@ -226,19 +242,28 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const sessions = sessionResults(evidence, requests);
     const truth = bench.validatorTruth();
     const validator = {
-      cassetteNotes: truth?.cassetteTenge.length ?? null, rejectedNotes: truth?.rejected ?? null, returnedTenge: truth === undefined ? null : [...truth.returnedTenge],
+      cassetteNotes: truth?.cassetteTenge.length ?? null,
+      rejectedNotes: truth?.rejected ?? null,
+      returnedTenge: truth === undefined ? null : [...truth.returnedTenge],
     };
     failures.push(...checkExpectations(scenario, sessions, watcher.screensSeen, validator));
     const invariants = checkInvariants(evidence.run);
     return {
       scenario: scenario.name,
       ok: failures.length === 0 && invariants.every((invariant) => invariant.ok),
-      failures, remarks, stepsRun,
+      failures,
+      remarks,
+      stepsRun,
       wallMs: Math.round(performance.now() - startMs),
-      sessions, invariants,
+      sessions,
+      invariants,
       screensSeen: watcher.screensSeen,
       validator,
-      bankLink: bankLinkOf(requests, evidence.run.ledger.entries.filter((entry) => entry.sequence > startHeadSequence), () => true),
+      bankLink: bankLinkOf(
+        requests,
+        evidence.run.ledger.entries.filter((entry) => entry.sequence > startHeadSequence),
+        () => true,
+      ),
     };
   } finally {
     watcher.close();
@@ -264,38 +289,76 @@ async function pressKeys(bench: RunningDesk, keys: readonly Key[]): Promise<void
 async function runStep(bench: RunningDesk, watcher: Watcher, step: Step): Promise<void> {
   const action = step.action;
   switch (action.kind) {
-    case 'press': await pressKeys(bench, action.keys); break;
-    case 'type': await pressKeys(bench, [...action.digits] as Key[]); break;
-    case 'waitScreen': return void await waitFor(step, `screen "${action.screenId}"`, watcher, () => watcher.find((screen) => screen.id === action.screenId));
+    case 'press':
+      await pressKeys(bench, action.keys);
+      break;
+    case 'type':
+      await pressKeys(bench, [...action.digits] as Key[]);
+      break;
+    case 'waitScreen':
+      return void (await waitFor(step, `screen "${action.screenId}"`, watcher, () =>
+        watcher.find((screen) => screen.id === action.screenId),
+      ));
     case 'waitField':
-      return void await waitFor(step, describeFields(action.fields), watcher, () => watcher.find((screen) => fieldsMatch(screen, action.fields)));
+      return void (await waitFor(step, describeFields(action.fields), watcher, () =>
+        watcher.find((screen) => fieldsMatch(screen, action.fields)),
+      ));
     case 'expectField': {
       watcher.sample();
       const screen = watcher.current();
-      if (!fieldsMatch(screen, action.fields)) throw new StepFailure(`expected ${describeFields(action.fields)}, the screen is ${describeScreen(screen)}`);
+      if (!fieldsMatch(screen, action.fields))
+        throw new StepFailure(`expected ${describeFields(action.fields)}, the screen is ${describeScreen(screen)}`);
       return;
     }
-    case 'insertCard': await actWhenReady(bench, step, { kind: 'insert-card', cardId: action.cardId }); break;
-    case 'tapCard': await act(bench, { kind: 'tap-card', cardId: action.cardId }); break;
-    case 'takeCard': await actWhenReady(bench, step, { kind: 'take-card' }); break;
-    case 'palm': await act(bench, { kind: 'palm', iin: action.who }); break;
-    case 'scanQr': case 'cancelQr': await phoneOnQr(bench, watcher, step, action.iin, action.kind === 'cancelQr'); break;
-    case 'notes': await act(bench, { kind: 'notes', notes: action.notes }); break;
-    case 'power': await act(bench, { kind: 'power', on: action.on }); break;
-    case 'network': await act(bench, { kind: 'network', up: action.up }); break;
-    case 'jam': await act(bench, { kind: 'jam' }); break;
-    case 'cassette': await act(bench, { kind: 'cassette', state: action.state }); break;
+    case 'insertCard':
+      await actWhenReady(bench, step, { kind: 'insert-card', cardId: action.cardId });
+      break;
+    case 'tapCard':
+      await act(bench, { kind: 'tap-card', cardId: action.cardId });
+      break;
+    case 'takeCard':
+      await actWhenReady(bench, step, { kind: 'take-card' });
+      break;
+    case 'palm':
+      await act(bench, { kind: 'palm', iin: action.who });
+      break;
+    case 'scanQr':
+    case 'cancelQr':
+      await phoneOnQr(bench, watcher, step, action.iin, action.kind === 'cancelQr');
+      break;
+    case 'notes':
+      await act(bench, { kind: 'notes', notes: action.notes });
+      break;
+    case 'power':
+      await act(bench, { kind: 'power', on: action.on });
+      break;
+    case 'network':
+      await act(bench, { kind: 'network', up: action.up });
+      break;
+    case 'jam':
+      await act(bench, { kind: 'jam' });
+      break;
+    case 'cassette':
+      await act(bench, { kind: 'cassette', state: action.state });
+      break;
     case 'console':
       markConsole(bench); // the reply comes after this: a waitConsole looks from here
       await act(bench, { kind: 'console', line: action.line });
       break;
-    case 'login': await login(bench, step, action.role); break;
+    case 'login':
+      await login(bench, step, action.role);
+      break;
     case 'waitConsole': {
       const found = await poll(step.timeoutMs, () => consoleSinceMark(bench).includes(action.text));
-      if (!found) throw new StepFailure(`no "${action.text}" on the console within ${step.timeoutMs} ms; its last lines: ${lastLines(bench.page.consoleText())}`);
+      if (!found)
+        throw new StepFailure(
+          `no "${action.text}" on the console within ${step.timeoutMs} ms; its last lines: ${lastLines(bench.page.consoleText())}`,
+        );
       return;
     }
-    case 'waitMs': await sleep(action.ms); return;
+    case 'waitMs':
+      await sleep(action.ms);
+      return;
     case 'waitSynced': {
       const synced = await poll(step.timeoutMs, () => isSynced(bench));
       if (!synced) throw new StepFailure(`the ledger did not sync within ${step.timeoutMs} ms (${syncText(bench)})`);
@@ -322,7 +385,13 @@ function consoleSinceMark(bench: RunningDesk): string {
 }
 
 function lastLines(text: string): string {
-  return JSON.stringify(text.split(/\r?\n/).filter((line) => line.trim() !== '').slice(-3).join(' | '));
+  return JSON.stringify(
+    text
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '')
+      .slice(-3)
+      .join(' | '),
+  );
 }
 
 async function poll(timeoutMs: number, test: () => boolean): Promise<boolean> {
@@ -334,10 +403,16 @@ async function poll(timeoutMs: number, test: () => boolean): Promise<boolean> {
   }
 }
 
-async function waitFor(step: Step, what: string, watcher: Watcher, find: () => SeenScreen | undefined): Promise<SeenScreen> {
+async function waitFor(
+  step: Step,
+  what: string,
+  watcher: Watcher,
+  find: () => SeenScreen | undefined,
+): Promise<SeenScreen> {
   let found: SeenScreen | undefined;
   await poll(step.timeoutMs, () => (found = find()) !== undefined);
-  if (found === undefined) throw new StepFailure(`no ${what} within ${step.timeoutMs} ms; the screen is ${describeScreen(watcher.current())}`);
+  if (found === undefined)
+    throw new StepFailure(`no ${what} within ${step.timeoutMs} ms; the screen is ${describeScreen(watcher.current())}`);
   return found;
 }
 
@@ -346,7 +421,12 @@ function fieldsMatch(screen: SeenScreen, fields: Readonly<Record<string, FieldMa
 }
 
 function describeFields(fields: Readonly<Record<string, FieldMatch>>): string {
-  return Object.entries(fields).map(([field, expected]) => `${field} ${typeof expected === 'object' ? describeMatch(expected) : `= ${describeMatch(expected)}`}`).join(', ');
+  return Object.entries(fields)
+    .map(
+      ([field, expected]) =>
+        `${field} ${typeof expected === 'object' ? describeMatch(expected) : `= ${describeMatch(expected)}`}`,
+    )
+    .join(', ');
 }
 
 function describeScreen(screen: SeenScreen): string {
@@ -364,14 +444,23 @@ async function actWhenReady(bench: RunningDesk, step: Step, action: BenchAction)
   for (;;) {
     const refusal = await bench.page.act(action);
     if (refusal === undefined) return;
-    if (performance.now() >= untilMs) throw new StepFailure(`the machine refused it for ${step.timeoutMs} ms: ${refusal}`);
+    if (performance.now() >= untilMs)
+      throw new StepFailure(`the machine refused it for ${step.timeoutMs} ms: ${refusal}`);
     await sleep(CARD_PUSH_PERIOD_MS);
   }
 }
 
 /** The phone reads the QR on the screen (waiting for one to appear) and confirms or cancels it in the app. */
-async function phoneOnQr(bench: RunningDesk, watcher: Watcher, step: Step, iin: string, cancel: boolean): Promise<void> {
-  const shown = await waitFor(step, 'QR code on the screen', watcher, () => watcher.find((screen) => screen.qr !== undefined));
+async function phoneOnQr(
+  bench: RunningDesk,
+  watcher: Watcher,
+  step: Step,
+  iin: string,
+  cancel: boolean,
+): Promise<void> {
+  const shown = await waitFor(step, 'QR code on the screen', watcher, () =>
+    watcher.find((screen) => screen.qr !== undefined),
+  );
   if (!cancel) return act(bench, { kind: 'phone-scan-qr', iin });
   const reply = await bench.bankApp('POST', '/app/qr/scan', { payload: shown.qr, iin, action: 'cancel' });
   if (reply.status !== 200) throw new StepFailure(`the app says: ${reply.json?.error ?? reply.status}`);
@@ -383,13 +472,15 @@ async function login(bench: RunningDesk, step: Step, role: 'engineer' | 'collect
   await act(bench, { kind: 'console', line: `login ${role}` });
   let challenge: RegExpExecArray | null = null;
   await poll(step.timeoutMs, () => (challenge = /challenge ([0-9a-f:]{39})/.exec(consoleSinceMark(bench))) !== null);
-  if (challenge === null) throw new StepFailure(`no login challenge on the console; its last lines: ${lastLines(bench.page.consoleText())}`);
+  if (challenge === null)
+    throw new StepFailure(`no login challenge on the console; its last lines: ${lastLines(bench.page.consoleText())}`);
   const answer = answerChallenge((challenge as RegExpExecArray)[1], BENCH_CONSOLE_SECRETS_HEX[role]);
   if (!answer.ok) throw new StepFailure(answer.error);
   markConsole(bench);
   await act(bench, { kind: 'console', line: answer.answer });
   const loggedIn = await poll(step.timeoutMs, () => consoleSinceMark(bench).includes(`logged in as ${role}`));
-  if (!loggedIn) throw new StepFailure(`the console did not log in; its last lines: ${lastLines(bench.page.consoleText())}`);
+  if (!loggedIn)
+    throw new StepFailure(`the console did not log in; its last lines: ${lastLines(bench.page.consoleText())}`);
 }
 
 function isSynced(bench: RunningDesk): boolean {
@@ -420,7 +511,8 @@ async function restoreForChecks(bench: RunningDesk, watcher: Watcher, log: (line
   // A session interrupted by a power cut is closed by the recovery at boot before anything else.
   await poll(SETTLE_WAIT_MS, () => bench.machine.firmware?.session.state !== 'recovering');
   log('waiting for the ledger to reach the bank');
-  if (!(await poll(SYNC_WAIT_MS, () => isSynced(bench)))) remarks.push(`the ledger did not sync within ${SYNC_WAIT_MS} ms (${syncText(bench)})`);
+  if (!(await poll(SYNC_WAIT_MS, () => isSynced(bench))))
+    remarks.push(`the ledger did not sync within ${SYNC_WAIT_MS} ms (${syncText(bench)})`);
   watcher.sample();
   return remarks;
 }
@@ -442,8 +534,10 @@ async function bankNotesAfter(bench: RunningDesk, afterSequence: number): Promis
   const notes: CreditedNote[] = [];
   let after = afterSequence;
   for (let page = 0; page < BANK_PAGES_MAX; page++) {
-    const reply = await bench.bankApp('GET',
-      `/admin/notes?atmId=${encodeURIComponent(bench.atmId)}&afterSequence=${after}&limit=${BANK_NOTES_PAGE}`);
+    const reply = await bench.bankApp(
+      'GET',
+      `/admin/notes?atmId=${encodeURIComponent(bench.atmId)}&afterSequence=${after}&limit=${BANK_NOTES_PAGE}`,
+    );
     if (reply.status !== 200) throw new Error(`the bank's /admin/notes answered ${reply.status}`);
     const pageNotes = reply.json.notes as string[];
     if (pageNotes.length === 0) return notes;
@@ -466,26 +560,43 @@ function readLedger(bench: RunningDesk): MoneyEvidence['ledger'] {
   const firmware = bench.machine.firmware;
   if (firmware === undefined) throw new Error('no firmware running to read the ledger from');
   const ledger = firmware.ledger;
-  return { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries: readLedgerEntries(ledger, LEDGER_RECORDS_MAX) };
+  return {
+    headSequence: ledger.headSequence,
+    ackedSequence: ledger.ackedSequence,
+    entries: readLedgerEntries(ledger, LEDGER_RECORDS_MAX),
+  };
 }
 
-async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSequence: number, before: BankTotals, log: (line: string) => void): Promise<Evidence> {
+async function gatherEvidence(
+  bench: RunningDesk,
+  watcher: Watcher,
+  startHeadSequence: number,
+  before: BankTotals,
+  log: (line: string) => void,
+): Promise<Evidence> {
   log('gathering the evidence: ledger, bank, cassette');
   const ledger = readLedger(bench);
   const after = await bankTotals(bench);
   const notes = await bankNotesAfter(bench, startHeadSequence);
   const sessionCustomers = new Map<number, string>();
   for (const { sequence, record } of ledger.entries) {
-    if (sequence > startHeadSequence && record.kind === 'session-opened') sessionCustomers.set(record.sessionId, record.customerId);
+    if (sequence > startHeadSequence && record.kind === 'session-opened')
+      sessionCustomers.set(record.sessionId, record.customerId);
   }
-  const accounts = new Map<string, { nextBillTiyn: number; receipts: { transactionId: string; depositedTiyn: number }[] }>();
+  const accounts = new Map<
+    string,
+    { nextBillTiyn: number; receipts: { transactionId: string; depositedTiyn: number }[] }
+  >();
   for (const customerId of new Set(sessionCustomers.values())) {
     // By customer id, so a customer added to the bank's books is found as well as the demo ones.
     const reply = await bench.bankApp('GET', `/admin/customers/${encodeURIComponent(customerId)}`);
     if (reply.status !== 200) continue;
     accounts.set(customerId, {
       nextBillTiyn: reply.json.bill.nextBillTiyn,
-      receipts: (reply.json.receipts ?? []).map((receipt: { transactionId: string; depositedTiyn: number }) => ({ transactionId: String(receipt.transactionId), depositedTiyn: receipt.depositedTiyn })),
+      receipts: (reply.json.receipts ?? []).map((receipt: { transactionId: string; depositedTiyn: number }) => ({
+        transactionId: String(receipt.transactionId),
+        depositedTiyn: receipt.depositedTiyn,
+      })),
     });
   }
   const receipts: BankReceipt[] = [];
@@ -493,7 +604,8 @@ async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSeq
     // The bank's transaction id is the ATM id and the session's opening sequence (API.md).
     const transactionId = `${bench.atmId}-${sessionId}`;
     for (const receipt of accounts.get(customerId)?.receipts ?? []) {
-      if (receipt.transactionId === transactionId) receipts.push({ sessionId, receiptId: transactionId, depositedTiyn: receipt.depositedTiyn });
+      if (receipt.transactionId === transactionId)
+        receipts.push({ sessionId, receiptId: transactionId, depositedTiyn: receipt.depositedTiyn });
     }
   }
   const truth = bench.validatorTruth();
@@ -504,13 +616,15 @@ async function gatherEvidence(bench: RunningDesk, watcher: Watcher, startHeadSeq
       startHeadSequence,
       ledger,
       bank: {
-        storedSequence: after.storedSequence, credited: notes,
+        storedSequence: after.storedSequence,
+        credited: notes,
         doubtsGained: after.doubts - before.doubts,
         receiptsGained: after.receipts - before.receipts,
         anomaliesGained: after.anomalies.filter((anomaly) => !before.anomalies.includes(anomaly)),
         receipts,
       },
-      cassette: truth === undefined ? undefined : truth.cassetteTenge.map((denominationTenge) => ({ denominationTenge })),
+      cassette:
+        truth === undefined ? undefined : truth.cassetteTenge.map((denominationTenge) => ({ denominationTenge })),
       firmwareCassette: firmwareCassette(bench),
       halts: [...watcher.halts],
     },
@@ -524,39 +638,78 @@ function firmwareCassette(bench: RunningDesk): MoneyEvidence['firmwareCassette']
 }
 
 /** The requests and bank-ack records `owns` says are a session's (all of them for the run's total). */
-function bankLinkOf(requests: readonly BankRequestSeen[], entries: readonly LedgerEntry[], owns: (request: BankRequestSeen) => boolean): BankLinkCost {
-  const count = (kind: BankRequestSeen['kind']) => requests.filter((request) => request.kind === kind && owns(request)).length;
-  const [authorise, qrStart, qrPoll, deposits] = [count('authorise'), count('qr-start'), count('qr-poll'), count('deposits')];
+function bankLinkOf(
+  requests: readonly BankRequestSeen[],
+  entries: readonly LedgerEntry[],
+  owns: (request: BankRequestSeen) => boolean,
+): BankLinkCost {
+  const count = (kind: BankRequestSeen['kind']) =>
+    requests.filter((request) => request.kind === kind && owns(request)).length;
+  const [authorise, qrStart, qrPoll, deposits] = [
+    count('authorise'),
+    count('qr-start'),
+    count('qr-poll'),
+    count('deposits'),
+  ];
   const bankAcks = entries.filter((entry) => entry.record.kind === 'bank-ack').length;
   return { authorise, qrStart, qrPoll, deposits, roundTrips: authorise + qrStart + qrPoll + deposits, bankAcks };
 }
 
 /** Each session's share of the run's requests and bank-acks: it owns the sequences from its opening to the next session's. */
-export function sessionCosts(sessionIds: readonly number[], requests: readonly BankRequestSeen[], entries: readonly LedgerEntry[]): Map<number, BankLinkCost> {
+export function sessionCosts(
+  sessionIds: readonly number[],
+  requests: readonly BankRequestSeen[],
+  entries: readonly LedgerEntry[],
+): Map<number, BankLinkCost> {
   const opened = [...sessionIds].sort((a, b) => a - b);
   const costs = new Map<number, BankLinkCost>();
   opened.forEach((first, index) => {
     const last = index + 1 < opened.length ? opened[index + 1] - 1 : Number.MAX_SAFE_INTEGER;
     const earlier = index > 0 ? opened[index - 1] : 0;
-    const owns = (request: BankRequestSeen) => (request.kind === 'deposits'
-      ? request.fromSequence <= last && request.toSequence >= first
-      : request.ledgerHead < first && request.ledgerHead >= earlier);
-    costs.set(first, bankLinkOf(requests, entries.filter((entry) => entry.sequence >= first && entry.sequence <= last), owns));
+    const owns = (request: BankRequestSeen) =>
+      request.kind === 'deposits'
+        ? request.fromSequence <= last && request.toSequence >= first
+        : request.ledgerHead < first && request.ledgerHead >= earlier;
+    costs.set(
+      first,
+      bankLinkOf(
+        requests,
+        entries.filter((entry) => entry.sequence >= first && entry.sequence <= last),
+        owns,
+      ),
+    );
   });
   return costs;
 }
 
 function sessionResults(evidence: Evidence, requests: readonly BankRequestSeen[]): SessionResult[] {
-  const sessions = new Map<number, {
-    sessionId: number; method: string; customerId: string; byDenomination: Record<string, number>; countedTiyn: number;
-    toBillTiyn: number | null; toNextTiyn: number | null; outcome: string; doubts: { denominationTenge: number; reason: string }[];
-  }>();
+  const sessions = new Map<
+    number,
+    {
+      sessionId: number;
+      method: string;
+      customerId: string;
+      byDenomination: Record<string, number>;
+      countedTiyn: number;
+      toBillTiyn: number | null;
+      toNextTiyn: number | null;
+      outcome: string;
+      doubts: { denominationTenge: number; reason: string }[];
+    }
+  >();
   for (const { sequence, record } of evidence.run.ledger.entries) {
     if (sequence <= evidence.run.startHeadSequence) continue;
     if (record.kind === 'session-opened') {
       sessions.set(record.sessionId, {
-        sessionId: record.sessionId, method: record.method, customerId: record.customerId, byDenomination: {}, countedTiyn: 0,
-        toBillTiyn: null, toNextTiyn: null, outcome: 'open', doubts: [],
+        sessionId: record.sessionId,
+        method: record.method,
+        customerId: record.customerId,
+        byDenomination: {},
+        countedTiyn: 0,
+        toBillTiyn: null,
+        toNextTiyn: null,
+        outcome: 'open',
+        doubts: [],
       });
       continue;
     }
@@ -580,11 +733,17 @@ function sessionResults(evidence: Evidence, requests: readonly BankRequestSeen[]
   return [...sessions.values()].map((session) => {
     const receipt = evidence.run.bank.receipts.find((candidate) => candidate.sessionId === session.sessionId);
     return {
-      sessionId: session.sessionId, method: session.method, customerId: session.customerId,
-      notes: { byDenomination: session.byDenomination }, countedTiyn: session.countedTiyn,
-      toBillTiyn: session.toBillTiyn, toNextTiyn: session.toNextTiyn,
+      sessionId: session.sessionId,
+      method: session.method,
+      customerId: session.customerId,
+      notes: { byDenomination: session.byDenomination },
+      countedTiyn: session.countedTiyn,
+      toBillTiyn: session.toBillTiyn,
+      toNextTiyn: session.toNextTiyn,
       bankNextBillTiyn: evidence.accounts.get(session.customerId)?.nextBillTiyn ?? null,
-      receiptId: receipt?.receiptId ?? null, outcome: session.outcome, doubts: session.doubts,
+      receiptId: receipt?.receiptId ?? null,
+      outcome: session.outcome,
+      doubts: session.doubts,
       bankLink: costs.get(session.sessionId)!,
     };
   });
@@ -592,7 +751,10 @@ function sessionResults(evidence: Evidence, requests: readonly BankRequestSeen[]
 
 /** The scenario's "expect" against what happened; one message per unmet expectation. */
 export function checkExpectations(
-  scenario: Scenario, sessions: readonly SessionResult[], screensSeen: readonly string[], validator: ScenarioResult['validator'],
+  scenario: Scenario,
+  sessions: readonly SessionResult[],
+  screensSeen: readonly string[],
+  validator: ScenarioResult['validator'],
 ): string[] {
   const failures: string[] = [];
   const expected = scenario.expect;
@@ -602,21 +764,25 @@ export function checkExpectations(
     }
     expected.sessions.forEach((expectation, index) => {
       const session = sessions[index];
-      if (session !== undefined) failures.push(...sessionMismatches(expectation, session, `session ${index + 1} (id ${session.sessionId})`));
+      if (session !== undefined)
+        failures.push(...sessionMismatches(expectation, session, `session ${index + 1} (id ${session.sessionId})`));
     });
   }
   let from = 0;
   for (const id of expected.screensSeen ?? []) {
     const at = screensSeen.indexOf(id, from);
     if (at < 0) {
-      failures.push(`expected screen "${id}" ${from > 0 ? `after "${screensSeen[from - 1]}"` : ''}; screens seen: ${screensSeen.join(' → ')}`);
+      failures.push(
+        `expected screen "${id}" ${from > 0 ? `after "${screensSeen[from - 1]}"` : ''}; screens seen: ${screensSeen.join(' → ')}`,
+      );
       break;
     }
     from = at + 1;
   }
   for (const [name, wanted] of Object.entries(expected.validator ?? {})) {
     const actual = validator[name as 'rejectedNotes' | 'cassetteNotes'];
-    if (wanted !== undefined && !matches(actual, wanted)) failures.push(`validator: ${name} is ${JSON.stringify(actual)}, expected ${describeMatch(wanted)}`);
+    if (wanted !== undefined && !matches(actual, wanted))
+      failures.push(`validator: ${name} is ${JSON.stringify(actual)}, expected ${describeMatch(wanted)}`);
   }
   return failures;
 }
@@ -624,7 +790,8 @@ export function checkExpectations(
 function sessionMismatches(expectation: SessionExpectation, session: SessionResult, label: string): string[] {
   const failures: string[] = [];
   const check = (name: string, actual: string | number | null, wanted: FieldMatch | undefined) => {
-    if (wanted !== undefined && !matches(actual, wanted)) failures.push(`${label}: ${name} is ${JSON.stringify(actual)}, expected ${describeMatch(wanted)}`);
+    if (wanted !== undefined && !matches(actual, wanted))
+      failures.push(`${label}: ${name} is ${JSON.stringify(actual)}, expected ${describeMatch(wanted)}`);
   };
   check('method', session.method, expectation.method);
   check('outcome', session.outcome, expectation.outcome);
@@ -641,8 +808,11 @@ function sessionMismatches(expectation: SessionExpectation, session: SessionResu
   }
   if (expectation.notes !== undefined) {
     const actual = session.notes.byDenomination;
-    const same = Object.keys({ ...actual, ...expectation.notes }).every((tenge) => (actual[tenge] ?? 0) === (expectation.notes![tenge] ?? 0));
-    if (!same) failures.push(`${label}: notes ${JSON.stringify(actual)}, expected ${JSON.stringify(expectation.notes)}`);
+    const same = Object.keys({ ...actual, ...expectation.notes }).every(
+      (tenge) => (actual[tenge] ?? 0) === (expectation.notes![tenge] ?? 0),
+    );
+    if (!same)
+      failures.push(`${label}: notes ${JSON.stringify(actual)}, expected ${JSON.stringify(expectation.notes)}`);
   }
   return failures;
 }

@@ -9,7 +9,13 @@
 import type { LedgerRecord } from '../../src/domain';
 import type { Firmware } from '../../src/firmware';
 import type { BankStore } from '../bank/store';
-import { brokenInvariants, checkInvariants, type CassetteNote, type CreditedNote, type MoneyEvidence } from '../invariants/money';
+import {
+  brokenInvariants,
+  checkInvariants,
+  type CassetteNote,
+  type CreditedNote,
+  type MoneyEvidence,
+} from '../invariants/money';
 
 /** Violations kept per run; the first one stops the run (a replay shows it again). */
 export const VIOLATIONS_MAX = 8;
@@ -114,7 +120,9 @@ export class MoneyChecker {
   /** Every record the ledger confirmed, as the firmware saw it confirmed. */
   recordConfirmed(sequence: number, record: LedgerRecord): void {
     if (sequence !== this.#mirrorHead + 1) {
-      return this.violation(`ledger confirmed sequence ${sequence} after ${this.#mirrorHead}: sequences must be contiguous`);
+      return this.violation(
+        `ledger confirmed sequence ${sequence} after ${this.#mirrorHead}: sequences must be contiguous`,
+      );
     }
     this.#mirror.set(sequence, record);
     this.#mirrorHead = sequence;
@@ -129,7 +137,8 @@ export class MoneyChecker {
         if (record.denominationTenge === 0) this.unknownValueDoubtsRecorded += 1;
         return;
       case 'session-opened':
-        if (record.sessionId !== sequence) this.violation(`session-opened ${sequence} carries session id ${record.sessionId}`);
+        if (record.sessionId !== sequence)
+          this.violation(`session-opened ${sequence} carries session id ${record.sessionId}`);
         this.#sessionCustomer.set(sequence, record.customerId);
         this.sessionsOpened += 1;
         this.#openSessionId = sequence;
@@ -140,12 +149,17 @@ export class MoneyChecker {
         return;
       case 'note-stacked': {
         const customerId = this.#sessionCustomer.get(record.sessionId);
-        if (customerId === undefined) return this.violation(`note-stacked ${sequence} in session ${record.sessionId}, which the ledger never opened`);
+        if (customerId === undefined)
+          return this.violation(
+            `note-stacked ${sequence} in session ${record.sessionId}, which the ledger never opened`,
+          );
         const noteKey = key(customerId, record.denominationTenge);
         const stacked = bump(this.#ledgerStacked, noteKey);
         // Invariant 2, ledger side: the ledger never records a stacked note the cassette does not hold.
         if (stacked > (this.landed.get(noteKey) ?? 0)) {
-          this.violation(`ledger records ${stacked} × ${noteKey} stacked, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`);
+          this.violation(
+            `ledger records ${stacked} × ${noteKey} stacked, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`,
+          );
         }
         return;
       }
@@ -157,11 +171,15 @@ export class MoneyChecker {
   /** After a boot: what the mounted ledger holds must be what it confirmed before the power went. */
   afterBoot(firmware: Firmware): void {
     const ledger = firmware.ledger;
-    this.log?.(`boot: ledger tail ${ledger.tailSequence}, head ${ledger.headSequence}, acked ${ledger.ackedSequence}; ` +
-      `the firmware counts ${firmware.session.cassette.notes} notes in the cassette`);
+    this.log?.(
+      `boot: ledger tail ${ledger.tailSequence}, head ${ledger.headSequence}, acked ${ledger.ackedSequence}; ` +
+        `the firmware counts ${firmware.session.cassette.notes} notes in the cassette`,
+    );
     if (ledger.tailSequence > 1) this.bootsAfterRingWrap += 1;
     if (ledger.headSequence < this.#mirrorHead) {
-      this.violation(`after a restart the ledger's head is ${ledger.headSequence}, but it had confirmed up to ${this.#mirrorHead}`);
+      this.violation(
+        `after a restart the ledger's head is ${ledger.headSequence}, but it had confirmed up to ${this.#mirrorHead}`,
+      );
     }
     let next = Math.max(ledger.tailSequence, 1);
     const chunksMax = Math.ceil((ledger.headSequence - next + 1) / BOOT_SCAN_CHUNK_RECORDS) + 1;
@@ -170,7 +188,9 @@ export class MoneyChecker {
         const known = this.#mirror.get(sequence);
         if (known !== undefined) {
           if (JSON.stringify(known) !== JSON.stringify(record)) {
-            this.violation(`after a restart record ${sequence} reads ${JSON.stringify(record)}, it was ${JSON.stringify(known)}`);
+            this.violation(
+              `after a restart record ${sequence} reads ${JSON.stringify(record)}, it was ${JSON.stringify(known)}`,
+            );
           }
         } else {
           // An append the firmware saw fail (the cut came as it finished) that the flash kept anyway.
@@ -180,7 +200,8 @@ export class MoneyChecker {
       });
       if (visited === 0) break;
     }
-    if (next !== ledger.headSequence + 1 && ledger.headSequence > 0) this.violation(`after a restart the ledger reads to ${next - 1} of ${ledger.headSequence}`);
+    if (next !== ledger.headSequence + 1 && ledger.headSequence > 0)
+      this.violation(`after a restart the ledger reads to ${next - 1} of ${ledger.headSequence}`);
   }
 
   // ----- every step -----
@@ -195,7 +216,8 @@ export class MoneyChecker {
       if (seen !== this.#checkedAt) this.#checkInvariants(firmware);
       this.#checkedAt = seen;
       // The machine is idle: whatever happened, the last session was closed (a restart closes it as recovered).
-      if (this.#openSessionId !== 0) this.violation(`the machine is idle, but session ${this.#openSessionId} was never closed in the ledger`);
+      if (this.#openSessionId !== 0)
+        this.violation(`the machine is idle, but session ${this.#openSessionId} was never closed in the ledger`);
     }
   }
 
@@ -208,49 +230,70 @@ export class MoneyChecker {
     const cassette: CassetteNote[] = [];
     for (const [noteKey, count] of this.landed) {
       const slash = noteKey.lastIndexOf('/');
-      for (let note = 0; note < count; note += 1) cassette.push({ owner: noteKey.slice(0, slash), denominationTenge: Number(noteKey.slice(slash + 1)) });
+      for (let note = 0; note < count; note += 1)
+        cassette.push({ owner: noteKey.slice(0, slash), denominationTenge: Number(noteKey.slice(slash + 1)) });
     }
     const receipts = this.#store.atmReceipts(this.#atmId).map((receipt) => ({
-      sessionId: receipt.openedSequence, receiptId: String(receipt.receiptNumber), depositedTiyn: receipt.receipt.depositedTiyn,
+      sessionId: receipt.openedSequence,
+      receiptId: String(receipt.receiptNumber),
+      depositedTiyn: receipt.receipt.depositedTiyn,
     }));
     const ledger = firmware.ledger;
     return {
       atmId: this.#atmId,
       startHeadSequence: 0,
-      ledger: { headSequence: ledger.headSequence, ackedSequence: ledger.ackedSequence, entries: [...this.#mirror].map(([sequence, record]) => ({ sequence, record })) },
+      ledger: {
+        headSequence: ledger.headSequence,
+        ackedSequence: ledger.ackedSequence,
+        entries: [...this.#mirror].map(([sequence, record]) => ({ sequence, record })),
+      },
       bank: {
-        storedSequence: this.#store.storedSequence(this.#atmId), credited: this.#creditedNotes, doubtsGained: this.doubtNotes,
-        receiptsGained: receipts.length, receipts, anomaliesGained: this.#store.anomalies(this.#atmId, VIOLATIONS_MAX),
+        storedSequence: this.#store.storedSequence(this.#atmId),
+        credited: this.#creditedNotes,
+        doubtsGained: this.doubtNotes,
+        receiptsGained: receipts.length,
+        receipts,
+        anomaliesGained: this.#store.anomalies(this.#atmId, VIOLATIONS_MAX),
       },
       cassette,
       unknownValueExcused: this.excusedUnknownValue,
-      firmwareCassette: { notes: firmware.session.cassette.notes, doubtfulNotes: firmware.session.cassette.doubtfulNotes },
+      firmwareCassette: {
+        notes: firmware.session.cassette.notes,
+        doubtfulNotes: firmware.session.cassette.doubtfulNotes,
+      },
       halts: this.#halts,
     };
   }
 
   #checkLedger(firmware: Firmware, flashCutPending: boolean): void {
     const ledger = firmware.ledger;
-    if (ledger.ackedSequence > ledger.headSequence) this.violation(`ledger ack ${ledger.ackedSequence} above its head ${ledger.headSequence}`);
+    if (ledger.ackedSequence > ledger.headSequence)
+      this.violation(`ledger ack ${ledger.ackedSequence} above its head ${ledger.headSequence}`);
     // Invariant 5: every record above the bank's acknowledgement is still readable.
     if (ledger.tailSequence > ledger.ackedSequence + 1) {
-      this.violation(`the ring dropped records ${ledger.ackedSequence + 1}..${ledger.tailSequence - 1}, which the bank never acknowledged`);
+      this.violation(
+        `the ring dropped records ${ledger.ackedSequence + 1}..${ledger.tailSequence - 1}, which the bank never acknowledged`,
+      );
     }
-    if (ledger.headSequence !== this.#mirrorHead) this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
+    if (ledger.headSequence !== this.#mirrorHead)
+      this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
     const halt = firmware.scheduler.halt;
     if (halt !== undefined && !flashCutPending && halt !== this.#lastHalt && this.#halts.length < VIOLATIONS_MAX) {
       this.#halts.push(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
     }
     this.#lastHalt = halt;
     // A full ledger never refuses what the session promised: the room was kept for it.
-    if (firmware.session.unrecordedRecords > 0) this.violation(`${firmware.session.unrecordedRecords} promised records refused by a full ledger`);
+    if (firmware.session.unrecordedRecords > 0)
+      this.violation(`${firmware.session.unrecordedRecords} promised records refused by a full ledger`);
   }
 
   #checkBank(firmware: Firmware | undefined): void {
     const stored = this.#store.storedSequence(this.#atmId);
-    if (stored < this.#bankStored) this.violation(`the bank's stored sequence went back from ${this.#bankStored} to ${stored}`);
+    if (stored < this.#bankStored)
+      this.violation(`the bank's stored sequence went back from ${this.#bankStored} to ${stored}`);
     this.#bankStored = stored;
-    if (stored > this.#mirrorHead) this.violation(`the bank holds up to sequence ${stored}, the ledger never wrote past ${this.#mirrorHead}`);
+    if (stored > this.#mirrorHead)
+      this.violation(`the bank holds up to sequence ${stored}, the ledger never wrote past ${this.#mirrorHead}`);
     if (firmware !== undefined && firmware.ledger.ackedSequence > stored) {
       this.violation(`the ledger's ack ${firmware.ledger.ackedSequence} is above what the bank holds (${stored})`);
     }
@@ -274,7 +317,9 @@ export class MoneyChecker {
     const credited = bump(this.#credited, noteKey);
     // Invariants 1 and 2: never more credited to a customer than that customer put in the cassette.
     if (credited > (this.landed.get(noteKey) ?? 0)) {
-      this.violation(`the bank credited ${credited} × ${noteKey}, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`);
+      this.violation(
+        `the bank credited ${credited} × ${noteKey}, the cassette holds ${this.landed.get(noteKey) ?? 0} from that customer`,
+      );
     }
   }
 
@@ -282,7 +327,9 @@ export class MoneyChecker {
   creditedShown(): void {
     this.creditedScreens += 1;
     if (this.#store.storedSequence(this.#atmId) < this.#lastClosedSequence) {
-      this.violation(`the screen says "credited" but the bank holds up to ${this.#store.storedSequence(this.#atmId)}, the session closed at ${this.#lastClosedSequence}`);
+      this.violation(
+        `the screen says "credited" but the bank holds up to ${this.#store.storedSequence(this.#atmId)}, the session closed at ${this.#lastClosedSequence}`,
+      );
     }
   }
 
@@ -290,8 +337,12 @@ export class MoneyChecker {
 
   /** The machine has everything synced: has the bank got all of it? */
   synced(firmware: Firmware): boolean {
-    return firmware.session.idle && !this.unreported() && firmware.ledger.stats().unsyncedRecords === 0 &&
-      this.#store.storedSequence(this.#atmId) >= this.#lastDataSequence;
+    return (
+      firmware.session.idle &&
+      !this.unreported() &&
+      firmware.ledger.stats().unsyncedRecords === 0 &&
+      this.#store.storedSequence(this.#atmId) >= this.#lastDataSequence
+    );
   }
 
   /** After the settle: every invariant in full — the cassette, the ledger and the bank agree note for note. */

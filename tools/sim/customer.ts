@@ -29,10 +29,15 @@ interface Person {
 
 /** The bank's demo customers with the simulator's demo cards that the bank knows (tools/bank/seed.ts). */
 const CARD_OF: Readonly<Record<string, SimCardSpec | undefined>> = Object.freeze({
-  'c-aigerim': DEMO_CARDS.kaspiGoldVisa, 'c-daniyar': DEMO_CARDS.kaspiGoldVisaTrack2, 'c-yerzhan': DEMO_CARDS.kaspiGoldMastercard,
+  'c-aigerim': DEMO_CARDS.kaspiGoldVisa,
+  'c-daniyar': DEMO_CARDS.kaspiGoldVisaTrack2,
+  'c-yerzhan': DEMO_CARDS.kaspiGoldMastercard,
 });
 const PEOPLE: readonly Person[] = DEMO_CUSTOMERS.map((row) => ({
-  customerId: row.customer_id, iin: row.iin, palmTemplate: row.palm_template, card: CARD_OF[row.customer_id],
+  customerId: row.customer_id,
+  iin: row.iin,
+  palmTemplate: row.palm_template,
+  card: CARD_OF[row.customer_id],
 }));
 /** Cards the bank will not take: they show the firmware's refusals. */
 const STRANGE_CARDS: readonly SimCardSpec[] = [DEMO_CARDS.foreignVisa, DEMO_CARDS.muteChip, DEMO_CARDS.notPayment];
@@ -40,9 +45,13 @@ const STRANGE_CARDS: readonly SimCardSpec[] = [DEMO_CARDS.foreignVisa, DEMO_CARD
 /** How often people carry each tenge note, in DENOMINATIONS_TENGE's order (200 ₸ .. 20 000 ₸). */
 const CARRIED_WEIGHTS: readonly number[] = [1, 2, 5, 5, 6, 4, 2];
 /** Tenge notes by how often people carry them. */
-const NOTE_WEIGHTS: readonly (readonly [number, number])[] = DENOMINATIONS_TENGE.map((tenge, index) => [CARRIED_WEIGHTS[index], tenge]);
-const SAKA_DENOMINATIONS = new Set(TENGE_BILL_TABLE.filter((entry) => entry.design === 'saka').map((entry) => entry.digits *
-  10 ** entry.exponent));
+const NOTE_WEIGHTS: readonly (readonly [number, number])[] = DENOMINATIONS_TENGE.map((tenge, index) => [
+  CARRIED_WEIGHTS[index],
+  tenge,
+]);
+const SAKA_DENOMINATIONS = new Set(
+  TENGE_BILL_TABLE.filter((entry) => entry.design === 'saka').map((entry) => entry.digits * 10 ** entry.exponent),
+);
 export const NOTES_PER_VISIT_MAX = 15;
 /** A person gives up on a machine that has not served them in this long. */
 export const VISIT_MS_MAX = 8 * 60_000;
@@ -50,8 +59,18 @@ const LANGUAGE_KEYS: readonly Key[] = ['F1', 'F2', 'F3'];
 const METHOD_KEYS: Readonly<Record<Method, Key>> = Object.freeze({ palm: 'F1', qr: 'F2', card: 'F3', iin: 'F4' });
 /** Screens that end a visit once cash-in has begun, or that send someone away before it. */
 const FAREWELLS = new Set([
-  'goodbye', 'nothingDeposited', 'unknownCustomer', 'bankUnreachable', 'qrExpired', 'palmRetry', 'iinInvalid', 'cardNotKaspi',
-  'cardUnreadable', 'cardRetained', 'outOfService', 'outOfServiceCash',
+  'goodbye',
+  'nothingDeposited',
+  'unknownCustomer',
+  'bankUnreachable',
+  'qrExpired',
+  'palmRetry',
+  'iinInvalid',
+  'cardNotKaspi',
+  'cardUnreadable',
+  'cardRetained',
+  'outOfService',
+  'outOfServiceCash',
 ]);
 
 interface Visit {
@@ -151,9 +170,22 @@ export class CustomerStream implements SimActor {
     const count = dice.int(1, NOTES_PER_VISIT_MAX);
     for (let index = 0; index < count; index += 1) notes.push(dice.weighted(NOTE_WEIGHTS));
     this.#visit = {
-      person, method: dice.pick(methods), languageKey: dice.pick(LANGUAGE_KEYS), notes, inserted: 0, arrivedMs: nowMs,
-      card: strangeCard ? dice.pick(STRANGE_CARDS) : person.card, cardInserted: false, cardTaken: false, palmAttemptSeen: -1,
-      qrPayload: '', qrScanAtMs: Infinity, iinTyped: 0, cashInBegun: false, retries: 0, begun: false,
+      person,
+      method: dice.pick(methods),
+      languageKey: dice.pick(LANGUAGE_KEYS),
+      notes,
+      inserted: 0,
+      arrivedMs: nowMs,
+      card: strangeCard ? dice.pick(STRANGE_CARDS) : person.card,
+      cardInserted: false,
+      cardTaken: false,
+      palmAttemptSeen: -1,
+      qrPayload: '',
+      qrScanAtMs: Infinity,
+      iinTyped: 0,
+      cashInBegun: false,
+      retries: 0,
+      begun: false,
     };
     this.visits += 1;
     this.#hooks.log?.(`customer ${person.customerId} arrives: ${this.#visit.method}, notes ${notes.join(' ')}`);
@@ -162,12 +194,16 @@ export class CustomerStream implements SimActor {
 
   #leave(): void {
     const visit = this.#visit!;
-    this.#hooks.log?.(`customer ${visit.person.customerId} leaves (${visit.inserted} of ${visit.notes.length} notes in)`);
+    this.#hooks.log?.(
+      `customer ${visit.person.customerId} leaves (${visit.inserted} of ${visit.notes.length} notes in)`,
+    );
     const reader = this.#machine.sim.cardReader;
     if (visit.cardInserted && !visit.cardTaken) reader.takeCard(); // if it is at the gate; a retained one stays
     this.#machine.sim.palm.withdraw();
     this.#visit = undefined;
-    this.#nextMs = this.#open ? this.#machine.sim.clock.nowMs + this.#dice.exponentialMs(this.#plan.customerGapMeanMs) : Infinity;
+    this.#nextMs = this.#open
+      ? this.#machine.sim.clock.nowMs + this.#dice.exponentialMs(this.#plan.customerGapMeanMs)
+      : Infinity;
   }
 
   #paceMs(): number {
@@ -180,7 +216,8 @@ export class CustomerStream implements SimActor {
     const machine = this.#machine;
     const screen = machine.sim.display.current;
     if (!machine.poweredOn || screen === undefined) return; // the screen is dark: wait for it
-    if (visit.cardInserted && !visit.cardTaken && machine.sim.cardReader.takeCard() !== undefined) visit.cardTaken = true;
+    if (visit.cardInserted && !visit.cardTaken && machine.sim.cardReader.takeCard() !== undefined)
+      visit.cardTaken = true;
     if (this.#dice.chance(this.#plan.walkAwayProbability)) {
       this.#hooks.count('walk-away');
       return this.#leave();
@@ -198,15 +235,21 @@ export class CustomerStream implements SimActor {
         if (visit.cashInBegun || visit.retries > 1) return this.#leave(); // served, or the machine restarted under them
         visit.begun = true;
         return keypad.press(visit.languageKey);
-      case 'method': return this.#chooseMethod(visit, screen);
-      case 'iin': return this.#typeIin(visit, screen);
-      case 'card': return this.#useCard(visit);
-      case 'palm': return this.#usePalm(visit, screen);
-      case 'qr': return this.#scanQr(visit, screen, nowMs);
+      case 'method':
+        return this.#chooseMethod(visit, screen);
+      case 'iin':
+        return this.#typeIin(visit, screen);
+      case 'card':
+        return this.#useCard(visit);
+      case 'palm':
+        return this.#usePalm(visit, screen);
+      case 'qr':
+        return this.#scanQr(visit, screen, nowMs);
       case 'bill':
         visit.cashInBegun = true;
         return keypad.press('enter');
-      case 'insert-notes': return this.#insertNotes(visit);
+      case 'insert-notes':
+        return this.#insertNotes(visit);
       case 'summary':
         if (screen.fields.message === 'credited' || screen.fields.message === 'savedForLater') this.#leave();
         return;

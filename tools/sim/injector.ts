@@ -74,15 +74,20 @@ export class FaultInjector implements SimActor {
     this.#dice = dice;
     this.#hooks = hooks;
     this.#wallAtBootMs = machine.sim.clock.wallAtBootMs;
-    for (const kind of Object.keys(plan.meanGapMs) as TimedFault[]) this.#nextFaultMs.set(kind, dice.exponentialMs(plan.meanGapMs[kind]));
+    for (const kind of Object.keys(plan.meanGapMs) as TimedFault[])
+      this.#nextFaultMs.set(kind, dice.exponentialMs(plan.meanGapMs[kind]));
     this.#nextInjectionMs = Math.min(...this.#nextFaultMs.values());
     machine.sim.bankLink!.faults = { ...plan.bankLink };
   }
 
   /** Whether the validator would draw a note in now, as far as the faults the world made go. */
   slotOpen(): boolean {
-    return !this.#jammed && !this.#cassetteOut && this.#sim.clock.nowMs >= this.#slotShutUntilMs &&
-      this.#sim.validator.truth.cassetteTenge.length < this.#plan.cassetteCapacityNotes;
+    return (
+      !this.#jammed &&
+      !this.#cassetteOut &&
+      this.#sim.clock.nowMs >= this.#slotShutUntilMs &&
+      this.#sim.validator.truth.cassetteTenge.length < this.#plan.cassetteCapacityNotes
+    );
   }
 
   nextEventMs(): number {
@@ -133,7 +138,14 @@ export class FaultInjector implements SimActor {
     this.#on = false;
     this.timers.clear();
     const sim = this.#sim;
-    sim.bankLink!.faults = { ...sim.bankLink!.faults, down: false, slowProbability: 0, lostReplyProbability: 0, duplicateProbability: 0, serverErrorProbability: 0 };
+    sim.bankLink!.faults = {
+      ...sim.bankLink!.faults,
+      down: false,
+      slowProbability: 0,
+      lostReplyProbability: 0,
+      duplicateProbability: 0,
+      serverErrorProbability: 0,
+    };
     for (const end of this.#wireEnds()) end.fault = undefined;
     sim.cardReader.silent = false;
     this.#clearJam();
@@ -164,7 +176,8 @@ export class FaultInjector implements SimActor {
         this.#hooks.count('validator-cheat');
         this.#slotShutUntilMs = nowMs + CHEAT_SLOT_SHUT_MS;
         return sim.validator.cheat();
-      case 'wireNoise': return this.#wireNoise(nowMs);
+      case 'wireNoise':
+        return this.#wireNoise(nowMs);
       case 'cassetteRemoved':
         this.#hooks.count('cassette-removed');
         sim.validator.removeCassette();
@@ -173,23 +186,34 @@ export class FaultInjector implements SimActor {
           sim.validator.insertCassette();
           this.#cassetteOut = false;
         });
-      case 'cardReaderFault': return this.#cardReaderFault(nowMs);
-      case 'bankOutage': return this.#bankOutage(nowMs);
-      case 'clockJump': return this.#clockJump();
+      case 'cardReaderFault':
+        return this.#cardReaderFault(nowMs);
+      case 'bankOutage':
+        return this.#bankOutage(nowMs);
+      case 'clockJump':
+        return this.#clockJump();
     }
   }
 
   #wireEnds() {
     const sim = this.#sim;
-    return [sim.validatorLink.deviceEnd, sim.validatorLink.boardEnd, sim.cardReaderLink.deviceEnd, sim.cardReaderLink.boardEnd];
+    return [
+      sim.validatorLink.deviceEnd,
+      sim.validatorLink.boardEnd,
+      sim.cardReaderLink.deviceEnd,
+      sim.cardReaderLink.boardEnd,
+    ];
   }
 
   /** A burst of flipped and dropped bytes on both cables, both ways. */
   #wireNoise(nowMs: number): void {
     this.#hooks.count('wire-noise');
     const ends = this.#wireEnds();
-    for (const end of ends) end.fault = wireNoise(this.#dice.uint32(), this.#plan.wireFlipPerByte, this.#plan.wireDropPerByte).fault;
-    this.timers.at(nowMs + this.#dice.between(500, 20_000), () => { for (const end of ends) end.fault = undefined; });
+    for (const end of ends)
+      end.fault = wireNoise(this.#dice.uint32(), this.#plan.wireFlipPerByte, this.#plan.wireDropPerByte).fault;
+    this.timers.at(nowMs + this.#dice.between(500, 20_000), () => {
+      for (const end of ends) end.fault = undefined;
+    });
   }
 
   #cardReaderFault(nowMs: number): void {
@@ -197,13 +221,19 @@ export class FaultInjector implements SimActor {
     const reader = this.#sim.cardReader;
     const dice = this.#dice;
     switch (dice.int(0, 4)) {
-      case 0: return reader.corruptAnswers(dice.int(1, 3));
-      case 1: return reader.dropCommands(dice.int(1, 3));
-      case 2: return reader.nakCommands(dice.int(1, 3));
-      case 3: return reader.sendGarbage(Array.from({ length: dice.int(1, 24) }, () => dice.int(0, 255)));
+      case 0:
+        return reader.corruptAnswers(dice.int(1, 3));
+      case 1:
+        return reader.dropCommands(dice.int(1, 3));
+      case 2:
+        return reader.nakCommands(dice.int(1, 3));
+      case 3:
+        return reader.sendGarbage(Array.from({ length: dice.int(1, 24) }, () => dice.int(0, 255)));
       default:
         reader.silent = true;
-        return this.timers.at(nowMs + dice.between(1_000, 30_000), () => { reader.silent = false; });
+        return this.timers.at(nowMs + dice.between(1_000, 30_000), () => {
+          reader.silent = false;
+        });
     }
   }
 
@@ -213,8 +243,12 @@ export class FaultInjector implements SimActor {
     this.#hooks.count('bank-outage');
     link.faults.down = true;
     // Mostly minutes; now and then hours, long enough to fill the ledger with unsynced records.
-    const outageMs = this.#dice.chance(0.1) ? this.#dice.between(HOUR_MS, 3 * HOUR_MS) : this.#dice.exponentialMs(120_000);
-    this.timers.at(nowMs + outageMs, () => { link.faults.down = false; });
+    const outageMs = this.#dice.chance(0.1)
+      ? this.#dice.between(HOUR_MS, 3 * HOUR_MS)
+      : this.#dice.exponentialMs(120_000);
+    this.timers.at(nowMs + outageMs, () => {
+      link.faults.down = false;
+    });
   }
 
   /** The wall clock jumps up to three days either way, or the RTC loses its time; the firmware's monotonic clock runs on. */

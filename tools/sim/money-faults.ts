@@ -96,7 +96,10 @@ export class MoneyFaults implements SimActor {
     if (nowMs >= this.#nextForeignBillMs) {
       this.#nextForeignBillMs = nowMs + this.#dice.exponentialMs(this.#plan.foreignBillMeanGapMs);
       // The faulty device stacks a bill of a foreign entry, unasked, when it is not busy with a note.
-      if (this.#machine.poweredOn && this.#machine.sim.validator.stackUnasked(this.#dice.pick([KZT_100_TYPE, USD_100_TYPE]))) {
+      if (
+        this.#machine.poweredOn &&
+        this.#machine.sim.validator.stackUnasked(this.#dice.pick([KZT_100_TYPE, USD_100_TYPE]))
+      ) {
         this.#lastForeignBillMs = nowMs;
         this.foreignBillsStacked += 1;
         this.#hooks.count('foreign-bill-stacked');
@@ -144,6 +147,8 @@ export class MoneyFaults implements SimActor {
     this.#hooks.count('deposits-outage');
     this.#depositsDown = true;
     const outageMs = this.#dice.between(this.#plan.depositsOutageMsMin, this.#plan.depositsOutageMsMax);
-    this.#timers.at(nowMs + outageMs, () => { this.#depositsDown = false; });
+    this.#timers.at(nowMs + outageMs, () => {
+      this.#depositsDown = false;
+    });
   }
 }

@@ -7,12 +7,35 @@ import { Dice } from './dice';
 
 /** Fault kinds the injector counts (the summary prints them by these names). */
 export const FAULT_KINDS = [
-  'power-cut', 'power-cut-with-note', 'flash-cut', 'validator-jam-stack', 'validator-jam-accept', 'note-rejected',
-  'validator-busy', 'validator-cheat', 'wire-noise', 'cassette-removed', 'cassette-full', 'card-reader-fault',
-  'palm-poor-image', 'palm-mismatch', 'bank-outage', 'bank-lost-reply', 'bank-duplicate', 'bank-5xx',
-  'clock-jump', 'walk-away', 'finish-during-note', 'iin-typo', 'qr-not-scanned',
+  'power-cut',
+  'power-cut-with-note',
+  'flash-cut',
+  'validator-jam-stack',
+  'validator-jam-accept',
+  'note-rejected',
+  'validator-busy',
+  'validator-cheat',
+  'wire-noise',
+  'cassette-removed',
+  'cassette-full',
+  'card-reader-fault',
+  'palm-poor-image',
+  'palm-mismatch',
+  'bank-outage',
+  'bank-lost-reply',
+  'bank-duplicate',
+  'bank-5xx',
+  'clock-jump',
+  'walk-away',
+  'finish-during-note',
+  'iin-typo',
+  'qr-not-scanned',
   // The money path's harder faults (issue 15; money-faults.ts):
-  'deposits-outage', 'lying-ack', 'other-atm-ack', 'restart-while-stacking', 'foreign-bill-stacked',
+  'deposits-outage',
+  'lying-ack',
+  'other-atm-ack',
+  'restart-while-stacking',
+  'foreign-bill-stacked',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -21,8 +44,15 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 /** Events per virtual hour at intensity 1 ("usual"); the seed scales each by 0, ¼, 1 or 4. */
 const USUAL_PER_HOUR = Object.freeze({
-  powerCut: 3, flashCut: 4, validatorBusy: 4, validatorCheat: 1, wireNoise: 3, cassetteRemoved: 1,
-  cardReaderFault: 3, bankOutage: 2, clockJump: 2,
+  powerCut: 3,
+  flashCut: 4,
+  validatorBusy: 4,
+  validatorCheat: 1,
+  wireNoise: 3,
+  cassetteRemoved: 1,
+  cardReaderFault: 3,
+  bankOutage: 2,
+  clockJump: 2,
 });
 
 export interface RunPlan {
@@ -31,8 +61,20 @@ export interface RunPlan {
   /** Mean gap between one customer leaving and the next arriving. */
   readonly customerGapMeanMs: number;
   /** Mean time between faults of each timed kind; Infinity when the seed switched the kind off. */
-  readonly meanGapMs: Readonly<Record<'powerCut' | 'flashCut' | 'validatorBusy' | 'validatorCheat' | 'wireNoise' |
-    'cassetteRemoved' | 'cardReaderFault' | 'bankOutage' | 'clockJump', number>>;
+  readonly meanGapMs: Readonly<
+    Record<
+      | 'powerCut'
+      | 'flashCut'
+      | 'validatorBusy'
+      | 'validatorCheat'
+      | 'wireNoise'
+      | 'cassetteRemoved'
+      | 'cardReaderFault'
+      | 'bankOutage'
+      | 'clockJump',
+      number
+    >
+  >;
   /** Per note: a power cut while the note is inside the validator (head, escrow or stacker). */
   readonly cutWithNoteProbability: number;
   readonly jamStackProbability: number;
@@ -117,7 +159,12 @@ function planMoneyFaults(seed: number): MoneyFaultsPlan {
 
 /** The intensity of one fault kind: off, rare, usual or heavy. */
 function intensity(dice: Dice): number {
-  return dice.weighted([[2, 0], [2, 0.25], [3, 1], [1, 4]]);
+  return dice.weighted([
+    [2, 0],
+    [2, 0.25],
+    [3, 1],
+    [1, 4],
+  ]);
 }
 
 function meanGap(dice: Dice, perHour: number): number {

@@ -98,16 +98,29 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   checker.log = log;
   let ledgerFullRefusals = 0;
   let breakFired = 0;
-  const fired = () => { breakFired += 1; };
+  const fired = () => {
+    breakFired += 1;
+  };
   const money: MoneyOutcomes = {
-    sessionsRefusedLedgerFull: 0, notesReturnedLedgerFull: 0, bankAnomaliesRefused: 0, batchesCutAtCap: 0, bodiesRefusedTooLarge: 0, unrecordedRecords: 0,
+    sessionsRefusedLedgerFull: 0,
+    notesReturnedLedgerFull: 0,
+    bankAnomaliesRefused: 0,
+    batchesCutAtCap: 0,
+    bodiesRefusedTooLarge: 0,
+    unrecordedRecords: 0,
     foreignBillsLostToCuts: 0,
   };
   let running: Firmware | undefined;
   let moneyFaults: MoneyFaults | undefined;
   let powerLosses = 0;
   // The machine boots inside its constructor: its counts are read through this until it exists.
-  let machineCounts = (): DeskMachine['counts'] => ({ boots: 0, powerCuts: 0, flashCuts: 0, watchdogResets: 0, controllerRestarts: 0 });
+  let machineCounts = (): DeskMachine['counts'] => ({
+    boots: 0,
+    powerCuts: 0,
+    flashCuts: 0,
+    watchdogResets: 0,
+    controllerRestarts: 0,
+  });
   /** After a boot that followed a power loss: bills stacked unasked whose doubt never made it to flash. */
   const excuseLostForeignBills = (counts: DeskMachine['counts']) => {
     const losses = counts.powerCuts + counts.flashCuts + counts.watchdogResets;
@@ -130,8 +143,12 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   const sectorSizeBytes = plan.money.smallLedger?.sectorBytes ?? DEFAULT_GEOMETRY.sectorSizeBytes;
   const sectors = plan.money.smallLedger?.sectors ?? plan.ledgerSectors;
   const machine = new DeskMachine({
-    seed, provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
-    validator: { cassetteCapacity: plan.cassetteCapacityNotes, ...(plan.money.foreignBillEntries ? { billTable: TABLE_WITH_FOREIGN_ENTRIES } : {}) },
+    seed,
+    provisioning: { atmId: SIM_ATM_ID, cardTokenKeyHex: bank.cardTokenKeyHex },
+    validator: {
+      cassetteCapacity: plan.cassetteCapacityNotes,
+      ...(plan.money.foreignBillEntries ? { billTable: TABLE_WITH_FOREIGN_ENTRIES } : {}),
+    },
     flash: new NorFlashEmulator({ ...DEFAULT_GEOMETRY, sectorSizeBytes, sizeBytes: sectors * sectorSizeBytes }),
     bank: (request) => bankFront(request),
     onBoot: (firmware) => {
@@ -139,7 +156,9 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
       running = firmware;
       checker.afterBoot(firmware);
       excuseLostForeignBills(machineCounts());
-      probeLedger(firmware, checker, () => { ledgerFullRefusals += 1; });
+      probeLedger(firmware, checker, () => {
+        ledgerFullRefusals += 1;
+      });
       if (options.break === 'drop-stacked') dropStacked(firmware, breakDice, fired);
     },
   });
@@ -154,7 +173,9 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   let stream: CustomerStream | undefined;
   const cassette = watchCassette(machine, checker, () => stream?.noteOwner ?? '', log);
   const injector = new FaultInjector(machine, plan, faultDice, {
-    count, afterFault: check, afterJamCleared: cassette.observe,
+    count,
+    afterFault: check,
+    afterJamCleared: cassette.observe,
     beforeEmptying: () => {
       log?.('technician empties the cassette');
       cassette.emptied();
@@ -166,7 +187,14 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   checker.unreported = () => moneyFaults!.unreported();
   watchMoneyScreens(machine, money);
   stream = new CustomerStream(machine, bank.api, customerDice, plan, {
-    count, afterAction: check, beforeNote: () => { injector.beforeNote(); moneyFaults.beforeNote(); }, slotOpen: () => injector.slotOpen(), log,
+    count,
+    afterAction: check,
+    beforeNote: () => {
+      injector.beforeNote();
+      moneyFaults.beforeNote();
+    },
+    slotOpen: () => injector.slotOpen(),
+    log,
   });
   let checkAtMs = CHECK_PERIOD_MS;
   const periodic: SimActor = {
@@ -194,10 +222,22 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   faults['bank-duplicate'] = link.duplicates;
   faults['bank-5xx'] = link.serverErrors;
   return {
-    seed, virtualMs: sim.clock.nowMs, sessions: checker.sessionsOpened, notes: checker.landedNotes, doubts: checker.doubtNotes,
-    creditedScreens: checker.creditedScreens, visits: stream.visits, faults, boots: machine.counts.boots, bootsAfterRingWrap: checker.bootsAfterRingWrap,
-    flashCutsLanded: machine.counts.flashCuts, watchdogResets: machine.counts.watchdogResets, ledgerFullRefusals, money,
-    breakFired, violations: checker.violations,
+    seed,
+    virtualMs: sim.clock.nowMs,
+    sessions: checker.sessionsOpened,
+    notes: checker.landedNotes,
+    doubts: checker.doubtNotes,
+    creditedScreens: checker.creditedScreens,
+    visits: stream.visits,
+    faults,
+    boots: machine.counts.boots,
+    bootsAfterRingWrap: checker.bootsAfterRingWrap,
+    flashCutsLanded: machine.counts.flashCuts,
+    watchdogResets: machine.counts.watchdogResets,
+    ledgerFullRefusals,
+    money,
+    breakFired,
+    violations: checker.violations,
   };
 }
 
@@ -206,7 +246,12 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
  * validator's step is wrapped, so none is missed), and a "credited" screen is checked against
  * the bank the moment it is drawn.
  */
-function watchCassette(machine: DeskMachine, checker: MoneyChecker, owner: () => string, log: ((line: string) => void) | undefined) {
+function watchCassette(
+  machine: DeskMachine,
+  checker: MoneyChecker,
+  owner: () => string,
+  log: ((line: string) => void) | undefined,
+) {
   const sim = machine.sim;
   let seen = 0;
   const observe = () => {
@@ -244,20 +289,26 @@ function watchMoneyScreens(machine: DeskMachine, money: MoneyOutcomes): void {
     show(screen);
     if (screen.id === 'insert-notes' && screen.fields.message === 'ledgerFull') money.notesReturnedLedgerFull += 1;
     const ledger = machine.firmware?.ledger;
-    if (screen.id === 'outOfServiceCash' && ledger !== undefined && ledger.roomBytes() < SESSION_ROOM_BYTES) money.sessionsRefusedLedgerFull += 1;
+    if (screen.id === 'outOfServiceCash' && ledger !== undefined && ledger.roomBytes() < SESSION_ROOM_BYTES)
+      money.sessionsRefusedLedgerFull += 1;
   };
 }
 
 /** Liveness: with the faults off, the machine syncs everything within SETTLE_MS_MAX; then the books must agree in full. */
 function settle(machine: DeskMachine, checker: MoneyChecker, bankStored: () => number): void {
-  const settled = machine.runUntil(() => checker.failed || (machine.firmware !== undefined && checker.synced(machine.firmware)), SETTLE_MS_MAX);
+  const settled = machine.runUntil(
+    () => checker.failed || (machine.firmware !== undefined && checker.synced(machine.firmware)),
+    SETTLE_MS_MAX,
+  );
   if (checker.failed) return;
   const firmware = machine.firmware;
   if (settled && firmware !== undefined) return checker.checkSettled(firmware);
-  const state = firmware === undefined ? 'power off' :
-    `session ${firmware.session.state}, outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ` +
-    `ledger head ${firmware.ledger.headSequence} acked ${firmware.ledger.ackedSequence}, bank holds ${bankStored()}, ` +
-    `halt ${firmware.scheduler.halt?.message ?? 'none'}, validator ${firmware.validator.status()}`;
+  const state =
+    firmware === undefined
+      ? 'power off'
+      : `session ${firmware.session.state}, outbox ${firmware.outbox.state} ${firmware.outbox.lastError ?? ''}, ` +
+        `ledger head ${firmware.ledger.headSequence} acked ${firmware.ledger.ackedSequence}, bank holds ${bankStored()}, ` +
+        `halt ${firmware.scheduler.halt?.message ?? 'none'}, validator ${firmware.validator.status()}`;
   checker.violation(`liveness: not synced ${SETTLE_MS_MAX / 60_000} min after the faults stopped: ${state}`);
 }
 
@@ -267,7 +318,8 @@ function probeLedger(firmware: Firmware, checker: MoneyChecker, refusedFull: () 
   const append = ledger.append.bind(ledger);
   const acknowledge = ledger.acknowledge.bind(ledger);
   const confirm = (before: number, result: ReturnType<typeof append>, record: () => LedgerRecord) => {
-    if (result.ok && result.sequence === before + 1 && ledger.headSequence === before + 1) checker.recordConfirmed(result.sequence, record());
+    if (result.ok && result.sequence === before + 1 && ledger.headSequence === before + 1)
+      checker.recordConfirmed(result.sequence, record());
   };
   ledger.append = (record, tier) => {
     if (record.kind === 'bank-ack') return ledger.acknowledge(record.ackedSequence);
@@ -302,15 +354,22 @@ function dropStacked(firmware: Firmware, dice: Dice, fired: () => void): void {
 function doubleCrediting(handler: BankHandler, dice: Dice, fired: () => void): BankHandler {
   return (request) => {
     const reply = handler(request);
-    if (request.path !== '/v1/deposits' || reply.status !== 200 || request.body === undefined || !dice.chance(0.3)) return reply;
-    const batch = JSON.parse(request.body) as { fromSequence: number; toSequence: number; records: { sequence: number; kind: string }[] };
+    if (request.path !== '/v1/deposits' || reply.status !== 200 || request.body === undefined || !dice.chance(0.3))
+      return reply;
+    const batch = JSON.parse(request.body) as {
+      fromSequence: number;
+      toSequence: number;
+      records: { sequence: number; kind: string }[];
+    };
     if (!batch.records.some((record) => record.kind === 'note-stacked')) return reply;
     const shift = (JSON.parse(reply.body) as { ackedSequence: number }).ackedSequence + 1 - batch.fromSequence;
     fired();
     handler({
       ...request,
       body: JSON.stringify({
-        ...batch, fromSequence: batch.fromSequence + shift, toSequence: batch.toSequence + shift,
+        ...batch,
+        fromSequence: batch.fromSequence + shift,
+        toSequence: batch.toSequence + shift,
         records: batch.records.map((record) => ({ ...record, sequence: record.sequence + shift })),
       }),
     });

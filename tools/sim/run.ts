@@ -15,8 +15,10 @@ interface Args {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run sim -- --seeds N [--from S] [--hours H] [--break ${BREAKS.join('|')}]\n` +
-    `       npm run sim -- --seed S [--hours H] [--verbose] [--break ${BREAKS.join('|')}]\n`);
+  process.stderr.write(
+    `${message}\nusage: npm run sim -- --seeds N [--from S] [--hours H] [--break ${BREAKS.join('|')}]\n` +
+      `       npm run sim -- --seed S [--hours H] [--verbose] [--break ${BREAKS.join('|')}]\n`,
+  );
   process.exit(2);
 }
 
@@ -61,12 +63,14 @@ function main(): void {
   const results: SeedResult[] = [];
   for (const seed of args.seeds) {
     const result = runSeed(seed, {
-      durationMs: args.hours * 3_600_000, break: args.breakKind,
+      durationMs: args.hours * 3_600_000,
+      break: args.breakKind,
       log: args.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,
     });
     results.push(result);
     for (const violation of result.violations) process.stdout.write(`seed ${seed}: VIOLATION ${violation}\n`);
-    if (result.violations.length > 0) process.stdout.write(`  replay: ${replayCommand(seed, args.hours, args.breakKind)}\n`);
+    if (result.violations.length > 0)
+      process.stdout.write(`  replay: ${replayCommand(seed, args.hours, args.breakKind)}\n`);
     if (args.seeds.length > 1 && results.length % 100 === 0) process.stdout.write(`... ${results.length} seeds\n`);
   }
   const summary = summarise(results, performance.now() - startedMs);

@@ -39,7 +39,12 @@ export function summarise(results: readonly SeedResult[], wallMs: number): Summa
   let watchdogResets = 0;
   let ledgerFullRefusals = 0;
   const money: MoneyOutcomes = {
-    sessionsRefusedLedgerFull: 0, notesReturnedLedgerFull: 0, bankAnomaliesRefused: 0, batchesCutAtCap: 0, bodiesRefusedTooLarge: 0, unrecordedRecords: 0,
+    sessionsRefusedLedgerFull: 0,
+    notesReturnedLedgerFull: 0,
+    bankAnomaliesRefused: 0,
+    batchesCutAtCap: 0,
+    bodiesRefusedTooLarge: 0,
+    unrecordedRecords: 0,
     foreignBillsLostToCuts: 0,
   };
   let violations = 0;
@@ -62,8 +67,23 @@ export function summarise(results: readonly SeedResult[], wallMs: number): Summa
     for (const kind of FAULT_KINDS) faults[kind] += result.faults[kind];
   }
   return {
-    seeds: results.length, virtualHours: virtualMs / 3_600_000, sessions, notes, doubts, creditedScreens, visits, boots, bootsAfterRingWrap, flashCutsLanded, watchdogResets, ledgerFullRefusals, money, faults,
-    violations, failedSeeds, wallSeconds: wallMs / 1000,
+    seeds: results.length,
+    virtualHours: virtualMs / 3_600_000,
+    sessions,
+    notes,
+    doubts,
+    creditedScreens,
+    visits,
+    boots,
+    bootsAfterRingWrap,
+    flashCutsLanded,
+    watchdogResets,
+    ledgerFullRefusals,
+    money,
+    faults,
+    violations,
+    failedSeeds,
+    wallSeconds: wallMs / 1000,
   };
 }
 
@@ -87,8 +107,11 @@ export function formatSummary(summary: Summary, hours: number, breakKind: Break 
       `${summary.money.bodiesRefusedTooLarge}; bills of no tenge value whose report a power cut took before their doubt ` +
       `${summary.money.foreignBillsLostToCuts}`,
     `faults: ${FAULT_KINDS.map((kind) => `${kind} ${summary.faults[kind]}`).join(', ')}`,
-    `violations ${summary.violations}${summary.failedSeeds.length === 0 ? '' : ` in seeds ${summary.failedSeeds.slice(0, 20).join(', ')}` +
-      `${summary.failedSeeds.length > 20 ? ' …' : ''}`}`,
+    `violations ${summary.violations}${
+      summary.failedSeeds.length === 0
+        ? ''
+        : ` in seeds ${summary.failedSeeds.slice(0, 20).join(', ')}` + `${summary.failedSeeds.length > 20 ? ' …' : ''}`
+    }`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -16,7 +16,11 @@ let passed = 0;
 let failed = 0;
 let broken = false;
 for (const suite of suites) {
-  const run = spawnSync(process.execPath, [mocha, '--reporter', 'spec', ...suite.args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const run = spawnSync(process.execPath, [mocha, '--reporter', 'spec', ...suite.args], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.stdout.write(run.stdout);
   const passing = /(\d+) passing/.exec(run.stdout);
   const failing = /(\d+) failing/.exec(run.stdout);

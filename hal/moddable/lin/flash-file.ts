@@ -15,7 +15,8 @@ export class Flash {
   readonly #sizeBytes: number;
 
   constructor(filePath: string, sizeBytes: number) {
-    if (!(sizeBytes > 0 && sizeBytes % BLOCK_BYTES === 0)) throw new RangeError(`flash size ${sizeBytes} is not whole blocks`);
+    if (!(sizeBytes > 0 && sizeBytes % BLOCK_BYTES === 0))
+      throw new RangeError(`flash size ${sizeBytes} is not whole blocks`);
     this.#sizeBytes = sizeBytes;
     const fresh = !File.exists(filePath);
     this.#file = new File(filePath, true);
@@ -23,11 +24,18 @@ export class Flash {
       const erased = new Uint8Array(BLOCK_BYTES).fill(0xff);
       for (let block = 0; block < sizeBytes / BLOCK_BYTES; block++) this.#file.write(erased.buffer);
     }
-    if (this.#file.length !== sizeBytes) throw new Error(`${filePath} is ${this.#file.length} bytes, expected ${sizeBytes}`);
+    if (this.#file.length !== sizeBytes)
+      throw new Error(`${filePath} is ${this.#file.length} bytes, expected ${sizeBytes}`);
   }
 
   status(): { size: number; blockLength: number; blocks: number; writeAlign: number; eraseValue: number } {
-    return { size: this.#sizeBytes, blockLength: BLOCK_BYTES, blocks: this.#sizeBytes / BLOCK_BYTES, writeAlign: 1, eraseValue: 0xff };
+    return {
+      size: this.#sizeBytes,
+      blockLength: BLOCK_BYTES,
+      blocks: this.#sizeBytes / BLOCK_BYTES,
+      writeAlign: 1,
+      eraseValue: 0xff,
+    };
   }
 
   read(into: Uint8Array, offsetBytes: number): number {
@@ -57,7 +65,8 @@ export class Flash {
   }
 
   #check(offsetBytes: number, length: number): void {
-    if (!(Number.isInteger(offsetBytes) && offsetBytes >= 0 && offsetBytes + length <= this.#sizeBytes)) throw new RangeError('flash access out of bounds');
+    if (!(Number.isInteger(offsetBytes) && offsetBytes >= 0 && offsetBytes + length <= this.#sizeBytes))
+      throw new RangeError('flash access out of bounds');
   }
 }
 

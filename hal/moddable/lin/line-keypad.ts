@@ -5,7 +5,13 @@
 import type { Key, Keypad, SerialLine } from '../../ports';
 
 const KEY_BY_CHARACTER: Readonly<Record<string, Key>> = Object.freeze({
-  E: 'enter', C: 'cancel', X: 'clear', a: 'F1', b: 'F2', c: 'F3', d: 'F4',
+  E: 'enter',
+  C: 'cancel',
+  X: 'clear',
+  a: 'F1',
+  b: 'F2',
+  c: 'F3',
+  d: 'F4',
 });
 /** Presses read per poll; the firmware polls far faster than anyone types. */
 export const KEYS_PER_READ_MAX = 16;

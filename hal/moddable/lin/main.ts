@@ -18,7 +18,14 @@ const runDirectory = String(config.linuxRunDirectory);
 
 const board = makeModdableBoard(({ onFault }) => {
   const line = (name: string, baud: number, receiveRingBytes: number, transmitRingBytes: number) =>
-    new ModdableSerialLine({ where: { device: `${runDirectory}/${name}.tty` }, takesViews: false, baud, receiveRingBytes, transmitRingBytes, onFault });
+    new ModdableSerialLine({
+      where: { device: `${runDirectory}/${name}.tty` },
+      takesViews: false,
+      baud,
+      receiveRingBytes,
+      transmitRingBytes,
+      onFault,
+    });
   return {
     name: `linux ${boardConfig.atmId}`,
     validatorLine: line('validator', DEVICE_BAUD, 512, 512),

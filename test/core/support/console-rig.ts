@@ -13,8 +13,6 @@ import { asciiBytes, hexOf } from '../../../src/bytes';
 
 const LOOP_TICK_MS = 5;
 
-
-
 export interface RigOptions {
   readonly view?: MachineView;
   readonly provision?: boolean;
@@ -34,7 +32,8 @@ export class ConsoleWire {
   read(): string {
     let text = '';
     const end = this.sim.consoleLink.deviceEnd;
-    for (let count = end.read(this.#buffer); count > 0; count = end.read(this.#buffer)) text += String.fromCharCode(...this.#buffer.subarray(0, count));
+    for (let count = end.read(this.#buffer); count > 0; count = end.read(this.#buffer))
+      text += String.fromCharCode(...this.#buffer.subarray(0, count));
     scanConsoleOutput(text, 'sim');
     return text;
   }
@@ -94,5 +93,3 @@ export class ConsoleRig extends ConsoleWire {
     this.sim.world.runFor(50);
   }
 }
-
-

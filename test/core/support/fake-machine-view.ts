@@ -3,8 +3,17 @@
 // a bank sync that failed, a cassette, and a collection that closes the period.
 // Pure TypeScript: the core tests use it inside XS too.
 import type {
-  CassetteReport, CollectResult, DenominationCount, DeviceReport, LedgerRecordView, LedgerSummary, LedgerVerifyReport,
-  MachineView, SelftestItem, SyncNowResult, SyncStatus,
+  CassetteReport,
+  CollectResult,
+  DenominationCount,
+  DeviceReport,
+  LedgerRecordView,
+  LedgerSummary,
+  LedgerVerifyReport,
+  MachineView,
+  SelftestItem,
+  SyncNowResult,
+  SyncStatus,
 } from '../../../src/console/machine-view';
 import { DENOMINATIONS_TENGE } from '../../../src/domain';
 
@@ -19,7 +28,12 @@ export class FakeMachineView implements MachineView {
     { sequence: 2, type: 'note', wallMs: 1_764_151_210_000, fields: { denominationTenge: 5000 } },
     { sequence: 3, type: 'deposit', wallMs: 1_764_151_220_000, fields: { card: FAKE_CARD, amountTiyn: 500_000 } },
     { sequence: 4, type: 'ack', wallMs: 1_764_151_230_000, fields: { bankToken: FAKE_TOKEN, through: 3 } },
-    { sequence: 5, type: 'deposit', wallMs: Number.NaN, fields: { iin: `${FAKE_IIN.slice(0, 6)} ${FAKE_IIN.slice(6)}`, amountTiyn: 2_000_000 } },
+    {
+      sequence: 5,
+      type: 'deposit',
+      wallMs: Number.NaN,
+      fields: { iin: `${FAKE_IIN.slice(0, 6)} ${FAKE_IIN.slice(6)}`, amountTiyn: 2_000_000 },
+    },
   ];
   cassetteCounts: DenominationCount[] = [
     { denominationTenge: 1000, notes: 3 },
@@ -35,14 +49,26 @@ export class FakeMachineView implements MachineView {
 
   devices(): readonly DeviceReport[] {
     return [
-      { name: 'validator', state: 'ok', summary: 'CCNET bulk acceptor, firmware 1.2.3', details: [`bill table: ${DENOMINATIONS_TENGE.join(' ')} KZT`, 'recent faults: none'] },
+      {
+        name: 'validator',
+        state: 'ok',
+        summary: 'CCNET bulk acceptor, firmware 1.2.3',
+        details: [`bill table: ${DENOMINATIONS_TENGE.join(' ')} KZT`, 'recent faults: none'],
+      },
       { name: 'card-reader', state: 'fault', summary: 'no answer for 3 polls', details: [`last card ${FAKE_CARD}`] },
       { name: 'palm', state: 'ok', summary: 'Alaqan camera ready', details: [] },
     ];
   }
 
   ledgerSummary(): LedgerSummary {
-    return { capacityRecords: 4096, usedRecords: this.records.length, tailSequence: 1, headSequence: this.records.length + 1, unsyncedRecords: 2, ackedSequence: 3 };
+    return {
+      capacityRecords: 4096,
+      usedRecords: this.records.length,
+      tailSequence: 1,
+      headSequence: this.records.length + 1,
+      unsyncedRecords: 2,
+      ackedSequence: 3,
+    };
   }
 
   ledgerRecords(fromSequence: number, count: number, visit: (record: LedgerRecordView) => void): number {
@@ -60,7 +86,16 @@ export class FakeMachineView implements MachineView {
   }
 
   syncStatus(): SyncStatus {
-    return { queuedRecords: 2, inFlight: this.syncInFlight, ackedSequence: 3, lastError: `tls: bad certificate for token ${FAKE_TOKEN}`, lastAttemptWallMs: 1_764_151_240_000, nextAttemptInMs: 30_000, bankAnomalies: 0, lastAnomaly: '' };
+    return {
+      queuedRecords: 2,
+      inFlight: this.syncInFlight,
+      ackedSequence: 3,
+      lastError: `tls: bad certificate for token ${FAKE_TOKEN}`,
+      lastAttemptWallMs: 1_764_151_240_000,
+      nextAttemptInMs: 30_000,
+      bankAnomalies: 0,
+      lastAnomaly: '',
+    };
   }
 
   syncNow(): SyncNowResult {
@@ -70,13 +105,27 @@ export class FakeMachineView implements MachineView {
   }
 
   cassette(): CassetteReport {
-    return { sinceWallMs: this.collections === 0 ? Number.NaN : 1_764_151_300_000, byDenomination: this.cassetteCounts, doubtfulNotes: 0, capacityNotes: 2200 };
+    return {
+      sinceWallMs: this.collections === 0 ? Number.NaN : 1_764_151_300_000,
+      byDenomination: this.cassetteCounts,
+      doubtfulNotes: 0,
+      capacityNotes: 2200,
+    };
   }
 
   collect(): CollectResult {
     if (this.collectFails) return { ok: false, error: 'ledger full of unsynced records' };
     const tiyn = this.cassetteCounts.reduce((sum, count) => sum + count.denominationTenge * count.notes * 100, 0);
-    const report = { recordSequence: this.records.length + 1, fromSequence: 1, toSequence: this.records.length, byDenomination: this.cassetteCounts, cassetteTiyn: tiyn, ledgerTiyn: tiyn, sentToBankTiyn: tiyn - 500_000, doubtfulNotes: 0 };
+    const report = {
+      recordSequence: this.records.length + 1,
+      fromSequence: 1,
+      toSequence: this.records.length,
+      byDenomination: this.cassetteCounts,
+      cassetteTiyn: tiyn,
+      ledgerTiyn: tiyn,
+      sentToBankTiyn: tiyn - 500_000,
+      doubtfulNotes: 0,
+    };
     this.cassetteCounts = [];
     this.collections++;
     return { ok: true, report };

@@ -53,7 +53,8 @@ function numbersIn(run: string): string[] {
 export function leaksIn(text: string): string[] {
   const found: string[] = [];
   DIGIT_RUN.lastIndex = 0;
-  for (let match = DIGIT_RUN.exec(text); match !== null; match = DIGIT_RUN.exec(text)) found.push(...numbersIn(match[0]));
+  for (let match = DIGIT_RUN.exec(text); match !== null; match = DIGIT_RUN.exec(text))
+    found.push(...numbersIn(match[0]));
   for (const value of planted) if (text.includes(value)) found.push(value);
   return found;
 }

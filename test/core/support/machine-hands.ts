@@ -31,7 +31,10 @@ export function signInByIin(machine: DeskMachine): string {
 export function startCashIn(machine: DeskMachine): void {
   assert.equal(signInByIin(machine), 'bill');
   machine.sim.keypad.press('enter');
-  assert.ok(machine.runUntil(() => screenId(machine) === 'insert-notes', 20_000), `cash-in not reached: ${screenId(machine)}`);
+  assert.ok(
+    machine.runUntil(() => screenId(machine) === 'insert-notes', 20_000),
+    `cash-in not reached: ${screenId(machine)}`,
+  );
 }
 
 /** Every moment the loop stands halted, as "t=…: task: message" (the first few). */

@@ -19,8 +19,12 @@ export interface MiniCustomer {
 
 /** Aigerim's card as a simulated board with the default provisioning reads it (its own key). */
 export const AIGERIM: MiniCustomer = {
-  customerId: 'c-aigerim', iin: '950614400011', cardToken: cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, bytesOfHex(SIM_BOARD_CARD_TOKEN_KEY_HEX)!), palmTemplate: 'palm-aigerim',
-  billTiyn: 1_500_000, nextBillTiyn: 1_500_000,
+  customerId: 'c-aigerim',
+  iin: '950614400011',
+  cardToken: cardTokenFor(DEMO_CARDS.kaspiGoldVisa.pan, bytesOfHex(SIM_BOARD_CARD_TOKEN_KEY_HEX)!),
+  palmTemplate: 'palm-aigerim',
+  billTiyn: 1_500_000,
+  nextBillTiyn: 1_500_000,
 };
 
 export interface StoredRecord {
@@ -44,9 +48,10 @@ export class MiniBank {
   }
 
   readonly handler = (request: HttpsRequest): BankReply => {
-    const body = request.body === undefined ? {} : JSON.parse(request.body) as Record<string, unknown>;
+    const body = request.body === undefined ? {} : (JSON.parse(request.body) as Record<string, unknown>);
     if (request.path === '/v1/authorise') return this.#authorise(body);
-    if (request.path === '/v1/qr') return reply(200, { qrSessionId: 'q1', payload: 'https://kaspi.kz/atm-red/qr?s=q1&t=x', expiresInMs: 120_000 });
+    if (request.path === '/v1/qr')
+      return reply(200, { qrSessionId: 'q1', payload: 'https://kaspi.kz/atm-red/qr?s=q1&t=x', expiresInMs: 120_000 });
     if (request.path === '/v1/qr/q1') return reply(200, { state: this.qrState });
     if (request.path === '/v1/deposits') return this.#deposits(body);
     return reply(404, { error: 'no-route' });
@@ -58,13 +63,25 @@ export class MiniBank {
   }
 
   #authorise(body: Record<string, unknown>): BankReply {
-    const customer = this.#customers.find((candidate) =>
-      (body.method === 'iin' && candidate.iin === body.iin) || (body.method === 'card' && candidate.cardToken === body.cardToken) ||
-      (body.method === 'palm' && candidate.palmTemplate === body.palmTemplate) || (body.method === 'qr' && this.qrState === 'confirmed'));
+    const customer = this.#customers.find(
+      (candidate) =>
+        (body.method === 'iin' && candidate.iin === body.iin) ||
+        (body.method === 'card' && candidate.cardToken === body.cardToken) ||
+        (body.method === 'palm' && candidate.palmTemplate === body.palmTemplate) ||
+        (body.method === 'qr' && this.qrState === 'confirmed'),
+    );
     if (customer === undefined) return reply(404, { error: 'unknown-customer' });
     return reply(200, {
-      customerId: customer.customerId, displayName: 'Айгерим Б.', sessionMaxTiyn: 50_000_000,
-      bill: { billTiyn: customer.billTiyn, dueDate: '2026-12-05', nextBillTiyn: customer.nextBillTiyn, outstandingTiyn: 0, carriedTiyn: 0 },
+      customerId: customer.customerId,
+      displayName: 'Айгерим Б.',
+      sessionMaxTiyn: 50_000_000,
+      bill: {
+        billTiyn: customer.billTiyn,
+        dueDate: '2026-12-05',
+        nextBillTiyn: customer.nextBillTiyn,
+        outstandingTiyn: 0,
+        carriedTiyn: 0,
+      },
     });
   }
 

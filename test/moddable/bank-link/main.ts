@@ -17,7 +17,10 @@ const STEPS: readonly { readonly name: string; readonly request: HttpsRequest }[
   { name: 'wrong-ca', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
   { name: 'closed-mid-reply', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
   { name: 'reply-over-cap', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
-  { name: 'request-over-cap', request: { method: 'POST', path: '/v1/deposits', body: `{"pad":"${'x'.repeat(5000)}"}`, timeoutMs: 20_000 } },
+  {
+    name: 'request-over-cap',
+    request: { method: 'POST', path: '/v1/deposits', body: `{"pad":"${'x'.repeat(5000)}"}`, timeoutMs: 20_000 },
+  },
   { name: 'wrong-host', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
   { name: 'after', request: { method: 'POST', path: '/v1/authorise', body: AUTHORISE, timeoutMs: 20_000 } },
   // Three requests in a row to a server with the bank's TLS settings that counts its handshakes:
@@ -29,10 +32,13 @@ const STEPS: readonly { readonly name: string; readonly request: HttpsRequest }[
 const STEP_GAP_MS = 50;
 
 const started = Date.now();
-const client = new WorkerHttpsClient(() => Date.now() - started, (where, error) => {
-  trace(`[fault] ${where}: ${String(error)}\n`);
-  screen.postMessage('exit 3');
-});
+const client = new WorkerHttpsClient(
+  () => Date.now() - started,
+  (where, error) => {
+    trace(`[fault] ${where}: ${String(error)}\n`);
+    screen.postMessage('exit 3');
+  },
+);
 
 function run(index: number): void {
   if (index === STEPS.length) {
@@ -42,7 +48,9 @@ function run(index: number): void {
   const step = STEPS[index];
   const stepStarted = Date.now();
   const accepted = client.request(step.request, (result: HttpsResult) => {
-    const summary = result.ok ? { ok: true, status: result.status, bodyBytes: result.body.length } : { ok: false, failure: result.failure, detail: result.detail };
+    const summary = result.ok
+      ? { ok: true, status: result.status, bodyBytes: result.body.length }
+      : { ok: false, failure: result.failure, detail: result.detail };
     trace(`[result] ${JSON.stringify({ step: step.name, ms: Date.now() - stepStarted, ...summary })}\n`);
     Timer.set(() => run(index + 1), STEP_GAP_MS);
   });

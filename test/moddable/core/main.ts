@@ -6,10 +6,13 @@ import { runCases } from 'core-tests';
 
 declare const screen: { postMessage(message: string): void };
 
-runCases().then((results: readonly { title: string; ok: boolean; error: string }[]) => {
-  for (const result of results) trace(`[result] ${JSON.stringify(result)}\n`);
-  screen.postMessage('exit 0');
-}, (error: unknown) => {
-  trace(`[result] ${JSON.stringify({ title: 'the suite itself', ok: false, error: String(error) })}\n`);
-  screen.postMessage('exit 1');
-});
+runCases().then(
+  (results: readonly { title: string; ok: boolean; error: string }[]) => {
+    for (const result of results) trace(`[result] ${JSON.stringify(result)}\n`);
+    screen.postMessage('exit 0');
+  },
+  (error: unknown) => {
+    trace(`[result] ${JSON.stringify({ title: 'the suite itself', ok: false, error: String(error) })}\n`);
+    screen.postMessage('exit 1');
+  },
+);

@@ -14,9 +14,13 @@ const CASES_PER_LINE = 50;
 const CHECK = new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]);
 
 const board = new NativeCrc();
-trace(`[result] ${JSON.stringify({
-  step: 'check', crc16Kermit: board.crc16Kermit(CHECK, 0, CHECK.length), crc32: board.crc32(0, CHECK, 0, CHECK.length),
-})}\n`);
+trace(
+  `[result] ${JSON.stringify({
+    step: 'check',
+    crc16Kermit: board.crc16Kermit(CHECK, 0, CHECK.length),
+    crc32: board.crc32(0, CHECK, 0, CHECK.length),
+  })}\n`,
+);
 
 let mismatches = 0;
 let firstMismatch = '';
@@ -33,7 +37,8 @@ for (let index = 0; index < CRC_CASES; index++) {
   const desk = [SOFT_CRC.crc16Kermit(bytes, start, end), SOFT_CRC.crc32(0, bytes, start, end)];
   if (kermit !== desk[0] || again !== desk[0] || whole !== desk[1] || parts !== desk[1]) {
     mismatches += 1;
-    if (firstMismatch === '') firstMismatch = `case ${index}: board ${[kermit, again, whole, parts].join(' ')}, desk ${desk.join(' ')}`;
+    if (firstMismatch === '')
+      firstMismatch = `case ${index}: board ${[kermit, again, whole, parts].join(' ')}, desk ${desk.join(' ')}`;
   }
   line.push([kermit, whole, parts]);
   if (line.length === CASES_PER_LINE) {
@@ -41,7 +46,11 @@ for (let index = 0; index < CRC_CASES; index++) {
     line = [];
   }
 }
-for (const [start, end] of [[-1, 2], [3, 2], [0, 10]]) {
+for (const [start, end] of [
+  [-1, 2],
+  [3, 2],
+  [0, 10],
+]) {
   try {
     board.crc32(0, CHECK, start, end);
   } catch (error) {

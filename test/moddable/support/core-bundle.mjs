@@ -29,7 +29,9 @@ export async function bundleCoreTests(outputDir) {
   mkdirSync(outputDir, { recursive: true });
   await build({
     stdin: {
-      contents: ["export { runCases } from './test/xs/mocha-shim';", ...files.map((file) => `import '${file}';`)].join('\n'),
+      contents: ["export { runCases } from './test/xs/mocha-shim';", ...files.map((file) => `import '${file}';`)].join(
+        '\n',
+      ),
       resolveDir: projectRoot,
       loader: 'ts',
     },

@@ -19,7 +19,16 @@ export function ensureHost() {
   mkdirSync(path.dirname(host), { recursive: true });
   const gio = spawnSync('pkg-config', ['--cflags', '--libs', 'gio-2.0'], { encoding: 'utf8' });
   if (gio.status !== 0) throw new Error('pkg-config gio-2.0 failed: run `npm run moddable:setup`');
-  const args = ['-O2', '-Wall', '-o', host, HOST_SOURCE, `-I${path.join(sdkRoot(), 'build/simulators/modules')}`, ...gio.stdout.trim().split(/\s+/), '-ldl'];
+  const args = [
+    '-O2',
+    '-Wall',
+    '-o',
+    host,
+    HOST_SOURCE,
+    `-I${path.join(sdkRoot(), 'build/simulators/modules')}`,
+    ...gio.stdout.trim().split(/\s+/),
+    '-ldl',
+  ];
   const result = spawnSync('gcc', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`building the headless host failed:\n${result.stderr}`);
   return host;
@@ -47,13 +56,36 @@ function findFile(directory, name) {
 export async function buildLinuxApp({ name, manifest, config = {}, env = {}, instrument = false, echo = false }) {
   const outputDir = path.join(buildRoot(), 'linux');
   const started = Date.now();
-  const { makefile, output: configured } = mcconfig({ manifest: path.resolve(projectRoot, manifest), platform: 'lin', outputDir, config, env, instrument });
+  const { makefile, output: configured } = mcconfig({
+    manifest: path.resolve(projectRoot, manifest),
+    platform: 'lin',
+    outputDir,
+    config,
+    env,
+    instrument,
+  });
   const result = await make({ makefile, targets: ['build'], env, echo });
-  const errors = `${configured}\n${result.output}`.split('\n').filter((line) => /error|Error|###/.test(line) && !/warning|not frozen|no const/.test(line));
+  const errors = `${configured}\n${result.output}`
+    .split('\n')
+    .filter((line) => /error|Error|###/.test(line) && !/warning|not frozen|no const/.test(line));
   if (result.status !== 0) throw new Error(`building ${name} failed (exit ${result.status}):\n${errors.join('\n')}`);
-  const library = findFile(path.join(outputDir, 'bin', 'lin', 'mc', instrument ? 'instrument' : 'release', path.basename(path.dirname(path.resolve(projectRoot, manifest)))), 'mc.so');
+  const library = findFile(
+    path.join(
+      outputDir,
+      'bin',
+      'lin',
+      'mc',
+      instrument ? 'instrument' : 'release',
+      path.basename(path.dirname(path.resolve(projectRoot, manifest))),
+    ),
+    'mc.so',
+  );
   if (library === undefined) throw new Error(`building ${name} wrote no mc.so`);
-  return { library, seconds: (Date.now() - started) / 1000, xsl: result.output.split('\n').filter((line) => /^### \d+ instances/.test(line)) };
+  return {
+    library,
+    seconds: (Date.now() - started) / 1000,
+    xsl: result.output.split('\n').filter((line) => /^### \d+ instances/.test(line)),
+  };
 }
 
 /**
@@ -62,7 +94,11 @@ export async function buildLinuxApp({ name, manifest, config = {}, env = {}, ins
  * the exit status (host.c: 0.. a verdict, 99 the board restarting, 100+ an XS abort, 124 no verdict).
  */
 export function runLinuxApp(library, { timeoutSeconds = 120, onLine = () => {}, env = {}, cwd = undefined } = {}) {
-  const child = spawn(ensureHost(), [library, String(timeoutSeconds)], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ensureHost(), [library, String(timeoutSeconds)], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines = [];
   const split = (stream) => {
     let partial = '';
@@ -79,6 +115,8 @@ export function runLinuxApp(library, { timeoutSeconds = 120, onLine = () => {}, 
   };
   split(child.stdout);
   split(child.stderr);
-  const exited = new Promise((resolve) => child.on('close', (status, signal) => resolve({ status: status ?? (signal ? 128 : -1), lines })));
+  const exited = new Promise((resolve) =>
+    child.on('close', (status, signal) => resolve({ status: status ?? (signal ? 128 : -1), lines })),
+  );
   return { child, exited, lines };
 }

@@ -9,10 +9,30 @@ export const CONSOLE_LINE_CHARS_MAX = 256;
 export const NOTES_PER_ACTION_MAX = 200;
 const ID_CHARS_MAX = 64;
 
-const KEYS: ReadonlySet<string> = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'enter', 'cancel', 'clear', 'F1', 'F2', 'F3', 'F4']);
+const KEYS: ReadonlySet<string> = new Set([
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  'enter',
+  'cancel',
+  'clear',
+  'F1',
+  'F2',
+  'F3',
+  'F4',
+]);
 const NOTES: ReadonlySet<unknown> = new Set<BenchNote | number>([...DENOMINATIONS_TENGE, 'clipped', 'foreign']);
 
-export type Parsed = { readonly ok: true; readonly action: BenchAction } | { readonly ok: false; readonly error: string };
+export type Parsed =
+  | { readonly ok: true; readonly action: BenchAction }
+  | { readonly ok: false; readonly error: string };
 
 /** Parses and checks one action; every field is type- and range-checked. */
 export function parseAction(bodyText: string): Parsed {
@@ -27,25 +47,32 @@ export function parseAction(bodyText: string): Parsed {
   switch (value.kind) {
     case 'key':
       return KEYS.has(value.key as string) ? ok({ kind: 'key', key: value.key as string }) : fail('unknown key');
-    case 'insert-card': case 'tap-card':
-      return isId(value.cardId) ? ok({ kind: value.kind, cardId: value.cardId }) : fail('cardId must be a short string');
-    case 'take-card': case 'jam':
+    case 'insert-card':
+    case 'tap-card':
+      return isId(value.cardId)
+        ? ok({ kind: value.kind, cardId: value.cardId })
+        : fail('cardId must be a short string');
+    case 'take-card':
+    case 'jam':
       return ok({ kind: value.kind });
     case 'palm':
       return isId(value.iin) ? ok({ kind: 'palm', iin: value.iin }) : fail('iin must be a short string');
     case 'phone-scan-qr':
       return isId(value.iin) ? ok({ kind: 'phone-scan-qr', iin: value.iin }) : fail('iin must be a short string');
-    case 'notes': return parseNotes(value.notes);
+    case 'notes':
+      return parseNotes(value.notes);
     case 'power':
       return typeof value.on === 'boolean' ? ok({ kind: 'power', on: value.on }) : fail('on must be true or false');
     case 'network':
       return typeof value.up === 'boolean' ? ok({ kind: 'network', up: value.up }) : fail('up must be true or false');
     case 'cassette':
       return value.state === 'removed' || value.state === 'inserted' || value.state === 'full'
-        ? ok({ kind: 'cassette', state: value.state }) : fail('state must be removed, inserted or full');
+        ? ok({ kind: 'cassette', state: value.state })
+        : fail('state must be removed, inserted or full');
     case 'console':
       return typeof value.line === 'string' && value.line.length <= CONSOLE_LINE_CHARS_MAX && !/[\r\n]/.test(value.line)
-        ? ok({ kind: 'console', line: value.line }) : fail(`line must be one line of at most ${CONSOLE_LINE_CHARS_MAX} characters`);
+        ? ok({ kind: 'console', line: value.line })
+        : fail(`line must be one line of at most ${CONSOLE_LINE_CHARS_MAX} characters`);
     default:
       return fail('unknown action kind');
   }

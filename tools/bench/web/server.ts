@@ -52,14 +52,19 @@ const STATIC_FILES = Object.freeze({
   '/bench.js': { file: 'bench.js', type: 'text/javascript; charset=utf-8' },
 });
 const SECURITY_HEADERS = Object.freeze({
-  'content-security-policy': "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
 });
 
 export async function startBenchWeb(machine: BenchMachine, options: BenchWebOptions): Promise<BenchWeb> {
-  const staticBodies = new Map(Object.entries(STATIC_FILES).map(([route, { file, type }]) =>
-    [route, { body: readFileSync(path.join(__dirname, 'static', file)), type }]));
+  const staticBodies = new Map(
+    Object.entries(STATIC_FILES).map(([route, { file, type }]) => [
+      route,
+      { body: readFileSync(path.join(__dirname, 'static', file)), type },
+    ]),
+  );
   const qrCache = new Map<string, string>();
   const clients = new Set<ServerResponse>();
   let pushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -81,7 +86,11 @@ export async function startBenchWeb(machine: BenchMachine, options: BenchWebOpti
     lastPushMs = Date.now();
     const frame = `event: snapshot\ndata: ${message()}\n\n`;
     for (const client of clients) {
-      if (client.writableLength > SSE_CLIENT_BACKLOG_BYTES_MAX) { client.destroy(); clients.delete(client); continue; }
+      if (client.writableLength > SSE_CLIENT_BACKLOG_BYTES_MAX) {
+        client.destroy();
+        clients.delete(client);
+        continue;
+      }
       client.write(frame);
     }
   };
@@ -89,7 +98,9 @@ export async function startBenchWeb(machine: BenchMachine, options: BenchWebOpti
     if (pushTimer !== undefined || clients.size === 0) return;
     pushTimer = setTimeout(push, Math.max(0, lastPushMs + SSE_PUSH_INTERVAL_MS - Date.now()));
   });
-  const heartbeat = setInterval(() => { for (const client of clients) client.write(': alive\n\n'); }, SSE_HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    for (const client of clients) client.write(': alive\n\n');
+  }, SSE_HEARTBEAT_MS);
 
   const qrSvg = async (payload: string): Promise<string> => {
     const cached = qrCache.get(payload);
@@ -105,10 +116,15 @@ export async function startBenchWeb(machine: BenchMachine, options: BenchWebOpti
     const url = new URL(request.url ?? '/', 'http://localhost');
     const page = staticBodies.get(url.pathname);
     if (request.method === 'GET' && page !== undefined) return send(response, 200, page.type, page.body);
-    if (request.method === 'GET' && url.pathname === '/api/snapshot') return send(response, 200, 'application/json', message());
+    if (request.method === 'GET' && url.pathname === '/api/snapshot')
+      return send(response, 200, 'application/json', message());
     if (request.method === 'GET' && url.pathname === '/api/events') {
       if (clients.size >= SSE_CLIENTS_MAX) return send(response, 503, 'text/plain', 'too many pages open');
-      response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        connection: 'keep-alive',
+      });
       // The browser reconnects by itself after 1 s if the server restarts.
       response.write(`retry: 1000\nevent: snapshot\ndata: ${message()}\n\n`);
       clients.add(response);
@@ -117,7 +133,8 @@ export async function startBenchWeb(machine: BenchMachine, options: BenchWebOpti
     }
     if (request.method === 'GET' && url.pathname === '/api/qr.svg') {
       const payload = url.searchParams.get('payload') ?? '';
-      if (payload.length === 0 || Buffer.byteLength(payload) > QR_PAYLOAD_BYTES_MAX) return send(response, 400, 'text/plain', 'bad payload');
+      if (payload.length === 0 || Buffer.byteLength(payload) > QR_PAYLOAD_BYTES_MAX)
+        return send(response, 400, 'text/plain', 'bad payload');
       return send(response, 200, 'image/svg+xml', await qrSvg(payload));
     }
     if (request.method === 'POST' && url.pathname === '/api/act') return act(request, response);
@@ -127,8 +144,10 @@ export async function startBenchWeb(machine: BenchMachine, options: BenchWebOpti
   const act = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     // A page on another origin may POST to localhost; only our own page (same origin, JSON) may act.
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== `http://${request.headers.host}`) return sendJson(response, 403, { ok: false, error: 'foreign origin' });
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return sendJson(response, 415, { ok: false, error: 'send JSON' });
+    if (origin !== undefined && origin !== `http://${request.headers.host}`)
+      return sendJson(response, 403, { ok: false, error: 'foreign origin' });
+    if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+      return sendJson(response, 415, { ok: false, error: 'send JSON' });
     const body = await readBody(request, ACT_BODY_BYTES_MAX);
     if (body === undefined) return sendJson(response, 413, { ok: false, error: 'body too large' });
     const parsed = parseAction(body);

@@ -29,7 +29,11 @@ async function act(action) {
   errorBox.textContent = '';
   errorBox.dataset.kind = action.kind;
   try {
-    const response = await fetch('/api/act', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(action) });
+    const response = await fetch('/api/act', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(action),
+    });
     const result = await response.json();
     if (!result.ok) errorBox.textContent = `${action.kind}: ${result.error}`;
     return result;
@@ -50,12 +54,17 @@ function drawScreen(screen, power, qrImageUrl) {
   byId('screen-language').textContent = screen === undefined ? '' : screen.language.toUpperCase();
   byId('screen-id-label').textContent = screen === undefined ? (power === 'off' ? 'no power' : 'blank') : screen.id;
   byId('screen-title').textContent = screen === undefined ? '' : screen.title;
-  byId('screen-lines').replaceChildren(...(screen === undefined ? [] : screen.lines.map((line) => element('li', {}, line))));
+  byId('screen-lines').replaceChildren(
+    ...(screen === undefined ? [] : screen.lines.map((line) => element('li', {}, line))),
+  );
   const fields = byId('screen-fields');
   fields.replaceChildren();
   for (const [name, value] of Object.entries(screen === undefined ? {} : screen.fields)) {
     box.dataset[`field${name.charAt(0).toUpperCase()}${name.slice(1)}`] = String(value);
-    fields.append(element('dt', {}, name), element('dd', {}, /Tiyn$/.test(name) && typeof value === 'number' ? formatTenge(value) : String(value)));
+    fields.append(
+      element('dt', {}, name),
+      element('dd', {}, /Tiyn$/.test(name) && typeof value === 'number' ? formatTenge(value) : String(value)),
+    );
   }
   const qr = byId('screen-qr');
   qr.hidden = qrImageUrl === undefined;
@@ -71,20 +80,50 @@ function drawDemo(demo) {
   state.demoKey = key;
   const cards = demo.cards.map((card) => {
     const row = element('div', { class: 'card-row', 'data-test': `card-${card.id}`, 'data-label': card.label });
-    row.append(element('span', {}, card.label),
-      element('button', { 'data-test': `insert-card-${card.id}`, 'data-act': JSON.stringify({ kind: 'insert-card', cardId: card.id }) }, 'Insert'),
-      element('button', { 'data-test': `tap-card-${card.id}`, 'data-act': JSON.stringify({ kind: 'tap-card', cardId: card.id }) }, 'Tap'));
+    row.append(
+      element('span', {}, card.label),
+      element(
+        'button',
+        { 'data-test': `insert-card-${card.id}`, 'data-act': JSON.stringify({ kind: 'insert-card', cardId: card.id }) },
+        'Insert',
+      ),
+      element(
+        'button',
+        { 'data-test': `tap-card-${card.id}`, 'data-act': JSON.stringify({ kind: 'tap-card', cardId: card.id }) },
+        'Tap',
+      ),
+    );
     return row;
   });
   byId('cards').replaceChildren(...cards);
   const palms = demo.customers.map((customer) =>
-    element('button', { 'data-test': `palm-${customer.iin}`, 'data-iin': customer.iin, 'data-act': JSON.stringify({ kind: 'palm', iin: customer.iin }) }, `${customer.label}'s palm`));
+    element(
+      'button',
+      {
+        'data-test': `palm-${customer.iin}`,
+        'data-iin': customer.iin,
+        'data-act': JSON.stringify({ kind: 'palm', iin: customer.iin }),
+      },
+      `${customer.label}'s palm`,
+    ),
+  );
   palms.push(
-    element('button', { 'data-test': 'palm-unknown', 'data-act': JSON.stringify({ kind: 'palm', iin: 'unknown' }) }, 'An unknown palm'),
-    element('button', { 'data-test': 'palm-poor-image', 'data-act': JSON.stringify({ kind: 'palm', iin: 'poor-image' }) }, 'A poor image'));
+    element(
+      'button',
+      { 'data-test': 'palm-unknown', 'data-act': JSON.stringify({ kind: 'palm', iin: 'unknown' }) },
+      'An unknown palm',
+    ),
+    element(
+      'button',
+      { 'data-test': 'palm-poor-image', 'data-act': JSON.stringify({ kind: 'palm', iin: 'poor-image' }) },
+      'A poor image',
+    ),
+  );
   byId('palms').replaceChildren(...palms);
   const select = byId('phone-customer');
-  select.replaceChildren(...demo.customers.map((customer) => element('option', { value: customer.iin }, customer.label)));
+  select.replaceChildren(
+    ...demo.customers.map((customer) => element('option', { value: customer.iin }, customer.label)),
+  );
   if (demo.customers.some((customer) => customer.iin === state.phoneIin)) select.value = state.phoneIin;
   state.phoneIin = select.value;
 }
@@ -106,9 +145,13 @@ function drawPhone(snapshot) {
   byId('phone-bill').textContent = account === undefined ? '—' : formatTenge(account.billTiyn);
   byId('phone-next-bill').textContent = account === undefined ? '—' : formatTenge(account.nextBillTiyn);
   byId('phone-carried').textContent = account === undefined ? '—' : formatTenge(account.carriedTiyn);
-  const mine = account === undefined ? [] : snapshot.bank.receipts.filter((receipt) => receipt.text.includes(account.iinMasked));
-  byId('phone-receipts').replaceChildren(...mine.map((receipt) =>
-    element('li', { 'data-test': 'phone-receipt', 'data-receipt-id': receipt.receiptId }, receipt.text)));
+  const mine =
+    account === undefined ? [] : snapshot.bank.receipts.filter((receipt) => receipt.text.includes(account.iinMasked));
+  byId('phone-receipts').replaceChildren(
+    ...mine.map((receipt) =>
+      element('li', { 'data-test': 'phone-receipt', 'data-receipt-id': receipt.receiptId }, receipt.text),
+    ),
+  );
 }
 
 function drawWorld(snapshot) {
@@ -130,25 +173,57 @@ function drawLedger(snapshot) {
   stats.dataset.head = String(snapshot.ledgerStats.head);
   stats.dataset.acked = String(snapshot.ledgerStats.acked);
   stats.dataset.usedPercent = String(snapshot.ledgerStats.usedPercent);
-  byId('ledger').replaceChildren(...snapshot.ledger.slice().reverse().map((row) => {
-    const tr = element('tr', { 'data-test': 'ledger-row', 'data-sequence': row.sequence, 'data-kind': row.kind, 'data-synced': row.synced });
-    tr.append(element('td', {}, String(row.sequence)), element('td', {}, row.kind), element('td', {}, row.text), element('td', {}, row.synced ? 'synced' : 'pending'));
-    return tr;
-  }));
+  byId('ledger').replaceChildren(
+    ...snapshot.ledger
+      .slice()
+      .reverse()
+      .map((row) => {
+        const tr = element('tr', {
+          'data-test': 'ledger-row',
+          'data-sequence': row.sequence,
+          'data-kind': row.kind,
+          'data-synced': row.synced,
+        });
+        tr.append(
+          element('td', {}, String(row.sequence)),
+          element('td', {}, row.kind),
+          element('td', {}, row.text),
+          element('td', {}, row.synced ? 'synced' : 'pending'),
+        );
+        return tr;
+      }),
+  );
 }
 
 function drawBank(bank) {
-  byId('bank').replaceChildren(...bank.customers.map((customer) => {
-    const tr = element('tr', {
-      'data-test': 'bank-customer', 'data-iin-masked': customer.iinMasked, 'data-bill-tiyn': customer.billTiyn,
-      'data-next-bill-tiyn': customer.nextBillTiyn, 'data-carried-tiyn': customer.carriedTiyn,
-    });
-    tr.append(element('td', {}, customer.iinMasked), element('td', {}, customer.name), element('td', {}, formatTenge(customer.billTiyn)),
-      element('td', {}, formatTenge(customer.nextBillTiyn)), element('td', {}, formatTenge(customer.carriedTiyn)));
-    return tr;
-  }));
-  byId('bank-receipts').replaceChildren(...bank.receipts.map((receipt) =>
-    element('li', { 'data-test': 'bank-receipt', 'data-receipt-id': receipt.receiptId }, `${receipt.receiptId}: ${receipt.text}`)));
+  byId('bank').replaceChildren(
+    ...bank.customers.map((customer) => {
+      const tr = element('tr', {
+        'data-test': 'bank-customer',
+        'data-iin-masked': customer.iinMasked,
+        'data-bill-tiyn': customer.billTiyn,
+        'data-next-bill-tiyn': customer.nextBillTiyn,
+        'data-carried-tiyn': customer.carriedTiyn,
+      });
+      tr.append(
+        element('td', {}, customer.iinMasked),
+        element('td', {}, customer.name),
+        element('td', {}, formatTenge(customer.billTiyn)),
+        element('td', {}, formatTenge(customer.nextBillTiyn)),
+        element('td', {}, formatTenge(customer.carriedTiyn)),
+      );
+      return tr;
+    }),
+  );
+  byId('bank-receipts').replaceChildren(
+    ...bank.receipts.map((receipt) =>
+      element(
+        'li',
+        { 'data-test': 'bank-receipt', 'data-receipt-id': receipt.receiptId },
+        `${receipt.receiptId}: ${receipt.text}`,
+      ),
+    ),
+  );
 }
 
 function drawConsole(text) {
@@ -190,19 +265,26 @@ function wire() {
     if (button.dataset.key !== undefined) act({ kind: 'key', key: button.dataset.key });
     else if (button.dataset.act !== undefined) act(JSON.parse(button.dataset.act));
     else if (button.dataset.note !== undefined) {
-      if (state.stack.length < STACK_NOTES_MAX) state.stack.push(/^\d+$/.test(button.dataset.note) ? Number(button.dataset.note) : button.dataset.note);
+      if (state.stack.length < STACK_NOTES_MAX)
+        state.stack.push(/^\d+$/.test(button.dataset.note) ? Number(button.dataset.note) : button.dataset.note);
       drawStack();
     }
   });
   byId('take-card').addEventListener('click', () => act({ kind: 'take-card' }));
-  byId('notes-clear').addEventListener('click', () => { state.stack = []; drawStack(); });
+  byId('notes-clear').addEventListener('click', () => {
+    state.stack = [];
+    drawStack();
+  });
   byId('notes-put').addEventListener('click', async () => {
     if (state.stack.length === 0) return;
     const notes = state.stack;
     state.stack = [];
     drawStack();
     const result = await act({ kind: 'notes', notes });
-    if (!result.ok) { state.stack = notes; drawStack(); } // the hand still holds the stack
+    if (!result.ok) {
+      state.stack = notes;
+      drawStack();
+    } // the hand still holds the stack
   });
   byId('phone-customer').addEventListener('change', (event) => {
     state.phoneIin = event.target.value;
@@ -221,8 +303,14 @@ function connect() {
   const connection = byId('connection');
   const events = new EventSource('/api/events');
   events.addEventListener('snapshot', (event) => draw(JSON.parse(event.data)));
-  events.addEventListener('open', () => { connection.textContent = 'live'; connection.dataset.state = 'live'; });
-  events.addEventListener('error', () => { connection.textContent = 'reconnecting…'; connection.dataset.state = 'reconnecting'; });
+  events.addEventListener('open', () => {
+    connection.textContent = 'live';
+    connection.dataset.state = 'live';
+  });
+  events.addEventListener('error', () => {
+    connection.textContent = 'reconnecting…';
+    connection.dataset.state = 'reconnecting';
+  });
 }
 
 wire();
