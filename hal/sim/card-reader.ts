@@ -252,8 +252,6 @@ export const SIM_READER_TIMING = Object.freeze({
   tapFieldMs: 800,
 });
 
-const ANSWER_IDLE = -1;
-
 export class SimCardReader implements SimActor {
   readonly #clock: VirtualClock;
   readonly #line: LinkEnd;

@@ -198,7 +198,7 @@ export class FrameReader {
   /** Appends bytes; what does not fit is counted and dropped. */
   push(bytes: Uint8Array, length: number): void {
     const room = this.buffer.length - this.#count;
-    const taken = length < room ? length : room;
+    const taken = Math.min(length, room);
     for (let index = 0; index < taken; index++) this.buffer[this.#count + index] = bytes[index];
     this.#count += taken;
     this.overflowBytes += length - taken;

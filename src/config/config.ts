@@ -169,7 +169,7 @@ export function isConfigKey(text: string): text is ConfigKey {
   return CONFIG_KEYS.indexOf(text as ConfigKey) >= 0;
 }
 
-function valueOf<T>(field: Field<T>, text: string): T {
+function parsedValue<T>(field: Field<T>, text: string): T {
   const parsed = field.parse(text);
   assert(parsed.ok, `config default for ${field.key} is invalid`);
   return parsed.value;
@@ -227,11 +227,11 @@ export class ConfigStore {
 
   #build(): MachineConfig {
     return Object.freeze({
-      city: valueOf(CONFIG_FIELDS.city, this.get('city')),
-      alaqanEnabled: valueOf(CONFIG_FIELDS.alaqan, this.get('alaqan')),
-      contactlessEnabled: valueOf(CONFIG_FIELDS.contactless, this.get('contactless')),
-      bankHost: valueOf(CONFIG_FIELDS['bank-host'], this.get('bank-host')),
-      languages: valueOf(CONFIG_FIELDS.languages, this.get('languages')),
+      city: parsedValue(CONFIG_FIELDS.city, this.get('city')),
+      alaqanEnabled: parsedValue(CONFIG_FIELDS.alaqan, this.get('alaqan')),
+      contactlessEnabled: parsedValue(CONFIG_FIELDS.contactless, this.get('contactless')),
+      bankHost: parsedValue(CONFIG_FIELDS['bank-host'], this.get('bank-host')),
+      languages: parsedValue(CONFIG_FIELDS.languages, this.get('languages')),
     });
   }
 }

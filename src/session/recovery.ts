@@ -6,7 +6,7 @@ import type { Settings } from '../../hal/ports';
 import { isAuthMethod, type AuthMethod, type DoubtReason, type LedgerRecord } from '../domain';
 import { forEachRecord } from '../ledger/walk';
 import { assert } from '../assert';
-import { CassetteCount } from './cassette';
+import type { CassetteCount } from './cassette';
 import type { CashEvent, SessionLedger } from './deps';
 
 export interface OpenSession {

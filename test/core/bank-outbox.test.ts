@@ -414,7 +414,10 @@ describe('outbox: when records go (the sync policy)', () => {
     for (const tenge of [10000, 5000, 1000]) {
       // a note a second
       note(ledger, 1, tenge);
-      for (let tick = 0; tick < 10; tick++) outbox.poll((nowMs += 100));
+      for (let tick = 0; tick < 10; tick++) {
+        nowMs += 100;
+        outbox.poll(nowMs);
+      }
     }
     assert.equal(lane.bodies.length, 0, 'nothing travels while the customer pays');
     assert.equal(outbox.holding, true);
@@ -425,7 +428,10 @@ describe('outbox: when records go (the sync policy)', () => {
     lane.ack(8);
     assert.deepEqual(bankAcks(ledger), [8], 'the answer is written at once: the customer waits for "credited"');
     demand.now = 'quiet';
-    for (let tick = 0; tick < 100; tick++) outbox.poll((nowMs += 100));
+    for (let tick = 0; tick < 100; tick++) {
+      nowMs += 100;
+      outbox.poll(nowMs);
+    }
     assert.equal(lane.bodies.length, 1, 'one round trip for the whole session');
   });
 
@@ -436,7 +442,8 @@ describe('outbox: when records go (the sync policy)', () => {
     let nowMs = 0;
     for (let count = 0; count < 26; count++) {
       note(ledger, 1, 1000);
-      outbox.poll((nowMs += 1_000));
+      nowMs += 1_000;
+      outbox.poll(nowMs);
       if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
     }
     assert.equal(lane.bodies.length, 1, 'one batch before the close');
@@ -462,7 +469,8 @@ describe('outbox: when records go (the sync policy)', () => {
     let nowMs = 0;
     for (let count = 0; count < 40; count++) {
       note(ledger, 1, 500);
-      outbox.poll((nowMs += 1_000));
+      nowMs += 1_000;
+      outbox.poll(nowMs);
       if (lane.inFlight) lane.ack(lane.batch(lane.bodies.length - 1).toSequence);
     }
     assert.equal(lane.bodies.length, 2);

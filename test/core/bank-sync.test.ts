@@ -3,12 +3,11 @@
 // the simulated network. A session costs its sign-in round trips and one deposit batch at its
 // close (two when its records pass a batch), and one bank-ack record, whatever the note pace.
 import assert from 'node:assert/strict';
-import type { Key, Settings } from '../../hal/ports';
+import type { Key } from '../../hal/ports';
 import { NO_BANK_FAULTS } from '../../hal/sim/bank-link';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import type { AuthMethod } from '../../src/domain';
 import { LOOP_TICK_MS } from '../../src/firmware';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';

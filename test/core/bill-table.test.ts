@@ -3,11 +3,9 @@
 // another entry that the validator stacks anyway (a faulty or misconfigured device) is held as
 // a doubt of unknown value — never credited as money it is not, never a halt, never lost.
 import assert from 'node:assert/strict';
-import type { Settings } from '../../hal/ports';
 import { TENGE_BILL_TABLE, type BillTableEntry } from '../../hal/sim/ccnet-validator';
 import { DENOMINATIONS_TENGE } from '../../src/domain';
 import type { LedgerRecord } from '../../src/ledger/records';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { screenId as screenOf, startCashIn as startCashInOn, watchHalts } from './support/machine-hands';

@@ -8,7 +8,6 @@ import { SIM_BOARD_ATM_ID, SoftCrypto } from '../../hal/sim/peripherals';
 import type { Crypto } from '../../hal/ports';
 import { bytesOfHex } from '../../src/bytes';
 import { readCardTokenKey } from '../../src/config/identity';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { cardDriverRig } from './support/card-driver-rig';

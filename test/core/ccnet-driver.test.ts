@@ -240,7 +240,12 @@ describe('CCNET driver with the simulated validator', () => {
     world.runFor(500);
     sim.insert(1000);
     let escrowed: CashEvent | undefined;
-    assert.ok(world.runUntil(() => (escrowed = driver.nextEvent()) !== undefined, 5000));
+    assert.ok(
+      world.runUntil(() => {
+        escrowed = driver.nextEvent();
+        return escrowed !== undefined;
+      }, 5000),
+    );
     assert.deepEqual(escrowed, { kind: 'escrowed', denominationTenge: 1000 });
     assert.equal(driver.cashInEnd(), true);
     assert.equal(driver.stack(), false, 'decided already');

@@ -2,7 +2,6 @@
 // progress (a restart would strand their cash in escrow or their card in the reader), and says why.
 import assert from 'node:assert/strict';
 import type { Key } from '../../hal/ports';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { FakeMachineView } from './support/fake-machine-view';
 import { ConsoleRig, ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';

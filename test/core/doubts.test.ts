@@ -2,10 +2,8 @@
 // not know is sent as exactly one doubt, however the validator reports it later; and a note the
 // validator stacked while the controller alone restarted is credited, not doubted.
 import assert from 'node:assert/strict';
-import type { Settings } from '../../hal/ports';
 import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import type { LedgerRecord } from '../../src/ledger/records';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { DeskMachine } from '../../tools/bench/machine';
 import { screenId as screenOf, startCashIn as startCashInOn } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
@@ -34,7 +32,7 @@ function ledgerRecords(r: Rig): LedgerRecord[] {
 function settle(r: Rig): void {
   const settled = r.machine.runUntil(() => {
     const firmware = r.machine.firmware;
-    return firmware !== undefined && firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0;
+    return firmware?.session.idle === true && firmware.ledger.stats().unsyncedRecords === 0;
   }, 5 * 60_000);
   assert.ok(settled, `not settled: session ${r.machine.firmware?.session.state}`);
 }

@@ -81,7 +81,7 @@ describe('console line shell', () => {
     startFirmware(sim.board);
     sim.world.runFor(50);
     readAll(sim);
-    typeLine(sim, 'version\rvers\bsion\r\n' + 'x'.repeat(200) + '\rhelp\r');
+    typeLine(sim, `version\rvers\bsion\r\n${'x'.repeat(200)}\rhelp\r`);
     sim.world.runFor(500);
     const output = readAll(sim);
     assert.equal(output.split('firmware 0.1.0').length - 1, 2);
@@ -133,7 +133,7 @@ describe("simulated bank link: the board's request cap", () => {
     };
     assert.deepEqual(post('x'.repeat(4097)), ['too-large']);
     assert.deepEqual(
-      post(`${'x'.repeat(4094)}₸`.slice(0, 4094) + 'é'),
+      post(`${`${'x'.repeat(4094)}₸`.slice(0, 4094)}é`),
       ['ok 200'],
       '4 094 ASCII + a 2-byte character = 4 096 bytes',
     );

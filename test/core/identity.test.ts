@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import type { HttpsRequest, Key, Settings } from '../../hal/ports';
 import type { BankHandler } from '../../hal/sim/bank-link';
 import { readIdentity } from '../../src/config/identity';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { ConsoleWire } from './support/console-rig';
 import { DeskMachine } from '../../tools/bench/machine';
 import { AIGERIM, MiniBank } from './support/mini-bank';

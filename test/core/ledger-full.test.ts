@@ -5,12 +5,11 @@
 // bank's acknowledgement always fit; the machine never halts for it, and takes cash again once
 // the bank is back.
 import assert from 'node:assert/strict';
-import type { HttpsRequest, Key, Settings } from '../../hal/ports';
+import type { HttpsRequest, Key } from '../../hal/ports';
 import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import { STATE_STACKING } from '../../src/cash/ccnet-codec';
 import { Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
 import { DeskMachine } from '../../tools/bench/machine';
 import { pressKeys, screenId as screenOf, signInByIin, watchHalts } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
@@ -112,7 +111,7 @@ function assertRecovers(rig: FullRig): void {
   rig.depositsUp = true;
   const synced = rig.machine.runUntil(() => {
     const firmware = rig.machine.firmware;
-    return firmware !== undefined && firmware.session.idle && firmware.ledger.stats().unsyncedRecords === 0;
+    return firmware?.session.idle === true && firmware.ledger.stats().unsyncedRecords === 0;
   }, 10 * 60_000);
   const firmware = rig.machine.firmware!;
   assert.ok(

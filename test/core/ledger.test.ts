@@ -155,7 +155,8 @@ describe('ledger: append, read, mount', () => {
       },
       { kind: 'cassette-collected', notes: 1, amountTiyn: 2_000_000, wallMs: 1_795_000_000_123.5 },
     ];
-    records.forEach((record, index) => assert.deepEqual(ledger.append(record), { ok: true, sequence: index + 1 }));
+    for (const [index, record] of records.entries())
+      assert.deepEqual(ledger.append(record), { ok: true, sequence: index + 1 });
     assert.deepEqual(ledger.acknowledge(6), { ok: true, sequence: 8 });
     const expected = [...records, { kind: 'bank-ack', ackedSequence: 6 } as LedgerRecord];
     const check = (mounted: Ledger) => {
@@ -164,7 +165,8 @@ describe('ledger: append, read, mount', () => {
         seen.map(([sequence]) => sequence),
         [1, 2, 3, 4, 5, 6, 7, 8],
       );
-      seen.forEach(([, record], index) => assert.ok(sameRecord(record, expected[index]), JSON.stringify(record)));
+      for (const [index, [, record]] of seen.entries())
+        assert.ok(sameRecord(record, expected[index]), JSON.stringify(record));
       assert.deepEqual([mounted.headSequence, mounted.tailSequence, mounted.ackedSequence], [8, 1, 6]);
     };
     check(ledger);

@@ -3,8 +3,7 @@
 // bank behind the simulated network. Values are read from the screen's fields, not its text.
 import assert from 'node:assert/strict';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
-import type { HttpsRequest, Key, Screen, Settings } from '../../hal/ports';
-import { provisionBenchSecrets } from '../../tools/console/bench-secrets';
+import type { HttpsRequest, Key, Screen } from '../../hal/ports';
 import { ConsoleWire } from './support/console-rig';
 import { CriticalPathProbe } from '../../tools/sim/critical-path';
 import { DeskMachine } from '../../tools/bench/machine';
@@ -260,8 +259,7 @@ function settle(r: Rig): void {
   const settled = r.machine.runUntil(() => {
     const firmware = r.machine.firmware;
     return (
-      firmware !== undefined &&
-      firmware.session.idle &&
+      firmware?.session.idle === true &&
       firmware.ledger.stats().unsyncedRecords === 0 &&
       r.bank.storedSequence >= firmware.ledger.headSequence - 2
     );

@@ -4,6 +4,7 @@ import { SimBankLink } from '../../hal/sim/bank-link';
 import { SeededRandom } from '../../hal/sim/peripherals';
 import { VirtualClock } from '../../hal/sim/world';
 import { deviceHandler, inProcessBank } from '../../tools/bank/in-process';
+import type { Json } from '../../tools/bank/kit';
 import type { InProcessBank } from '../../tools/bank/in-process';
 import { DEMO_CUSTOMERS } from '../../tools/bank/seed';
 
@@ -67,7 +68,7 @@ describe('reference bank in process (tools/bank/in-process: no TLS, no sockets, 
     bank.handler({ method, path, body, timeoutMs: 10_000 });
   const json = (method: 'GET' | 'POST', path: string, body?: unknown) => {
     const reply = call(method, path, body === undefined ? undefined : JSON.stringify(body));
-    return { status: reply.status, json: JSON.parse(reply.body) as any };
+    return { status: reply.status, json: JSON.parse(reply.body) as Json };
   };
 
   beforeEach(() => {

@@ -24,7 +24,7 @@ function importsOf(source: string): string[] {
 }
 
 /** The boundary violations in one source file under `srcRoot`, as readable lines. */
-export function boundaryViolations(filePath: string, source: string, srcRoot: string): string[] {
+function boundaryViolations(filePath: string, source: string, srcRoot: string): string[] {
   const problems: string[] = [];
   const portsPath = path.resolve(srcRoot, '../hal/ports');
   for (const specifier of importsOf(source)) {

@@ -7,14 +7,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Json } from '../../tools/bank/kit';
 
 const root = path.resolve(__dirname, '../..');
 // The report module is ESM; a plain import() (not rewritten to require by the CommonJS build) loads it.
 const importEsm = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
-) => Promise<Record<string, any>>;
+) => Promise<Record<string, Json>>;
 
-function goodReport(): Record<string, any> {
+function goodReport(): Record<string, Json> {
   return {
     command: 'npm run budget',
     date: '2026-11-26T10:00:00Z',
@@ -49,7 +50,7 @@ describe('npm run budget report', function () {
       assert.equal(run.status, 0, run.stderr);
       const { checkReport } = await importEsm(path.join(root, 'tools/budget/report.mjs'));
       const report = checkReport(JSON.parse(fs.readFileSync(jsonFile, 'utf8')));
-      assert.equal(report.command, 'npm run budget -- --only bundle --json ' + jsonFile);
+      assert.equal(report.command, `npm run budget -- --only bundle --json ${jsonFile}`);
       assert.deepEqual(
         report.sections.map((section: { id: string }) => section.id),
         ['bundle'],

@@ -21,7 +21,12 @@ type ModuleTable = Record<string, string | string[]>;
 interface Manifest {
   modules?: ModuleTable;
   preload?: string[];
-  creation?: any;
+  creation?: {
+    static: number;
+    chunk: { initial: number; incremental: number };
+    heap: { initial: number; incremental: number };
+    keys: { incremental: number };
+  };
   build?: Record<string, string>;
   platforms?: Record<string, { modules?: ModuleTable; preload?: string[] }>;
 }
@@ -173,6 +178,7 @@ describe('Moddable board build (manifests, partitions, preload)', () => {
 
   it('the XS machine is sized for a classic ESP32 without PSRAM, with fixed heaps', () => {
     const creation = firmware.creation;
+    assert.ok(creation !== undefined, 'manifest.json sets creation');
     assert.equal(creation.static, 0, 'ESP32 RAM is discontiguous: fixed chunk and slot heaps instead');
     assert.ok(creation.chunk.initial <= 78848 && creation.chunk.incremental === 0);
     assert.ok(creation.heap.initial <= 4928 && creation.heap.incremental === 0);

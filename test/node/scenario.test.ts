@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { iinCheckDigit } from '../../src/kz/iin';
-import type { LedgerRecord } from '../../src/ledger/records';
 import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } from '../../tools/scenario/format';
 import { loadScenario } from '../../tools/scenario/run';
 import type { BankRequestSeen } from '../../tools/bench/desk';

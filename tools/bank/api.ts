@@ -193,7 +193,7 @@ export class BankApi {
 
   #authorise(atmId: string, body: Record<string, unknown>): ApiReply {
     const unknown: ApiReply = { status: 404, body: { error: 'unknown-customer' } };
-    let customer;
+    let customer: CustomerRow | undefined;
     switch (body.method) {
       case 'iin': {
         const iin = text(body.iin, 'iin', IIN_DIGITS);

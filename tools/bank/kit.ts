@@ -62,6 +62,10 @@ export function removeDir(directory: string): void {
 
 export const nodeClock: Clock = { monotonicMs: () => performance.now(), wallMs: () => Date.now() };
 
+/** Parsed JSON from the bank's app side, read field by field by the desk, the scenario runner and the tests. */
+// biome-ignore lint/suspicious/noExplicitAny: a parsed reply's shape is what its reader checks, field by field
+export type Json = any;
+
 /** Where the bank's phone-app and admin side is and its token (a BankServer is one; so is a ChildBank with the CA). */
 export interface AppEndpoint {
   readonly appUrl: string;
@@ -75,7 +79,7 @@ export function appRequest(
   method: 'GET' | 'POST',
   requestPath: string,
   body?: unknown,
-): Promise<{ status: number; json: any }> {
+): Promise<{ status: number; json: Json }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string | number> = { authorization: `Bearer ${app.appToken}` };

@@ -24,7 +24,14 @@ function crashFaults(spec: string | undefined): BankFaults {
   const die = (batchNumber: number) => {
     if (batchNumber === at) process.kill(process.pid, 'SIGKILL');
   };
-  return match[1] === 'before' ? { beforeCommit: die } : { afterCommit: (batchNumber) => (die(batchNumber), 'reply') };
+  return match[1] === 'before'
+    ? { beforeCommit: die }
+    : {
+        afterCommit: (batchNumber) => {
+          die(batchNumber);
+          return 'reply';
+        },
+      };
 }
 
 async function main(): Promise<void> {

@@ -55,7 +55,7 @@ function openssl(args: readonly string[], cwd: string): void {
 
 /** openssl ca's date format: YYYYMMDDHHMMSSZ. */
 function opensslDate(date: Date): string {
-  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
 }
 
 /** One `openssl ca` section per CA: the two share the folder, the index and the serial. */

@@ -55,7 +55,7 @@ export interface Receipt {
 
 /** Kazakhstan local time (UTC+5) of a UTC instant, as ISO 8601 with the offset. */
 export function kazakhstanTime(utcMs: number): string {
-  return new Date(utcMs + KAZAKHSTAN_OFFSET_MS).toISOString().slice(0, 19) + '+05:00';
+  return `${new Date(utcMs + KAZAKHSTAN_OFFSET_MS).toISOString().slice(0, 19)}+05:00`;
 }
 
 export function buildReceipt(input: ReceiptInput): Receipt {

@@ -29,7 +29,7 @@ import { PATH_AUTHORISE, PATH_DEPOSITS, PATH_QR } from '../../src/bank/wire';
 import { inProcessBank } from '../bank/in-process';
 import { DEMO_ATMS } from '../bank/seed';
 import { startBankServer, type BankServer } from '../bank/server';
-import { appRequest } from '../bank/kit';
+import { appRequest, type Json } from '../bank/kit';
 import { DeskMachine, type DeskBank, type DeskParts, type DeskValidator } from './machine';
 import type { BenchMachine } from './machine-api';
 import { ConsoleTap, PageMachine } from './page-machine';
@@ -82,7 +82,7 @@ export type BankApp = (
   method: 'GET' | 'POST',
   requestPath: string,
   body?: unknown,
-) => Promise<{ status: number; json: any }>;
+) => Promise<{ status: number; json: Json }>;
 
 export interface RunningDesk {
   readonly machine: DeskMachine;

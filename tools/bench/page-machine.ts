@@ -9,6 +9,7 @@ import { maskIin } from '../../src/log/mask';
 import { formatTiyn } from '../../src/kz/tenge';
 import type { LedgerRecord } from '../../src/ledger/records';
 import type { Firmware } from '../../src/firmware';
+import type { Receipt } from '../bank/receipt';
 import { DEMO_CUSTOMERS } from '../bank/seed';
 import type { BankApp } from './desk';
 import type { DeskMachine } from './machine';
@@ -337,10 +338,10 @@ function recordText(record: LedgerRecord): string {
   }
 }
 
-function receiptText(receipt: Record<string, any>): string {
+function receiptText(receipt: Receipt): string {
   return [
     `${receipt.transactionId} ${receipt.issuedAt}`,
-    `${receipt.customer?.name} ${receipt.customer?.iin}`,
+    `${receipt.customer.name} ${receipt.customer.iin}`,
     `deposited ${formatTiyn(receipt.depositedTiyn)}: to the bill ${formatTiyn(receipt.toBillTiyn)}, to next month ${formatTiyn(receipt.toNextTiyn)}`,
     `next bill ${formatTiyn(receipt.nextBillTiyn)}`,
   ].join(' · ');

@@ -78,7 +78,7 @@ async function main() {
   fs.mkdirSync(path.dirname(options.json), { recursive: true });
   fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
-  fs.writeFileSync(options.json.replace(/\.json$/, '') + '.md', markdown);
+  fs.writeFileSync(`${options.json.replace(/\.json$/, '')}.md`, markdown);
   if (options.docs) fs.writeFileSync(path.join(root, 'docs/budget.md'), markdown);
   console.log(`written: ${path.relative(root, options.json)}${options.docs ? ', docs/budget.md' : ''}`);
   const failed = report.sections.filter((section) => section.error !== undefined);

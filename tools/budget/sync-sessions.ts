@@ -6,12 +6,11 @@
 // the firmware's bank client started, by kind; the bank-ack records its ledger wrote; and the
 // virtual time from the customer's ENTER (finish) to the "credited" screen.
 // Alone: node -r ts-node/register/transpile-only tools/budget/sync-sessions.ts
-import type { Key, Settings } from '../../hal/ports';
+import type { Key } from '../../hal/ports';
 import { DEMO_CARDS } from '../../hal/sim/card-reader';
 import { AUTH_METHODS, type AuthMethod } from '../../src/domain';
 import type { Firmware } from '../../src/firmware';
 import { inProcessBank, type InProcessBank } from '../bank/in-process';
-import { provisionBenchSecrets } from '../console/bench-secrets';
 import { DeskMachine } from '../bench/machine';
 
 export type SyncMethod = AuthMethod;

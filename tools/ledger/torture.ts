@@ -19,7 +19,7 @@ import type { FlashGeometry } from '../../hal/ports';
 import { NorFlashEmulator } from '../../hal/sim/nor-flash';
 import type { FlashOperation } from '../../hal/sim/nor-flash';
 import { HEADER_BYTES } from '../../src/ledger/format';
-import { Ledger } from '../../src/ledger/ledger';
+import { type AppendResult, Ledger } from '../../src/ledger/ledger';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { sameRecord } from '../../src/ledger/records';
 import { makeWorkload, TORTURE_GEOMETRY, TORTURE_GEOMETRY_SMALL, TORTURE_GEOMETRY_TINY } from './workload';
@@ -130,7 +130,7 @@ class Driver implements CutContext {
       return !ledger.failed;
     }
     let record: LedgerRecord;
-    let result;
+    let result: AppendResult;
     if (step.kind === 'ack') {
       const target = this.dataSequences[this.dataSequences.length - 1 - step.lag];
       if (target === undefined || target <= ledger.ackedSequence) return true;

@@ -410,7 +410,10 @@ async function waitFor(
   find: () => SeenScreen | undefined,
 ): Promise<SeenScreen> {
   let found: SeenScreen | undefined;
-  await poll(step.timeoutMs, () => (found = find()) !== undefined);
+  await poll(step.timeoutMs, () => {
+    found = find();
+    return found !== undefined;
+  });
   if (found === undefined)
     throw new StepFailure(`no ${what} within ${step.timeoutMs} ms; the screen is ${describeScreen(watcher.current())}`);
   return found;
@@ -471,7 +474,10 @@ async function login(bench: RunningDesk, step: Step, role: 'engineer' | 'collect
   markConsole(bench);
   await act(bench, { kind: 'console', line: `login ${role}` });
   let challenge: RegExpExecArray | null = null;
-  await poll(step.timeoutMs, () => (challenge = /challenge ([0-9a-f:]{39})/.exec(consoleSinceMark(bench))) !== null);
+  await poll(step.timeoutMs, () => {
+    challenge = /challenge ([0-9a-f:]{39})/.exec(consoleSinceMark(bench));
+    return challenge !== null;
+  });
   if (challenge === null)
     throw new StepFailure(`no login challenge on the console; its last lines: ${lastLines(bench.page.consoleText())}`);
   const answer = answerChallenge((challenge as RegExpExecArray)[1], BENCH_CONSOLE_SECRETS_HEX[role]);

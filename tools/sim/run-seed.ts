@@ -8,11 +8,9 @@
 import type { BankHandler } from '../../hal/sim/bank-link';
 import { DEFAULT_GEOMETRY, NorFlashEmulator } from '../../hal/sim/nor-flash';
 import type { SimActor } from '../../hal/sim/world';
-import type { Settings } from '../../hal/ports';
 import type { Firmware } from '../../src/firmware';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { inProcessBank } from '../bank/in-process';
-import { provisionBenchSecrets } from '../console/bench-secrets';
 import { MoneyChecker } from './checker';
 import { CustomerStream } from './customer';
 import { Dice } from './dice';

@@ -2,7 +2,6 @@
 // POST /api/act. Plain JavaScript, no framework, nothing fetched from beyond this server.
 // Tests read values from data-* attributes, never prose: the screen carries data-screen-id and
 // each Screen field as data-field-NAME (camelCase → kebab-case, e.g. data-field-bill-tiyn).
-'use strict';
 
 /** The notes a hand can hold at once (the validator's stack limit is the machine's business). */
 const STACK_NOTES_MAX = 200;
