@@ -38,6 +38,12 @@ export class RecordingDisplay implements Display {
   }
 }
 
+/** Every key on the ATM's keypad (hal/ports.ts's Key), for what checks a key typed by a person. */
+export const KEYPAD_KEYS: readonly Key[] = Object.freeze<Key[]>([
+  ...['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  ...['enter', 'cancel', 'clear', 'F1', 'F2', 'F3', 'F4'],
+] as Key[]);
+
 export class ScriptedKeypad implements Keypad {
   readonly #pending: Key[] = [];
 

@@ -162,7 +162,7 @@ describe('bench page server (no browser)', () => {
     const response = await fetch(web.url);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
-    assert.match(await response.text(), /<script src="\/bench\.js"/);
+    assert.match(await response.text(), /<script type="module" src="\/bench\.js">/);
     assert.equal((await fetch(new URL('/nothing', web.url))).status, 404);
   });
 

@@ -10,6 +10,7 @@
 // docs/scenario.md describes the format for people; this file is its one definition.
 
 import type { Key } from '../../hal/ports';
+import { KEYPAD_KEYS } from '../../hal/sim/peripherals';
 import { AUTH_METHODS, DENOMINATIONS_TENGE, SESSION_OUTCOMES } from '../../src/domain';
 import type { BenchNote } from '../bench/machine-api';
 
@@ -26,25 +27,6 @@ export const FORMAT_ERRORS_MAX = 20;
 /** How long a wait step waits when neither it nor the scenario says. */
 export const WAIT_TIMEOUT_MS_DEFAULT = 10_000;
 
-export const KEYS: readonly Key[] = Object.freeze([
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  'enter',
-  'cancel',
-  'clear',
-  'F1',
-  'F2',
-  'F3',
-  'F4',
-] as Key[]);
 export const NOTE_TENGE: readonly number[] = DENOMINATIONS_TENGE;
 export const CASSETTE_STATES = Object.freeze(['removed', 'inserted', 'full'] as const);
 export const CONSOLE_ROLES = Object.freeze(['engineer', 'collector'] as const);
@@ -152,11 +134,12 @@ const STEP_PARSERS: Readonly<
     if (!Array.isArray(keys) || keys.length === 0 || keys.length > KEYS_PER_STEP_MAX) {
       return void problems.add(
         path,
-        `"press" takes a key or a list of 1..${KEYS_PER_STEP_MAX} keys (${KEYS.join(' ')})`,
+        `"press" takes a key or a list of 1..${KEYS_PER_STEP_MAX} keys (${KEYPAD_KEYS.join(' ')})`,
       );
     }
-    const bad = keys.find((key) => !KEYS.includes(key as Key));
-    if (bad !== undefined) return void problems.add(path, `no key ${JSON.stringify(bad)}; keys are ${KEYS.join(' ')}`);
+    const bad = keys.find((key) => !KEYPAD_KEYS.includes(key as Key));
+    if (bad !== undefined)
+      return void problems.add(path, `no key ${JSON.stringify(bad)}; keys are ${KEYPAD_KEYS.join(' ')}`);
     return { kind: 'press', keys: keys as Key[] };
   },
   type: (value, path, problems) => {

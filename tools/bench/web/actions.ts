@@ -1,6 +1,7 @@
 // The browser's POST /api/act body, checked before it reaches the machine: a page (or anyone on
 // localhost) can send anything, so a bad action is an error value, never a thrown exception.
 
+import { KEYPAD_KEYS } from '../../../hal/sim/peripherals';
 import { DENOMINATIONS_TENGE } from '../../../src/domain';
 import type { BenchAction, BenchNote } from '../machine-api';
 
@@ -9,25 +10,7 @@ export const CONSOLE_LINE_CHARS_MAX = 256;
 export const NOTES_PER_ACTION_MAX = 200;
 const ID_CHARS_MAX = 64;
 
-const KEYS: ReadonlySet<string> = new Set([
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  'enter',
-  'cancel',
-  'clear',
-  'F1',
-  'F2',
-  'F3',
-  'F4',
-]);
+const KEYS: ReadonlySet<string> = new Set(KEYPAD_KEYS);
 const NOTES: ReadonlySet<unknown> = new Set<BenchNote | number>([...DENOMINATIONS_TENGE, 'clipped', 'foreign']);
 
 export type Parsed =
