@@ -11,8 +11,9 @@ import { MiniBank } from './support/mini-bank';
 
 /** Makes the session task fail an assertion at its next poll, as a broken invariant would. */
 function breakSession(machine: DeskMachine): void {
-  const session = machine.firmware!.session as unknown as Task;
-  session.poll = () => firmwareAssert(false, 'injected: a broken invariant');
+  const poll: Task['poll'] = () => firmwareAssert(false, 'injected: a broken invariant');
+  // defineProperty, not assignment: on the board the class's methods are preloaded and frozen.
+  Object.defineProperty(machine.firmware!.session, 'poll', { value: poll });
 }
 
 describe('the desk machine: the watchdog resets a halted loop', () => {
