@@ -102,8 +102,12 @@ export function followSession(open: OpenSession | undefined, record: LedgerRecor
       open.unresolvedEscrowTenge = 0;
       break;
     case 'note-returned':
-    case 'doubt':
       open.unresolvedEscrowTenge = 0;
+      break;
+    case 'doubt':
+      // The escrowed note's own doubt settles it; a doubt of another bill (one of no tenge value
+      // the device stacked unasked) leaves the note in escrow waiting for the device's word.
+      if (record.denominationTenge === open.unresolvedEscrowTenge) open.unresolvedEscrowTenge = 0;
       break;
     case 'session-closed':
       return undefined;

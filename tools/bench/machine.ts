@@ -4,9 +4,10 @@
 //   - one power supply: an outage stops the firmware mid-step (its RAM is gone), cuts the
 //     validator's power too, clears the cables, and boots the firmware again from what the flash
 //     kept; a cut armed inside the NOR emulator tears the write in progress and the machine goes
-//     dark at that moment; the watchdog's bite resets the board (a failed assertion halts the
-//     loop, the loop stops feeding the watchdog, and the board reboots into recovery); the
-//     controller alone restarts on a crash or the console's `reboot`;
+//     dark at that moment; the watchdog's bite resets the controller (a failed assertion halts
+//     the loop, the loop stops feeding the watchdog, and the board reboots into recovery) while
+//     the validator, on its own supply, goes on with the note it holds; the controller alone
+//     also restarts on a crash or the console's `reboot`;
 //   - the factory's provisioning: the board's ATM id and card-token key (SimProvisioning), and
 //     in its settings the bench's public console secrets, Alaqan on (Almaty is in the rollout);
 //   - parts a desk can swap for real ones (tools/bench/desk.ts makes them):
@@ -167,6 +168,7 @@ export class DeskMachine {
    */
   restartController(offMs = CONTROLLER_RESTART_MS): void {
     if (this.#firmware === undefined) return;
+    this.counts.controllerRestarts += 1;
     this.#stopController(offMs);
     this.#clearCables();
   }
@@ -203,6 +205,12 @@ export class DeskMachine {
 
   /** The firmware asked for its restart, and what it wrote has left the board: only what the board had received is lost. */
   #restartAsked(): void {
+    this.counts.controllerRestarts += 1;
+    this.#resetChip();
+  }
+
+  /** The chip resets (its own restart or the watchdog's): RAM and what it had received are gone; the devices go on. */
+  #resetChip(): void {
     this.#stopController(CONTROLLER_RESTART_MS);
     this.sim.validatorLink.clearTowardBoard();
     this.sim.cardReaderLink.clearTowardBoard();
@@ -211,7 +219,6 @@ export class DeskMachine {
 
   #stopController(offMs: number): void {
     this.#restartAtMs = Infinity;
-    this.counts.controllerRestarts += 1;
     this.#firmware?.stop();
     this.#firmware = undefined;
     this.sim.flash.cancelPowerCut();
@@ -263,7 +270,7 @@ export class DeskMachine {
         }
         if (this.sim.watchdog.bitten) {
           this.counts.watchdogResets += 1;
-          return this.#cut(0);
+          return this.#resetChip();
         }
         if (nowMs >= this.#restartAtMs) this.#restartAsked();
       },

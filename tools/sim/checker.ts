@@ -6,6 +6,7 @@
 // invariants themselves (nothing lost, nothing doubled, the totals agree) are the one checker's
 // (tools/invariants/money.ts), over the evidence these witnesses gathered: at every quiet moment
 // (no customer, the bank has it all) and once the run has settled (faults off, everything synced).
+import { INJECTED_HALT_MESSAGE } from './halt-faults';
 import type { LedgerRecord } from '../../src/domain';
 import type { Firmware } from '../../src/firmware';
 import type { BankStore } from '../bank/store';
@@ -278,7 +279,14 @@ export class MoneyChecker {
     if (ledger.headSequence !== this.#mirrorHead)
       this.violation(`ledger head ${ledger.headSequence}, but it confirmed ${this.#mirrorHead}`);
     const halt = firmware.scheduler.halt;
-    if (halt !== undefined && !flashCutPending && halt !== this.#lastHalt && this.#halts.length < VIOLATIONS_MAX) {
+    const injected = halt?.message === INJECTED_HALT_MESSAGE;
+    if (
+      halt !== undefined &&
+      !flashCutPending &&
+      !injected &&
+      halt !== this.#lastHalt &&
+      this.#halts.length < VIOLATIONS_MAX
+    ) {
       this.#halts.push(`scheduler halted without a flash cut: ${halt.taskName}: ${halt.message}`);
     }
     this.#lastHalt = halt;

@@ -36,6 +36,8 @@ export const FAULT_KINDS = [
   'other-atm-ack',
   'restart-while-stacking',
   'foreign-bill-stacked',
+  // A firmware assertion fails: the watchdog resets the controller (issue 16; halt-faults.ts):
+  'firmware-halt',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -128,6 +130,8 @@ export interface MoneyFaultsPlan {
   /** The validator's table carries a KZT 100 and a US dollar entry, and the faulty device stacks such a bill now and then. */
   readonly foreignBillEntries: boolean;
   readonly foreignBillMeanGapMs: number;
+  /** Per note: one of the firmware's tasks fails an assertion some time into the note's way (halt-faults.ts). */
+  readonly haltPerNoteProbability: number;
 }
 
 /** Murmur3's 32-bit finaliser: neighbouring seeds give unrelated streams (xorshift32 alone keeps their first draws alike). */
@@ -154,6 +158,8 @@ function planMoneyFaults(seed: number): MoneyFaultsPlan {
     restartWhileStackingProbability: 0.02 * intensity(dice),
     foreignBillEntries,
     foreignBillMeanGapMs: foreignBillEntries ? HOUR_MS / (3 * Math.max(0.25, intensity(dice))) : Infinity,
+    // Drawn last, so that the older draws of a seed's plan are as they were.
+    haltPerNoteProbability: 0.01 * intensity(dice),
   };
 }
 

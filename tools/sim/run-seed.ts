@@ -16,6 +16,7 @@ import { CustomerStream } from './customer';
 import { Dice } from './dice';
 import { FaultInjector } from './injector';
 import { DeskMachine } from '../bench/machine';
+import { HaltFaults } from './halt-faults';
 import { MoneyFaults, TABLE_WITH_FOREIGN_ENTRIES } from './money-faults';
 import { FAULT_KINDS, planRun, type FaultKind } from './plan';
 import { SESSION_ROOM_BYTES } from '../../src/session/room';
@@ -27,6 +28,8 @@ const BANK_EPOCH_MS = Date.UTC(2026, 10, 25, 7, 0, 0);
 export const CHECK_PERIOD_MS = 500;
 /** After the faults stop, the machine must have synced everything within this much virtual time. */
 export const SETTLE_MS_MAX = 20 * 60_000;
+/** A note that lands is reported at the next POLL (150 ms) and recorded by the session's tick: until then no moment is quiet. */
+const NOTE_REPORTED_MS = 2_000;
 export const BREAKS = ['double-credit', 'drop-stacked'] as const;
 /** A deliberately broken part, to show the checker catches it: a bank link that re-sends a
  * deposit with shifted sequences (credits twice), or a ledger that drops a note-stacked record. */
@@ -182,7 +185,11 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   // Drawn after everything above, so that the older parts of a seed's run are as they were.
   moneyFaults = new MoneyFaults(machine, plan.money, dice.fork(4), injector.timers, { count, afterFault: check });
   bankFront = moneyFaults.bank(reachable);
-  checker.unreported = () => moneyFaults!.unreported();
+  const haltFaults = new HaltFaults(machine, plan.money.haltPerNoteProbability, dice.fork(5), injector.timers, {
+    count,
+    afterFault: check,
+  });
+  checker.unreported = () => moneyFaults!.unreported() || cassette.justLanded();
   watchMoneyScreens(machine, money);
   stream = new CustomerStream(machine, bank.api, customerDice, plan, {
     count,
@@ -190,6 +197,7 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
     beforeNote: () => {
       injector.beforeNote();
       moneyFaults.beforeNote();
+      haltFaults.beforeNote();
     },
     slotOpen: () => injector.slotOpen(),
     log,
@@ -208,6 +216,7 @@ export function runSeed(seed: number, options: SeedOptions): SeedResult {
   if (!checker.failed) {
     injector.stop();
     moneyFaults.stop();
+    haltFaults.stop();
     stream.close();
     log?.('faults off: settling');
     settle(machine, checker, () => bank.store.storedSequence(SIM_ATM_ID));
@@ -252,8 +261,10 @@ function watchCassette(
 ) {
   const sim = machine.sim;
   let seen = 0;
+  let lastLandedMs = -Infinity;
   const observe = () => {
     const notes = sim.validator.truth.cassetteTenge;
+    if (seen < notes.length) lastLandedMs = sim.clock.nowMs;
     for (; seen < notes.length; seen += 1) {
       log?.(`landed ${notes[seen]} ₸ of ${owner()}`);
       checker.noteLanded(owner(), notes[seen]);
@@ -271,6 +282,8 @@ function watchCassette(
   };
   return {
     observe,
+    /** A note landed so lately that the firmware cannot have heard of it yet (the next POLL, the session's tick). */
+    justLanded: () => sim.clock.nowMs - lastLandedMs < NOTE_REPORTED_MS,
     /** The simulator forgets an emptied cassette's notes; the checker keeps them. */
     emptied: () => {
       observe();
