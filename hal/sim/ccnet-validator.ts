@@ -288,8 +288,11 @@ export class CcnetValidatorSim implements SimActor {
   }
 
   insertCassette(): void {
-    if (this.#fault === 'cassette-out') this.#fault = 'none';
-    if (this.#fault === 'none') this.#setState(this.#idleState());
+    // Only a cassette that was out goes back in: "inserting" the one in place changes nothing (it
+    // once set the idle state over a stacked report still waiting for its POLL, and the note went unheard).
+    if (this.#fault !== 'cassette-out') return;
+    this.#fault = 'none';
+    if (!this.#eventPending) this.#setState(this.#idleState());
   }
 
   /** The collection: the cassette is emptied and put back. */

@@ -148,4 +148,26 @@ describe('doubts: one note, one doubt; a note stacked during a controller restar
     assert.deepEqual(tenThousands, [10000], 'the 10 000 ₸ note is credited or doubted, once');
     assert.ok(doubtsOf(r).includes(0), 'the bill of no tenge value is its own doubt');
   });
+
+  it('a jam cleared as the technician closes the cassette: the stacked report is still heard (seed 298)', () => {
+    // The simulator's insertCassette set the idle state over a stacked report waiting for its
+    // POLL, so the note landed unheard; a cassette that was never out now changes nothing.
+    const bank = new MiniBank();
+    const machine = new DeskMachine({
+      seed: 1,
+      bank: bank.handler,
+      validator: { billTable: TABLE_WITH_FOREIGN_ENTRIES },
+    });
+    const r: Rig = { machine, bank };
+    machine.runFor(20_000);
+    machine.sim.validator.jamNextStack();
+    assert.ok(machine.sim.validator.stackUnasked(KZT_100_TYPE));
+    machine.runFor(60_000);
+    machine.sim.validator.clearJam();
+    machine.sim.validator.insertCassette();
+    machine.runFor(10_000);
+    settle(r);
+    assert.deepEqual(machine.sim.validator.truth.cassetteTenge, [100]);
+    assert.deepEqual(doubtsOf(r), [0], 'the bill of no tenge value is held as a doubt');
+  });
 });
