@@ -3,18 +3,11 @@
 // recovery — on the desk as on the board. (Before issue 16 only the simulation's machine did
 // this; `npm start` stayed halted.)
 import assert from 'node:assert/strict';
-import { assert as firmwareAssert } from '../../src/assert';
 import type { Task } from '../../src/loop/scheduler';
 import { DeskMachine } from '../../tools/bench/machine';
+import { breakAtNextPoll, INJECTED_HALT_MESSAGE } from '../../tools/sim/halt-faults';
 import { screenId, startCashIn, watchHalts } from './support/machine-hands';
 import { MiniBank } from './support/mini-bank';
-
-/** Makes the session task fail an assertion at its next poll, as a broken invariant would. */
-function breakSession(machine: DeskMachine): void {
-  const poll: Task['poll'] = () => firmwareAssert(false, 'injected: a broken invariant');
-  // defineProperty, not assignment: on the board the class's methods are preloaded and frozen.
-  Object.defineProperty(machine.firmware!.session, 'poll', { value: poll });
-}
 
 describe('the desk machine: the watchdog resets a halted loop', () => {
   it('a failed assertion mid-session: the watchdog bites, the board boots again, recovery credits the stacked note', () => {
@@ -28,13 +21,13 @@ describe('the desk machine: the watchdog resets a halted loop', () => {
       'the note was not stacked',
     );
     const halted = machine.firmware!;
-    breakSession(machine);
+    breakAtNextPoll(machine.firmware!.session as unknown as Task);
 
     assert.ok(
       machine.runUntil(() => machine.counts.watchdogResets === 1, 60_000),
       'the watchdog never bit',
     );
-    assert.equal(halts.length > 0 && /session: .*injected: a broken invariant/.test(halts[0]), true, halts.join('\n'));
+    assert.equal(halts.length > 0 && halts[0].includes(`session: ${INJECTED_HALT_MESSAGE}`), true, halts.join('\n'));
     assert.ok(
       machine.runUntil(() => machine.firmware !== undefined && machine.firmware !== halted, 10_000),
       'no boot after the bite',

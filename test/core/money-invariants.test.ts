@@ -4,20 +4,9 @@
 import assert from 'node:assert/strict';
 import type { LedgerRecord } from '../../src/ledger/records';
 import { checkInvariants, type MoneyEvidence } from '../../tools/invariants/money';
+import { INVARIANT_NAMES } from './support/invariant-names';
 
 const ATM = 'ATM-ALA-0001';
-const INVARIANT_NAMES = [
-  'ledger-synced',
-  'ack-not-ahead-of-head',
-  'no-sequence-twice',
-  'notes-agree',
-  'doubts-reported',
-  'sessions-add-up',
-  'one-receipt-per-session-with-money',
-  'cassette-count-is-the-ledgers',
-  'bank-saw-no-anomaly',
-  'firmware-never-halted',
-];
 
 function faqEvidence(): MoneyEvidence {
   const records: LedgerRecord[] = [

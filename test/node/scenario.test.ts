@@ -13,23 +13,12 @@ import { parseScenario, parseScenarioText, ScenarioFormatError, STEP_KINDS } fro
 import { loadScenario } from '../../tools/scenario/run';
 import type { BankRequestSeen } from '../../tools/bench/desk';
 import { runScenario, sessionCosts, type ScenarioResult } from '../../tools/scenario/runner';
+import { INVARIANT_NAMES } from '../core/support/invariant-names';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCENARIOS_DIR = path.join(ROOT, 'tools/scenario/scenarios');
 const RUN_TS = path.join(ROOT, 'tools/scenario/run.ts');
 const ATM = 'ATM-ALA-0001';
-const INVARIANT_NAMES = [
-  'ledger-synced',
-  'ack-not-ahead-of-head',
-  'no-sequence-twice',
-  'notes-agree',
-  'doubts-reported',
-  'sessions-add-up',
-  'one-receipt-per-session-with-money',
-  'cassette-count-is-the-ledgers',
-  'bank-saw-no-anomaly',
-  'firmware-never-halted',
-];
 
 function formatProblems(value: unknown): string[] {
   try {

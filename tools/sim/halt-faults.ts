@@ -59,7 +59,7 @@ export class HaltFaults {
 }
 
 /** The task throws at its next poll, as a failed assertion inside it would (defineProperty: the board freezes preloaded methods). */
-function breakAtNextPoll(task: Task): void {
+export function breakAtNextPoll(task: Task): void {
   const poll: Task['poll'] = () => {
     throw new AssertionFailed(INJECTED_HALT_MESSAGE);
   };
